@@ -1,0 +1,141 @@
+package bot
+
+import (
+	"context"
+	"strings"
+	"time"
+)
+
+// EventKind says what happened on a chat platform.
+type EventKind string
+
+// The kinds of inbound events.
+const (
+	EventMessage         EventKind = "message"          // someone wrote a message
+	EventReactionAdded   EventKind = "reaction_added"   // someone reacted to a message
+	EventReactionRemoved EventKind = "reaction_removed" // someone took a reaction back
+	EventClick           EventKind = "click"            // someone pressed a button (a Choice)
+)
+
+// Event is a neutral inbound event. Adapters translate platform events into it and hand it to the engine;
+// every reference in it is the platform's own opaque id, and users are "platform:id".
+type Event struct {
+	Kind EventKind
+	// ID is the dedup key of the event, unique within its platform (Slack's event_id, Discord's message or
+	// interaction id). The engine records it in the same transaction as the change it causes, so a
+	// redelivery changes nothing. Empty disables deduplication.
+	ID       string
+	Platform string // "slack", "discord", "console"
+	Channel  string // the platform's channel id (for a DM, the DM channel)
+	// Thread is the root message of the thread the event happened in, "" when it is not in a thread.
+	// For reactions and clicks it is the thread of the message reacted to, when the platform says.
+	Thread string
+	// Message is the message written, or the message reacted to or clicked.
+	Message  string
+	User     string // who did it, "platform:id"
+	UserName string // their display name, as the platform shows it
+	DM       bool   // the event is in a direct conversation with the bot
+	Mention  bool   // the message mentions the bot
+	Text     string // the message, in Markdown
+	Reaction string // a normalized reaction name: "raising_hand", "+1", ...
+	Choice   string // the ID of the Choice clicked
+	Time     time.Time
+}
+
+// MessageRef points at a message a platform holds.
+type MessageRef struct {
+	Platform string `json:"platform"`
+	Channel  string `json:"channel"`
+	Thread   string `json:"thread,omitempty"` // root of the thread the message is in, "" at top level
+	ID       string `json:"id"`
+}
+
+// Key is the stable index key of the message: message ids are only unique within a channel on some
+// platforms.
+func (r MessageRef) Key() string { return r.Platform + "\x1f" + r.Channel + "\x1f" + r.ID }
+
+// Conversation is where a ticket's requester talks: a thread in a channel, or a DM.
+type Conversation struct {
+	Platform string `json:"platform"`
+	Channel  string `json:"channel"`
+	Thread   string `json:"thread,omitempty"` // "" for a DM spoken at top level
+	DM       bool   `json:"dm,omitempty"`
+}
+
+// Key is the stable index key of the conversation.
+func (c Conversation) Key() string { return c.Platform + "\x1f" + c.Channel + "\x1f" + c.Thread }
+
+// Choice is a button under a message. Platforms without buttons render the label as text and rely on the
+// engine accepting Reaction on the message instead.
+type Choice struct {
+	ID       string `json:"id"`    // what a click reports back in Event.Choice
+	Label    string `json:"label"` // what the button says
+	Style    string `json:"style,omitempty"`
+	Reaction string `json:"reaction,omitempty"` // a reaction with the same meaning, for platforms without buttons
+}
+
+// Button styles.
+const (
+	StylePrimary = "primary"
+	StyleDanger  = "danger"
+)
+
+// Field is a labelled value on a card (ticket, requester, priority, owner, ...).
+type Field struct {
+	Name  string `json:"name"`
+	Value string `json:"value"`
+}
+
+// Post is a message to send. Text is Markdown (bold, italics, links, code, lists); adapters render it
+// natively and must make sure it can never trigger a mass mention.
+type Post struct {
+	Channel string   `json:"channel,omitempty"` // the platform's channel id; unused when DM is set
+	Thread  string   `json:"thread,omitempty"`  // the root message to reply under, "" at top level
+	DM      string   `json:"dm,omitempty"`      // "platform:id": post in a DM with this user instead
+	Title   string   `json:"title,omitempty"`   // a card's heading
+	Text    string   `json:"text"`
+	Fields  []Field  `json:"fields,omitempty"`
+	Choices []Choice `json:"choices,omitempty"`
+}
+
+// Chat is a chat platform as the engine sees it. The dispatcher is its only caller and calls it from one
+// goroutine at a time.
+//
+// Errors: an *Error with EINVALID or ENOTFOUND (unknown channel, message gone) is permanent and the effect
+// is dropped; a RateLimitError is retried after its delay; anything else is retried with backoff.
+type Chat interface {
+	// Platform is the name used in identities and references: "slack", "discord", "console".
+	Platform() string
+	// Post sends a message and returns the platform's reference to it.
+	Post(ctx context.Context, p Post) (MessageRef, error)
+}
+
+// Editor is a Chat that can change a message it posted. Without it, updates to cards are posted as new
+// messages in the card's thread.
+type Editor interface {
+	Update(ctx context.Context, ref MessageRef, p Post) error
+}
+
+// Reactor is a Chat that can add a reaction (by normalized name) to a message.
+type Reactor interface {
+	React(ctx context.Context, ref MessageRef, name string) error
+}
+
+// RateLimitError is returned by an adapter when the platform asked it to slow down.
+type RateLimitError struct {
+	RetryAfter time.Duration
+}
+
+func (e *RateLimitError) Error() string { return "rate limited, retry after " + e.RetryAfter.String() }
+
+// SplitID splits "platform:id" into its parts. An id without a platform has an empty platform.
+func SplitID(s string) (platform, id string) {
+	p, id, ok := strings.Cut(s, ":")
+	if !ok {
+		return "", s
+	}
+	return p, id
+}
+
+// JoinID writes "platform:id".
+func JoinID(platform, id string) string { return platform + ":" + id }

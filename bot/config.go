@@ -1,0 +1,130 @@
+package bot
+
+import (
+	"fmt"
+	"slices"
+	"strings"
+	"time"
+)
+
+// Config is what the engine needs to know about the desk. cmd/firstline fills it from the TOML file.
+type Config struct {
+	Name          string   // the bot's name in messages: "Firstline"
+	CommandPrefix string   // "!"
+	HelpChannels  []string // "platform:channel" where every top-level message opens a ticket
+	Tiers         []Tier   // in escalation order: the first receives escalations from Level 1
+	Admins        []string // "platform:id" of admins
+	Reactions     Reactions
+	// MinConfidence is the search confidence at or above which the bot answers; below it, it escalates.
+	MinConfidence float64
+	// ReopenWindow is how long after resolution a requester's message reopens the ticket instead of
+	// opening a new one.
+	ReopenWindow    time.Duration
+	DefaultPriority string // "P3"
+}
+
+// Tier is a group of technicians working tickets from a channel.
+type Tier struct {
+	ID      string   // "tier2"
+	Name    string   // "Tier 2"
+	Channel string   // "platform:channel"
+	Members []string // "platform:id"
+}
+
+// Reactions maps actions to normalized reaction names.
+type Reactions struct {
+	Claim      string // on a card: take the ticket
+	Escalate   string // on a card: move it to the next tier
+	Resolve    string // on a card: resolve it
+	Solved     string // on an answer, where buttons are missing: it helped
+	NotHelpful string // on an answer: it did not help
+	Human      string // on an answer: talk to a human
+}
+
+// DefaultReactions are the reaction names used when the config names none.
+var DefaultReactions = Reactions{
+	Claim:      "raising_hand",
+	Escalate:   "arrow_up",
+	Resolve:    "white_check_mark",
+	Solved:     "+1",
+	NotHelpful: "-1",
+	Human:      "raising_hand",
+}
+
+// check reports what makes the config unusable by the engine.
+func (c Config) check() error {
+	var problems []string
+	if strings.TrimSpace(c.CommandPrefix) == "" {
+		problems = append(problems, "command prefix is empty")
+	}
+	if len(c.Tiers) == 0 {
+		problems = append(problems, "no tiers: escalations need at least one tier channel")
+	}
+	seen := map[string]bool{}
+	for _, t := range c.Tiers {
+		if seen[t.ID] {
+			problems = append(problems, fmt.Sprintf("tier %q is defined twice", t.ID))
+		}
+		seen[t.ID] = true
+		if p, ch := SplitID(t.Channel); p == "" || ch == "" {
+			problems = append(problems, fmt.Sprintf("tier %q: channel %q is not platform:channel", t.ID, t.Channel))
+		}
+	}
+	if c.MinConfidence < 0 || c.MinConfidence > 1 {
+		problems = append(problems, fmt.Sprintf("min confidence %v is not between 0 and 1", c.MinConfidence))
+	}
+	if len(problems) > 0 {
+		return Errorf(EINVALID, "%s", strings.Join(problems, "; "))
+	}
+	return nil
+}
+
+func (c Config) tier(id string) (Tier, int, bool) {
+	for i, t := range c.Tiers {
+		if t.ID == id {
+			return t, i, true
+		}
+	}
+	return Tier{}, -1, false
+}
+
+func (c Config) tierName(id string) string {
+	if t, _, ok := c.tier(id); ok {
+		return t.Name
+	}
+	if id == LevelOne {
+		return "Level 1"
+	}
+	return id
+}
+
+// tierByChannel returns the tier working from a channel.
+func (c Config) tierByChannel(platform, channel string) (Tier, bool) {
+	for _, t := range c.Tiers {
+		if t.Channel == JoinID(platform, channel) {
+			return t, true
+		}
+	}
+	return Tier{}, false
+}
+
+func (c Config) isMember(tierID, user string) bool {
+	t, _, ok := c.tier(tierID)
+	return ok && slices.Contains(t.Members, user)
+}
+
+func (c Config) isAdmin(user string) bool { return slices.Contains(c.Admins, user) }
+
+// isTechnician reports whether user works in any tier.
+func (c Config) isTechnician(user string) bool {
+	for _, t := range c.Tiers {
+		if slices.Contains(t.Members, user) {
+			return true
+		}
+	}
+	return false
+}
+
+func (c Config) isHelpChannel(platform, channel string) bool {
+	return slices.Contains(c.HelpChannels, JoinID(platform, channel))
+}

@@ -1,0 +1,323 @@
+package bot
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/firstline-desk/firstline/kb"
+)
+
+// Searcher finds knowledge-base articles. *kb.Index implements it; the engine calls it from jobs, never
+// inside a storage transaction.
+type Searcher interface {
+	// Search returns the best articles for query, best first, with confidences comparable across queries.
+	Search(query string, limit int) []kb.Hit
+	// Article returns the article with id.
+	Article(id string) (kb.Article, bool)
+}
+
+// Clock tells the time. The engine never calls time.Now itself, so tests can move time.
+type Clock interface {
+	Now() time.Time
+}
+
+// SystemClock is the real clock.
+type SystemClock struct{}
+
+// Now returns the current time.
+func (SystemClock) Now() time.Time { return time.Now() }
+
+// Engine is the service desk: it handles inbound events and performs the effects they cause.
+type Engine struct {
+	cfg    Config
+	store  Store
+	search Searcher
+	clock  Clock
+	log    *slog.Logger
+
+	chatsMu sync.RWMutex
+	chats   map[string]Chat
+
+	dispatchMu sync.Mutex // one dispatcher pass at a time keeps lanes in order
+	wake       chan struct{}
+}
+
+// New returns an engine. Register the chat platforms with AddChat before events arrive.
+func New(cfg Config, store Store, search Searcher, clock Clock, logger *slog.Logger) (*Engine, error) {
+	if err := cfg.check(); err != nil {
+		return nil, fmt.Errorf("engine config: %w", err)
+	}
+	if cfg.Name == "" {
+		cfg.Name = "Firstline"
+	}
+	if cfg.DefaultPriority == "" {
+		cfg.DefaultPriority = "P3"
+	}
+	if cfg.Reactions == (Reactions{}) {
+		cfg.Reactions = DefaultReactions
+	}
+	if clock == nil {
+		clock = SystemClock{}
+	}
+	if logger == nil {
+		logger = slog.New(slog.DiscardHandler)
+	}
+	return &Engine{
+		cfg:    cfg,
+		store:  store,
+		search: search,
+		clock:  clock,
+		log:    logger.With("component", "engine"),
+		chats:  map[string]Chat{},
+		wake:   make(chan struct{}, 1),
+	}, nil
+}
+
+// AddChat registers a chat platform. Effects for a platform without a chat wait in the outbox.
+func (e *Engine) AddChat(c Chat) {
+	e.chatsMu.Lock()
+	defer e.chatsMu.Unlock()
+	e.chats[c.Platform()] = c
+}
+
+func (e *Engine) chat(platform string) (Chat, bool) {
+	e.chatsMu.RLock()
+	defer e.chatsMu.RUnlock()
+	c, ok := e.chats[platform]
+	return c, ok
+}
+
+// Handle records an event and the effects it causes in one transaction. When it returns nil the event is
+// durable and the platform may be acknowledged; the effects are performed later by the dispatcher (Run or
+// Flush). A redelivered event (same ID) changes nothing.
+func (e *Engine) Handle(ctx context.Context, ev Event) error {
+	if ev.Kind == EventMessage && strings.TrimSpace(ev.Text) == "" {
+		return nil
+	}
+	if ev.User == "" || ev.Platform == "" {
+		return Errorf(EINVALID, "event without user or platform")
+	}
+	now := e.clock.Now()
+	err := e.store.Update(ctx, func(tx Tx) error {
+		if ev.ID != "" {
+			seen, err := tx.SeenEvent(ev.Platform+"\x1f"+ev.ID, now)
+			if err != nil {
+				return err
+			}
+			if seen {
+				e.log.Debug("duplicate event ignored", "platform", ev.Platform, "event_id", ev.ID)
+				return nil
+			}
+		}
+		w := &work{e: e, tx: tx, ev: ev, now: now}
+		return w.handle()
+	})
+	if err != nil {
+		return fmt.Errorf("handle %s from %s: %w", ev.Kind, ev.User, err)
+	}
+	e.kick()
+	return nil
+}
+
+func (e *Engine) kick() {
+	select {
+	case e.wake <- struct{}{}:
+	default:
+	}
+}
+
+// Run performs effects as they arrive, and retries failed ones, until ctx is done.
+func (e *Engine) Run(ctx context.Context) error {
+	tick := time.NewTicker(time.Second)
+	defer tick.Stop()
+	for {
+		if err := e.Flush(ctx); err != nil && ctx.Err() == nil {
+			e.log.Error("dispatch", "err", err)
+		}
+		select {
+		case <-ctx.Done():
+			return nil
+		case <-e.wake:
+		case <-tick.C:
+		}
+	}
+}
+
+// Flush performs every effect that is due, including the jobs and the effects they cause, and returns
+// when nothing due is left. Effects that failed wait for their retry time.
+func (e *Engine) Flush(ctx context.Context) error {
+	e.dispatchMu.Lock()
+	defer e.dispatchMu.Unlock()
+	for {
+		n, err := e.dispatchOnce(ctx)
+		if err != nil || n == 0 {
+			return err
+		}
+	}
+}
+
+const dispatchBatch = 256
+
+// dispatchOnce performs due effects in outbox order, lane by lane, and returns how many it finished. A
+// failed effect blocks the rest of its lane until its retry, so a conversation never sees replies out of
+// order.
+func (e *Engine) dispatchOnce(ctx context.Context) (int, error) {
+	var effects []Effect
+	if err := e.store.View(ctx, func(tx Tx) error {
+		var err error
+		effects, err = tx.Effects(dispatchBatch)
+		return err
+	}); err != nil {
+		return 0, fmt.Errorf("read outbox: %w", err)
+	}
+	blocked := map[string]bool{}
+	done := 0
+	for _, eff := range effects {
+		if ctx.Err() != nil {
+			return done, ctx.Err()
+		}
+		if blocked[eff.Lane] {
+			continue
+		}
+		now := e.clock.Now()
+		if now.Before(eff.NotBefore) {
+			blocked[eff.Lane] = true
+			continue
+		}
+		if err := e.perform(ctx, eff); err != nil {
+			blocked[eff.Lane] = true
+			if rerr := e.retryLater(ctx, eff, err); rerr != nil {
+				return done, rerr
+			}
+			continue
+		}
+		done++
+	}
+	return done, nil
+}
+
+const maxAttempts = 30
+
+// retryLater schedules a failed effect again, or drops it when retrying cannot help.
+func (e *Engine) retryLater(ctx context.Context, eff Effect, cause error) error {
+	log := e.log.With("effect", eff.Kind, "seq", eff.Seq, "ticket_id", eff.Ticket, "platform", eff.Platform)
+	code := ErrorCode(cause)
+	permanent := code == EINVALID || code == ENOTFOUND || code == EUNAUTHORIZED
+	eff.Attempts++
+	if permanent || eff.Attempts >= maxAttempts {
+		log.Error("effect dropped", "attempts", eff.Attempts, "err", cause)
+		return e.store.Update(ctx, func(tx Tx) error { return tx.DeleteEffect(eff.Seq) })
+	}
+	delay := time.Second << min(eff.Attempts-1, 8) // 1s .. ~4m
+	var rl *RateLimitError
+	if errors.As(cause, &rl) {
+		delay = rl.RetryAfter
+	}
+	eff.NotBefore = e.clock.Now().Add(delay)
+	log.Warn("effect failed, will retry", "attempts", eff.Attempts, "retry_in", delay.String(), "err", cause)
+	return e.store.Update(ctx, func(tx Tx) error { return tx.PutEffect(eff) })
+}
+
+func (e *Engine) perform(ctx context.Context, eff Effect) error {
+	if eff.Kind == EffectJob {
+		return e.runJob(ctx, eff)
+	}
+	chat, ok := e.chat(eff.Platform)
+	if !ok {
+		return Errorf(EUNAVAILABLE, "no chat platform %q is connected", eff.Platform)
+	}
+	var t *Ticket
+	if eff.Ticket != "" {
+		if err := e.store.View(ctx, func(tx Tx) error {
+			var err error
+			t, err = tx.Ticket(eff.Ticket)
+			return err
+		}); err != nil {
+			return fmt.Errorf("load ticket %s: %w", eff.Ticket, err)
+		}
+	}
+	switch eff.Kind {
+	case EffectPost:
+		return e.performPost(ctx, chat, eff, t)
+	case EffectUpdate:
+		ref, ok := t.message(eff.Key)
+		if !ok {
+			return Errorf(ENOTFOUND, "ticket %s has no message %q to update", eff.Ticket, eff.Key)
+		}
+		if ed, ok := chat.(Editor); ok {
+			if err := ed.Update(ctx, ref, eff.Post); err != nil {
+				return err
+			}
+		} else {
+			p := eff.Post
+			p.Channel, p.Thread, p.DM = ref.Channel, ref.ID, ""
+			p.Title = "Update: " + p.Title
+			if _, err := chat.Post(ctx, p); err != nil {
+				return err
+			}
+		}
+	case EffectReact:
+		ref, ok := t.message(eff.Key)
+		if !ok {
+			return Errorf(ENOTFOUND, "ticket %s has no message %q to react to", eff.Ticket, eff.Key)
+		}
+		if r, ok := chat.(Reactor); ok {
+			if err := r.React(ctx, ref, eff.Reaction); err != nil {
+				return err
+			}
+		}
+	default:
+		return Errorf(EINVALID, "unknown effect kind %q", eff.Kind)
+	}
+	return e.store.Update(ctx, func(tx Tx) error { return tx.DeleteEffect(eff.Seq) })
+}
+
+// performPost posts, then in one transaction removes the effect and records where the message went, so
+// later reactions and thread replies find their ticket.
+func (e *Engine) performPost(ctx context.Context, chat Chat, eff Effect, t *Ticket) error {
+	p := eff.Post
+	if eff.ThreadKey != "" {
+		root, ok := t.message(eff.ThreadKey)
+		if !ok {
+			return Errorf(ENOTFOUND, "ticket %s has no message %q to reply under", eff.Ticket, eff.ThreadKey)
+		}
+		p.Channel, p.Thread = root.Channel, root.ID
+	}
+	ref, err := chat.Post(ctx, p)
+	if err != nil {
+		return err
+	}
+	return e.store.Update(ctx, func(tx Tx) error {
+		if err := tx.DeleteEffect(eff.Seq); err != nil {
+			return err
+		}
+		if eff.Key == "" || eff.Ticket == "" {
+			return nil
+		}
+		t, err := tx.Ticket(eff.Ticket)
+		if err != nil {
+			return err
+		}
+		if t.Messages == nil {
+			t.Messages = map[string]MessageRef{}
+		}
+		t.Messages[eff.Key] = ref
+		if err := tx.PutTicket(t); err != nil {
+			return err
+		}
+		return tx.LinkMessage(ref, MessageLink{Ticket: t.ID, Key: eff.Key})
+	})
+}
+
+func (t *Ticket) message(key string) (MessageRef, bool) {
+	if t == nil {
+		return MessageRef{}, false
+	}
+	ref, ok := t.Messages[key]
+	return ref, ok
+}

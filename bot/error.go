@@ -1,0 +1,44 @@
+package bot
+
+import (
+	"errors"
+	"fmt"
+)
+
+// Error codes a caller can act on.
+const (
+	ECONFLICT     = "conflict"     // the change lost a race or contradicts the current state
+	EINTERNAL     = "internal"     // a bug or an unexpected failure
+	EINVALID      = "invalid"      // bad input; retrying the same thing will not help
+	ENOTFOUND     = "not_found"    // the thing asked for does not exist
+	EUNAVAILABLE  = "unavailable"  // a dependency is down or busy; retry later
+	EUNAUTHORIZED = "unauthorized" // the person may not do this
+)
+
+// Error is a domain error: a code for programs and a message for people.
+type Error struct {
+	Code    string
+	Message string
+}
+
+func (e *Error) Error() string { return fmt.Sprintf("%s: %s", e.Code, e.Message) }
+
+// Errorf returns an *Error with the code and a formatted message.
+func Errorf(code, format string, args ...any) *Error {
+	return &Error{Code: code, Message: fmt.Sprintf(format, args...)}
+}
+
+// ErrorCode returns the code of the first *Error in err's chain, EINTERNAL for other errors, "" for nil.
+func ErrorCode(err error) string {
+	if err == nil {
+		return ""
+	}
+	var e *Error
+	if errors.As(err, &e) {
+		return e.Code
+	}
+	return EINTERNAL
+}
+
+// IsNotFound reports whether err says something does not exist.
+func IsNotFound(err error) bool { return ErrorCode(err) == ENOTFOUND }

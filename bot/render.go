@@ -1,0 +1,194 @@
+package bot
+
+import (
+	"fmt"
+	"strings"
+	"time"
+	"unicode/utf8"
+
+	"github.com/firstline-desk/firstline/kb"
+)
+
+// maxArticleChars bounds how much of an article goes into a chat answer; chat platforms cap message
+// length and long walls of text go unread.
+const maxArticleChars = 2500
+
+func (e *Engine) answerText(t *Ticket, intro string, articles []kb.Article) string {
+	var b strings.Builder
+	first := articles[0]
+	fmt.Fprintf(&b, "%s **%s** (`%s`)\n\n%s", intro, first.Title, first.ID, excerpt(first.Body, maxArticleChars))
+	if len(articles) > 1 {
+		b.WriteString("\n\nAlso related:")
+		for _, a := range articles[1:] {
+			fmt.Fprintf(&b, "\n- **%s** (`%s`)", a.Title, a.ID)
+		}
+	}
+	fmt.Fprintf(&b, "\n\nDid this solve it? (ticket **%s**)", t.ID)
+	return b.String()
+}
+
+// excerpt cuts Markdown at a paragraph boundary before max characters.
+func excerpt(body string, max int) string {
+	body = strings.TrimSpace(body)
+	if utf8.RuneCountInString(body) <= max {
+		return body
+	}
+	cut := string([]rune(body)[:max])
+	if i := strings.LastIndex(cut, "\n\n"); i > max/2 {
+		cut = cut[:i]
+	}
+	return strings.TrimSpace(cut) + "\n\n…"
+}
+
+// cardPost renders a ticket's handoff card for technicians.
+func (e *Engine) cardPost(t *Ticket, card *Card) Post {
+	cfg := e.cfg
+	owner := t.AssigneeName
+	if owner == "" {
+		owner = "unclaimed"
+	}
+	status := string(t.Status)
+	if !card.Current {
+		status = card.Note
+		owner = "-"
+	}
+	fields := []Field{
+		{Name: "Ticket", Value: t.ID},
+		{Name: "Requester", Value: t.RequesterName},
+		{Name: "Priority", Value: t.Priority},
+		{Name: "Tier", Value: cfg.tierName(card.Tier)},
+		{Name: "Owner", Value: owner},
+		{Name: "Status", Value: status},
+	}
+	var b strings.Builder
+	fmt.Fprintf(&b, "**%s** asked: %s", t.RequesterName, quoteLine(t.Subject))
+	if card.Current && card.Note != "" {
+		fmt.Fprintf(&b, "\nWhy it is here: %s", card.Note)
+	}
+	if !card.Current {
+		fmt.Fprintf(&b, "\nThis card is no longer current (%s).", card.Note)
+		return Post{Title: fmt.Sprintf("%s: %s", t.ID, t.Subject), Text: b.String(), Fields: fields}
+	}
+	if len(t.Offers) > 0 {
+		b.WriteString("\nArticles offered:")
+		for _, o := range t.Offers {
+			fb := o.Feedback
+			if fb == "" {
+				fb = "no feedback"
+			}
+			fmt.Fprintf(&b, "\n- %s (`%s`): %s", o.Title, o.Article, strings.ReplaceAll(fb, "_", " "))
+		}
+	} else {
+		b.WriteString("\nArticles offered: none")
+	}
+	if lines := transcriptTail(t, 8); len(lines) > 0 {
+		b.WriteString("\nConversation so far:")
+		for _, l := range lines {
+			b.WriteString("\n> " + l)
+		}
+	}
+	r := cfg.Reactions
+	fmt.Fprintf(&b, "\nReact :%s: to claim, :%s: to escalate, :%s: to resolve. Replies in this thread reach the requester; start with `note:` to keep one internal.",
+		r.Claim, r.Escalate, r.Resolve)
+	return Post{Title: fmt.Sprintf("%s: %s", t.ID, t.Subject), Text: b.String(), Fields: fields}
+}
+
+// transcriptTail returns the last n lines of the conversation a technician should read, notes included.
+func transcriptTail(t *Ticket, n int) []string {
+	entries := t.Transcript
+	if len(entries) > n {
+		entries = entries[len(entries)-n:]
+	}
+	var lines []string
+	for _, en := range entries {
+		text := quoteLine(en.Text)
+		if en.Internal {
+			text = "(note) " + text
+		}
+		lines = append(lines, fmt.Sprintf("%s: %s", en.Name, text))
+	}
+	return lines
+}
+
+// quoteLine flattens a message to one bounded line for cards and lists.
+func quoteLine(s string) string {
+	return clip(strings.Join(strings.Fields(s), " "), 300)
+}
+
+func (e *Engine) statusText(t *Ticket) string {
+	owner := t.AssigneeName
+	if owner == "" {
+		owner = "nobody yet"
+	}
+	var b strings.Builder
+	fmt.Fprintf(&b, "**%s**: %s\nStatus: %s · Tier: %s · Priority: %s · Owner: %s\nOpened %s by %s",
+		t.ID, quoteLine(t.Subject), t.Status, e.cfg.tierName(t.Tier), t.Priority, owner,
+		t.CreatedAt.UTC().Format("2006-01-02 15:04 MST"), t.RequesterName)
+	if t.ResolvedAt != nil {
+		fmt.Fprintf(&b, "\nResolved %s", t.ResolvedAt.UTC().Format("2006-01-02 15:04 MST"))
+	}
+	if t.CSAT != nil {
+		fmt.Fprintf(&b, " · rated %d/5", t.CSAT.Score)
+	}
+	return b.String()
+}
+
+func (e *Engine) listText(empty, heading string, tickets []*Ticket) string {
+	if len(tickets) == 0 {
+		return empty
+	}
+	var b strings.Builder
+	b.WriteString(heading + ":")
+	for _, t := range tickets {
+		owner := ""
+		if t.AssigneeName != "" {
+			owner = ", " + t.AssigneeName
+		}
+		fmt.Fprintf(&b, "\n- **%s** %s (%s, %s%s)", t.ID, clip(quoteLine(t.Subject), 80), t.Status, e.cfg.tierName(t.Tier), owner)
+	}
+	return b.String()
+}
+
+func (e *Engine) helpText() string {
+	p := e.cfg.CommandPrefix
+	r := e.cfg.Reactions
+	return fmt.Sprintf(`I'm %s, the IT service desk. Ask your question in a help channel or in a direct message: I answer from the knowledge base, and pass you to a technician when I can't help.
+Commands:
+- `+"`%shelp`"+`: this help
+- `+"`%sstatus`"+`: your open tickets, or the ticket of the thread you are in
+- `+"`%sescalate`"+`: talk to a human (in your ticket's thread); technicians: move the ticket to the next tier
+- `+"`%sresolve`"+`: resolve the ticket of the thread you are in
+Technicians react on a ticket card: :%s: claim, :%s: escalate, :%s: resolve. Replies in a card's thread reach the requester; start one with `+"`note:`"+` to keep it internal.`,
+		e.cfg.Name, p, p, p, p, r.Claim, r.Escalate, r.Resolve)
+}
+
+func nameOf(display, id string) string {
+	if display != "" {
+		return display
+	}
+	_, name := SplitID(id)
+	return name
+}
+
+func clip(s string, n int) string {
+	if utf8.RuneCountInString(s) <= n {
+		return s
+	}
+	return string([]rune(s)[:n-1]) + "…"
+}
+
+func firstLine(s string) string {
+	line, _, _ := strings.Cut(strings.TrimSpace(s), "\n")
+	return strings.TrimSpace(line)
+}
+
+// humanDuration writes a window like "7 days" or "12 hours".
+func humanDuration(d time.Duration) string {
+	switch {
+	case d >= 48*time.Hour && d%(24*time.Hour) == 0:
+		return fmt.Sprintf("%d days", d/(24*time.Hour))
+	case d >= 2*time.Hour && d%time.Hour == 0:
+		return fmt.Sprintf("%d hours", d/time.Hour)
+	}
+	return d.String()
+}

@@ -1,0 +1,95 @@
+package bot
+
+import (
+	"context"
+	"time"
+)
+
+// Store keeps tickets, indexes and the outbox. Implementations run fn in one transaction: everything fn
+// writes is committed together, durably, before Update returns nil, or nothing is. Only one Update runs at
+// a time, which is what makes a claim (read, check, write inside one Update) win exactly once.
+type Store interface {
+	// Update runs fn in a read-write transaction. An error from fn rolls everything back and is returned.
+	Update(ctx context.Context, fn func(Tx) error) error
+	// View runs fn in a read-only transaction; Tx's write methods fail in it.
+	View(ctx context.Context, fn func(Tx) error) error
+}
+
+// Tx is one storage transaction. Values returned are copies the caller may keep and change; nothing is
+// written until Put* is called.
+type Tx interface {
+	// SeenEvent records a dedup key and reports whether it was already recorded.
+	SeenEvent(key string, at time.Time) (bool, error)
+
+	// CreateTicket assigns t.ID from a sequence and stores it.
+	CreateTicket(t *Ticket) error
+	// PutTicket stores a changed ticket (and keeps the requester and status indexes in step).
+	PutTicket(t *Ticket) error
+	// Ticket returns the ticket with id, or an ENOTFOUND error.
+	Ticket(id string) (*Ticket, error)
+	// FindTickets returns the tickets that match f, oldest first.
+	FindTickets(f TicketFilter) ([]*Ticket, error)
+
+	// LinkConversation points a conversation at a ticket (replacing an earlier link).
+	LinkConversation(c Conversation, ticketID string) error
+	// TicketByConversation returns the ticket a conversation belongs to, or an ENOTFOUND error.
+	TicketByConversation(c Conversation) (*Ticket, error)
+	// LinkMessage records which ticket a posted message belongs to, and under which key.
+	LinkMessage(ref MessageRef, link MessageLink) error
+	// MessageLink returns what a posted message belongs to, or an ENOTFOUND error.
+	MessageLink(ref MessageRef) (MessageLink, error)
+
+	// Enqueue appends an effect to the outbox and sets its Seq.
+	Enqueue(e *Effect) error
+	// Effects returns up to limit pending effects in outbox order.
+	Effects(limit int) ([]Effect, error)
+	// PutEffect rewrites a pending effect (attempts, next try).
+	PutEffect(e Effect) error
+	// DeleteEffect removes a done effect.
+	DeleteEffect(seq uint64) error
+}
+
+// TicketFilter selects tickets. Zero fields match everything.
+type TicketFilter struct {
+	Requester string
+	Status    []Status
+	Limit     int // 0 = no limit
+}
+
+// MessageLink is what a message posted by the bot belongs to.
+type MessageLink struct {
+	Ticket string `json:"ticket"`
+	Key    string `json:"key"` // key in Ticket.Messages: "card-1", "answer-2", "csat"
+}
+
+// EffectKind says what the dispatcher has to do.
+type EffectKind string
+
+// The kinds of effects.
+const (
+	EffectPost   EffectKind = "post"   // post a message; record its reference under Key
+	EffectUpdate EffectKind = "update" // edit the message recorded under Key
+	EffectReact  EffectKind = "react"  // add a reaction to the message recorded under Key
+	EffectJob    EffectKind = "job"    // run slow work (a KB search) whose result is a new transaction
+)
+
+// Effect is one entry in the outbox: something the engine decided and the dispatcher must do.
+type Effect struct {
+	Seq      uint64     `json:"seq"`
+	Kind     EffectKind `json:"kind"`
+	Platform string     `json:"platform"`
+	// Lane keeps order: effects in one lane (a conversation) are done in Seq order, one at a time.
+	Lane   string `json:"lane"`
+	Ticket string `json:"ticket,omitempty"`
+	Key    string `json:"key,omitempty"`
+	// ThreadKey makes a post a reply under the message recorded under that key, which may not have been
+	// posted yet when the effect was enqueued (a card and the first reply in its thread).
+	ThreadKey string `json:"thread_key,omitempty"`
+	Post      Post   `json:"post,omitempty"`
+	Reaction  string `json:"reaction,omitempty"`
+	Job       string `json:"job,omitempty"`
+	// Attempts and NotBefore schedule retries after failures.
+	Attempts  int       `json:"attempts,omitempty"`
+	NotBefore time.Time `json:"not_before,omitempty"`
+	CreatedAt time.Time `json:"created_at"`
+}

@@ -1,0 +1,187 @@
+package bot
+
+import (
+	"fmt"
+	"time"
+)
+
+// TicketVersion is the version of the stored ticket's JSON shape.
+const TicketVersion = 1
+
+// Status is where a ticket is in its life.
+type Status string
+
+// Ticket statuses.
+const (
+	StatusOpen      Status = "open"      // Level 1 (the bot) is working on it
+	StatusEscalated Status = "escalated" // waiting in a tier's queue for a technician to claim it
+	StatusClaimed   Status = "claimed"   // a technician owns it
+	StatusResolved  Status = "resolved"  // solved; the requester may reopen it within the reopen window
+)
+
+// ParseStatus checks a status written by a person.
+func ParseStatus(s string) (Status, error) {
+	switch st := Status(s); st {
+	case StatusOpen, StatusEscalated, StatusClaimed, StatusResolved:
+		return st, nil
+	}
+	return "", Errorf(EINVALID, "unknown status %q (want open, escalated, claimed or resolved)", s)
+}
+
+// Active reports whether the ticket still needs work.
+func (s Status) Active() bool { return s != StatusResolved }
+
+// LevelOne is the tier of a ticket the bot itself is handling.
+const LevelOne = "L1"
+
+// Ticket is one request for help: the conversation it lives in, who asked, who owns it, what was tried,
+// and every transition it went through. It is stored as JSON; the field names are a stable interface
+// (`firstline tickets show -json`).
+type Ticket struct {
+	Version       int                   `json:"version"`
+	ID            string                `json:"id"`
+	Status        Status                `json:"status"`
+	Tier          string                `json:"tier"`
+	Priority      string                `json:"priority"`
+	Category      string                `json:"category,omitempty"`
+	Requester     string                `json:"requester"`
+	RequesterName string                `json:"requester_name,omitempty"`
+	Assignee      string                `json:"assignee,omitempty"`
+	AssigneeName  string                `json:"assignee_name,omitempty"`
+	Conversation  Conversation          `json:"conversation"`
+	Subject       string                `json:"subject"`
+	Offers        []Offer               `json:"offers,omitempty"`
+	NotHelpful    int                   `json:"not_helpful,omitempty"`
+	Clarifying    bool                  `json:"clarifying,omitempty"` // the bot asked a question and waits for the answer
+	Cards         []Card                `json:"cards,omitempty"`
+	Messages      map[string]MessageRef `json:"messages,omitempty"` // what the bot posted, by key ("card-1", "answer-2")
+	Transcript    []Entry               `json:"transcript"`
+	Events        []Transition          `json:"events"`
+	CSAT          *Rating               `json:"csat"`
+	CreatedAt     time.Time             `json:"created_at"`
+	UpdatedAt     time.Time             `json:"updated_at"`
+	ResolvedAt    *time.Time            `json:"resolved_at"`
+	ResolvedBy    string                `json:"resolved_by,omitempty"`
+}
+
+// TicketID formats a ticket's sequence number as its human id.
+func TicketID(seq uint64) string { return fmt.Sprintf("T-%06d", seq) }
+
+// Offer is an article the bot offered and what the requester said about it.
+type Offer struct {
+	Article    string    `json:"article"`
+	Title      string    `json:"title"`
+	Confidence float64   `json:"confidence"`
+	Message    string    `json:"message,omitempty"`  // key in Ticket.Messages of the answer that offered it
+	Feedback   string    `json:"feedback,omitempty"` // "", FeedbackSolved, FeedbackNotHelpful, FeedbackHuman
+	At         time.Time `json:"at"`
+}
+
+// Feedback a requester gives on an answer.
+const (
+	FeedbackSolved     = "solved"
+	FeedbackNotHelpful = "not_helpful"
+	FeedbackHuman      = "human"
+)
+
+// Card is a handoff card posted in a tier channel.
+type Card struct {
+	Key      string    `json:"key"` // key in Ticket.Messages
+	Tier     string    `json:"tier"`
+	Current  bool      `json:"current"` // the card technicians work the ticket from
+	Note     string    `json:"note,omitempty"`
+	PostedAt time.Time `json:"posted_at"`
+}
+
+// Entry is one line of a ticket's transcript.
+type Entry struct {
+	At     time.Time `json:"at"`
+	Author string    `json:"author"` // "platform:id"; "" for the bot
+	Name   string    `json:"name"`
+	Role   string    `json:"role"` // RoleRequester, RoleTechnician, RoleBot
+	Text   string    `json:"text"`
+	// Internal entries are technicians' notes: never shown to the requester.
+	Internal bool `json:"internal,omitempty"`
+}
+
+// Roles in a transcript.
+const (
+	RoleRequester  = "requester"
+	RoleTechnician = "technician"
+	RoleBot        = "bot"
+)
+
+// Transition is a change in a ticket's life, kept for audit and reports.
+type Transition struct {
+	At     time.Time `json:"at"`
+	Type   string    `json:"type"` // opened, answered, feedback, escalated, claimed, released, resolved, reopened, rated
+	From   Status    `json:"from,omitempty"`
+	To     Status    `json:"to,omitempty"`
+	By     string    `json:"by,omitempty"`
+	Tier   string    `json:"tier,omitempty"`
+	Detail string    `json:"detail,omitempty"`
+}
+
+// Rating is the requester's satisfaction score after resolution.
+type Rating struct {
+	Score   int       `json:"score"` // 1..5
+	RatedAt time.Time `json:"rated_at"`
+	By      string    `json:"by"`
+}
+
+// currentCard returns the card technicians work from, or nil.
+func (t *Ticket) currentCard() *Card {
+	for i := range t.Cards {
+		if t.Cards[i].Current {
+			return &t.Cards[i]
+		}
+	}
+	return nil
+}
+
+// card returns the card posted under key, or nil.
+func (t *Ticket) card(key string) *Card {
+	for i := range t.Cards {
+		if t.Cards[i].Key == key {
+			return &t.Cards[i]
+		}
+	}
+	return nil
+}
+
+// offersIn returns the indexes of the offers made by the answer posted under key.
+func (t *Ticket) offersIn(key string) []int {
+	var idx []int
+	for i, o := range t.Offers {
+		if o.Message == key {
+			idx = append(idx, i)
+		}
+	}
+	return idx
+}
+
+func (t *Ticket) offered(article string) bool {
+	for _, o := range t.Offers {
+		if o.Article == article {
+			return true
+		}
+	}
+	return false
+}
+
+// transition records a status change (or an event that keeps the status) in the ticket's history.
+func (t *Ticket) transition(at time.Time, typ string, to Status, by, detail string) {
+	from := t.Status
+	tr := Transition{At: at, Type: typ, By: by, Tier: t.Tier, Detail: detail}
+	if to != "" && to != from {
+		tr.From, tr.To = from, to
+		t.Status = to
+	}
+	t.Events = append(t.Events, tr)
+	t.UpdatedAt = at
+}
+
+func (t *Ticket) say(at time.Time, author, name, role, text string, internal bool) {
+	t.Transcript = append(t.Transcript, Entry{At: at, Author: author, Name: name, Role: role, Text: text, Internal: internal})
+	t.UpdatedAt = at
+}

@@ -1,0 +1,225 @@
+package storage
+
+import (
+	"context"
+	"encoding/binary"
+	"encoding/json"
+	"fmt"
+	"reflect"
+	"time"
+
+	bolt "go.etcd.io/bbolt"
+
+	"github.com/firstline-desk/firstline/bot"
+	"github.com/firstline-desk/firstline/kb"
+)
+
+// ArticleVersion is one stored version of an article: who wrote it, when, and what it said.
+type ArticleVersion struct {
+	Version int        `json:"version"`
+	Author  string     `json:"author"`
+	At      time.Time  `json:"at"`
+	Article kb.Article `json:"article"`
+}
+
+// PutArticle stores a as the newest version of its article and returns the version number. Storing an
+// article identical to its newest version writes nothing and returns that version, so importing the same
+// folder twice makes no history.
+func (db *DB) PutArticle(ctx context.Context, a kb.Article, author string, at time.Time) (int, error) {
+	if err := a.Validate(); err != nil {
+		return 0, bot.Errorf(bot.EINVALID, "article %q: %v", a.ID, err)
+	}
+	if err := ctx.Err(); err != nil {
+		return 0, err
+	}
+	var version int
+	err := db.bolt.Update(func(btx *bolt.Tx) error {
+		latest := btx.Bucket(bucketArticles)
+		if v := latest.Get([]byte(a.ID)); v != nil {
+			var cur ArticleVersion
+			if err := decode(v, &cur, "article "+a.ID); err != nil {
+				return err
+			}
+			if sameArticle(cur.Article, a) {
+				version = cur.Version
+				return nil
+			}
+			version = cur.Version
+		}
+		version++
+		rec := ArticleVersion{Version: version, Author: author, At: at.UTC(), Article: a}
+		data, err := json.Marshal(rec)
+		if err != nil {
+			return fmt.Errorf("encode article %s: %w", a.ID, err)
+		}
+		if err := latest.Put([]byte(a.ID), data); err != nil {
+			return fmt.Errorf("store article %s: %w", a.ID, err)
+		}
+		return btx.Bucket(bucketArticleVers).Put(compose([]byte(a.ID), u64(uint64(version))), data)
+	})
+	if err != nil {
+		return 0, fmt.Errorf("put article %s: %w", a.ID, err)
+	}
+	return version, nil
+}
+
+func sameArticle(a, b kb.Article) bool {
+	return a.Updated.Equal(b.Updated) && reflect.DeepEqual(withoutTime(a), withoutTime(b))
+}
+
+func withoutTime(a kb.Article) kb.Article {
+	a.Updated = time.Time{}
+	if len(a.Tags) == 0 {
+		a.Tags = nil
+	}
+	if len(a.Aliases) == 0 {
+		a.Aliases = nil
+	}
+	return a
+}
+
+// Articles returns the newest version of every article, sorted by id.
+func (db *DB) Articles(ctx context.Context) ([]kb.Article, error) {
+	if err := ctx.Err(); err != nil {
+		return nil, err
+	}
+	var out []kb.Article
+	err := db.bolt.View(func(btx *bolt.Tx) error {
+		return btx.Bucket(bucketArticles).ForEach(func(k, v []byte) error {
+			var rec ArticleVersion
+			if err := decode(v, &rec, "article "+string(k)); err != nil {
+				return err
+			}
+			out = append(out, rec.Article)
+			return nil
+		})
+	})
+	if err != nil {
+		return nil, fmt.Errorf("read articles: %w", err)
+	}
+	return out, nil
+}
+
+// ArticleVersions returns every stored version of an article, oldest first.
+func (db *DB) ArticleVersions(ctx context.Context, id string) ([]ArticleVersion, error) {
+	if err := ctx.Err(); err != nil {
+		return nil, err
+	}
+	var out []ArticleVersion
+	err := db.bolt.View(func(btx *bolt.Tx) error {
+		prefix := compose([]byte(id), nil)
+		c := btx.Bucket(bucketArticleVers).Cursor()
+		for k, v := c.Seek(prefix); k != nil && len(k) == len(prefix)+8 && string(k[:len(prefix)]) == string(prefix); k, v = c.Next() {
+			var rec ArticleVersion
+			if err := decode(v, &rec, "article version"); err != nil {
+				return err
+			}
+			out = append(out, rec)
+		}
+		return nil
+	})
+	if err != nil {
+		return nil, fmt.Errorf("read versions of %s: %w", id, err)
+	}
+	if len(out) == 0 {
+		return nil, bot.Errorf(bot.ENOTFOUND, "no article %q", id)
+	}
+	return out, nil
+}
+
+// PruneEvents forgets dedup keys recorded before cutoff; platforms stop redelivering long before.
+func (db *DB) PruneEvents(ctx context.Context, cutoff time.Time) (int, error) {
+	if err := ctx.Err(); err != nil {
+		return 0, err
+	}
+	n := 0
+	err := db.bolt.Update(func(btx *bolt.Tx) error {
+		c := btx.Bucket(bucketDedup).Cursor()
+		for k, v := c.First(); k != nil; {
+			if len(v) == 8 && int64(binary.BigEndian.Uint64(v)) < cutoff.UnixNano() {
+				k = append([]byte{}, k...) // the key's memory belongs to the page being changed
+				if err := c.Delete(); err != nil {
+					return err
+				}
+				n++
+				k, v = c.Seek(k) // Delete moves the cursor: re-seek to the next key
+				continue
+			}
+			k, v = c.Next()
+		}
+		return nil
+	})
+	if err != nil {
+		return n, fmt.Errorf("prune dedup keys: %w", err)
+	}
+	return n, nil
+}
+
+// AdapterState is a small key-value store an adapter keeps in the data file (the console's message
+// ids, a platform's cursors), in a bucket of its own.
+type AdapterState struct {
+	db   *DB
+	name []byte
+}
+
+// Adapter returns the state store of the named adapter.
+func (db *DB) Adapter(name string) *AdapterState { return &AdapterState{db: db, name: []byte(name)} }
+
+func (s *AdapterState) update(ctx context.Context, fn func(*bolt.Bucket) error) error {
+	if err := ctx.Err(); err != nil {
+		return err
+	}
+	return s.db.bolt.Update(func(btx *bolt.Tx) error {
+		b, err := btx.Bucket(bucketAdapters).CreateBucketIfNotExists(s.name)
+		if err != nil {
+			return fmt.Errorf("adapter bucket %s: %w", s.name, err)
+		}
+		return fn(b)
+	})
+}
+
+// NextID returns the next number of a sequence that survives restarts: 1, 2, 3, ...
+func (s *AdapterState) NextID(ctx context.Context) (uint64, error) {
+	var id uint64
+	err := s.update(ctx, func(b *bolt.Bucket) error {
+		var err error
+		id, err = b.NextSequence()
+		return err
+	})
+	if err != nil {
+		return 0, fmt.Errorf("next %s id: %w", s.name, err)
+	}
+	return id, nil
+}
+
+// Put stores a value under key.
+func (s *AdapterState) Put(ctx context.Context, key string, value []byte) error {
+	err := s.update(ctx, func(b *bolt.Bucket) error { return b.Put([]byte(key), value) })
+	if err != nil {
+		return fmt.Errorf("store %s %q: %w", s.name, key, err)
+	}
+	return nil
+}
+
+// Get returns a copy of the value under key, or an ENOTFOUND error.
+func (s *AdapterState) Get(ctx context.Context, key string) ([]byte, error) {
+	if err := ctx.Err(); err != nil {
+		return nil, err
+	}
+	var out []byte
+	err := s.db.bolt.View(func(btx *bolt.Tx) error {
+		if b := btx.Bucket(bucketAdapters).Bucket(s.name); b != nil {
+			if v := b.Get([]byte(key)); v != nil {
+				out = append([]byte{}, v...)
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		return nil, fmt.Errorf("read %s %q: %w", s.name, key, err)
+	}
+	if out == nil {
+		return nil, bot.Errorf(bot.ENOTFOUND, "%s has no %q", s.name, key)
+	}
+	return out, nil
+}

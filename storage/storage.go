@@ -1,0 +1,195 @@
+// Package storage keeps Firstline's data in one bbolt file: tickets and their indexes, the outbox,
+// dedup keys, knowledge-base articles with their versions, and small state for adapters. It implements
+// bot.Store; every write happens in a bbolt transaction, and nothing read from bbolt outlives one.
+package storage
+
+import (
+	"context"
+	"encoding/binary"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"time"
+
+	bolt "go.etcd.io/bbolt"
+	bolterrors "go.etcd.io/bbolt/errors"
+
+	"github.com/firstline-desk/firstline/bot"
+)
+
+// Bucket names. Indexes are explicit buckets kept in step by PutTicket.
+var (
+	bucketMeta          = []byte("meta")
+	bucketTickets       = []byte("tickets")                 // seq (8 bytes BE) -> ticket JSON
+	bucketByConv        = []byte("tickets_by_conversation") // conversation key -> ticket id
+	bucketByRequester   = []byte("tickets_by_requester")    // requester \x00 seq -> ""
+	bucketByStatus      = []byte("tickets_by_status")       // status \x00 seq -> ""
+	bucketMessages      = []byte("messages")                // message ref key -> MessageLink JSON (cards, answers)
+	bucketDedup         = []byte("dedup")                   // event key -> unix nanos seen
+	bucketOutbox        = []byte("outbox")                  // seq -> Effect JSON
+	bucketArticles      = []byte("articles")                // id -> stored article JSON (latest version)
+	bucketArticleVers   = []byte("article_versions")        // id \x00 version (8 bytes BE) -> stored article JSON
+	bucketAdapters      = []byte("adapters")                // name -> nested bucket of adapter state
+	keySchema           = []byte("schema_version")
+	defaultLockTimeout  = time.Second
+	errDataFileInUseFmt = "the data file %s is in use by another Firstline process (stop it, or use another -data directory)"
+)
+
+// Options tune Open.
+type Options struct {
+	// LockTimeout is how long to wait for another process to release the file. Default 1s.
+	LockTimeout time.Duration
+	// NoSync skips fsync on commit: only for tests and benchmarks, never for real data.
+	NoSync bool
+	// ReadOnly opens the file for reading (CLI commands that only read).
+	ReadOnly bool
+}
+
+// DB is an open data file.
+type DB struct {
+	bolt *bolt.DB
+	path string
+}
+
+var _ bot.Store = (*DB)(nil)
+
+// Open opens (creating if needed) the data file at path and brings its schema up to date. A file held by
+// another process fails after the lock timeout with an EUNAVAILABLE error that says so.
+func Open(path string, opts Options) (*DB, error) {
+	if opts.LockTimeout <= 0 {
+		opts.LockTimeout = defaultLockTimeout
+	}
+	if !opts.ReadOnly {
+		if err := os.MkdirAll(filepath.Dir(path), 0o700); err != nil {
+			return nil, fmt.Errorf("create data directory: %w", err)
+		}
+	}
+	b, err := bolt.Open(path, 0o600, &bolt.Options{Timeout: opts.LockTimeout, NoSync: opts.NoSync, ReadOnly: opts.ReadOnly})
+	if errors.Is(err, bolterrors.ErrTimeout) {
+		return nil, bot.Errorf(bot.EUNAVAILABLE, errDataFileInUseFmt, path)
+	}
+	if err != nil {
+		return nil, fmt.Errorf("open data file %s: %w", path, err)
+	}
+	db := &DB{bolt: b, path: path}
+	if err := db.migrate(opts.ReadOnly); err != nil {
+		b.Close()
+		return nil, err
+	}
+	return db, nil
+}
+
+// Close releases the file.
+func (db *DB) Close() error { return db.bolt.Close() }
+
+// Path is the data file's path.
+func (db *DB) Path() string { return db.path }
+
+// Check verifies the file's B+tree pages and returns every problem found.
+func (db *DB) Check() error {
+	return db.bolt.View(func(btx *bolt.Tx) error {
+		var errs []error
+		for err := range btx.Check() {
+			errs = append(errs, err)
+		}
+		return errors.Join(errs...)
+	})
+}
+
+// migrations bring the file from schema version i to i+1. Append, never edit.
+var migrations = []func(*bolt.Tx) error{
+	// 1: the buckets of the first release.
+	func(btx *bolt.Tx) error {
+		for _, name := range [][]byte{bucketTickets, bucketByConv, bucketByRequester, bucketByStatus, bucketMessages,
+			bucketDedup, bucketOutbox, bucketArticles, bucketArticleVers, bucketAdapters} {
+			if _, err := btx.CreateBucketIfNotExists(name); err != nil {
+				return fmt.Errorf("create bucket %s: %w", name, err)
+			}
+		}
+		return nil
+	},
+}
+
+// SchemaVersion is the schema this build writes.
+func SchemaVersion() int { return len(migrations) }
+
+func (db *DB) migrate(readOnly bool) error {
+	var have int
+	if err := db.bolt.View(func(btx *bolt.Tx) error {
+		if m := btx.Bucket(bucketMeta); m != nil {
+			if v := m.Get(keySchema); len(v) == 8 {
+				have = int(binary.BigEndian.Uint64(v))
+			}
+		}
+		return nil
+	}); err != nil {
+		return fmt.Errorf("read schema version: %w", err)
+	}
+	if have > len(migrations) {
+		return bot.Errorf(bot.EINVALID, "the data file %s has schema version %d, newer than this Firstline understands (%d): upgrade Firstline", db.path, have, len(migrations))
+	}
+	if have == len(migrations) {
+		return nil
+	}
+	if readOnly {
+		return bot.Errorf(bot.EINVALID, "the data file %s needs an upgrade (schema %d to %d): run any Firstline command that writes first", db.path, have, len(migrations))
+	}
+	for v := have; v < len(migrations); v++ {
+		if err := db.bolt.Update(func(btx *bolt.Tx) error {
+			if err := migrations[v](btx); err != nil {
+				return err
+			}
+			m, err := btx.CreateBucketIfNotExists(bucketMeta)
+			if err != nil {
+				return err
+			}
+			return m.Put(keySchema, u64(uint64(v+1)))
+		}); err != nil {
+			return fmt.Errorf("migrate data file to schema %d: %w", v+1, err)
+		}
+	}
+	return nil
+}
+
+// Update runs fn in one read-write transaction, committed durably before it returns.
+func (db *DB) Update(ctx context.Context, fn func(bot.Tx) error) error {
+	if err := ctx.Err(); err != nil {
+		return err
+	}
+	return db.bolt.Update(func(btx *bolt.Tx) error { return fn(&tx{btx: btx}) })
+}
+
+// View runs fn in one read-only transaction.
+func (db *DB) View(ctx context.Context, fn func(bot.Tx) error) error {
+	if err := ctx.Err(); err != nil {
+		return err
+	}
+	return db.bolt.View(func(btx *bolt.Tx) error { return fn(&tx{btx: btx}) })
+}
+
+func u64(v uint64) []byte {
+	b := make([]byte, 8)
+	binary.BigEndian.PutUint64(b, v)
+	return b
+}
+
+// compose joins key parts with a zero byte, which no id contains.
+func compose(parts ...[]byte) []byte {
+	var k []byte
+	for i, p := range parts {
+		if i > 0 {
+			k = append(k, 0)
+		}
+		k = append(k, p...)
+	}
+	return k
+}
+
+func decode(data []byte, v any, what string) error {
+	if err := json.Unmarshal(data, v); err != nil {
+		return fmt.Errorf("decode %s: %w", what, err)
+	}
+	return nil
+}

@@ -1,0 +1,249 @@
+package storage
+
+import (
+	"bytes"
+	"encoding/binary"
+	"encoding/json"
+	"fmt"
+	"slices"
+	"strconv"
+	"strings"
+	"time"
+
+	bolt "go.etcd.io/bbolt"
+
+	"github.com/firstline-desk/firstline/bot"
+)
+
+// tx implements bot.Tx over one bbolt transaction.
+type tx struct {
+	btx *bolt.Tx
+}
+
+var _ bot.Tx = (*tx)(nil)
+
+func (t *tx) bucket(name []byte) *bolt.Bucket { return t.btx.Bucket(name) }
+
+func (t *tx) SeenEvent(key string, at time.Time) (bool, error) {
+	b := t.bucket(bucketDedup)
+	if b.Get([]byte(key)) != nil {
+		return true, nil
+	}
+	if err := b.Put([]byte(key), u64(uint64(at.UnixNano()))); err != nil {
+		return false, fmt.Errorf("record event %q: %w", key, err)
+	}
+	return false, nil
+}
+
+// ticketSeq parses "T-000123" into 123.
+func ticketSeq(id string) (uint64, error) {
+	n, err := strconv.ParseUint(strings.TrimPrefix(id, "T-"), 10, 64)
+	if err != nil || !strings.HasPrefix(id, "T-") || n == 0 {
+		return 0, bot.Errorf(bot.ENOTFOUND, "no ticket %q (ticket ids look like T-000123)", id)
+	}
+	return n, nil
+}
+
+func (t *tx) CreateTicket(tk *bot.Ticket) error {
+	seq, err := t.bucket(bucketTickets).NextSequence()
+	if err != nil {
+		return fmt.Errorf("next ticket id: %w", err)
+	}
+	tk.ID = bot.TicketID(seq)
+	return t.putTicket(tk, nil)
+}
+
+func (t *tx) PutTicket(tk *bot.Ticket) error {
+	seq, err := ticketSeq(tk.ID)
+	if err != nil {
+		return err
+	}
+	var old *bot.Ticket
+	if v := t.bucket(bucketTickets).Get(u64(seq)); v != nil {
+		old = new(bot.Ticket)
+		if err := decode(v, old, "ticket "+tk.ID); err != nil {
+			return err
+		}
+	} else {
+		return bot.Errorf(bot.ENOTFOUND, "no ticket %s to update", tk.ID)
+	}
+	return t.putTicket(tk, old)
+}
+
+// putTicket writes the ticket and moves its index entries from old's values to tk's.
+func (t *tx) putTicket(tk *bot.Ticket, old *bot.Ticket) error {
+	seq, err := ticketSeq(tk.ID)
+	if err != nil {
+		return err
+	}
+	key := u64(seq)
+	data, err := json.Marshal(tk)
+	if err != nil {
+		return fmt.Errorf("encode ticket %s: %w", tk.ID, err)
+	}
+	if err := t.bucket(bucketTickets).Put(key, data); err != nil {
+		return fmt.Errorf("store ticket %s: %w", tk.ID, err)
+	}
+	byReq, byStatus := t.bucket(bucketByRequester), t.bucket(bucketByStatus)
+	if old != nil {
+		if err := byReq.Delete(compose([]byte(old.Requester), key)); err != nil {
+			return err
+		}
+		if err := byStatus.Delete(compose([]byte(old.Status), key)); err != nil {
+			return err
+		}
+	}
+	if err := byReq.Put(compose([]byte(tk.Requester), key), nil); err != nil {
+		return fmt.Errorf("index ticket %s by requester: %w", tk.ID, err)
+	}
+	if err := byStatus.Put(compose([]byte(tk.Status), key), nil); err != nil {
+		return fmt.Errorf("index ticket %s by status: %w", tk.ID, err)
+	}
+	return nil
+}
+
+func (t *tx) Ticket(id string) (*bot.Ticket, error) {
+	seq, err := ticketSeq(id)
+	if err != nil {
+		return nil, err
+	}
+	return t.ticketBySeq(seq, id)
+}
+
+func (t *tx) ticketBySeq(seq uint64, id string) (*bot.Ticket, error) {
+	v := t.bucket(bucketTickets).Get(u64(seq))
+	if v == nil {
+		return nil, bot.Errorf(bot.ENOTFOUND, "no ticket %s", id)
+	}
+	tk := new(bot.Ticket)
+	if err := decode(v, tk, "ticket "+id); err != nil {
+		return nil, err
+	}
+	return tk, nil
+}
+
+func (t *tx) FindTickets(f bot.TicketFilter) ([]*bot.Ticket, error) {
+	var seqs []uint64
+	switch {
+	case f.Requester != "":
+		seqs = scanIndex(t.bucket(bucketByRequester), []byte(f.Requester))
+	case len(f.Status) > 0:
+		for _, s := range f.Status {
+			seqs = append(seqs, scanIndex(t.bucket(bucketByStatus), []byte(s))...)
+		}
+		slices.Sort(seqs)
+	default:
+		c := t.bucket(bucketTickets).Cursor()
+		for k, _ := c.First(); k != nil; k, _ = c.Next() {
+			seqs = append(seqs, binary.BigEndian.Uint64(k))
+		}
+	}
+	var out []*bot.Ticket
+	for _, seq := range seqs {
+		tk, err := t.ticketBySeq(seq, bot.TicketID(seq))
+		if err != nil {
+			return nil, err
+		}
+		if f.Requester != "" && tk.Requester != f.Requester {
+			continue
+		}
+		if len(f.Status) > 0 && !slices.Contains(f.Status, tk.Status) {
+			continue
+		}
+		out = append(out, tk)
+		if f.Limit > 0 && len(out) == f.Limit {
+			break
+		}
+	}
+	return out, nil
+}
+
+// scanIndex returns the sequences under prefix \x00 in an index bucket, in key order.
+func scanIndex(b *bolt.Bucket, prefix []byte) []uint64 {
+	p := append(append([]byte{}, prefix...), 0)
+	var seqs []uint64
+	c := b.Cursor()
+	for k, _ := c.Seek(p); k != nil && bytes.HasPrefix(k, p); k, _ = c.Next() {
+		if rest := k[len(p):]; len(rest) == 8 {
+			seqs = append(seqs, binary.BigEndian.Uint64(rest))
+		}
+	}
+	return seqs
+}
+
+func (t *tx) LinkConversation(c bot.Conversation, ticketID string) error {
+	if err := t.bucket(bucketByConv).Put([]byte(c.Key()), []byte(ticketID)); err != nil {
+		return fmt.Errorf("link conversation to %s: %w", ticketID, err)
+	}
+	return nil
+}
+
+func (t *tx) TicketByConversation(c bot.Conversation) (*bot.Ticket, error) {
+	v := t.bucket(bucketByConv).Get([]byte(c.Key()))
+	if v == nil {
+		return nil, bot.Errorf(bot.ENOTFOUND, "no ticket in this conversation")
+	}
+	return t.Ticket(string(v))
+}
+
+func (t *tx) LinkMessage(ref bot.MessageRef, link bot.MessageLink) error {
+	data, err := json.Marshal(link)
+	if err != nil {
+		return fmt.Errorf("encode message link: %w", err)
+	}
+	if err := t.bucket(bucketMessages).Put([]byte(ref.Key()), data); err != nil {
+		return fmt.Errorf("link message to %s: %w", link.Ticket, err)
+	}
+	return nil
+}
+
+func (t *tx) MessageLink(ref bot.MessageRef) (bot.MessageLink, error) {
+	var link bot.MessageLink
+	v := t.bucket(bucketMessages).Get([]byte(ref.Key()))
+	if v == nil {
+		return link, bot.Errorf(bot.ENOTFOUND, "message %s is not linked to a ticket", ref.ID)
+	}
+	err := decode(v, &link, "message link")
+	return link, err
+}
+
+func (t *tx) Enqueue(e *bot.Effect) error {
+	b := t.bucket(bucketOutbox)
+	seq, err := b.NextSequence()
+	if err != nil {
+		return fmt.Errorf("next outbox sequence: %w", err)
+	}
+	e.Seq = seq
+	return t.PutEffect(*e)
+}
+
+func (t *tx) Effects(limit int) ([]bot.Effect, error) {
+	var out []bot.Effect
+	c := t.bucket(bucketOutbox).Cursor()
+	for k, v := c.First(); k != nil && (limit <= 0 || len(out) < limit); k, v = c.Next() {
+		var e bot.Effect
+		if err := decode(v, &e, "outbox effect"); err != nil {
+			return nil, err
+		}
+		out = append(out, e)
+	}
+	return out, nil
+}
+
+func (t *tx) PutEffect(e bot.Effect) error {
+	data, err := json.Marshal(e)
+	if err != nil {
+		return fmt.Errorf("encode effect: %w", err)
+	}
+	if err := t.bucket(bucketOutbox).Put(u64(e.Seq), data); err != nil {
+		return fmt.Errorf("store effect %d: %w", e.Seq, err)
+	}
+	return nil
+}
+
+func (t *tx) DeleteEffect(seq uint64) error {
+	if err := t.bucket(bucketOutbox).Delete(u64(seq)); err != nil {
+		return fmt.Errorf("delete effect %d: %w", seq, err)
+	}
+	return nil
+}
