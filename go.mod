@@ -3,7 +3,8 @@ module github.com/firstline-desk/firstline
 go 1.26.8
 
 require (
-	github.com/pelletier/go-toml/v2 v2.4.3 // indirect
-	go.etcd.io/bbolt v1.5.0 // indirect
-	golang.org/x/sys v0.45.0 // indirect
+	github.com/pelletier/go-toml/v2 v2.4.3
+	go.etcd.io/bbolt v1.5.0
 )
+
+require golang.org/x/sys v0.45.0 // indirect
