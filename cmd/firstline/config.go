@@ -1,0 +1,353 @@
+package main
+
+import (
+	"bytes"
+	"errors"
+	"fmt"
+	"os"
+	"reflect"
+	"regexp"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/pelletier/go-toml/v2"
+
+	"github.com/firstline-desk/firstline/bot"
+	"github.com/firstline-desk/firstline/kb"
+)
+
+// Config is the whole configuration file. Only this package reads it; each package gets the typed
+// config it needs (bot.Config, console.Config, ...).
+type Config struct {
+	Desk      DeskConfig      `toml:"desk"`
+	Roles     RolesConfig     `toml:"roles"`
+	Tiers     []TierConfig    `toml:"tiers"`
+	Reactions ReactionsConfig `toml:"reactions"`
+	KB        KBConfig        `toml:"kb"`
+	Console   ConsoleConfig   `toml:"console"`
+	Log       LogConfig       `toml:"log"`
+}
+
+// DeskConfig is how the desk behaves.
+type DeskConfig struct {
+	Name            string   `toml:"name"`
+	CommandPrefix   string   `toml:"command_prefix"`
+	HelpChannels    []string `toml:"help_channels"`
+	ReopenWindow    Duration `toml:"reopen_window"`
+	DefaultPriority string   `toml:"default_priority"`
+}
+
+// RolesConfig names the people with powers beyond a tier's.
+type RolesConfig struct {
+	Admins []string `toml:"admins"`
+}
+
+// TierConfig is one tier of technicians.
+type TierConfig struct {
+	ID      string   `toml:"id"`
+	Name    string   `toml:"name"`
+	Channel string   `toml:"channel"`
+	Members []string `toml:"members"`
+}
+
+// ReactionsConfig maps actions to reaction names.
+type ReactionsConfig struct {
+	Claim      string `toml:"claim"`
+	Escalate   string `toml:"escalate"`
+	Resolve    string `toml:"resolve"`
+	Solved     string `toml:"solved"`
+	NotHelpful string `toml:"not_helpful"`
+	Human      string `toml:"human"`
+}
+
+// KBConfig is the knowledge base.
+type KBConfig struct {
+	// Dir is a folder of Markdown articles imported (added or updated) at every start.
+	Dir           string              `toml:"dir"`
+	MinConfidence float64             `toml:"min_confidence"`
+	Synonyms      map[string][]string `toml:"synonyms"`
+}
+
+// ConsoleConfig is the terminal chat.
+type ConsoleConfig struct {
+	User    string `toml:"user"`
+	Channel string `toml:"channel"`
+}
+
+// LogConfig says where logs go.
+type LogConfig struct {
+	Level  string `toml:"level"`
+	Format string `toml:"format"`
+	// File receives the logs; "" means stderr, except in the console where it means DATA/firstline.log so
+	// logs do not interleave with the chat.
+	File string `toml:"file"`
+}
+
+// Duration is a time.Duration written as a string: "90s", "15m", "4h", "7d".
+type Duration time.Duration
+
+// UnmarshalText reads "7d" as well as Go durations.
+func (d *Duration) UnmarshalText(b []byte) error {
+	s := strings.TrimSpace(string(b))
+	if days, ok := strings.CutSuffix(s, "d"); ok {
+		n, err := strconv.ParseFloat(days, 64)
+		if err != nil {
+			return fmt.Errorf("bad duration %q: want a number of days like \"7d\"", s)
+		}
+		*d = Duration(n * float64(24*time.Hour))
+		return nil
+	}
+	v, err := time.ParseDuration(s)
+	if err != nil {
+		return fmt.Errorf("bad duration %q: want something like \"90s\", \"15m\", \"4h\" or \"7d\"", s)
+	}
+	*d = Duration(v)
+	return nil
+}
+
+// MarshalText writes the duration back.
+func (d Duration) MarshalText() ([]byte, error) { return []byte(time.Duration(d).String()), nil }
+
+// DefaultConfig is what a file does not say.
+func DefaultConfig() Config {
+	r := bot.DefaultReactions
+	return Config{
+		Desk: DeskConfig{
+			Name:            "Firstline",
+			CommandPrefix:   "!",
+			ReopenWindow:    Duration(7 * 24 * time.Hour),
+			DefaultPriority: "P3",
+		},
+		Reactions: ReactionsConfig{Claim: r.Claim, Escalate: r.Escalate, Resolve: r.Resolve, Solved: r.Solved, NotHelpful: r.NotHelpful, Human: r.Human},
+		KB:        KBConfig{MinConfidence: kb.DefaultMinConfidence},
+		Console:   ConsoleConfig{User: "alice", Channel: "help"},
+		Log:       LogConfig{Level: "info", Format: "text"},
+	}
+}
+
+// LoadConfig reads a config file: defaults, then the file (strictly: an unknown key is an error with its
+// line and column), then ${ENV} references, then Validate.
+func LoadConfig(name string) (Config, error) {
+	data, err := os.ReadFile(name)
+	if err != nil {
+		return Config{}, fmt.Errorf("read config: %w", err)
+	}
+	return ParseConfig(name, data, os.LookupEnv)
+}
+
+// ParseConfig is LoadConfig on bytes; lookup resolves ${ENV} references.
+func ParseConfig(name string, data []byte, lookup func(string) (string, bool)) (Config, error) {
+	cfg := DefaultConfig()
+	dec := toml.NewDecoder(bytes.NewReader(data)).DisallowUnknownFields()
+	if err := dec.Decode(&cfg); err != nil {
+		return Config{}, configError(name, err)
+	}
+	var problems []string
+	expandEnv(reflect.ValueOf(&cfg).Elem(), "", lookup, &problems)
+	problems = append(problems, cfg.problems()...)
+	if len(problems) > 0 {
+		return Config{}, fmt.Errorf("%s: %d problem(s):\n  %s", name, len(problems), strings.Join(problems, "\n  "))
+	}
+	return cfg, nil
+}
+
+// configError turns go-toml's errors into file:line:col: reason.
+func configError(name string, err error) error {
+	var strict *toml.StrictMissingError
+	if errors.As(err, &strict) {
+		var lines []string
+		for _, e := range strict.Errors {
+			row, col := e.Position()
+			lines = append(lines, fmt.Sprintf("%s:%d:%d: unknown key %q", name, row, col, strings.Join(e.Key(), ".")))
+		}
+		return errors.New(strings.Join(lines, "\n"))
+	}
+	var de *toml.DecodeError
+	if errors.As(err, &de) {
+		row, col := de.Position()
+		reason := de.Error()
+		if k := de.Key(); len(k) > 0 {
+			reason = strings.Join(k, ".") + ": " + reason
+		}
+		return fmt.Errorf("%s:%d:%d: %s", name, row, col, reason)
+	}
+	return fmt.Errorf("%s: %w", name, err)
+}
+
+var envRef = regexp.MustCompile(`\$\{([A-Za-z_][A-Za-z0-9_]*)\}`)
+
+// expandEnv replaces ${NAME} in every string of v, so secrets stay out of the file.
+func expandEnv(v reflect.Value, path string, lookup func(string) (string, bool), problems *[]string) {
+	switch v.Kind() {
+	case reflect.String:
+		s := v.String()
+		if !strings.Contains(s, "${") {
+			return
+		}
+		v.SetString(envRef.ReplaceAllStringFunc(s, func(ref string) string {
+			name := envRef.FindStringSubmatch(ref)[1]
+			val, ok := lookup(name)
+			if !ok {
+				*problems = append(*problems, fmt.Sprintf("%s: environment variable %s is not set", path, name))
+			}
+			return val
+		}))
+	case reflect.Struct:
+		for i := 0; i < v.NumField(); i++ {
+			key, _, _ := strings.Cut(v.Type().Field(i).Tag.Get("toml"), ",")
+			expandEnv(v.Field(i), joinKey(path, key), lookup, problems)
+		}
+	case reflect.Slice:
+		for i := 0; i < v.Len(); i++ {
+			expandEnv(v.Index(i), fmt.Sprintf("%s[%d]", path, i), lookup, problems)
+		}
+	case reflect.Map:
+		for _, k := range v.MapKeys() {
+			elem := reflect.New(v.Type().Elem()).Elem()
+			elem.Set(v.MapIndex(k))
+			expandEnv(elem, joinKey(path, fmt.Sprint(k.Interface())), lookup, problems)
+			v.SetMapIndex(k, elem)
+		}
+	}
+}
+
+func joinKey(path, key string) string {
+	if path == "" {
+		return key
+	}
+	return path + "." + key
+}
+
+var (
+	idPattern       = regexp.MustCompile(`^[a-z0-9][a-z0-9_-]*$`)
+	reactionPattern = regexp.MustCompile(`^[a-z0-9_+-]+$`)
+)
+
+// problems lists everything wrong with the config at once, each naming its key.
+func (c Config) problems() []string {
+	var p []string
+	add := func(format string, args ...any) { p = append(p, fmt.Sprintf(format, args...)) }
+	if strings.TrimSpace(c.Desk.Name) == "" {
+		add("desk.name: must not be empty")
+	}
+	if c.Desk.CommandPrefix == "" || strings.ContainsAny(c.Desk.CommandPrefix, " \t\n") {
+		add("desk.command_prefix: %q must be non-empty and without spaces", c.Desk.CommandPrefix)
+	}
+	for i, ch := range c.Desk.HelpChannels {
+		if !validRef(ch) {
+			add("desk.help_channels[%d]: %q is not platform:channel (like \"console:help\" or \"slack:C0123\")", i, ch)
+		}
+	}
+	if c.Desk.ReopenWindow < 0 {
+		add("desk.reopen_window: must not be negative")
+	}
+	if !validPriority(c.Desk.DefaultPriority) {
+		add("desk.default_priority: %q is not one of P1, P2, P3, P4", c.Desk.DefaultPriority)
+	}
+	for i, a := range c.Roles.Admins {
+		if !validRef(a) {
+			add("roles.admins[%d]: %q is not platform:user (like \"console:ada\" or \"slack:U0123\")", i, a)
+		}
+	}
+	if len(c.Tiers) == 0 {
+		add("tiers: at least one [[tiers]] is needed to escalate to")
+	}
+	ids, channels := map[string]bool{}, map[string]string{}
+	for i, t := range c.Tiers {
+		key := fmt.Sprintf("tiers[%d]", i)
+		switch {
+		case !idPattern.MatchString(t.ID):
+			add("%s.id: %q must be lower-case letters, digits, - or _", key, t.ID)
+		case ids[t.ID]:
+			add("%s.id: %q is used by another tier", key, t.ID)
+		}
+		ids[t.ID] = true
+		if strings.TrimSpace(t.Name) == "" {
+			add("%s.name: must not be empty", key)
+		}
+		if !validRef(t.Channel) {
+			add("%s.channel: %q is not platform:channel", key, t.Channel)
+		} else if other, dup := channels[t.Channel]; dup {
+			add("%s.channel: %q is already the channel of tier %q", key, t.Channel, other)
+		}
+		channels[t.Channel] = t.ID
+		if len(t.Members) == 0 {
+			add("%s.members: a tier needs at least one member to claim its tickets", key)
+		}
+		for j, m := range t.Members {
+			if !validRef(m) {
+				add("%s.members[%d]: %q is not platform:user", key, j, m)
+			}
+		}
+	}
+	for _, ch := range c.Desk.HelpChannels {
+		if id, dup := channels[ch]; dup {
+			add("desk.help_channels: %q is also the channel of tier %q", ch, id)
+		}
+	}
+	r := c.Reactions
+	for _, f := range []struct{ key, v string }{{"claim", r.Claim}, {"escalate", r.Escalate}, {"resolve", r.Resolve},
+		{"solved", r.Solved}, {"not_helpful", r.NotHelpful}, {"human", r.Human}} {
+		if !reactionPattern.MatchString(f.v) {
+			add("reactions.%s: %q is not a reaction name (like \"raising_hand\", without colons)", f.key, f.v)
+		}
+	}
+	if r.Claim == r.Escalate || r.Claim == r.Resolve || r.Escalate == r.Resolve {
+		add("reactions: claim, escalate and resolve must be different reactions")
+	}
+	if r.Solved == r.NotHelpful || r.Solved == r.Human || r.NotHelpful == r.Human {
+		add("reactions: solved, not_helpful and human must be different reactions")
+	}
+	if c.KB.MinConfidence < 0 || c.KB.MinConfidence > 1 {
+		add("kb.min_confidence: %v must be between 0 and 1", c.KB.MinConfidence)
+	}
+	if c.KB.Dir != "" {
+		if fi, err := os.Stat(c.KB.Dir); err != nil || !fi.IsDir() {
+			add("kb.dir: %q is not a readable folder", c.KB.Dir)
+		}
+	}
+	if !idPattern.MatchString(c.Console.User) {
+		add("console.user: %q is not a user name", c.Console.User)
+	}
+	if !idPattern.MatchString(c.Console.Channel) {
+		add("console.channel: %q is not a channel name (without #)", c.Console.Channel)
+	}
+	switch c.Log.Level {
+	case "debug", "info", "warn", "error":
+	default:
+		add("log.level: %q is not debug, info, warn or error", c.Log.Level)
+	}
+	switch c.Log.Format {
+	case "text", "json":
+	default:
+		add("log.format: %q is not text or json", c.Log.Format)
+	}
+	return p
+}
+
+func validRef(s string) bool {
+	p, id, ok := strings.Cut(s, ":")
+	return ok && idPattern.MatchString(p) && strings.TrimSpace(id) != "" && !strings.ContainsAny(id, " \t\n")
+}
+
+func validPriority(p string) bool { return p == "P1" || p == "P2" || p == "P3" || p == "P4" }
+
+// Bot returns the engine's config.
+func (c Config) Bot() bot.Config {
+	cfg := bot.Config{
+		Name:          c.Desk.Name,
+		CommandPrefix: c.Desk.CommandPrefix,
+		HelpChannels:  c.Desk.HelpChannels,
+		Admins:        c.Roles.Admins,
+		Reactions: bot.Reactions{Claim: c.Reactions.Claim, Escalate: c.Reactions.Escalate, Resolve: c.Reactions.Resolve,
+			Solved: c.Reactions.Solved, NotHelpful: c.Reactions.NotHelpful, Human: c.Reactions.Human},
+		MinConfidence:   c.KB.MinConfidence,
+		ReopenWindow:    time.Duration(c.Desk.ReopenWindow),
+		DefaultPriority: c.Desk.DefaultPriority,
+	}
+	for _, t := range c.Tiers {
+		cfg.Tiers = append(cfg.Tiers, bot.Tier{ID: t.ID, Name: t.Name, Channel: t.Channel, Members: t.Members})
+	}
+	return cfg
+}

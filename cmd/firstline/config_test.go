@@ -1,0 +1,163 @@
+package main
+
+import (
+	"os"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/firstline-desk/firstline/kb"
+)
+
+func noEnv(string) (string, bool) { return "", false }
+
+// TestExampleConfigLoads keeps config.example.toml true: every key in it exists, and its values are the
+// defaults it claims.
+func TestExampleConfigLoads(t *testing.T) {
+	data, err := os.ReadFile("../../config.example.toml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	cfg, err := ParseConfig("config.example.toml", data, noEnv)
+	if err != nil {
+		t.Fatalf("the example config does not load: %v", err)
+	}
+	def := DefaultConfig()
+	if cfg.Desk.ReopenWindow != def.Desk.ReopenWindow || cfg.KB.MinConfidence != kb.DefaultMinConfidence ||
+		cfg.Reactions != def.Reactions || cfg.Desk.CommandPrefix != def.Desk.CommandPrefix || cfg.Log != def.Log {
+		t.Fatalf("the example's values differ from the defaults it documents:\nexample %+v\ndefault %+v", cfg, def)
+	}
+	if len(cfg.Tiers) != 2 || cfg.Bot().Tiers[1].Channel != "console:tier3" {
+		t.Fatalf("tiers = %+v", cfg.Tiers)
+	}
+}
+
+func TestDemoConfigLoads(t *testing.T) {
+	data, err := demoFS.ReadFile("demo/firstline.toml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := ParseConfig("demo", data, noEnv); err != nil {
+		t.Fatal(err)
+	}
+}
+
+const minimal = `
+[desk]
+help_channels = ["console:help"]
+[[tiers]]
+id = "tier2"
+name = "Tier 2"
+channel = "console:tier2"
+members = ["console:tom"]
+`
+
+func TestBrokenConfigSaysWhereAndWhy(t *testing.T) {
+	tests := []struct {
+		name string
+		toml string
+		want []string
+	}{
+		{"unknown key", minimal + "[desk]\n", []string{"x.toml:"}},
+		{"unknown key in table", "[desk]\nnmae = \"x\"\n", []string{`x.toml:2:1: unknown key "desk.nmae"`}},
+		{"two unknown keys", "[desk]\nnmae = \"x\"\n[kb]\nmin_confidense = 1\n", []string{`x.toml:2:1: unknown key "desk.nmae"`, `x.toml:4:1: unknown key "kb.min_confidense"`}},
+		{"syntax", "[desk\nname = 1\n", []string{"x.toml:1:"}},
+		{"type", "[desk]\nname = 12\n", []string{"x.toml:2:", "desk.name"}},
+		{"bad duration", "[desk]\nreopen_window = \"a week\"\n", []string{"x.toml:2:", `bad duration "a week"`}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			_, err := ParseConfig("x.toml", []byte(tt.toml), noEnv)
+			if err == nil {
+				t.Fatal("no error")
+			}
+			for _, w := range tt.want {
+				if !strings.Contains(err.Error(), w) {
+					t.Fatalf("error %q does not contain %q", err, w)
+				}
+			}
+		})
+	}
+}
+
+func TestValidateListsEveryProblem(t *testing.T) {
+	bad := `
+[desk]
+command_prefix = ""
+help_channels = ["help"]
+default_priority = "P9"
+[roles]
+admins = ["ada"]
+[[tiers]]
+id = "Tier 2"
+name = ""
+channel = "tier2"
+members = []
+[[tiers]]
+id = "t3"
+name = "T3"
+channel = "console:tier3"
+members = ["console:sara"]
+[reactions]
+claim = ":raising_hand:"
+escalate = "arrow_up"
+resolve = "arrow_up"
+[kb]
+min_confidence = 1.5
+[log]
+level = "loud"
+`
+	_, err := ParseConfig("bad.toml", []byte(bad), noEnv)
+	if err == nil {
+		t.Fatal("no error")
+	}
+	for _, w := range []string{"desk.command_prefix", "desk.help_channels[0]", "desk.default_priority", "roles.admins[0]",
+		"tiers[0].id", "tiers[0].name", "tiers[0].channel", "tiers[0].members", "reactions.claim", "reactions: claim, escalate and resolve",
+		"kb.min_confidence", "log.level"} {
+		if !strings.Contains(err.Error(), w) {
+			t.Errorf("the error does not mention %s:\n%v", w, err)
+		}
+	}
+	if strings.Contains(err.Error(), "tiers[1]") {
+		t.Errorf("a good tier was reported: %v", err)
+	}
+}
+
+func TestEnvExpansion(t *testing.T) {
+	env := map[string]string{"DESK_NAME": "Helpdesk", "TECH": "console:tom"}
+	lookup := func(k string) (string, bool) { v, ok := env[k]; return v, ok }
+	cfg, err := ParseConfig("x.toml", []byte(minimal+"members2 = 1\n"), lookup)
+	if err == nil {
+		t.Fatalf("unknown key accepted: %+v", cfg)
+	}
+	src := strings.Replace(minimal, `members = ["console:tom"]`, `members = ["${TECH}"]`, 1) + "\n[console]\nuser = \"alice\"\n"
+	src = strings.Replace(src, "[desk]\n", "[desk]\nname = \"${DESK_NAME}\"\n", 1)
+	cfg, err = ParseConfig("x.toml", []byte(src), lookup)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if cfg.Desk.Name != "Helpdesk" || cfg.Tiers[0].Members[0] != "console:tom" {
+		t.Fatalf("not expanded: %q %q", cfg.Desk.Name, cfg.Tiers[0].Members)
+	}
+	_, err = ParseConfig("x.toml", []byte(strings.Replace(src, "${TECH}", "${MISSING_TOKEN}", 1)), lookup)
+	if err == nil || !strings.Contains(err.Error(), "tiers[0].members[0]: environment variable MISSING_TOKEN is not set") {
+		t.Fatalf("missing variable: %v", err)
+	}
+}
+
+func TestDuration(t *testing.T) {
+	tests := []struct {
+		in   string
+		want time.Duration
+	}{{"7d", 7 * 24 * time.Hour}, {"1.5d", 36 * time.Hour}, {"90s", 90 * time.Second}, {"4h", 4 * time.Hour}}
+	for _, tt := range tests {
+		var d Duration
+		if err := d.UnmarshalText([]byte(tt.in)); err != nil || time.Duration(d) != tt.want {
+			t.Errorf("%s = %v, %v; want %v", tt.in, time.Duration(d), err, tt.want)
+		}
+	}
+	var d Duration
+	if err := d.UnmarshalText([]byte("xd")); err == nil {
+		t.Error("xd accepted")
+	}
+}

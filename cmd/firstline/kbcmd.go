@@ -1,0 +1,182 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"os"
+	"strings"
+	"text/tabwriter"
+	"time"
+
+	"github.com/firstline-desk/firstline/kb"
+)
+
+func (m *Main) kb(ctx context.Context, args []string) error {
+	if len(args) == 0 {
+		return usageError("kb needs import, export or search\n\n%s", usage)
+	}
+	switch args[0] {
+	case "import":
+		return m.kbImport(ctx, args[1:])
+	case "export":
+		return m.kbExport(ctx, args[1:])
+	case "search":
+		return m.kbSearch(ctx, args[1:])
+	}
+	return usageError("unknown kb command %q\n\n%s", args[0], usage)
+}
+
+// kbImport adds or updates every article of a folder. A folder with any bad file imports nothing, so a
+// half-imported KB never happens.
+func (m *Main) kbImport(ctx context.Context, args []string) error {
+	fs := m.flagSet("kb import")
+	rest, err := parseFlags(fs, args, false)
+	if err != nil {
+		return err
+	}
+	if len(rest) != 1 {
+		return usageError("kb import needs one folder of Markdown articles")
+	}
+	dir := rest[0]
+	if fi, err := os.Stat(dir); err != nil || !fi.IsDir() {
+		return &exitError{code: 1, msg: fmt.Sprintf("%s is not a folder", dir)}
+	}
+	articles, err := kb.ReadDir(os.DirFS(dir), ".")
+	if err != nil {
+		return &exitError{code: 1, msg: fmt.Sprintf("nothing imported, fix these first:\n%v", err)}
+	}
+	if len(articles) == 0 {
+		return &exitError{code: 1, msg: fmt.Sprintf("no .md articles in %s", dir)}
+	}
+	db, err := m.openData(false)
+	if err != nil {
+		return err
+	}
+	defer db.Close()
+	before := map[string]bool{}
+	have, err := db.Articles(ctx)
+	if err != nil {
+		return err
+	}
+	for _, a := range have {
+		before[a.ID] = true
+	}
+	added, changed := 0, 0
+	now := time.Now()
+	for _, a := range articles {
+		_, ch, err := db.PutArticle(ctx, a, "cli:"+currentUser(), now)
+		if err != nil {
+			return err
+		}
+		switch {
+		case !before[a.ID]:
+			added++
+		case ch:
+			changed++
+		}
+	}
+	fmt.Fprintf(m.Stdout, "Imported %d articles from %s: %d new, %d changed, %d unchanged.\n",
+		len(articles), dir, added, changed, len(articles)-added-changed)
+	return nil
+}
+
+func (m *Main) kbExport(ctx context.Context, args []string) error {
+	fs := m.flagSet("kb export")
+	rest, err := parseFlags(fs, args, false)
+	if err != nil {
+		return err
+	}
+	if len(rest) != 1 {
+		return usageError("kb export needs one folder to write to")
+	}
+	db, err := m.openData(true)
+	if err != nil {
+		return err
+	}
+	defer db.Close()
+	articles, err := db.Articles(ctx)
+	if err != nil {
+		return err
+	}
+	if err := kb.WriteDir(rest[0], articles); err != nil {
+		return fmt.Errorf("export: %w", err)
+	}
+	fmt.Fprintf(m.Stdout, "Exported %d articles to %s.\n", len(articles), rest[0])
+	return nil
+}
+
+func (m *Main) kbSearch(ctx context.Context, args []string) error {
+	fs := m.flagSet("kb search")
+	n := fs.Int("n", 5, "how many results")
+	asJSON := fs.Bool("json", false, "print JSON")
+	rest, err := parseFlags(fs, args, false)
+	if err != nil {
+		return err
+	}
+	query := strings.TrimSpace(strings.Join(rest, " "))
+	if query == "" {
+		return usageError("kb search needs a question, like: firstline kb search my vpn won't connect")
+	}
+	cfg, err := m.config()
+	if err != nil {
+		return err
+	}
+	db, err := m.openData(true)
+	if err != nil {
+		return err
+	}
+	defer db.Close()
+	articles, err := db.Articles(ctx)
+	if err != nil {
+		return err
+	}
+	if len(articles) == 0 {
+		return &exitError{code: 1, msg: "the knowledge base is empty: import articles with `firstline kb import DIR`, or run `firstline` once for the demo KB"}
+	}
+	index := kb.NewIndex(kb.Options{Synonyms: cfg.KB.Synonyms})
+	for _, a := range articles {
+		index.Put(a)
+	}
+	hits := index.Search(query, *n)
+	if *asJSON {
+		type result struct {
+			ID         string  `json:"id"`
+			Title      string  `json:"title"`
+			Score      float64 `json:"score"`
+			Confidence float64 `json:"confidence"`
+			Answer     bool    `json:"answer"`
+		}
+		out := []result{}
+		for _, h := range hits {
+			out = append(out, result{h.ID, h.Title, h.Score, h.Confidence, h.Confidence >= cfg.KB.MinConfidence})
+		}
+		return writeJSON(m.Stdout, out)
+	}
+	if len(hits) == 0 {
+		fmt.Fprintln(m.Stdout, "No articles match. The bot would escalate this question.")
+		return nil
+	}
+	tw := tabwriter.NewWriter(m.Stdout, 0, 4, 2, ' ', 0)
+	fmt.Fprintln(tw, "#\tCONFIDENCE\tID\tTITLE")
+	for i, h := range hits {
+		fmt.Fprintf(tw, "%d\t%.2f\t%s\t%s\n", i+1, h.Confidence, h.ID, h.Title)
+	}
+	if err := tw.Flush(); err != nil {
+		return err
+	}
+	if hits[0].Confidence >= cfg.KB.MinConfidence {
+		fmt.Fprintf(m.Stdout, "The bot would answer with %s (confidence %.2f >= min_confidence %.2f).\n", hits[0].ID, hits[0].Confidence, cfg.KB.MinConfidence)
+	} else {
+		fmt.Fprintf(m.Stdout, "The bot would escalate: the best confidence %.2f is below min_confidence %.2f.\n", hits[0].Confidence, cfg.KB.MinConfidence)
+	}
+	return nil
+}
+
+func currentUser() string {
+	for _, k := range []string{"USER", "USERNAME"} {
+		if u := os.Getenv(k); u != "" {
+			return u
+		}
+	}
+	return "unknown"
+}

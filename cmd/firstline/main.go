@@ -1,0 +1,203 @@
+// Command firstline is the Level 1 IT service desk: run without arguments it starts a console chat on a
+// demo knowledge base; with a config it serves the configured chat platforms. Its subcommands read and
+// manage the data file: tickets, the knowledge base, the version.
+package main
+
+import (
+	"context"
+	"embed"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"os"
+	"os/signal"
+	"path/filepath"
+	"runtime"
+	"runtime/debug"
+	"syscall"
+	"time"
+
+	"github.com/firstline-desk/firstline/bot"
+	"github.com/firstline-desk/firstline/storage"
+)
+
+// demoFS holds the demo desk: its config and knowledge base, compiled into the binary.
+//
+//go:embed demo/firstline.toml demo/kb/*.md
+var demoFS embed.FS
+
+// version is set at build time with -ldflags "-X main.version=v1.2.3"; otherwise the module version.
+var version = ""
+
+func main() {
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	m := &Main{Stdin: os.Stdin, Stdout: os.Stdout, Stderr: os.Stderr, Getenv: os.LookupEnv}
+	os.Exit(m.Run(ctx, os.Args[1:]))
+}
+
+// Main is the program with its inputs and outputs, so tests run it as a user would.
+type Main struct {
+	Stdin  io.Reader
+	Stdout io.Writer
+	Stderr io.Writer
+	Getenv func(string) (string, bool)
+
+	// set by the common flags
+	dataDir    string
+	configFile string
+}
+
+// exitError carries an exit code with a message for the user.
+type exitError struct {
+	code int
+	msg  string
+}
+
+func (e *exitError) Error() string { return e.msg }
+
+func usageError(format string, args ...any) error {
+	return &exitError{code: 2, msg: fmt.Sprintf(format, args...)}
+}
+
+const usage = `Firstline, the Level 1 IT service desk in chat.
+
+Usage:
+  firstline [-data DIR] [-config FILE]         run the desk (no config: the console demo)
+  firstline run [-data DIR] [-config FILE]     the same
+  firstline tickets list [-status S] [-json]   list tickets (S: open, escalated, claimed, resolved)
+  firstline tickets show ID [-json]            one ticket with its history and conversation
+  firstline kb import DIR                      add or update the articles in a folder of Markdown files
+  firstline kb export DIR                      write every article to a folder as Markdown
+  firstline kb search [-n N] [-json] QUERY     search the knowledge base as the bot would
+  firstline version                            print the version
+
+Every command takes -data DIR (default ./firstline-data) and -config FILE.
+`
+
+// Run runs one command and returns the process exit code.
+func (m *Main) Run(ctx context.Context, args []string) int {
+	err := m.run(ctx, args)
+	if err == nil {
+		return 0
+	}
+	var ee *exitError
+	if errors.As(err, &ee) {
+		if ee.msg != "" {
+			fmt.Fprintln(m.Stderr, "firstline:", ee.msg)
+		}
+		return ee.code
+	}
+	fmt.Fprintln(m.Stderr, "firstline:", err)
+	return 1
+}
+
+func (m *Main) run(ctx context.Context, args []string) error {
+	fs := m.flagSet("firstline")
+	rest, err := parseFlags(fs, args, true)
+	if err != nil {
+		return err
+	}
+	if len(rest) == 0 {
+		return m.runDesk(ctx, nil)
+	}
+	cmd, rest := rest[0], rest[1:]
+	switch cmd {
+	case "run":
+		return m.runDesk(ctx, rest)
+	case "tickets":
+		return m.tickets(ctx, rest)
+	case "kb":
+		return m.kb(ctx, rest)
+	case "version":
+		fmt.Fprintf(m.Stdout, "firstline %s (%s, schema %d)\n", buildVersion(), runtime.Version(), storage.SchemaVersion())
+		return nil
+	case "help", "-h", "--help":
+		fmt.Fprint(m.Stdout, usage)
+		return nil
+	}
+	return usageError("unknown command %q\n\n%s", cmd, usage)
+}
+
+// flagSet returns a flag set with the flags every command takes.
+func (m *Main) flagSet(name string) *flag.FlagSet {
+	fs := flag.NewFlagSet(name, flag.ContinueOnError)
+	fs.SetOutput(io.Discard)
+	if m.dataDir == "" {
+		m.dataDir = "firstline-data"
+	}
+	fs.StringVar(&m.dataDir, "data", m.dataDir, "the data directory")
+	fs.StringVar(&m.configFile, "config", m.configFile, "the config file")
+	return fs
+}
+
+// parseFlags parses flags anywhere among the arguments ("tickets show T-000001 -json"); with stopAtWord
+// it stops at the first argument that is not a flag (a subcommand) and returns it with the rest.
+func parseFlags(fs *flag.FlagSet, args []string, stopAtWord bool) ([]string, error) {
+	var positional []string
+	for {
+		if err := fs.Parse(args); err != nil {
+			if errors.Is(err, flag.ErrHelp) {
+				return nil, usageError("%s", usage)
+			}
+			return nil, usageError("%v\n\n%s", err, usage)
+		}
+		args = fs.Args()
+		if len(args) == 0 {
+			return positional, nil
+		}
+		if stopAtWord {
+			return args, nil
+		}
+		positional = append(positional, args[0])
+		args = args[1:]
+	}
+}
+
+func buildVersion() string {
+	if version != "" {
+		return version
+	}
+	if bi, ok := debug.ReadBuildInfo(); ok && bi.Main.Version != "" && bi.Main.Version != "(devel)" {
+		return bi.Main.Version
+	}
+	return "v0.1.0-dev"
+}
+
+// config loads the config file, or the embedded demo config when none is given.
+func (m *Main) config() (Config, error) {
+	if m.configFile == "" {
+		data, err := demoFS.ReadFile("demo/firstline.toml")
+		if err != nil {
+			return Config{}, fmt.Errorf("read the demo config: %w", err)
+		}
+		return ParseConfig("demo/firstline.toml", data, m.Getenv)
+	}
+	data, err := os.ReadFile(m.configFile)
+	if err != nil {
+		return Config{}, fmt.Errorf("read config: %w", err)
+	}
+	return ParseConfig(m.configFile, data, m.Getenv)
+}
+
+func (m *Main) dataFile() string { return filepath.Join(m.dataDir, "firstline.db") }
+
+// openData opens the data file. Reading commands open it read-only and say so when it does not exist.
+func (m *Main) openData(readOnly bool) (*storage.DB, error) {
+	path := m.dataFile()
+	if readOnly {
+		if _, err := os.Stat(path); errors.Is(err, os.ErrNotExist) {
+			return nil, &exitError{code: 1, msg: fmt.Sprintf("there is no data file at %s yet: run `firstline` first, or point -data at the right directory", path)}
+		}
+	}
+	db, err := storage.Open(path, storage.Options{LockTimeout: time.Second, ReadOnly: readOnly})
+	if err != nil {
+		var be *bot.Error
+		if errors.As(err, &be) {
+			return nil, &exitError{code: 1, msg: be.Message}
+		}
+		return nil, err
+	}
+	return db, nil
+}

@@ -1,0 +1,247 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"io/fs"
+	"log/slog"
+	"os"
+	"path/filepath"
+	"slices"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/firstline-desk/firstline/adapters/console"
+	"github.com/firstline-desk/firstline/bot"
+	"github.com/firstline-desk/firstline/kb"
+	"github.com/firstline-desk/firstline/storage"
+)
+
+// dedupRetention is how long event ids are remembered; platforms stop redelivering within hours.
+const dedupRetention = 7 * 24 * time.Hour
+
+// runDesk runs the service desk until the console's input ends or the process is told to stop.
+func (m *Main) runDesk(ctx context.Context, args []string) error {
+	fs := m.flagSet("run")
+	if rest, err := parseFlags(fs, args, false); err != nil {
+		return err
+	} else if len(rest) > 0 {
+		return usageError("run takes no arguments, got %q", rest)
+	}
+	cfg, err := m.config()
+	if err != nil {
+		return err
+	}
+	db, err := m.openData(false)
+	if err != nil {
+		return err
+	}
+	defer db.Close()
+
+	logger, closeLog, err := m.logger(cfg, true)
+	if err != nil {
+		return err
+	}
+	defer closeLog()
+
+	index, err := m.loadKB(ctx, cfg, db, logger)
+	if err != nil {
+		return err
+	}
+	engine, err := bot.New(cfg.Bot(), db, index, bot.SystemClock{}, logger)
+	if err != nil {
+		return err
+	}
+	con := console.New(consoleConfig(cfg), db.Adapter("console"), logger)
+	engine.AddChat(con)
+
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	ready := &readyEngine{Engine: engine, ready: make(chan struct{})}
+	background := make(chan struct{})
+	go func() {
+		defer close(background)
+		// The console refuses posts until it runs; dispatching before that would only schedule retries.
+		select {
+		case <-ready.ready:
+		case <-ctx.Done():
+			return
+		}
+		m.housekeeping(ctx, engine, db, logger)
+	}()
+
+	done := make(chan error, 1)
+	go func() { done <- con.Run(ctx, ready, m.Stdin, m.Stdout, isTerminal(m.Stdin)) }()
+	select {
+	case err = <-done:
+	case <-ctx.Done():
+		// Interrupted: the console may be blocked reading a terminal; the data is already committed.
+	}
+	cancel()
+	<-background
+	if err != nil {
+		return fmt.Errorf("console: %w", err)
+	}
+	return nil
+}
+
+// readyEngine notices the console's first Flush: from then on it can print what the engine posts.
+type readyEngine struct {
+	*bot.Engine
+	once  sync.Once
+	ready chan struct{}
+}
+
+func (r *readyEngine) Flush(ctx context.Context) error {
+	r.once.Do(func() { close(r.ready) })
+	return r.Engine.Flush(ctx)
+}
+
+// housekeeping performs effects as they come (retries included) and forgets old dedup keys.
+func (m *Main) housekeeping(ctx context.Context, engine *bot.Engine, db *storage.DB, logger *slog.Logger) {
+	go func() {
+		t := time.NewTicker(time.Hour)
+		defer t.Stop()
+		for {
+			if n, err := db.PruneEvents(ctx, time.Now().Add(-dedupRetention)); err != nil && ctx.Err() == nil {
+				logger.Warn("prune dedup keys", "err", err)
+			} else if n > 0 {
+				logger.Debug("pruned dedup keys", "count", n)
+			}
+			select {
+			case <-ctx.Done():
+				return
+			case <-t.C:
+			}
+		}
+	}()
+	if err := engine.Run(ctx); err != nil {
+		logger.Error("dispatcher stopped", "err", err)
+	}
+}
+
+// loadKB brings the data file's articles up to date (the configured folder, or the demo KB when the file
+// has none and no config is given) and indexes them.
+func (m *Main) loadKB(ctx context.Context, cfg Config, db *storage.DB, logger *slog.Logger) (*kb.Index, error) {
+	switch {
+	case cfg.KB.Dir != "":
+		articles, err := kb.ReadDir(os.DirFS(cfg.KB.Dir), ".")
+		if err != nil {
+			return nil, fmt.Errorf("read knowledge base %s: %w", cfg.KB.Dir, err)
+		}
+		if err := putArticles(ctx, db, articles, "config:kb.dir"); err != nil {
+			return nil, err
+		}
+	case m.configFile == "":
+		have, err := db.Articles(ctx)
+		if err != nil {
+			return nil, err
+		}
+		if len(have) == 0 {
+			sub, err := fs.Sub(demoFS, "demo/kb")
+			if err != nil {
+				return nil, err
+			}
+			articles, err := kb.ReadDir(sub, ".")
+			if err != nil {
+				return nil, fmt.Errorf("read the demo knowledge base: %w", err)
+			}
+			if err := putArticles(ctx, db, articles, "demo"); err != nil {
+				return nil, err
+			}
+			logger.Info("imported the demo knowledge base", "articles", len(articles))
+		}
+	}
+	articles, err := db.Articles(ctx)
+	if err != nil {
+		return nil, err
+	}
+	index := kb.NewIndex(kb.Options{Synonyms: cfg.KB.Synonyms})
+	for _, a := range articles {
+		index.Put(a)
+	}
+	logger.Info("knowledge base indexed", "articles", index.Len())
+	return index, nil
+}
+
+func putArticles(ctx context.Context, db *storage.DB, articles []kb.Article, author string) error {
+	now := time.Now()
+	for _, a := range articles {
+		if _, _, err := db.PutArticle(ctx, a, author, now); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// consoleConfig names the console's people and channels after the desk's config.
+func consoleConfig(cfg Config) console.Config {
+	c := console.Config{BotName: strings.ToLower(cfg.Desk.Name), User: cfg.Console.User, Channel: cfg.Console.Channel}
+	seen := map[string]bool{}
+	addUser := func(id, role string) {
+		p, name := bot.SplitID(id)
+		if p != "console" || seen[name] {
+			return
+		}
+		seen[name] = true
+		c.Users = append(c.Users, console.User{Name: name, Role: role})
+	}
+	addUser("console:"+cfg.Console.User, "employee")
+	for _, t := range cfg.Tiers {
+		for _, mem := range t.Members {
+			addUser(mem, t.Name)
+		}
+	}
+	for _, a := range cfg.Roles.Admins {
+		addUser(a, "admin")
+	}
+	for _, ch := range cfg.Desk.HelpChannels {
+		if p, name := bot.SplitID(ch); p == "console" && !slices.Contains(c.Channels, name) {
+			c.Channels = append(c.Channels, name)
+		}
+	}
+	for _, t := range cfg.Tiers {
+		if p, name := bot.SplitID(t.Channel); p == "console" && !slices.Contains(c.Channels, name) {
+			c.Channels = append(c.Channels, name)
+		}
+	}
+	return c
+}
+
+// logger builds the program's logger. In the console, logs go to a file so they do not interleave with
+// the chat.
+func (m *Main) logger(cfg Config, console bool) (*slog.Logger, func(), error) {
+	var w io.Writer = m.Stderr
+	closeFn := func() {}
+	file := cfg.Log.File
+	if file == "" && console {
+		file = filepath.Join(m.dataDir, "firstline.log")
+	}
+	if file != "" {
+		f, err := os.OpenFile(file, os.O_CREATE|os.O_APPEND|os.O_WRONLY, 0o600)
+		if err != nil {
+			return nil, nil, fmt.Errorf("open log file: %w", err)
+		}
+		w, closeFn = f, func() { f.Close() }
+	}
+	var level slog.Level
+	if err := level.UnmarshalText([]byte(cfg.Log.Level)); err != nil {
+		return nil, nil, fmt.Errorf("log level: %w", err)
+	}
+	opts := &slog.HandlerOptions{Level: level}
+	if cfg.Log.Format == "json" {
+		return slog.New(slog.NewJSONHandler(w, opts)), closeFn, nil
+	}
+	return slog.New(slog.NewTextHandler(w, opts)), closeFn, nil
+}
+
+func isTerminal(r io.Reader) bool {
+	f, ok := r.(*os.File)
+	if !ok {
+		return false
+	}
+	fi, err := f.Stat()
+	return err == nil && fi.Mode()&os.ModeCharDevice != 0
+}

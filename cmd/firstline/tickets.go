@@ -1,0 +1,173 @@
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"io"
+	"strings"
+	"text/tabwriter"
+	"time"
+
+	"github.com/firstline-desk/firstline/bot"
+)
+
+func (m *Main) tickets(ctx context.Context, args []string) error {
+	if len(args) == 0 {
+		return usageError("tickets needs list or show\n\n%s", usage)
+	}
+	switch args[0] {
+	case "list":
+		return m.ticketsList(ctx, args[1:])
+	case "show":
+		return m.ticketsShow(ctx, args[1:])
+	}
+	return usageError("unknown tickets command %q\n\n%s", args[0], usage)
+}
+
+func (m *Main) ticketsList(ctx context.Context, args []string) error {
+	fs := m.flagSet("tickets list")
+	status := fs.String("status", "", "only tickets with this status")
+	asJSON := fs.Bool("json", false, "print JSON")
+	rest, err := parseFlags(fs, args, false)
+	if err != nil {
+		return err
+	}
+	if len(rest) > 0 {
+		return usageError("tickets list takes no arguments, got %q", rest)
+	}
+	var filter bot.TicketFilter
+	if *status != "" {
+		st, err := bot.ParseStatus(*status)
+		if err != nil {
+			return usageError("%s", err.(*bot.Error).Message)
+		}
+		filter.Status = []bot.Status{st}
+	}
+	db, err := m.openData(true)
+	if err != nil {
+		return err
+	}
+	defer db.Close()
+	var tickets []*bot.Ticket
+	if err := db.View(ctx, func(tx bot.Tx) error {
+		tickets, err = tx.FindTickets(filter)
+		return err
+	}); err != nil {
+		return fmt.Errorf("list tickets: %w", err)
+	}
+	if *asJSON {
+		if tickets == nil {
+			tickets = []*bot.Ticket{}
+		}
+		return writeJSON(m.Stdout, tickets)
+	}
+	if len(tickets) == 0 {
+		fmt.Fprintln(m.Stdout, "No tickets.")
+		return nil
+	}
+	tw := tabwriter.NewWriter(m.Stdout, 0, 4, 2, ' ', 0)
+	fmt.Fprintln(tw, "ID\tSTATUS\tTIER\tPRIORITY\tREQUESTER\tASSIGNEE\tOPENED\tSUBJECT")
+	for _, t := range tickets {
+		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n", t.ID, t.Status, t.Tier, t.Priority, t.Requester, dash(t.Assignee),
+			t.CreatedAt.UTC().Format("2006-01-02 15:04"), oneLine(t.Subject, 60))
+	}
+	return tw.Flush()
+}
+
+func (m *Main) ticketsShow(ctx context.Context, args []string) error {
+	fs := m.flagSet("tickets show")
+	asJSON := fs.Bool("json", false, "print the stored ticket as JSON")
+	rest, err := parseFlags(fs, args, false)
+	if err != nil {
+		return err
+	}
+	if len(rest) != 1 {
+		return usageError("tickets show needs one ticket id, like T-000001")
+	}
+	db, err := m.openData(true)
+	if err != nil {
+		return err
+	}
+	defer db.Close()
+	var t *bot.Ticket
+	if err := db.View(ctx, func(tx bot.Tx) error {
+		t, err = tx.Ticket(strings.ToUpper(rest[0]))
+		return err
+	}); err != nil {
+		if bot.IsNotFound(err) {
+			return &exitError{code: 1, msg: fmt.Sprintf("no ticket %s in %s", rest[0], m.dataFile())}
+		}
+		return err
+	}
+	if *asJSON {
+		return writeJSON(m.Stdout, t)
+	}
+	showTicket(m.Stdout, t)
+	return nil
+}
+
+func showTicket(w io.Writer, t *bot.Ticket) {
+	ts := func(at time.Time) string { return at.UTC().Format("2006-01-02 15:04:05") }
+	fmt.Fprintf(w, "%s  %s\n", t.ID, t.Subject)
+	fmt.Fprintf(w, "Status:     %s\nTier:       %s\nPriority:   %s\nRequester:  %s (%s)\nAssignee:   %s\nOpened:     %s\n",
+		t.Status, t.Tier, t.Priority, t.RequesterName, t.Requester, dash(t.Assignee), ts(t.CreatedAt))
+	if t.ResolvedAt != nil {
+		fmt.Fprintf(w, "Resolved:   %s by %s\n", ts(*t.ResolvedAt), t.ResolvedBy)
+	}
+	if t.CSAT != nil {
+		fmt.Fprintf(w, "CSAT:       %d/5\n", t.CSAT.Score)
+	}
+	if len(t.Offers) > 0 {
+		fmt.Fprintln(w, "\nArticles offered:")
+		for _, o := range t.Offers {
+			fmt.Fprintf(w, "  %s  %s (confidence %.2f): %s\n", o.Article, o.Title, o.Confidence, dash(o.Feedback))
+		}
+	}
+	fmt.Fprintln(w, "\nHistory:")
+	for _, e := range t.Events {
+		line := fmt.Sprintf("  %s  %-10s", ts(e.At), e.Type)
+		if e.To != "" {
+			line += fmt.Sprintf(" %s -> %s", dash(string(e.From)), e.To)
+		}
+		if e.Tier != "" {
+			line += " [" + e.Tier + "]"
+		}
+		if e.By != "" {
+			line += " by " + e.By
+		}
+		if e.Detail != "" {
+			line += ": " + e.Detail
+		}
+		fmt.Fprintln(w, line)
+	}
+	fmt.Fprintln(w, "\nConversation:")
+	for _, e := range t.Transcript {
+		note := ""
+		if e.Internal {
+			note = " (internal note)"
+		}
+		fmt.Fprintf(w, "  %s  %s%s: %s\n", ts(e.At), e.Name, note, oneLine(e.Text, 200))
+	}
+}
+
+func writeJSON(w io.Writer, v any) error {
+	enc := json.NewEncoder(w)
+	enc.SetIndent("", "  ")
+	return enc.Encode(v)
+}
+
+func dash(s string) string {
+	if s == "" {
+		return "-"
+	}
+	return s
+}
+
+func oneLine(s string, n int) string {
+	s = strings.Join(strings.Fields(s), " ")
+	if r := []rune(s); len(r) > n {
+		return string(r[:n-1]) + "…"
+	}
+	return s
+}
