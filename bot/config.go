@@ -15,8 +15,11 @@ type Config struct {
 	Tiers         []Tier   // in escalation order: the first receives escalations from Level 1
 	Admins        []string // "platform:id" of admins
 	Reactions     Reactions
-	// MinConfidence is the search confidence at or above which the bot answers; below it, it escalates.
+	// MinConfidence is the search confidence at or above which the bot answers with an article.
 	MinConfidence float64
+	// SuggestConfidence is the lower bar: from it up to MinConfidence the bot is not sure and offers a
+	// short list of articles to choose from; below it, it escalates. Zero means no such band.
+	SuggestConfidence float64
 	// ReopenWindow is how long after resolution a requester's message reopens the ticket instead of
 	// opening a new one.
 	ReopenWindow    time.Duration
@@ -72,6 +75,9 @@ func (c Config) check() error {
 	}
 	if c.MinConfidence < 0 || c.MinConfidence > 1 {
 		problems = append(problems, fmt.Sprintf("min confidence %v is not between 0 and 1", c.MinConfidence))
+	}
+	if c.SuggestConfidence < 0 || c.SuggestConfidence > c.MinConfidence {
+		problems = append(problems, fmt.Sprintf("suggest confidence %v is not between 0 and the min confidence %v", c.SuggestConfidence, c.MinConfidence))
 	}
 	if len(problems) > 0 {
 		return Errorf(EINVALID, "%s", strings.Join(problems, "; "))

@@ -16,7 +16,9 @@ import (
 // inside a storage transaction.
 type Searcher interface {
 	// Search returns the best articles for query, best first, with confidences comparable across queries.
-	Search(query string, limit int) []kb.Hit
+	// Articles in exclude (already offered) are ranked as if absent, so the confidence of the next best
+	// is among what is left.
+	Search(query string, limit int, exclude ...string) []kb.Hit
 	// Article returns the article with id.
 	Article(id string) (kb.Article, bool)
 }
@@ -57,6 +59,9 @@ func New(cfg Config, store Store, search Searcher, clock Clock, logger *slog.Log
 	}
 	if cfg.DefaultPriority == "" {
 		cfg.DefaultPriority = "P3"
+	}
+	if cfg.SuggestConfidence == 0 {
+		cfg.SuggestConfidence = cfg.MinConfidence
 	}
 	if cfg.Reactions == (Reactions{}) {
 		cfg.Reactions = DefaultReactions

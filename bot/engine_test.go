@@ -33,11 +33,12 @@ func testConfig() bot.Config {
 			{ID: "tier2", Name: "Tier 2", Channel: "test:tier2", Members: []string{tom, tina}},
 			{ID: "tier3", Name: "Tier 3", Channel: "test:tier3", Members: []string{sara}},
 		},
-		Admins:          []string{ada},
-		Reactions:       bot.DefaultReactions,
-		MinConfidence:   0.5,
-		ReopenWindow:    7 * 24 * time.Hour,
-		DefaultPriority: "P3",
+		Admins:            []string{ada},
+		Reactions:         bot.DefaultReactions,
+		MinConfidence:     0.5,
+		SuggestConfidence: 0.35,
+		ReopenWindow:      7 * 24 * time.Hour,
+		DefaultPriority:   "P3",
 	}
 }
 
@@ -53,6 +54,7 @@ func testSearch() *bottest.Search {
 			{Contains: "gateway", Hits: []kb.Hit{{ID: "vpn-slow", Confidence: 0.8}}},
 			{Contains: "vpn", Hits: []kb.Hit{{ID: "vpn-connect", Confidence: 0.9}, {ID: "vpn-slow", Confidence: 0.4}, {ID: "wifi-office", Confidence: 0.3}}},
 			{Contains: "password", Hits: []kb.Hit{{ID: "password-reset", Confidence: 0.95}}},
+			{Contains: "laptop", Hits: []kb.Hit{{ID: "wifi-office", Confidence: 0.4}, {ID: "vpn-slow", Confidence: 0.38}, {ID: "password-reset", Confidence: 0.2}}},
 			{Contains: "printer", Hits: []kb.Hit{{ID: "wifi-office", Confidence: 0.1}}},
 		},
 	}
@@ -154,7 +156,10 @@ func TestNotHelpfulTwiceEscalatesWithHandoffCard(t *testing.T) {
 	q := d.Say(alice, "help", "vpn broken")
 	d.Click(alice, d.Chat.Thread("help", q)[0], "Not helpful")
 	next := d.Chat.Last("help")
-	mustContain(t, "next best", next.Text(), "VPN is slow", "vpn-slow", "Wi-Fi")
+	mustContain(t, "next best", next.Text(), "VPN is slow", "vpn-slow")
+	if strings.Contains(next.Text(), "Wi-Fi") {
+		t.Fatalf("an article below suggest_confidence was offered:\n%s", next.Text())
+	}
 	d.Click(alice, next, "Not helpful")
 
 	cards := d.Chat.Messages("tier2")
@@ -211,6 +216,24 @@ func TestLowConfidenceEscalatesAtOnce(t *testing.T) {
 	}
 	mustContain(t, "card", d.Chat.Last("tier2").Text(), "no confident answer", "Articles offered: none")
 	mustContain(t, "requester notice", d.Chat.Thread("help", q)[0].Text(), "Tier 2")
+}
+
+func TestUnsureSuggestsAShortList(t *testing.T) {
+	d, db := newDesk(t)
+	q := d.Say(alice, "help", "my laptop does odd things")
+	list := d.Chat.Thread("help", q)[0]
+	mustContain(t, "suggestions", list.Text(), "may help", "1. **Office Wi-Fi** (`wifi-office`): Join the CORP network.", "2. **VPN is slow** (`vpn-slow`)")
+	if strings.Contains(list.Text(), "Reset your password") {
+		t.Fatalf("a hit below suggest_confidence was suggested:\n%s", list.Text())
+	}
+	if got := choiceLabels(list); got != "Solved|Not helpful|Talk to a human" {
+		t.Fatalf("choices = %s", got)
+	}
+	d.Click(alice, list, "Not helpful") // nothing else likely: one clarifying question
+	mustContain(t, "clarifying", d.Chat.Last("help").Text(), "tell me a bit more")
+	if tk := ticket(t, db, "T-000001"); tk.Status != bot.StatusOpen || len(tk.Offers) != 2 || tk.Offers[1].Feedback != bot.FeedbackNotHelpful {
+		t.Fatalf("ticket: %s %+v", tk.Status, tk.Offers)
+	}
 }
 
 // escalated opens a ticket and asks for a human; it returns the question's id and the Tier 2 card.

@@ -790,7 +790,11 @@ func (e *Engine) runJob(ctx context.Context, eff Effect) error {
 	}
 	var hits []kb.Hit
 	if t != nil && t.Status == StatusOpen {
-		hits = e.search.Search(t.searchText(), 10)
+		var offered []string
+		for _, o := range t.Offers {
+			offered = append(offered, o.Article)
+		}
+		hits = e.search.Search(t.searchText(), 10, offered...)
 	}
 	now := e.clock.Now()
 	return e.store.Update(ctx, func(tx Tx) error {
@@ -826,10 +830,11 @@ func (t *Ticket) searchText() string {
 	return strings.Join(parts, "\n")
 }
 
-// answer decides what Level 1 says after a search: an answer citing articles, the next best articles, a
-// clarifying question, or an escalation. The caller stores the ticket.
+// answer decides what Level 1 says after a search: an answer citing an article when one is confident,
+// a short list to choose from when the best is only likely, a clarifying question, or an escalation. The
+// caller stores the ticket.
 func (w *work) answer(t *Ticket, job string, hits []kb.Hit) error {
-	min := w.cfg().MinConfidence
+	min, suggest := w.cfg().MinConfidence, w.cfg().SuggestConfidence
 	var fresh []kb.Hit
 	for _, h := range hits {
 		if !t.offered(h.ID) {
@@ -837,34 +842,36 @@ func (w *work) answer(t *Ticket, job string, hits []kb.Hit) error {
 		}
 	}
 	confident := len(fresh) > 0 && fresh[0].Confidence >= min
+	likely := len(fresh) > 0 && fresh[0].Confidence >= suggest
 	switch job {
 	case jobNext:
-		// The next best may be less certain than a first answer: the requester is still with us.
-		var next []kb.Hit
-		for _, h := range fresh {
-			if h.Confidence >= min/2 && len(next) < 3 {
-				next = append(next, h)
-			}
-		}
-		if len(next) > 0 {
-			return w.offer(t, next, "Sorry that didn't help. This might be closer:")
-		}
-		if !t.Clarifying {
+		switch {
+		case confident:
+			return w.offer(t, related(fresh, min), "Sorry that didn't help. This might be closer:")
+		case likely:
+			return w.suggest(t, above(fresh, suggest), "Sorry that didn't help. One of these may be closer:")
+		case !t.Clarifying:
 			return w.askClarifying(t)
 		}
 		return w.escalate(t, "no other article matched")
 	case jobFollowUp:
-		if confident {
+		switch {
+		case confident:
 			t.Clarifying = false
 			return w.offer(t, related(fresh, min), "Thanks, with that detail this looks like the one:")
-		}
-		if !t.Clarifying && t.awaitingFeedback() {
+		case likely && t.Clarifying:
+			t.Clarifying = false
+			return w.suggest(t, above(fresh, suggest), "Thanks. I'm not sure, but one of these may help:")
+		case !t.Clarifying && t.awaitingFeedback():
 			return w.toRequester(t, "", "Did the article above help? Press **Solved**, **Not helpful** or **Talk to a human** under it, or tell me more about the problem.")
 		}
 		return w.escalate(t, "the knowledge base has no confident answer to the details given")
 	default:
-		if confident {
+		switch {
+		case confident:
 			return w.offer(t, related(fresh, min), "Here's what I found:")
+		case likely:
+			return w.suggest(t, above(fresh, suggest), "I'm not sure I understood, but one of these may help:")
 		}
 		reason := "the knowledge base has no confident answer"
 		if len(hits) > 0 {
@@ -872,6 +879,17 @@ func (w *work) answer(t *Ticket, job string, hits []kb.Hit) error {
 		}
 		return w.escalate(t, reason)
 	}
+}
+
+// above keeps up to three hits at or above a confidence.
+func above(hits []kb.Hit, floor float64) []kb.Hit {
+	var out []kb.Hit
+	for _, h := range hits {
+		if h.Confidence >= floor && len(out) < 3 {
+			out = append(out, h)
+		}
+	}
+	return out
 }
 
 // related keeps the top hit and up to two more that are also confident.
@@ -892,6 +910,15 @@ func (t *Ticket) awaitingFeedback() bool {
 
 // offer posts an answer citing the articles (the first in full) with the three feedback choices.
 func (w *work) offer(t *Ticket, hits []kb.Hit, intro string) error {
+	return w.postAnswer(t, hits, intro, false)
+}
+
+// suggest posts a short list of articles to choose from, each with its first lines, with the same choices.
+func (w *work) suggest(t *Ticket, hits []kb.Hit, intro string) error {
+	return w.postAnswer(t, hits, intro, true)
+}
+
+func (w *work) postAnswer(t *Ticket, hits []kb.Hit, intro string, list bool) error {
 	answers := 0
 	for k := range t.Messages {
 		if strings.HasPrefix(k, keyAnswerPrefix) {
@@ -918,14 +945,22 @@ func (w *work) offer(t *Ticket, hits []kb.Hit, intro string) error {
 	if len(articles) == 0 {
 		return w.escalate(t, "the articles found are no longer in the knowledge base")
 	}
-	t.transition(w.now, "answered", "", "", "offered "+strings.Join(cited, ", "))
+	kind := "offered "
+	if list {
+		kind = "suggested "
+	}
+	t.transition(w.now, "answered", "", "", kind+strings.Join(cited, ", "))
 	var titles []string
 	for _, a := range articles {
 		titles = append(titles, fmt.Sprintf("%s (%s)", a.Title, a.ID))
 	}
 	t.say(w.now, "", w.cfg().Name, RoleBot, "Offered: "+strings.Join(titles, "; "), false)
 	r := w.cfg().Reactions
-	return w.toRequester(t, key, w.e.answerText(t, intro, articles),
+	text := w.e.answerText(t, intro, articles)
+	if list {
+		text = w.e.suggestionText(t, intro, articles)
+	}
+	return w.toRequester(t, key, text,
 		Choice{ID: FeedbackSolved, Label: "Solved", Style: StylePrimary, Reaction: r.Solved},
 		Choice{ID: FeedbackNotHelpful, Label: "Not helpful", Reaction: r.NotHelpful},
 		Choice{ID: FeedbackHuman, Label: "Talk to a human", Reaction: r.Human})

@@ -27,6 +27,23 @@ func (e *Engine) answerText(t *Ticket, intro string, articles []kb.Article) stri
 	return b.String()
 }
 
+// suggestionText lists articles the bot is not sure about, each with its opening lines, so the requester
+// can tell which fits.
+func (e *Engine) suggestionText(t *Ticket, intro string, articles []kb.Article) string {
+	var b strings.Builder
+	b.WriteString(intro)
+	for i, a := range articles {
+		fmt.Fprintf(&b, "\n%d. **%s** (`%s`): %s", i+1, a.Title, a.ID, quoteLine(excerpt(firstParagraph(a.Body), 200)))
+	}
+	fmt.Fprintf(&b, "\n\nDid one of these solve it? (ticket **%s**)", t.ID)
+	return b.String()
+}
+
+func firstParagraph(md string) string {
+	p, _, _ := strings.Cut(strings.TrimSpace(md), "\n\n")
+	return p
+}
+
 // excerpt cuts Markdown at a paragraph boundary before max characters.
 func excerpt(body string, max int) string {
 	body = strings.TrimSpace(body)

@@ -133,6 +133,31 @@ func TestSearchConfidenceOfRunnersUp(t *testing.T) {
 	}
 }
 
+func TestSearchExcluding(t *testing.T) {
+	ix := newFixtureIndex(t, kb.Options{})
+	ix.Put(kb.Article{ID: "vpn-connect-copy", Title: "Connect to the company VPN", Body: "Open GlobalProtect and connect."})
+	all := ix.Search("connect to the company vpn", 5)
+	if len(all) < 2 {
+		t.Fatalf("want a near tie, got %v", all)
+	}
+	rest := ix.Search("connect to the company vpn", 5, all[0].ID, "no-such-article")
+	for _, h := range rest {
+		if h.ID == all[0].ID {
+			t.Fatalf("excluded %s came back: %v", all[0].ID, rest)
+		}
+	}
+	if rest[0].ID != all[1].ID {
+		t.Fatalf("without %s the top should be %s, got %v", all[0].ID, all[1].ID, rest)
+	}
+	// Among the rest the former runner-up stands alone: its margin, and so its confidence, rise.
+	if rest[0].Confidence <= all[1].Confidence || rest[0].Confidence < kb.DefaultMinConfidence {
+		t.Fatalf("confidence of %s: %.3f alone vs %.3f as runner-up", rest[0].ID, rest[0].Confidence, all[1].Confidence)
+	}
+	if again := ix.Search("connect to the company vpn", 5); again[0].ID != all[0].ID || again[0].Score != all[0].Score {
+		t.Fatalf("an excluding search changed later searches: %v vs %v", again, all)
+	}
+}
+
 func TestSearchNothingToFind(t *testing.T) {
 	ix := newFixtureIndex(t, kb.Options{})
 	tests := []struct {

@@ -109,8 +109,13 @@ func (ix *Index) putScratch(sc *scratch) {
 // Search returns up to limit articles for query, best first; limit <= 0
 // returns every match. A query with nothing to search for (empty, or only
 // stop words) returns nil, as does a query that matches no article.
-func (ix *Index) Search(query string, limit int) []Hit {
-	hits, features := ix.rank(query, limit)
+//
+// Articles named in exclude are left out as if the index did not hold them
+// for ranking, so confidences (margins especially) are among the rest: that
+// is how the next best article after an unhelpful one can still be a
+// confident answer.
+func (ix *Index) Search(query string, limit int, exclude ...string) []Hit {
+	hits, features := ix.rank(query, limit, exclude)
 	for i := range hits {
 		hits[i].Confidence = confidence(features[i])
 	}
@@ -125,7 +130,7 @@ type candidate struct {
 
 // rank returns the hits of Search without confidences, and the features
 // their confidences are computed from.
-func (ix *Index) rank(query string, limit int) ([]Hit, []confidenceFeatures) {
+func (ix *Index) rank(query string, limit int, exclude []string) ([]Hit, []confidenceFeatures) {
 	groups := ix.parseQuery(query)
 	if len(groups) == 0 {
 		return nil, nil
@@ -157,13 +162,29 @@ func (ix *Index) rank(query string, limit int) ([]Hit, []confidenceFeatures) {
 		}
 		sc.inGroup = sc.inGroup[:0]
 	}
-	if len(sc.touched) == 0 {
+	matched := sc.touched
+	if len(exclude) > 0 {
+		// A copy: sc.touched is also the list of scores to reset afterwards.
+		skip := make(map[uint32]bool, len(exclude))
+		for _, id := range exclude {
+			if num, ok := ix.byID[id]; ok {
+				skip[num] = true
+			}
+		}
+		matched = make([]uint32, 0, len(sc.touched))
+		for _, num := range sc.touched {
+			if !skip[num] {
+				matched = append(matched, num)
+			}
+		}
+	}
+	if len(matched) == 0 {
 		return nil, nil
 	}
 
 	// The top hit's margin is over the runner-up even when limit is 1.
 	var first, second float64
-	for _, num := range sc.touched {
+	for _, num := range matched {
 		switch v := sc.score[num]; {
 		case v > first:
 			first, second = v, first
@@ -172,7 +193,7 @@ func (ix *Index) rank(query string, limit int) ([]Hit, []confidenceFeatures) {
 		}
 	}
 
-	top := ix.topCandidates(sc, limit)
+	top := ix.topCandidates(sc, matched, limit)
 	hits := make([]Hit, len(top))
 	features := make([]confidenceFeatures, len(top))
 	for i, c := range top {
@@ -197,7 +218,7 @@ func (ix *Index) rank(query string, limit int) ([]Hit, []confidenceFeatures) {
 // topCandidates returns the limit best matches, best first, ties broken by
 // id so results are stable. For the usual small limit it keeps a short
 // sorted list instead of sorting every match.
-func (ix *Index) topCandidates(sc *scratch, limit int) []candidate {
+func (ix *Index) topCandidates(sc *scratch, matched []uint32, limit int) []candidate {
 	better := func(a, b candidate) int {
 		switch {
 		case a.score > b.score:
@@ -207,20 +228,20 @@ func (ix *Index) topCandidates(sc *scratch, limit int) []candidate {
 		}
 		return strings.Compare(ix.docs[a.num].article.ID, ix.docs[b.num].article.ID)
 	}
-	n := len(sc.touched)
+	n := len(matched)
 	if limit <= 0 || limit > n {
 		limit = n
 	}
 	if limit > 64 {
 		all := make([]candidate, n)
-		for i, num := range sc.touched {
+		for i, num := range matched {
 			all[i] = candidate{num, sc.score[num]}
 		}
 		slices.SortFunc(all, better)
 		return all[:limit]
 	}
 	top := make([]candidate, 0, limit+1)
-	for _, num := range sc.touched {
+	for _, num := range matched {
 		c := candidate{num, sc.score[num]}
 		if len(top) == limit && better(c, top[limit-1]) >= 0 {
 			continue

@@ -22,18 +22,17 @@ type ArticleVersion struct {
 	Article kb.Article `json:"article"`
 }
 
-// PutArticle stores a as the newest version of its article and returns the version number. Storing an
-// article identical to its newest version writes nothing and returns that version, so importing the same
-// folder twice makes no history.
-func (db *DB) PutArticle(ctx context.Context, a kb.Article, author string, at time.Time) (int, error) {
+// PutArticle stores a as the newest version of its article and returns the version number, and whether
+// anything changed. Storing an article identical to its newest version writes nothing and returns that
+// version, so importing the same folder twice makes no history.
+func (db *DB) PutArticle(ctx context.Context, a kb.Article, author string, at time.Time) (version int, changed bool, err error) {
 	if err := a.Validate(); err != nil {
-		return 0, bot.Errorf(bot.EINVALID, "article %q: %v", a.ID, err)
+		return 0, false, bot.Errorf(bot.EINVALID, "article %q: %v", a.ID, err)
 	}
 	if err := ctx.Err(); err != nil {
-		return 0, err
+		return 0, false, err
 	}
-	var version int
-	err := db.bolt.Update(func(btx *bolt.Tx) error {
+	err = db.bolt.Update(func(btx *bolt.Tx) error {
 		latest := btx.Bucket(bucketArticles)
 		if v := latest.Get([]byte(a.ID)); v != nil {
 			var cur ArticleVersion
@@ -47,6 +46,7 @@ func (db *DB) PutArticle(ctx context.Context, a kb.Article, author string, at ti
 			version = cur.Version
 		}
 		version++
+		changed = true
 		rec := ArticleVersion{Version: version, Author: author, At: at.UTC(), Article: a}
 		data, err := json.Marshal(rec)
 		if err != nil {
@@ -58,9 +58,9 @@ func (db *DB) PutArticle(ctx context.Context, a kb.Article, author string, at ti
 		return btx.Bucket(bucketArticleVers).Put(compose([]byte(a.ID), u64(uint64(version))), data)
 	})
 	if err != nil {
-		return 0, fmt.Errorf("put article %s: %w", a.ID, err)
+		return 0, false, fmt.Errorf("put article %s: %w", a.ID, err)
 	}
-	return version, nil
+	return version, changed, nil
 }
 
 func sameArticle(a, b kb.Article) bool {

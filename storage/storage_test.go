@@ -220,12 +220,12 @@ func TestArticlesVersionsAndNoOpImport(t *testing.T) {
 		article kb.Article
 		want    int
 	}{{a, 1}, {a, 1}, {func() kb.Article { b := a; b.Body = "Connect again."; return b }(), 2}} {
-		v, err := db.PutArticle(ctx, step.article, "console:ada", now)
-		if err != nil || v != step.want {
+		v, changed, err := db.PutArticle(ctx, step.article, "console:ada", now)
+		if err != nil || v != step.want || changed != (i != 1) {
 			t.Fatalf("step %d: version %d err %v, want %d", i, v, err, step.want)
 		}
 	}
-	if _, err := db.PutArticle(ctx, kb.Article{ID: "Bad Id"}, "x", now); bot.ErrorCode(err) != bot.EINVALID {
+	if _, _, err := db.PutArticle(ctx, kb.Article{ID: "Bad Id"}, "x", now); bot.ErrorCode(err) != bot.EINVALID {
 		t.Fatalf("invalid article err = %v", err)
 	}
 	all, err := db.Articles(ctx)

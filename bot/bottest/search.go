@@ -1,6 +1,7 @@
 package bottest
 
 import (
+	"slices"
 	"strings"
 
 	"github.com/firstline-desk/firstline/kb"
@@ -19,17 +20,20 @@ type Rule struct {
 	Hits     []kb.Hit
 }
 
-// Search returns the hits of the first matching rule.
-func (s *Search) Search(query string, limit int) []kb.Hit {
+// Search returns the hits of the first matching rule, without the excluded articles.
+func (s *Search) Search(query string, limit int, exclude ...string) []kb.Hit {
 	q := strings.ToLower(query)
 	for _, r := range s.Rules {
-		if strings.Contains(q, r.Contains) {
-			hits := r.Hits
-			if len(hits) > limit {
-				hits = hits[:limit]
-			}
-			return hits
+		if !strings.Contains(q, r.Contains) {
+			continue
 		}
+		var hits []kb.Hit
+		for _, h := range r.Hits {
+			if !slices.Contains(exclude, h.ID) && len(hits) < limit {
+				hits = append(hits, h)
+			}
+		}
+		return hits
 	}
 	return nil
 }

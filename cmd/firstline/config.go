@@ -64,9 +64,10 @@ type ReactionsConfig struct {
 // KBConfig is the knowledge base.
 type KBConfig struct {
 	// Dir is a folder of Markdown articles imported (added or updated) at every start.
-	Dir           string              `toml:"dir"`
-	MinConfidence float64             `toml:"min_confidence"`
-	Synonyms      map[string][]string `toml:"synonyms"`
+	Dir               string              `toml:"dir"`
+	MinConfidence     float64             `toml:"min_confidence"`
+	SuggestConfidence float64             `toml:"suggest_confidence"`
+	Synonyms          map[string][]string `toml:"synonyms"`
 }
 
 // ConsoleConfig is the terminal chat.
@@ -109,6 +110,11 @@ func (d *Duration) UnmarshalText(b []byte) error {
 // MarshalText writes the duration back.
 func (d Duration) MarshalText() ([]byte, error) { return []byte(time.Duration(d).String()), nil }
 
+// defaultSuggestConfidence is where the bot starts offering a list to choose from instead of escalating:
+// on the demo KB, off-topic questions stay under 0.2 while ambiguous ones land between 0.3 and the answer
+// threshold.
+const defaultSuggestConfidence = 0.35
+
 // DefaultConfig is what a file does not say.
 func DefaultConfig() Config {
 	r := bot.DefaultReactions
@@ -120,7 +126,7 @@ func DefaultConfig() Config {
 			DefaultPriority: "P3",
 		},
 		Reactions: ReactionsConfig{Claim: r.Claim, Escalate: r.Escalate, Resolve: r.Resolve, Solved: r.Solved, NotHelpful: r.NotHelpful, Human: r.Human},
-		KB:        KBConfig{MinConfidence: kb.DefaultMinConfidence},
+		KB:        KBConfig{MinConfidence: kb.DefaultMinConfidence, SuggestConfidence: defaultSuggestConfidence},
 		Console:   ConsoleConfig{User: "alice", Channel: "help"},
 		Log:       LogConfig{Level: "info", Format: "text"},
 	}
@@ -302,6 +308,9 @@ func (c Config) problems() []string {
 	if c.KB.MinConfidence < 0 || c.KB.MinConfidence > 1 {
 		add("kb.min_confidence: %v must be between 0 and 1", c.KB.MinConfidence)
 	}
+	if c.KB.SuggestConfidence <= 0 || c.KB.SuggestConfidence > c.KB.MinConfidence {
+		add("kb.suggest_confidence: %v must be above 0 and at most kb.min_confidence (%v)", c.KB.SuggestConfidence, c.KB.MinConfidence)
+	}
 	if c.KB.Dir != "" {
 		if fi, err := os.Stat(c.KB.Dir); err != nil || !fi.IsDir() {
 			add("kb.dir: %q is not a readable folder", c.KB.Dir)
@@ -342,9 +351,10 @@ func (c Config) Bot() bot.Config {
 		Admins:        c.Roles.Admins,
 		Reactions: bot.Reactions{Claim: c.Reactions.Claim, Escalate: c.Reactions.Escalate, Resolve: c.Reactions.Resolve,
 			Solved: c.Reactions.Solved, NotHelpful: c.Reactions.NotHelpful, Human: c.Reactions.Human},
-		MinConfidence:   c.KB.MinConfidence,
-		ReopenWindow:    time.Duration(c.Desk.ReopenWindow),
-		DefaultPriority: c.Desk.DefaultPriority,
+		MinConfidence:     c.KB.MinConfidence,
+		SuggestConfidence: c.KB.SuggestConfidence,
+		ReopenWindow:      time.Duration(c.Desk.ReopenWindow),
+		DefaultPriority:   c.Desk.DefaultPriority,
 	}
 	for _, t := range c.Tiers {
 		cfg.Tiers = append(cfg.Tiers, bot.Tier{ID: t.ID, Name: t.Name, Channel: t.Channel, Members: t.Members})

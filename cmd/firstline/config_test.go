@@ -23,7 +23,7 @@ func TestExampleConfigLoads(t *testing.T) {
 		t.Fatalf("the example config does not load: %v", err)
 	}
 	def := DefaultConfig()
-	if cfg.Desk.ReopenWindow != def.Desk.ReopenWindow || cfg.KB.MinConfidence != kb.DefaultMinConfidence ||
+	if cfg.Desk.ReopenWindow != def.Desk.ReopenWindow || cfg.KB.MinConfidence != kb.DefaultMinConfidence || cfg.KB.SuggestConfidence != def.KB.SuggestConfidence ||
 		cfg.Reactions != def.Reactions || cfg.Desk.CommandPrefix != def.Desk.CommandPrefix || cfg.Log != def.Log {
 		t.Fatalf("the example's values differ from the defaults it documents:\nexample %+v\ndefault %+v", cfg, def)
 	}
