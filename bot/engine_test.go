@@ -55,6 +55,7 @@ func testSearch() *bottest.Search {
 			{Contains: "vpn", Hits: []kb.Hit{{ID: "vpn-connect", Confidence: 0.9}, {ID: "vpn-slow", Confidence: 0.4}, {ID: "wifi-office", Confidence: 0.3}}},
 			{Contains: "password", Hits: []kb.Hit{{ID: "password-reset", Confidence: 0.95}}},
 			{Contains: "laptop", Hits: []kb.Hit{{ID: "wifi-office", Confidence: 0.4}, {ID: "vpn-slow", Confidence: 0.38}, {ID: "password-reset", Confidence: 0.2}}},
+			{Contains: "keyboard", Hits: []kb.Hit{{ID: "wifi-office", Confidence: 0.4}}},
 			{Contains: "printer", Hits: []kb.Hit{{ID: "wifi-office", Confidence: 0.1}}},
 		},
 	}
@@ -234,6 +235,13 @@ func TestUnsureSuggestsAShortList(t *testing.T) {
 	if tk := ticket(t, db, "T-000001"); tk.Status != bot.StatusOpen || len(tk.Offers) != 2 || tk.Offers[1].Feedback != bot.FeedbackNotHelpful {
 		t.Fatalf("ticket: %s %+v", tk.Status, tk.Offers)
 	}
+}
+
+func TestOneLikelyArticleIsShownWhole(t *testing.T) {
+	d, _ := newDesk(t)
+	q := d.Say(alice, "help", "my keyboard types odd letters")
+	ans := d.Chat.Thread("help", q)[0]
+	mustContain(t, "single suggestion", ans.Text(), "I'm not sure I understood, but this may help: **Office Wi-Fi** (`wifi-office`)\n\nJoin the CORP network.")
 }
 
 // escalated opens a ticket and asks for a human; it returns the question's id and the Tier 2 card.

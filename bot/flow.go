@@ -849,7 +849,7 @@ func (w *work) answer(t *Ticket, job string, hits []kb.Hit) error {
 		case confident:
 			return w.offer(t, related(fresh, min), "Sorry that didn't help. This might be closer:")
 		case likely:
-			return w.suggest(t, above(fresh, suggest), "Sorry that didn't help. One of these may be closer:")
+			return w.suggest(t, above(fresh, suggest), "Sorry that didn't help. One of these may be closer:", "Sorry that didn't help. This may be closer:")
 		case !t.Clarifying:
 			return w.askClarifying(t)
 		}
@@ -861,7 +861,7 @@ func (w *work) answer(t *Ticket, job string, hits []kb.Hit) error {
 			return w.offer(t, related(fresh, min), "Thanks, with that detail this looks like the one:")
 		case likely && t.Clarifying:
 			t.Clarifying = false
-			return w.suggest(t, above(fresh, suggest), "Thanks. I'm not sure, but one of these may help:")
+			return w.suggest(t, above(fresh, suggest), "Thanks. I'm not sure, but one of these may help:", "Thanks. I'm not sure, but this may help:")
 		case !t.Clarifying && t.awaitingFeedback():
 			return w.toRequester(t, "", "Did the article above help? Press **Solved**, **Not helpful** or **Talk to a human** under it, or tell me more about the problem.")
 		}
@@ -871,7 +871,7 @@ func (w *work) answer(t *Ticket, job string, hits []kb.Hit) error {
 		case confident:
 			return w.offer(t, related(fresh, min), "Here's what I found:")
 		case likely:
-			return w.suggest(t, above(fresh, suggest), "I'm not sure I understood, but one of these may help:")
+			return w.suggest(t, above(fresh, suggest), "I'm not sure I understood, but one of these may help:", "I'm not sure I understood, but this may help:")
 		}
 		reason := "the knowledge base has no confident answer"
 		if len(hits) > 0 {
@@ -914,8 +914,12 @@ func (w *work) offer(t *Ticket, hits []kb.Hit, intro string) error {
 }
 
 // suggest posts a short list of articles to choose from, each with its first lines, with the same choices.
-func (w *work) suggest(t *Ticket, hits []kb.Hit, intro string) error {
-	return w.postAnswer(t, hits, intro, true)
+// A single likely article is shown whole, with an intro that says the bot is not sure.
+func (w *work) suggest(t *Ticket, hits []kb.Hit, introMany, introOne string) error {
+	if len(hits) == 1 {
+		return w.postAnswer(t, hits, introOne, false)
+	}
+	return w.postAnswer(t, hits, introMany, true)
 }
 
 func (w *work) postAnswer(t *Ticket, hits []kb.Hit, intro string, list bool) error {

@@ -151,11 +151,22 @@ func ParseConfig(name string, data []byte, lookup func(string) (string, bool)) (
 	}
 	var problems []string
 	expandEnv(reflect.ValueOf(&cfg).Elem(), "", lookup, &problems)
-	problems = append(problems, cfg.problems()...)
+	if err := cfg.Validate(); err != nil {
+		problems = append(problems, err.(*ConfigError).Problems...)
+	}
 	if len(problems) > 0 {
-		return Config{}, fmt.Errorf("%s: %d problem(s):\n  %s", name, len(problems), strings.Join(problems, "\n  "))
+		return Config{}, fmt.Errorf("%s: %w", name, &ConfigError{Problems: problems})
 	}
 	return cfg, nil
+}
+
+// ConfigError lists everything wrong with a config, each problem naming its key.
+type ConfigError struct {
+	Problems []string
+}
+
+func (e *ConfigError) Error() string {
+	return fmt.Sprintf("%d problem(s):\n  %s", len(e.Problems), strings.Join(e.Problems, "\n  "))
 }
 
 // configError turns go-toml's errors into file:line:col: reason.
@@ -230,7 +241,14 @@ var (
 	reactionPattern = regexp.MustCompile(`^[a-z0-9_+-]+$`)
 )
 
-// problems lists everything wrong with the config at once, each naming its key.
+// Validate reports every problem with the config at once, as a *ConfigError, or nil.
+func (c Config) Validate() error {
+	if p := c.problems(); len(p) > 0 {
+		return &ConfigError{Problems: p}
+	}
+	return nil
+}
+
 func (c Config) problems() []string {
 	var p []string
 	add := func(format string, args ...any) { p = append(p, fmt.Sprintf(format, args...)) }
