@@ -192,20 +192,10 @@ func (s *session) say(ctx context.Context, text string) {
 		s.fail(fmt.Sprintf("your message could not be saved, try again (%v)", err))
 		return
 	}
-	s.send(ctx, bot.Event{
-		Kind:     bot.EventMessage,
-		ID:       m.ID,
-		Platform: platform,
-		Channel:  m.Channel,
-		Thread:   m.Thread,
-		Message:  m.ID,
-		User:     s.userID(),
-		UserName: s.user,
-		DM:       m.dm(),
-		Mention:  mentions(text, a.cfg.BotName),
-		Text:     text,
-		Time:     time.Now(),
-	}, "message")
+	// A typed message is an event on itself; its id is unique in the data file, so it is the dedup key.
+	s.send(ctx, s.eventOn(m, bot.EventMessage, func(ev *bot.Event) {
+		ev.ID, ev.Text, ev.Mention = m.ID, text, mentions(text, a.cfg.BotName)
+	}), "message")
 }
 
 // send hands an event to the engine and performs what it causes before the next line is read.
@@ -356,8 +346,8 @@ func choice(choices []bot.Choice, want string) (int, bool) {
 	return 0, false
 }
 
-// eventOn is an event by the current user on a message, in the message's place. Its ID is empty: the
-// console never delivers an event twice, so there is nothing to deduplicate.
+// eventOn is an event by the current user on a message, in the message's place. Reactions and clicks
+// leave its ID empty: the console never delivers an event twice, so there is nothing to deduplicate.
 func (s *session) eventOn(m message, kind bot.EventKind, set func(*bot.Event)) bot.Event {
 	ev := bot.Event{
 		Kind:     kind,
