@@ -1,0 +1,197 @@
+// Package kbeval measures the knowledge-base search: how often it ranks the right article first, when
+// it answers and when it should have escalated, and how fast and how big the index is. It reads
+// evaluation sets in JSON Lines (a corpus of articles and a list of queries with their relevant
+// article ids) and returns figures; printing them is the caller's job.
+package kbeval
+
+import (
+	"bufio"
+	"bytes"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"strings"
+
+	"github.com/firstline-desk/firstline/kb"
+)
+
+// Query is one evaluation question and the ids of the articles that answer it. A query none of whose
+// relevant ids is in the corpus is out-of-KB: the right behaviour is to escalate it.
+type Query struct {
+	ID       string   `json:"id"`
+	Text     string   `json:"text"`
+	Relevant []string `json:"relevant"`
+}
+
+// LineError is a malformed line that a reader skipped.
+type LineError struct {
+	// Line is 1-based.
+	Line   int
+	Reason string
+}
+
+func (e LineError) Error() string { return fmt.Sprintf("line %d: %s", e.Line, e.Reason) }
+
+// ErrNoArticles and ErrNoQueries say a file had no valid row at all: an evaluation of nothing would
+// print zeros that look like figures.
+var (
+	ErrNoArticles = errors.New("no articles")
+	ErrNoQueries  = errors.New("no queries")
+)
+
+// corpusRow is one line of a corpus file.
+type corpusRow struct {
+	ID    string `json:"id"`
+	Title string `json:"title"`
+	Body  string `json:"body"`
+}
+
+// ReadCorpus reads articles, one JSON object {"id", "title", "body"} per line. Malformed lines (bad
+// JSON, no id or title, an id seen before) are skipped and returned as LineErrors so one bad row does
+// not void a run; blank lines are ignored. It fails with ErrNoArticles when no line is valid, and on
+// read errors.
+func ReadCorpus(r io.Reader) ([]kb.Article, []LineError, error) {
+	var articles []kb.Article
+	seen := map[string]bool{}
+	bad, err := readLines(r, func(line []byte) string {
+		var row corpusRow
+		if reason := decodeLine(line, &row); reason != "" {
+			return reason
+		}
+		switch {
+		case strings.TrimSpace(row.ID) == "":
+			return "no id"
+		case strings.TrimSpace(row.Title) == "":
+			return fmt.Sprintf("article %q has no title", row.ID)
+		case seen[row.ID]:
+			return fmt.Sprintf("duplicate id %q", row.ID)
+		}
+		seen[row.ID] = true
+		articles = append(articles, kb.Article{ID: row.ID, Title: row.Title, Body: row.Body})
+		return ""
+	})
+	if err != nil {
+		return nil, bad, err
+	}
+	if len(articles) == 0 {
+		return nil, bad, ErrNoArticles
+	}
+	return articles, bad, nil
+}
+
+// ReadQueries reads queries, one JSON object {"id", "text", "relevant": [ids]} per line, with the same
+// rules as ReadCorpus: lines without an id or text, and repeated ids, are skipped and reported. An
+// empty or missing "relevant" is allowed (timing sets have no labels; such a query is out-of-KB).
+func ReadQueries(r io.Reader) ([]Query, []LineError, error) {
+	var queries []Query
+	seen := map[string]bool{}
+	bad, err := readLines(r, func(line []byte) string {
+		var q Query
+		if reason := decodeLine(line, &q); reason != "" {
+			return reason
+		}
+		switch {
+		case strings.TrimSpace(q.ID) == "":
+			return "no id"
+		case strings.TrimSpace(q.Text) == "":
+			return fmt.Sprintf("query %q has no text", q.ID)
+		case seen[q.ID]:
+			return fmt.Sprintf("duplicate id %q", q.ID)
+		}
+		seen[q.ID] = true
+		queries = append(queries, q)
+		return ""
+	})
+	if err != nil {
+		return nil, bad, err
+	}
+	if len(queries) == 0 {
+		return nil, bad, ErrNoQueries
+	}
+	return queries, bad, nil
+}
+
+// ReadCorpusFile is ReadCorpus on a file; its errors name the file.
+func ReadCorpusFile(name string) ([]kb.Article, []LineError, error) {
+	f, err := os.Open(name)
+	if err != nil {
+		return nil, nil, fmt.Errorf("open corpus: %w", err)
+	}
+	defer f.Close()
+	articles, bad, err := ReadCorpus(f)
+	return articles, bad, fileError("corpus", name, bad, err)
+}
+
+// ReadQueriesFile is ReadQueries on a file; its errors name the file.
+func ReadQueriesFile(name string) ([]Query, []LineError, error) {
+	f, err := os.Open(name)
+	if err != nil {
+		return nil, nil, fmt.Errorf("open queries: %w", err)
+	}
+	defer f.Close()
+	queries, bad, err := ReadQueries(f)
+	return queries, bad, fileError("queries file", name, bad, err)
+}
+
+func fileError(what, name string, bad []LineError, err error) error {
+	switch {
+	case err == nil:
+		return nil
+	case errors.Is(err, ErrNoArticles), errors.Is(err, ErrNoQueries):
+		detail := ""
+		if len(bad) > 0 {
+			detail = fmt.Sprintf(" (all %d non-blank lines are malformed)", len(bad))
+		}
+		return fmt.Errorf("%s %s has %w%s", what, name, err, detail)
+	}
+	return fmt.Errorf("read %s %s: %w", what, name, err)
+}
+
+// readLines calls row with every non-blank line and collects the reasons it gives for rejecting one.
+// It reads whole lines whatever their length: a corpus of long documents has lines far beyond
+// bufio.Scanner's default limit.
+func readLines(r io.Reader, row func(line []byte) string) ([]LineError, error) {
+	br := bufio.NewReaderSize(r, 1<<16)
+	var bad []LineError
+	for n := 1; ; n++ {
+		line, err := br.ReadBytes('\n')
+		if len(bytes.TrimSpace(line)) > 0 {
+			if reason := row(line); reason != "" {
+				bad = append(bad, LineError{Line: n, Reason: reason})
+			}
+		}
+		if errors.Is(err, io.EOF) {
+			return bad, nil
+		}
+		if err != nil {
+			return bad, err
+		}
+	}
+}
+
+// decodeLine unmarshals one JSON object and says what is wrong with it, or "".
+func decodeLine(line []byte, v any) string {
+	line = bytes.TrimSpace(line)
+	if line[0] != '{' {
+		return "not a JSON object"
+	}
+	if err := json.Unmarshal(line, v); err != nil {
+		var te *json.UnmarshalTypeError
+		if errors.As(err, &te) && te.Field != "" {
+			return fmt.Sprintf("field %q is not a %s", te.Field, te.Type)
+		}
+		return "bad JSON: " + err.Error()
+	}
+	return ""
+}
+
+// IDs returns the set of the articles' ids, the corpus Evaluate ranks against.
+func IDs(articles []kb.Article) map[string]bool {
+	ids := make(map[string]bool, len(articles))
+	for _, a := range articles {
+		ids[a.ID] = true
+	}
+	return ids
+}
