@@ -5,7 +5,6 @@ import (
 	"fmt"
 	"os"
 	"strings"
-	"text/tabwriter"
 	"time"
 
 	"github.com/firstline-desk/firstline/kb"
@@ -13,7 +12,7 @@ import (
 
 func (m *Main) kb(ctx context.Context, args []string) error {
 	if len(args) == 0 {
-		return usageError("kb needs import, export or search\n\n%s", usage)
+		return usageError("kb needs import, export, search, eval or bench\n\n%s", usage)
 	}
 	switch args[0] {
 	case "import":
@@ -22,6 +21,10 @@ func (m *Main) kb(ctx context.Context, args []string) error {
 		return m.kbExport(ctx, args[1:])
 	case "search":
 		return m.kbSearch(ctx, args[1:])
+	case "eval":
+		return m.kbEval(ctx, args[1:])
+	case "bench":
+		return m.kbBench(ctx, args[1:])
 	}
 	return usageError("unknown kb command %q\n\n%s", args[0], usage)
 }
@@ -138,6 +141,13 @@ func (m *Main) kbSearch(ctx context.Context, args []string) error {
 		index.Put(a)
 	}
 	hits := index.Search(query, *n)
+	// Snippets mark the query's words and the synonyms they stand for, so an admin sees why each
+	// article was found.
+	marks := snippetQuery(query, cfg.KB.Synonyms)
+	snippet := func(id string) string {
+		a, _ := index.Article(id)
+		return kb.ArticleSnippet(marks, a, snippetRunes)
+	}
 	if *asJSON {
 		type result struct {
 			ID         string  `json:"id"`
@@ -145,10 +155,11 @@ func (m *Main) kbSearch(ctx context.Context, args []string) error {
 			Score      float64 `json:"score"`
 			Confidence float64 `json:"confidence"`
 			Answer     bool    `json:"answer"`
+			Snippet    string  `json:"snippet"`
 		}
 		out := []result{}
 		for _, h := range hits {
-			out = append(out, result{h.ID, h.Title, h.Score, h.Confidence, h.Confidence >= cfg.KB.MinConfidence})
+			out = append(out, result{h.ID, h.Title, h.Score, h.Confidence, h.Confidence >= cfg.KB.MinConfidence, snippet(h.ID)})
 		}
 		return writeJSON(m.Stdout, out)
 	}
@@ -156,13 +167,8 @@ func (m *Main) kbSearch(ctx context.Context, args []string) error {
 		fmt.Fprintln(m.Stdout, "No articles match. The bot would escalate this question.")
 		return nil
 	}
-	tw := tabwriter.NewWriter(m.Stdout, 0, 4, 2, ' ', 0)
-	fmt.Fprintln(tw, "#\tCONFIDENCE\tID\tTITLE")
 	for i, h := range hits {
-		fmt.Fprintf(tw, "%d\t%.2f\t%s\t%s\n", i+1, h.Confidence, h.ID, h.Title)
-	}
-	if err := tw.Flush(); err != nil {
-		return err
+		fmt.Fprintf(m.Stdout, "%d. %s  [%s]\n   confidence %.2f, score %.2f\n   %s\n\n", i+1, h.Title, h.ID, h.Confidence, h.Score, snippet(h.ID))
 	}
 	if hits[0].Confidence >= cfg.KB.MinConfidence {
 		fmt.Fprintf(m.Stdout, "The bot would answer with %s (confidence %.2f >= min_confidence %.2f).\n", hits[0].ID, hits[0].Confidence, cfg.KB.MinConfidence)
@@ -170,6 +176,31 @@ func (m *Main) kbSearch(ctx context.Context, args []string) error {
 		fmt.Fprintf(m.Stdout, "The bot would escalate: the best confidence %.2f is below min_confidence %.2f.\n", hits[0].Confidence, cfg.KB.MinConfidence)
 	}
 	return nil
+}
+
+// snippetRunes is how much of an article a search result shows: two or three lines of a terminal.
+const snippetRunes = 200
+
+// snippetQuery is the query with the synonyms of its words added, for marking snippets: the index
+// finds "password" for "pw", so the snippet should mark it.
+func snippetQuery(query string, synonyms map[string][]string) string {
+	words := map[string]bool{}
+	for _, t := range kb.Analyze(query) {
+		words[t] = true
+	}
+	var sb strings.Builder
+	sb.WriteString(query)
+	for key, values := range synonyms {
+		for _, t := range kb.Analyze(key) {
+			if words[t] {
+				for _, v := range values {
+					sb.WriteString(" " + v)
+				}
+				break
+			}
+		}
+	}
+	return sb.String()
 }
 
 func currentUser() string {

@@ -71,6 +71,10 @@ Usage:
   firstline kb import DIR                      add or update the articles in a folder of Markdown files
   firstline kb export DIR                      write every article to a folder as Markdown
   firstline kb search [-n N] [-json] QUERY     search the knowledge base as the bot would
+  firstline kb eval -corpus C -queries Q [-json] [-min-confidence X] [-sweep]
+                                               measure search quality on an evaluation set (JSON Lines)
+  firstline kb bench -corpus C -queries Q [-json] [-time 2s]
+                                               measure index build, memory, latency and throughput
   firstline version                            print the version
 
 Every command takes -data DIR (default ./firstline-data) and -config FILE.
