@@ -2,8 +2,12 @@ package kb
 
 import (
 	"strings"
+	"sync"
 	"unicode"
 	"unicode/utf8"
+
+	"github.com/blevesearch/snowballstem"
+	"github.com/blevesearch/snowballstem/english"
 )
 
 // This file is the analyzer: how text becomes index terms. It is kept apart
@@ -24,8 +28,9 @@ const maxTermLength = 64
 // and underscores, also joined ("wifi"), so "wi-fi", "wifi" and "wi fi" meet.
 // Mixed tokens such as "o365", "2fa" or "0x80070005" stay single terms. A
 // possessive "'s" is dropped and other apostrophes are closed up ("don't" ->
-// "dont"). English stop words are removed and the rest lightly stemmed
-// (plurals, -ed, -ing), so "printers" matches "printer".
+// "dont"). English stop words are removed and the rest stemmed with the
+// Snowball English (Porter2) stemmer, so "printers" matches "printer" and
+// "deletion" matches "delete".
 func Analyze(text string) []string {
 	var out []string
 	scanCompounds(text, func(forms []string) {
@@ -40,10 +45,69 @@ func Analyze(text string) []string {
 // alternatives of a single term; the index stores them all. fn must not keep
 // forms: the slice is reused.
 func scanCompounds(text string, fn func(forms []string)) {
+	a := getAnalyzer()
+	a.scan(text, fn)
+	putAnalyzer(a)
+}
+
+// analyzer is the state analysis reuses between words: the stemmer's buffer
+// and a cache of stems. Stemming is most of the cost of indexing, and text
+// repeats its words, so the cache more than halves the time to build an
+// index. An analyzer is used by one goroutine at a time.
+type analyzer struct {
+	env   *snowballstem.Env
+	stems map[string]string
+	forms []string
+}
+
+// maxCachedStems bounds a cache. It is emptied when full rather than
+// evicting one by one: the common words come straight back.
+const maxCachedStems = 1 << 14
+
+var analyzers = sync.Pool{New: func() any {
+	return &analyzer{env: snowballstem.NewEnv(""), stems: make(map[string]string)}
+}}
+
+func getAnalyzer() *analyzer  { return analyzers.Get().(*analyzer) }
+func putAnalyzer(a *analyzer) { analyzers.Put(a) }
+
+// stem returns the Snowball English stem of w. Words that are not plain a-z
+// ("o365", "wi-fi", "café") are left alone: the stemmer is for English
+// words, and names and codes must match exactly.
+func (a *analyzer) stem(w string) string {
+	if len(w) <= 2 || !isPlainWord(w) {
+		return w
+	}
+	if s, ok := a.stems[w]; ok {
+		return s
+	}
+	a.env.SetCurrent(w)
+	english.Stem(a.env)
+	s := a.env.Current()
+	if s == w {
+		s = w // keep the caller's string, not the stemmer's copy
+	}
+	if len(a.stems) >= maxCachedStems {
+		clear(a.stems)
+	}
+	a.stems[strings.Clone(w)] = s
+	return s
+}
+
+func isPlainWord(w string) bool {
+	for i := 0; i < len(w); i++ {
+		if w[i] < 'a' || w[i] > 'z' {
+			return false
+		}
+	}
+	return true
+}
+
+// scan is scanCompounds with this analyzer's state.
+func (a *analyzer) scan(text string, fn func(forms []string)) {
 	var (
 		parts      []string
 		connectors []rune
-		forms      []string
 	)
 	i := 0
 	for i < len(text) {
@@ -77,9 +141,9 @@ func scanCompounds(text string, fn func(forms []string)) {
 			connectors = append(connectors, c)
 			i += csize
 		}
-		forms = compoundForms(parts, connectors, forms[:0])
-		if len(forms) > 0 {
-			fn(forms)
+		a.forms = a.compoundForms(parts, connectors, a.forms[:0])
+		if len(a.forms) > 0 {
+			fn(a.forms)
 		}
 	}
 }
@@ -99,7 +163,7 @@ func isConnector(r rune) bool {
 func isApostrophe(r rune) bool { return r == '\'' || r == '\u2019' }
 
 // compoundForms turns the raw parts of one compound into its terms.
-func compoundForms(parts []string, connectors []rune, forms []string) []string {
+func (a *analyzer) compoundForms(parts []string, connectors []rune, forms []string) []string {
 	for i := range parts {
 		parts[i] = strings.ToLower(parts[i])
 	}
@@ -125,7 +189,7 @@ func compoundForms(parts []string, connectors []rune, forms []string) []string {
 			return
 		}
 		if stem {
-			term = stemWord(term)
+			term = a.stem(term)
 		}
 		for _, f := range forms {
 			if f == term {
@@ -158,157 +222,6 @@ func compoundForms(parts []string, connectors []rune, forms []string) []string {
 		add(p, true)
 	}
 	return forms
-}
-
-// stemWord is a light English stemmer: steps 1a, 1b, 1c and 5 of Porter's
-// algorithm (plurals, -ed, -ing, final -e), with guards for the short words
-// and acronyms of IT ("dns", "ios", "status" keep their s). It leaves alone
-// anything that is not plain a-z, such as "o365" or "wi-fi". Derivational
-// suffixes (-ation, -ness) are left for a stronger stemmer.
-func stemWord(w string) string {
-	if len(w) <= 2 {
-		return w
-	}
-	for i := 0; i < len(w); i++ {
-		if w[i] < 'a' || w[i] > 'z' {
-			return w
-		}
-	}
-	b := []byte(w)
-
-	// Step 1a: plurals.
-	switch {
-	case hasSuffix(b, "sses"):
-		b = b[:len(b)-2]
-	case hasSuffix(b, "ies"):
-		if len(b) > 4 {
-			b = b[:len(b)-2]
-		}
-	case hasSuffix(b, "ss"):
-	case hasSuffix(b, "s"):
-		if len(b) > 3 {
-			switch b[len(b)-2] {
-			case 'u', 'i', 's':
-			default:
-				b = b[:len(b)-1]
-			}
-		}
-	}
-
-	// Step 1b: -eed, -ed, -ing, only when a vowel is left ("bed", "string"
-	// stay).
-	step1bMore := false
-	switch {
-	case hasSuffix(b, "eed"):
-		if measure(b[:len(b)-3]) > 0 {
-			b = b[:len(b)-1]
-		}
-	case hasSuffix(b, "ed"):
-		if hasVowel(b[:len(b)-2]) {
-			b = b[:len(b)-2]
-			step1bMore = true
-		}
-	case hasSuffix(b, "ing"):
-		if hasVowel(b[:len(b)-3]) {
-			b = b[:len(b)-3]
-			step1bMore = true
-		}
-	}
-	if step1bMore {
-		switch {
-		case hasSuffix(b, "at"), hasSuffix(b, "bl"), hasSuffix(b, "iz"):
-			b = append(b, 'e')
-		case endsDoubleConsonant(b) && !hasSuffix(b, "l") && !hasSuffix(b, "s") && !hasSuffix(b, "z"):
-			b = b[:len(b)-1]
-		case measure(b) == 1 && endsCVC(b):
-			b = append(b, 'e')
-		}
-	}
-
-	// Step 1c, as in Porter2: y -> i after a consonant that is not the
-	// first letter, so "policy" meets "policies" ("polici") while "key" and
-	// "display" stay.
-	if n := len(b); n >= 3 && b[n-1] == 'y' && !strings.ContainsRune("aeiouy", rune(b[n-2])) {
-		b[n-1] = 'i'
-	}
-
-	// Step 5a: final e ("update", "updated" -> "updat").
-	if hasSuffix(b, "e") {
-		stem := b[:len(b)-1]
-		if m := measure(stem); m > 1 || (m == 1 && !endsCVC(stem)) {
-			b = stem
-		}
-	}
-	// Step 5b: -ll -> -l for long stems.
-	if measure(b) > 1 && endsDoubleConsonant(b) && hasSuffix(b, "l") {
-		b = b[:len(b)-1]
-	}
-	return string(b)
-}
-
-func hasSuffix(b []byte, s string) bool {
-	return len(b) >= len(s) && string(b[len(b)-len(s):]) == s
-}
-
-// isConsonant follows Porter: y is a consonant at the start or after a
-// vowel, otherwise a vowel.
-func isConsonant(b []byte, i int) bool {
-	switch b[i] {
-	case 'a', 'e', 'i', 'o', 'u':
-		return false
-	case 'y':
-		return i == 0 || !isConsonant(b, i-1)
-	}
-	return true
-}
-
-// measure counts the vowel-consonant sequences of b ([C](VC)^m[V]).
-func measure(b []byte) int {
-	m, i, n := 0, 0, len(b)
-	for i < n && isConsonant(b, i) {
-		i++
-	}
-	for i < n {
-		for i < n && !isConsonant(b, i) {
-			i++
-		}
-		if i >= n {
-			break
-		}
-		for i < n && isConsonant(b, i) {
-			i++
-		}
-		m++
-	}
-	return m
-}
-
-func hasVowel(b []byte) bool {
-	for i := range b {
-		if !isConsonant(b, i) {
-			return true
-		}
-	}
-	return false
-}
-
-func endsDoubleConsonant(b []byte) bool {
-	n := len(b)
-	return n >= 2 && b[n-1] == b[n-2] && isConsonant(b, n-1)
-}
-
-// endsCVC reports consonant-vowel-consonant at the end, the last not w, x
-// or y: the shape of "hop" in "hoping", which gets its e back.
-func endsCVC(b []byte) bool {
-	n := len(b)
-	if n < 3 || !isConsonant(b, n-3) || isConsonant(b, n-2) || !isConsonant(b, n-1) {
-		return false
-	}
-	switch b[n-1] {
-	case 'w', 'x', 'y':
-		return false
-	}
-	return true
 }
 
 // isStopWord reports English function words and the fillers of questions
