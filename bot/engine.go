@@ -12,7 +12,7 @@ import (
 	"github.com/firstline-desk/firstline/kb"
 )
 
-// Searcher finds knowledge-base articles. *kb.Index implements it; the engine calls it from jobs, never
+// Searcher finds knowledge-base articles. *kb.Library implements it; the engine calls it from jobs, never
 // inside a storage transaction.
 type Searcher interface {
 	// Search returns the best articles for query, best first, with confidences comparable across queries.

@@ -1,6 +1,7 @@
 package kb_test
 
 import (
+	"errors"
 	"fmt"
 	"math"
 	"slices"
@@ -319,8 +320,8 @@ func TestPutDeleteReplace(t *testing.T) {
 	}
 }
 
-func TestArticleAccessors(t *testing.T) {
-	ix := kb.NewIndex(kb.Options{})
+func TestLibraryAccessors(t *testing.T) {
+	ix := kb.NewLibrary(nil, kb.Options{})
 	a := kb.Article{ID: "b", Title: "B", Tags: []string{"x"}, Body: "b"}
 	ix.Put(a)
 	ix.Put(kb.Article{ID: "a", Title: "A", Body: "a"})
@@ -346,7 +347,7 @@ func TestArticleAccessors(t *testing.T) {
 // TestConcurrentSearchAndPut is for -race: searches run while articles are
 // added, replaced and deleted.
 func TestConcurrentSearchAndPut(t *testing.T) {
-	ix := newFixtureIndex(t, kb.Options{})
+	ix := kb.NewLibrary(mustReadFixtures(t), kb.Options{})
 	var wg sync.WaitGroup
 	for w := range 4 {
 		wg.Add(1)
@@ -380,5 +381,88 @@ func TestConcurrentSearchAndPut(t *testing.T) {
 	wg.Wait()
 	if _, ok := ix.Article("vpn-connect"); !ok {
 		t.Fatal("fixture lost")
+	}
+}
+
+// TestBuildMatchesPut checks that the parallel bulk load ranks exactly like
+// articles put one by one, including an id that comes twice (the later one
+// wins) and more articles than one batch of the loader.
+func TestBuildMatchesPut(t *testing.T) {
+	articles := mustReadFixtures(t)
+	for i := range 300 {
+		articles = append(articles, kb.Article{
+			ID:    fmt.Sprintf("gen-%03d", i),
+			Title: fmt.Sprintf("Printer %d on floor %d", i, i%7),
+			Body:  fmt.Sprintf("Add printer %d from Settings. Toner is in room %d.", i, i%13),
+		})
+	}
+	again := articles[0]
+	again.Title, again.Body = "Company mail on a phone", "Use Outlook from the Company Portal."
+	articles = append(articles, again)
+
+	built := kb.Build(articles, kb.Options{})
+	put := kb.NewIndex(kb.Options{})
+	for _, a := range articles {
+		put.Put(a)
+	}
+	if built.Len() != put.Len() || built.Len() != len(articles)-1 {
+		t.Fatalf("Len: built %d, put %d, want %d", built.Len(), put.Len(), len(articles)-1)
+	}
+	for _, q := range []string{"printer floor 3", "company mail phone", "outlook", "vpn password wifi", "toner room 12", "install"} {
+		got, want := built.Search(q, 0), put.Search(q, 0)
+		if len(got) != len(want) {
+			t.Fatalf("Search(%q): %d hits, put %d", q, len(got), len(want))
+		}
+		for i := range want {
+			if got[i].ID != want[i].ID || math.Abs(got[i].Score-want[i].Score) > 1e-9 || math.Abs(got[i].Confidence-want[i].Confidence) > 1e-9 {
+				t.Fatalf("Search(%q) hit %d = %+v, put %+v", q, i, got[i], want[i])
+			}
+		}
+	}
+}
+
+func TestBuildFromStopsOnError(t *testing.T) {
+	n := 0
+	ix, err := kb.BuildFrom(func() (kb.Article, error) {
+		n++
+		if n > 200 {
+			return kb.Article{}, errors.New("disk on fire")
+		}
+		return kb.Article{ID: fmt.Sprint(n), Title: "t", Body: "b"}, nil
+	}, kb.Options{})
+	if err == nil || ix != nil {
+		t.Fatalf("BuildFrom = %v, %v; want the reader's error", ix, err)
+	}
+}
+
+// TestSpellingCorrection checks that a word with a typo finds the article
+// the right spelling would, and that correction stays out of the way of
+// words the index knows and of short words.
+func TestSpellingCorrection(t *testing.T) {
+	ix := newFixtureIndex(t, kb.Options{})
+	tests := []struct {
+		query, want string
+	}{
+		{"printr", "printer-add"},         // a missing letter
+		{"netwrok printr", "printer-add"}, // a swap and a missing letter
+		{"pasword", "password-reset"},
+		{"authentcation", "mfa-setup"},
+		{"outlok", "outlook-pst"},
+		{"archvie", "outlook-pst"}, // a swap
+	}
+	for _, tt := range tests {
+		hits := ix.Search(tt.query, 3)
+		if got := topID(hits); got != tt.want {
+			t.Errorf("Search(%q) top = %q, want %q (%v)", tt.query, got, tt.want, hits)
+		}
+	}
+	// "vpm" is one letter from "vpn" but too short to correct: a short
+	// unknown word is as likely a name or a code.
+	if hits := ix.Search("vpm", 3); len(hits) != 0 {
+		t.Errorf("Search(vpm) = %v, want nothing", hits)
+	}
+	// A word with no neighbour stays unknown and keeps the confidence down.
+	if hits := ix.Search("sourdough", 3); len(hits) != 0 {
+		t.Errorf("Search(sourdough) = %v, want nothing", hits)
 	}
 }

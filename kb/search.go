@@ -22,15 +22,17 @@ type Hit struct {
 }
 
 // DefaultMinConfidence is the Confidence at which the engine answers with the
-// top article instead of offering choices or escalating. It was measured on
-// the StackFAQ dev questions (625 paraphrased questions against 100 articles,
-// 125 of them about threads left out of the knowledge base): at 0.65 the
-// engine answers 57% of the questions it could answer, 93% of those with the
-// right article, and wrongly answers 18% of those it could not. Between 0.6
-// and 0.75 the trade-off is flat (right answers minus wrong answers to
-// unanswerable questions); 0.65 is its middle, while still answering most
-// answerable questions.
-const DefaultMinConfidence = 0.65
+// top article instead of offering choices or escalating. Confidence estimates
+// the chance that the top article is right, so the threshold reads as "answer
+// when about six in ten such answers are right"; below it the bot offers a
+// short list (see the desk's suggest_confidence) rather than an answer. It was
+// measured on the StackFAQ dev questions against a knowledge base missing a
+// fifth of their threads (500 answerable questions, 125 not): at 0.60 the
+// engine answers 71% of the answerable ones, 93% of those with the right
+// article, and wrongly answers 17% of the unanswerable ones; at 0.65 it is
+// 67%, 94% and 15%. 0.60 keeps most answerable questions answered, where a
+// desk saves the most work.
+const DefaultMinConfidence = 0.60
 
 // A query is a list of groups, one per word (or compound) of the query. A
 // group is satisfied by any of its alternatives: the word itself and its
@@ -75,13 +77,14 @@ func (ix *Index) parseQuery(query string) []group {
 }
 
 // scratch holds one search's per-article accumulators, indexed by article
-// number. Searches borrow one from a pool instead of allocating three arrays
-// of the index's size each time; every entry they touch is zeroed again
-// before the scratch goes back.
+// number. Searches borrow one from a pool instead of allocating arrays of
+// the index's size each time; every entry they touch is zeroed again before
+// the scratch goes back.
 type scratch struct {
 	score   []float64 // summed over the query's groups
-	covered []float64 // weight of the groups matched
 	best    []float64 // the current group's score
+	matched []uint64  // bit g set: the article matches group g
+	inTitle []uint64  // bit g set: it matches group g in its title or aliases
 	touched []uint32  // articles with score > 0
 	inGroup []uint32  // articles with best > 0
 }
@@ -90,14 +93,17 @@ func (ix *Index) getScratch(n int) *scratch {
 	sc, _ := ix.scratch.Get().(*scratch)
 	if sc == nil || len(sc.score) < n {
 		size := max(n, 64) * 5 / 4 // room for a few more articles
-		sc = &scratch{score: make([]float64, size), covered: make([]float64, size), best: make([]float64, size)}
+		sc = &scratch{
+			score: make([]float64, size), best: make([]float64, size),
+			matched: make([]uint64, size), inTitle: make([]uint64, size),
+		}
 	}
 	return sc
 }
 
 func (ix *Index) putScratch(sc *scratch) {
 	for _, num := range sc.touched {
-		sc.score[num], sc.covered[num] = 0, 0
+		sc.score[num], sc.matched[num], sc.inTitle[num] = 0, 0, 0
 	}
 	for _, num := range sc.inGroup {
 		sc.best[num] = 0
@@ -141,23 +147,33 @@ func (ix *Index) rank(query string, limit int, exclude []string) ([]Hit, []confi
 	if len(ix.byID) == 0 {
 		return nil, nil
 	}
+	ix.correctLocked(groups)
 	s := ix.newScorer()
 	sc := ix.getScratch(len(ix.docs))
 	defer ix.putScratch(sc)
 
+	weights := make([]float64, len(groups))
 	var totalWeight float64
-	for _, g := range groups {
-		w := s.groupWeight(g)
-		totalWeight += w
+	for gi, g := range groups {
+		weights[gi] = s.groupWeight(g)
+		totalWeight += weights[gi]
+		bit := uint64(1) << gi
+		if len(g) == 1 && len(g[0]) == 1 && len(g[0][0]) == 1 {
+			// One plain word, the usual case: its score goes straight
+			// into the sums, without the pass that picks the best
+			// alternative.
+			s.scoreTerm(g[0][0][0], sc, bit)
+			continue
+		}
 		for _, alt := range g {
-			s.scoreAlternative(alt, sc)
+			s.scoreAlternative(alt, sc, bit)
 		}
 		for _, num := range sc.inGroup {
 			if sc.score[num] == 0 {
 				sc.touched = append(sc.touched, num)
 			}
 			sc.score[num] += sc.best[num]
-			sc.covered[num] += w
+			sc.matched[num] |= bit
 			sc.best[num] = 0
 		}
 		sc.inGroup = sc.inGroup[:0]
@@ -193,12 +209,21 @@ func (ix *Index) rank(query string, limit int, exclude []string) ([]Hit, []confi
 		}
 	}
 
+	sumBits := func(mask uint64) float64 {
+		var w float64
+		for gi := range groups {
+			if mask&(1<<gi) != 0 {
+				w += weights[gi]
+			}
+		}
+		return w / totalWeight
+	}
 	top := ix.topCandidates(sc, matched, limit)
 	hits := make([]Hit, len(top))
 	features := make([]confidenceFeatures, len(top))
 	for i, c := range top {
-		art := &ix.docs[c.num].article
-		hits[i] = Hit{ID: art.ID, Title: art.Title, Score: c.score}
+		doc := &ix.docs[c.num]
+		hits[i] = Hit{ID: doc.id, Title: doc.title, Score: c.score}
 		// The margin of a hit is over the best other article: positive
 		// only for the top one, which is what makes it an answer rather
 		// than one of several candidates.
@@ -207,9 +232,13 @@ func (ix *Index) rank(query string, limit int, exclude []string) ([]Hit, []confi
 			other = first
 		}
 		features[i] = confidenceFeatures{
-			coverage: sc.covered[c.num] / totalWeight,
-			norm:     min(c.score/totalWeight, 1),
-			margin:   max((c.score-other)/c.score, 0),
+			top:       i == 0,
+			coverage:  sumBits(sc.matched[c.num]),
+			norm:      min(c.score/totalWeight, 1),
+			margin:    max((c.score-other)/c.score, 0),
+			title:     sumBits(sc.inTitle[c.num]),
+			titleUsed: s.titleUsed(groups, doc.title),
+			words:     len(groups),
 		}
 	}
 	return hits, features
@@ -226,7 +255,7 @@ func (ix *Index) topCandidates(sc *scratch, matched []uint32, limit int) []candi
 		case a.score < b.score:
 			return 1
 		}
-		return strings.Compare(ix.docs[a.num].article.ID, ix.docs[b.num].article.ID)
+		return strings.Compare(ix.docs[a.num].id, ix.docs[b.num].id)
 	}
 	n := len(matched)
 	if limit <= 0 || limit > n {
@@ -256,17 +285,25 @@ func (ix *Index) topCandidates(sc *scratch, matched []uint32, limit int) []candi
 }
 
 // scorer holds what one search needs to score terms: the collection
-// statistics at the time of the search.
+// statistics at the time of the search, folded into BM25F's length
+// normalization 1 - b + b*length/avgLength = base + slope*length.
 type scorer struct {
 	ix     *Index
 	n      float64
-	avgLen [numFields]float64
+	k1     float64
+	weight [numFields]float64
+	base   [numFields]float64
+	slope  [numFields]float64
 }
 
 func (ix *Index) newScorer() *scorer {
-	s := &scorer{ix: ix, n: float64(len(ix.byID))}
+	p := &ix.params
+	s := &scorer{ix: ix, n: float64(len(ix.byID)), k1: p.k1, weight: p.weight}
 	for f := range numFields {
-		s.avgLen[f] = float64(ix.totalLen[f]) / s.n
+		s.base[f], s.slope[f] = 1, 0
+		if avg := float64(ix.totalLen[f]) / s.n; avg > 0 {
+			s.base[f], s.slope[f] = 1-p.b[f], p.b[f]/avg
+		}
 	}
 	return s
 }
@@ -279,8 +316,8 @@ func (s *scorer) idf(df int) float64 {
 }
 
 func (s *scorer) df(term string) int {
-	if p := s.ix.postings[term]; p != nil {
-		return len(p.docs)
+	if p := s.ix.postings(term); p != nil {
+		return int(p.df)
 	}
 	return 0
 }
@@ -288,21 +325,19 @@ func (s *scorer) df(term string) int {
 // contribution is BM25F's score for one term in one article: field
 // frequencies are weighted and length-normalized per field, summed, then
 // saturated once. It lies in (0, idf) for a term the article contains.
-func (s *scorer) contribution(idf float64, num uint32, tf *termFreqs) float64 {
-	p := &s.ix.params
-	length := &s.ix.docs[num].length
-	var x float64
-	for f := range numFields {
-		if tf[f] == 0 {
-			continue
+// Most postings are in the body only (other false); they take the short way,
+// which is most of the time a search takes.
+func (s *scorer) contribution(idf float64, num uint32, tf *termFreqs, other bool) float64 {
+	length := &s.ix.lengths[num]
+	x := s.weight[fieldBody] * float64(tf[fieldBody]) / (s.base[fieldBody] + s.slope[fieldBody]*float64(length[fieldBody]))
+	if other {
+		for f := range fieldBody {
+			if tf[f] > 0 {
+				x += s.weight[f] * float64(tf[f]) / (s.base[f] + s.slope[f]*float64(length[f]))
+			}
 		}
-		norm := 1.0
-		if s.avgLen[f] > 0 {
-			norm = 1 - p.b[f] + p.b[f]*float64(length[f])/s.avgLen[f]
-		}
-		x += p.weight[f] * float64(tf[f]) / norm
 	}
-	return idf * x / (p.k1 + x)
+	return idf * x / (s.k1 + x)
 }
 
 // clauseWeight is the most a clause can contribute: the idf of its rarest
@@ -345,59 +380,154 @@ func (s *scorer) groupWeight(g group) float64 {
 	return best
 }
 
+// scoreTerm adds a group of one term to the articles' scores.
+func (s *scorer) scoreTerm(t string, sc *scratch, bit uint64) {
+	p := s.ix.postings(t)
+	if p == nil {
+		return
+	}
+	idf := s.idf(int(p.df))
+	var tf termFreqs
+	for it := p.iter(); ; {
+		num, other, ok := it.next(&tf)
+		if !ok {
+			return
+		}
+		if sc.score[num] == 0 {
+			sc.touched = append(sc.touched, num)
+		}
+		sc.score[num] += s.contribution(idf, num, &tf, other)
+		sc.matched[num] |= bit
+		if other && inTitleTF(&tf) {
+			sc.inTitle[num] |= bit
+		}
+	}
+}
+
+func inTitleTF(tf *termFreqs) bool { return tf[fieldTitle] > 0 || tf[fieldAliases] > 0 }
+
 // scoreAlternative raises sc.best to the alternative's score in each article
-// it matches, listing newly matched articles in sc.inGroup. An alternative of
+// it matches, listing newly matched articles in sc.inGroup and marking bit in
+// sc.inTitle where the match is in the title or aliases. An alternative of
 // several clauses matches only articles containing all of them ("network"
 // alone is not "virtual private network") and scores their mean, so a
 // three-word synonym weighs like one word.
-func (s *scorer) scoreAlternative(alt alternative, sc *scratch) {
-	raise := func(num uint32, v float64) {
+func (s *scorer) scoreAlternative(alt alternative, sc *scratch, bit uint64) {
+	raise := func(num uint32, v float64, title bool) {
 		if sc.best[num] == 0 {
 			sc.inGroup = append(sc.inGroup, num)
 		}
 		if v > sc.best[num] {
 			sc.best[num] = v
 		}
+		if title {
+			sc.inTitle[num] |= bit
+		}
 	}
+	var tf termFreqs
 	if len(alt) == 1 {
 		for _, t := range alt[0] {
-			p := s.ix.postings[t]
+			p := s.ix.postings(t)
 			if p == nil {
 				continue
 			}
-			idf := s.idf(len(p.docs))
-			for i, num := range p.docs {
-				raise(num, s.contribution(idf, num, &p.tfs[i]))
+			idf := s.idf(int(p.df))
+			for it := p.iter(); ; {
+				num, other, ok := it.next(&tf)
+				if !ok {
+					break
+				}
+				v := s.contribution(idf, num, &tf, other)
+				if sc.best[num] == 0 {
+					sc.inGroup = append(sc.inGroup, num)
+				}
+				if v > sc.best[num] {
+					sc.best[num] = v
+				}
+				if other && inTitleTF(&tf) {
+					sc.inTitle[num] |= bit
+				}
 			}
 		}
 		return
 	}
 	// Synonyms of several words are rare: maps are fine here.
-	sum := make(map[uint32]float64)
-	matched := make(map[uint32]int)
-	clauseBest := make(map[uint32]float64)
+	type acc struct {
+		sum     float64
+		clauses int
+		titles  int
+	}
+	accs := make(map[uint32]*acc)
+	type best struct {
+		v     float64
+		title bool
+	}
+	clauseBest := make(map[uint32]best)
 	for _, c := range alt {
 		clear(clauseBest)
 		for _, t := range c {
-			p := s.ix.postings[t]
+			p := s.ix.postings(t)
 			if p == nil {
 				continue
 			}
-			idf := s.idf(len(p.docs))
-			for i, num := range p.docs {
-				if v := s.contribution(idf, num, &p.tfs[i]); v > clauseBest[num] {
-					clauseBest[num] = v
+			idf := s.idf(int(p.df))
+			for it := p.iter(); ; {
+				num, other, ok := it.next(&tf)
+				if !ok {
+					break
+				}
+				b := clauseBest[num]
+				b.v = max(b.v, s.contribution(idf, num, &tf, other))
+				b.title = b.title || inTitleTF(&tf)
+				clauseBest[num] = b
+			}
+		}
+		for num, b := range clauseBest {
+			a := accs[num]
+			if a == nil {
+				a = new(acc)
+				accs[num] = a
+			}
+			a.sum += b.v
+			a.clauses++
+			if b.title {
+				a.titles++
+			}
+		}
+	}
+	for num, a := range accs {
+		if a.clauses == len(alt) {
+			raise(num, a.sum/float64(len(alt)), a.titles == len(alt))
+		}
+	}
+}
+
+// titleUsed is the share of an article's title, weighted by idf, that the
+// query's words account for. An article whose title is mostly about other
+// things ("What happens to your account when you die?" for "delete my
+// account") is less likely the answer than one whose title is the question.
+func (s *scorer) titleUsed(groups []group, title string) float64 {
+	var total, used float64
+	scanCompounds(title, func(forms []string) {
+		w := s.idf(s.df(forms[0]))
+		total += w
+		for _, g := range groups {
+			for _, alt := range g {
+				for _, c := range alt {
+					for _, t := range c {
+						for _, f := range forms {
+							if t == f {
+								used += w
+								return
+							}
+						}
+					}
 				}
 			}
 		}
-		for num, v := range clauseBest {
-			sum[num] += v
-			matched[num]++
-		}
+	})
+	if total == 0 {
+		return 0
 	}
-	for num, v := range sum {
-		if matched[num] == len(alt) {
-			raise(num, v/float64(len(alt)))
-		}
-	}
+	return used / total
 }

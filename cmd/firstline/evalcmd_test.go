@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"fmt"
 	"os"
 	"slices"
 	"strings"
@@ -98,7 +99,7 @@ func TestKBEvalReport(t *testing.T) {
 		"5 (3 in the KB, 2 out of it)",
 		"MAP        1.000", "MRR", "P@1", "P@5        0.200", "Recall@10", "nDCG@10",
 		// No -config and no -min-confidence: the default threshold.
-		"Answers at min_confidence 0.65", "answered_in_kb", "answer_precision", "answered_out_of_kb",
+		fmt.Sprintf("Answers at min_confidence %.2f", kb.DefaultMinConfidence), "answered_in_kb", "answer_precision", "answered_out_of_kb",
 		"min_confidence  answered_in_kb", "\n  0.30  ", "\n  0.90  ",
 		"build_seconds", "latency_p50_ms", "latency_p99_ms", "peak_rss_mb",
 	} {

@@ -136,10 +136,7 @@ func (m *Main) kbSearch(ctx context.Context, args []string) error {
 	if len(articles) == 0 {
 		return &exitError{code: 1, msg: "the knowledge base is empty: import articles with `firstline kb import DIR`, or run `firstline` once for the demo KB"}
 	}
-	index := kb.NewIndex(kb.Options{Synonyms: cfg.KB.Synonyms})
-	for _, a := range articles {
-		index.Put(a)
-	}
+	index := kb.NewLibrary(articles, kb.Options{Synonyms: cfg.KB.Synonyms})
 	hits := index.Search(query, *n)
 	// Snippets mark the query's words and the synonyms they stand for, so an admin sees why each
 	// article was found.

@@ -124,7 +124,7 @@ func (m *Main) housekeeping(ctx context.Context, engine *bot.Engine, db *storage
 
 // loadKB brings the data file's articles up to date (the configured folder, or the demo KB when the file
 // has none and no config is given) and indexes them.
-func (m *Main) loadKB(ctx context.Context, cfg Config, db *storage.DB, logger *slog.Logger) (*kb.Index, error) {
+func (m *Main) loadKB(ctx context.Context, cfg Config, db *storage.DB, logger *slog.Logger) (*kb.Library, error) {
 	switch {
 	case cfg.KB.Dir != "":
 		articles, err := kb.ReadDir(os.DirFS(cfg.KB.Dir), ".")
@@ -158,10 +158,7 @@ func (m *Main) loadKB(ctx context.Context, cfg Config, db *storage.DB, logger *s
 	if err != nil {
 		return nil, err
 	}
-	index := kb.NewIndex(kb.Options{Synonyms: cfg.KB.Synonyms})
-	for _, a := range articles {
-		index.Put(a)
-	}
+	index := kb.NewLibrary(articles, kb.Options{Synonyms: cfg.KB.Synonyms})
 	logger.Info("knowledge base indexed", "articles", index.Len())
 	return index, nil
 }

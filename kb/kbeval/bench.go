@@ -24,8 +24,8 @@ type BenchOptions struct {
 type BenchResult struct {
 	Docs      int
 	BuildTime time.Duration
-	// HeapMB is the live heap after the build and a collection: the index and the articles it holds.
-	// IndexHeapMB is what the build added to the heap, the articles already loaded not counted.
+	// HeapMB is the live heap after the build and a collection; IndexHeapMB is what the build added
+	// to it, which is the index (the corpus is read as it is indexed, never held whole).
 	HeapMB, IndexHeapMB float64
 	PeakRSSMB           float64
 	PeakRSSKnown        bool
@@ -38,13 +38,12 @@ type BenchResult struct {
 	Goroutines int
 }
 
-// Bench builds an index of articles and times it: the build, the memory it takes, single-thread
-// query latency and throughput on all cores. The queries need no relevance labels. It fails when
-// there are no articles or no queries.
-func Bench(articles []kb.Article, queries []Query, opts BenchOptions) (BenchResult, error) {
-	if len(articles) == 0 {
-		return BenchResult{}, ErrNoArticles
-	}
+// Bench builds an index of the articles next returns (until io.EOF) and times it: the build, the
+// memory it takes, single-thread query latency and throughput on all cores. The articles are indexed
+// as they are read, as the desk would load a large knowledge base, so peak memory is the index's and
+// not a copy of the corpus. The queries need no relevance labels. It fails when there are no articles
+// or no queries, and with next's error.
+func Bench(next func() (kb.Article, error), queries []Query, opts BenchOptions) (BenchResult, error) {
 	if len(queries) == 0 {
 		return BenchResult{}, ErrNoQueries
 	}
@@ -54,12 +53,17 @@ func Bench(articles []kb.Article, queries []Query, opts BenchOptions) (BenchResu
 	if opts.Duration <= 0 {
 		opts.Duration = 2 * time.Second
 	}
-	r := BenchResult{Docs: len(articles)}
-
+	var r BenchResult
 	before := heapMB()
 	start := time.Now()
-	index := kb.Build(articles, opts.Index)
+	index, err := kb.BuildFrom(next, opts.Index)
+	if err != nil {
+		return BenchResult{}, err
+	}
 	r.BuildTime = time.Since(start)
+	if r.Docs = index.Len(); r.Docs == 0 {
+		return BenchResult{}, ErrNoArticles
+	}
 	r.HeapMB = heapMB()
 	r.IndexHeapMB = r.HeapMB - before
 

@@ -1,6 +1,8 @@
 package kbeval_test
 
 import (
+	"errors"
+	"io"
 	"testing"
 	"time"
 
@@ -115,9 +117,21 @@ func TestDecide(t *testing.T) {
 	}
 }
 
+// from returns a reader of articles for Bench.
+func from(articles []kb.Article) func() (kb.Article, error) {
+	return func() (kb.Article, error) {
+		if len(articles) == 0 {
+			return kb.Article{}, io.EOF
+		}
+		a := articles[0]
+		articles = articles[1:]
+		return a, nil
+	}
+}
+
 func TestBench(t *testing.T) {
 	articles, queries := mustRead(t)
-	r, err := kbeval.Bench(articles, queries, kbeval.BenchOptions{MinQueries: 50, Duration: 20 * time.Millisecond})
+	r, err := kbeval.Bench(from(articles), queries, kbeval.BenchOptions{MinQueries: 50, Duration: 20 * time.Millisecond})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -135,11 +149,15 @@ func TestBench(t *testing.T) {
 		t.Errorf("%v queries/s on %d goroutines", r.QPS, r.Goroutines)
 	}
 
-	if _, err := kbeval.Bench(articles, nil, kbeval.BenchOptions{}); err != kbeval.ErrNoQueries {
+	if _, err := kbeval.Bench(from(articles), nil, kbeval.BenchOptions{}); err != kbeval.ErrNoQueries {
 		t.Errorf("no queries: %v", err)
 	}
-	if _, err := kbeval.Bench(nil, queries, kbeval.BenchOptions{}); err != kbeval.ErrNoArticles {
+	if _, err := kbeval.Bench(from(nil), queries, kbeval.BenchOptions{}); err != kbeval.ErrNoArticles {
 		t.Errorf("no articles: %v", err)
+	}
+	boom := errors.New("disk on fire")
+	if _, err := kbeval.Bench(func() (kb.Article, error) { return kb.Article{}, boom }, queries, kbeval.BenchOptions{}); !errors.Is(err, boom) {
+		t.Errorf("reader error: %v", err)
 	}
 }
 

@@ -53,32 +53,77 @@ type corpusRow struct {
 // not void a run; blank lines are ignored. It fails with ErrNoArticles when no line is valid, and on
 // read errors.
 func ReadCorpus(r io.Reader) ([]kb.Article, []LineError, error) {
+	cr := NewCorpusReader(r)
 	var articles []kb.Article
-	seen := map[string]bool{}
-	bad, err := readLines(r, func(line []byte) string {
-		var row corpusRow
-		if reason := decodeLine(line, &row); reason != "" {
-			return reason
+	for {
+		a, err := cr.Next()
+		if errors.Is(err, io.EOF) {
+			break
 		}
-		switch {
-		case strings.TrimSpace(row.ID) == "":
-			return "no id"
-		case strings.TrimSpace(row.Title) == "":
-			return fmt.Sprintf("article %q has no title", row.ID)
-		case seen[row.ID]:
-			return fmt.Sprintf("duplicate id %q", row.ID)
+		if err != nil {
+			return nil, cr.Bad, err
 		}
-		seen[row.ID] = true
-		articles = append(articles, kb.Article{ID: row.ID, Title: row.Title, Body: row.Body})
-		return ""
-	})
-	if err != nil {
-		return nil, bad, err
+		articles = append(articles, a)
 	}
 	if len(articles) == 0 {
-		return nil, bad, ErrNoArticles
+		return nil, cr.Bad, ErrNoArticles
 	}
-	return articles, bad, nil
+	return articles, cr.Bad, nil
+}
+
+// CorpusReader reads a corpus one article at a time, with ReadCorpus's rules, so that a large corpus
+// can be indexed (kb.BuildFrom) without ever being in memory whole.
+type CorpusReader struct {
+	br   *bufio.Reader
+	line int
+	seen map[string]bool
+	// Bad lists the malformed lines skipped so far.
+	Bad []LineError
+}
+
+// NewCorpusReader returns a reader of the corpus in r.
+func NewCorpusReader(r io.Reader) *CorpusReader {
+	return &CorpusReader{br: bufio.NewReaderSize(r, 1<<16), seen: make(map[string]bool)}
+}
+
+// Next returns the next valid article, skipping malformed lines into Bad, or io.EOF at the end.
+func (c *CorpusReader) Next() (kb.Article, error) {
+	for {
+		line, err := c.br.ReadBytes('\n')
+		if len(line) > 0 {
+			c.line++
+		}
+		if len(bytes.TrimSpace(line)) > 0 {
+			a, reason := c.article(line)
+			if reason == "" {
+				return a, nil
+			}
+			c.Bad = append(c.Bad, LineError{Line: c.line, Reason: reason})
+		}
+		if errors.Is(err, io.EOF) {
+			return kb.Article{}, io.EOF
+		}
+		if err != nil {
+			return kb.Article{}, err
+		}
+	}
+}
+
+func (c *CorpusReader) article(line []byte) (kb.Article, string) {
+	var row corpusRow
+	if reason := decodeLine(line, &row); reason != "" {
+		return kb.Article{}, reason
+	}
+	switch {
+	case strings.TrimSpace(row.ID) == "":
+		return kb.Article{}, "no id"
+	case strings.TrimSpace(row.Title) == "":
+		return kb.Article{}, fmt.Sprintf("article %q has no title", row.ID)
+	case c.seen[row.ID]:
+		return kb.Article{}, fmt.Sprintf("duplicate id %q", row.ID)
+	}
+	c.seen[row.ID] = true
+	return kb.Article{ID: row.ID, Title: row.Title, Body: row.Body}, ""
 }
 
 // ReadQueries reads queries, one JSON object {"id", "text", "relevant": [ids]} per line, with the same
@@ -122,6 +167,12 @@ func ReadCorpusFile(name string) ([]kb.Article, []LineError, error) {
 	defer f.Close()
 	articles, bad, err := ReadCorpus(f)
 	return articles, bad, fileError("corpus", name, bad, err)
+}
+
+// FileError is the error of reading a corpus or queries file (what) named name, with the lines
+// skipped: ErrNoArticles and ErrNoQueries become "corpus NAME has no articles".
+func FileError(what, name string, bad []LineError, err error) error {
+	return fileError(what, name, bad, err)
 }
 
 // ReadQueriesFile is ReadQueries on a file; its errors name the file.
