@@ -12,9 +12,10 @@ import "math"
 //     title or aliases, what the article says it is about;
 //   - titleUsed: the idf-weighted share of the title the query accounts for;
 //   - words: how many words the query has;
-//   - top: whether it is the top hit.
+//   - ties: for the top hit, how many other articles score (nearly) the
+//     same, see shareTies.
 type confidenceFeatures struct {
-	top       bool
+	ties      float64
 	coverage  float64
 	norm      float64
 	margin    float64
@@ -39,10 +40,7 @@ type confidenceFeatures struct {
 // car"), one matching word does not make an answer. StackFAQ could not teach
 // that (its unanswerable questions share their vocabulary with the
 // answerable ones), so the gate is set by hand, low enough to cost no answer
-// there. A top hit in a near tie with another article (within a few per
-// cent) is gated too: two articles that match alike, like two versions of
-// one article, are a choice for the requester, not an answer; on StackFAQ
-// that costs one right answer in 376.
+// there.
 func confidence(f confidenceFeatures) float64 {
 	const (
 		bias            = 0.29
@@ -54,8 +52,6 @@ func confidence(f confidenceFeatures) float64 {
 		floor           = 0.01 // keeps the logarithms finite
 		gateLow         = 0.10
 		gateHigh        = 0.30
-		tieLow          = 0.02
-		tieHigh         = 0.08
 	)
 	if f.norm <= 0 || f.words == 0 {
 		return 0
@@ -64,9 +60,6 @@ func confidence(f confidenceFeatures) float64 {
 		titleWeight*f.title + titleUsedWeight*f.titleUsed + wordsWeight*math.Log(float64(f.words))
 	p := 1 / (1 + math.Exp(-z))
 	p *= smoothstep(gateLow, gateHigh, f.coverage)
-	if f.top {
-		p *= smoothstep(tieLow, tieHigh, f.margin)
-	}
 	return min(max(p, 0), 1)
 }
 

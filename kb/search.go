@@ -28,9 +28,9 @@ type Hit struct {
 // short list (see the desk's suggest_confidence) rather than an answer. It was
 // measured on the StackFAQ dev questions against a knowledge base missing a
 // fifth of their threads (500 answerable questions, 125 not): at 0.60 the
-// engine answers 71% of the answerable ones, 93% of those with the right
+// engine answers 71% of the answerable ones, 92% of those with the right
 // article, and wrongly answers 17% of the unanswerable ones; at 0.65 it is
-// 67%, 94% and 15%. 0.60 keeps most answerable questions answered, where a
+// 68%, 94% and 15%. 0.60 keeps most answerable questions answered, where a
 // desk saves the most work.
 const DefaultMinConfidence = 0.60
 
@@ -125,7 +125,44 @@ func (ix *Index) Search(query string, limit int, exclude ...string) []Hit {
 	for i := range hits {
 		hits[i].Confidence = confidence(features[i])
 	}
+	shareTies(hits, features)
 	return hits
+}
+
+// shareTies splits the top hit's confidence among the articles that score
+// within a few per cent of it. When articles match alike (two versions of
+// one article, a question answered twice), the model's estimate, with the
+// margin taken over the best article outside the tie, is the chance that
+// one of them is right, and which one is a coin toss. So neither is an
+// answer, and each is as likely as its share.
+func shareTies(hits []Hit, features []confidenceFeatures) {
+	if len(hits) == 0 || features[0].ties == 0 {
+		return
+	}
+	p := hits[0].Confidence
+	total := 1 + features[0].ties
+	hits[0].Confidence = p / total
+	for i := 1; i < len(hits); i++ {
+		if share := tieShare(hits[0].Score, hits[i].Score); share > 0 {
+			hits[i].Confidence = p * share / total
+		}
+	}
+}
+
+// Two scores within tieLow of each other (relatively) tie fully; the tie
+// fades out by tieHigh.
+const (
+	tieLow  = 0.02
+	tieHigh = 0.08
+)
+
+// tieShare is how much an article scoring score ties with the top one: 1
+// for a dead heat, 0 from tieHigh behind.
+func tieShare(top, score float64) float64 {
+	if top <= 0 {
+		return 0
+	}
+	return 1 - smoothstep(tieLow, tieHigh, (top-score)/top)
 }
 
 // candidate is an article that matched, before it becomes a Hit.
@@ -208,6 +245,25 @@ func (ix *Index) rank(query string, limit int, exclude []string) ([]Hit, []confi
 			second = v
 		}
 	}
+	// Articles within tieHigh of the top one tie with it (see shareTies):
+	// count them, over every match so that a limit of 1 still sees them,
+	// and measure the top's margin over the best article outside the tie.
+	var ties, outside float64
+	if second >= first*(1-tieHigh) {
+		skipped := false
+		for _, num := range matched {
+			v := sc.score[num]
+			switch share := tieShare(first, v); {
+			case v == first && !skipped:
+				skipped = true // the top article itself
+			case share > 0:
+				ties += share
+			default:
+				outside = max(outside, v)
+			}
+		}
+		second = outside
+	}
 
 	sumBits := func(mask uint64) float64 {
 		var w float64
@@ -232,7 +288,6 @@ func (ix *Index) rank(query string, limit int, exclude []string) ([]Hit, []confi
 			other = first
 		}
 		features[i] = confidenceFeatures{
-			top:       i == 0,
 			coverage:  sumBits(sc.matched[c.num]),
 			norm:      min(c.score/totalWeight, 1),
 			margin:    max((c.score-other)/c.score, 0),
@@ -240,6 +295,9 @@ func (ix *Index) rank(query string, limit int, exclude []string) ([]Hit, []confi
 			titleUsed: s.titleUsed(groups, doc.title),
 			words:     len(groups),
 		}
+	}
+	if len(features) > 0 {
+		features[0].ties = ties
 	}
 	return hits, features
 }
