@@ -75,6 +75,7 @@ func ReadCorpus(r io.Reader) ([]kb.Article, []LineError, error) {
 // can be indexed (kb.BuildFrom) without ever being in memory whole.
 type CorpusReader struct {
 	br   *bufio.Reader
+	buf  []byte // a line longer than br's buffer
 	line int
 	seen map[string]bool
 	// Bad lists the malformed lines skipped so far.
@@ -89,7 +90,7 @@ func NewCorpusReader(r io.Reader) *CorpusReader {
 // Next returns the next valid article, skipping malformed lines into Bad, or io.EOF at the end.
 func (c *CorpusReader) Next() (kb.Article, error) {
 	for {
-		line, err := c.br.ReadBytes('\n')
+		line, err := c.readLine()
 		if len(line) > 0 {
 			c.line++
 		}
@@ -107,6 +108,21 @@ func (c *CorpusReader) Next() (kb.Article, error) {
 			return kb.Article{}, err
 		}
 	}
+}
+
+// readLine returns the next line, valid until the next call. It reads into the buffered reader's
+// own buffer when the line fits, so reading a large corpus makes no garbage per line.
+func (c *CorpusReader) readLine() ([]byte, error) {
+	line, err := c.br.ReadSlice('\n')
+	if !errors.Is(err, bufio.ErrBufferFull) {
+		return line, err
+	}
+	c.buf = append(c.buf[:0], line...)
+	for errors.Is(err, bufio.ErrBufferFull) {
+		line, err = c.br.ReadSlice('\n')
+		c.buf = append(c.buf, line...)
+	}
+	return c.buf, err
 }
 
 func (c *CorpusReader) article(line []byte) (kb.Article, string) {

@@ -110,8 +110,15 @@ func readQueries(name string) (int, []kbeval.LineError, error) {
 
 func TestReadLongLine(t *testing.T) {
 	body := strings.Repeat("word ", 100_000) // 500 kB, beyond bufio.Scanner's default 64 kB
-	articles, _, err := kbeval.ReadCorpus(strings.NewReader(`{"id": "long", "title": "Long", "body": "` + body + `"}` + "\n"))
-	if err != nil || len(articles) != 1 || len(articles[0].Body) != len(body) {
+	in := `{"id": "long", "title": "Long", "body": "` + body + `"}` + "\n" +
+		"not json\n" +
+		`{"id": "short", "title": "Short", "body": "b"}` + "\n" +
+		`{"id": "long2", "title": "Long again", "body": "` + body + `"}`
+	articles, bad, err := kbeval.ReadCorpus(strings.NewReader(in))
+	if err != nil || len(articles) != 3 || len(articles[0].Body) != len(body) || articles[1].ID != "short" || len(articles[2].Body) != len(body) {
 		t.Fatalf("got %d articles, %v", len(articles), err)
+	}
+	if len(bad) != 1 || bad[0].Line != 2 {
+		t.Fatalf("bad lines %v, want line 2", bad)
 	}
 }
