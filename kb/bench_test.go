@@ -94,3 +94,13 @@ func BenchmarkPut(b *testing.B) {
 		}
 	})
 }
+
+// BenchmarkBuild measures indexing 10k articles at once, the start-up of a
+// desk with a large knowledge base.
+func BenchmarkBuild(b *testing.B) {
+	articles := syntheticArticles(benchArticles)
+	b.ReportAllocs()
+	for b.Loop() {
+		kb.Build(articles, kb.Options{})
+	}
+}

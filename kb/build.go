@@ -74,15 +74,13 @@ func BuildFrom(next func() (Article, error), opts Options) (*Index, error) {
 					a := &bt.arts[k]
 					an.analyzeArticle(a, d)
 					bt.lengths[k] = d.length
-					bt.docs[k] = docInfo{id: a.ID, title: a.Title, refs: make([]uint32, len(d.tfs))}
-					j := uint32(0)
-					for t, tf := range d.tfs {
+					bt.docs[k] = docInfo{id: a.ID, title: a.Title, refs: make([]uint32, len(d.terms))}
+					for j, t := range d.terms {
 						s := shardOf(t)
 						if bt.buckets[s] == nil {
 							bt.buckets[s], _ = bucketPool.Get().([]entry)
 						}
-						bt.buckets[s] = append(bt.buckets[s], entry{uint32(k), j, tf, t})
-						j++
+						bt.buckets[s] = append(bt.buckets[s], entry{uint32(k), uint32(j), d.tfs[j], t})
 					}
 					d.reset()
 				}
@@ -177,7 +175,9 @@ func BuildFrom(next func() (Article, error), opts Options) (*Index, error) {
 		ix.docs = append(ix.docs, bt.docs...)
 		ix.lengths = append(ix.lengths, bt.lengths...)
 	}
-	for _, l := range ix.lengths {
+	ix.bodyLens = make([]uint32, len(ix.lengths))
+	for num, l := range ix.lengths {
+		ix.bodyLens[num] = l[fieldBody]
 		ix.addLengths(l, 1)
 	}
 	for _, a := range later {

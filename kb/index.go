@@ -81,6 +81,7 @@ type Index struct {
 	// articles always append to the posting lists.
 	docs     []docInfo
 	lengths  [][numFields]uint32 // field lengths in terms, apart for locality
+	bodyLens []uint32            // lengths[num][fieldBody] again, denser for the common case
 	byID     map[string]uint32
 	shards   [numShards]termShard
 	totalLen [numFields]uint64
@@ -145,16 +146,19 @@ func NewIndex(opts Options) *Index {
 	return ix
 }
 
-// docTerms is an analyzed article: each term's frequencies, and the length
-// of each field. They are pooled: analysis is most of the work of indexing,
-// and reusing the maps keeps a bulk load from making garbage the size of the
-// index.
+// docTerms is an analyzed article: its distinct terms with their
+// frequencies, and the length of each field. They are pooled: analysis is
+// most of the work of indexing, and reusing them keeps a bulk load from
+// making garbage the size of the index. The map gives each term's place in
+// the slices, so counting an occurrence is one map lookup.
 type docTerms struct {
-	tfs    map[string]termFreqs
+	index  map[string]int32
+	terms  []string
+	tfs    []termFreqs
 	length [numFields]uint32
 }
 
-var docTermsPool = sync.Pool{New: func() any { return &docTerms{tfs: make(map[string]termFreqs)} }}
+var docTermsPool = sync.Pool{New: func() any { return &docTerms{index: make(map[string]int32)} }}
 
 func getDocTerms() *docTerms { return docTermsPool.Get().(*docTerms) }
 
@@ -164,11 +168,14 @@ func putDocTerms(d *docTerms) {
 }
 
 func (d *docTerms) reset() {
-	if len(d.tfs) > 4096 {
-		d.tfs = make(map[string]termFreqs) // a huge article should not pin a huge map
-	} else {
-		clear(d.tfs)
+	if len(d.terms) > 4096 {
+		// A huge article should not pin huge buffers.
+		*d = docTerms{index: make(map[string]int32)}
+		return
 	}
+	clear(d.index)
+	clear(d.terms) // drop the references to the article's text
+	d.terms, d.tfs = d.terms[:0], d.tfs[:0]
 	d.length = [numFields]uint32{}
 }
 
@@ -177,11 +184,16 @@ func (an *analyzer) analyzeArticle(a *Article, d *docTerms) {
 	count := func(field int, text string) {
 		an.scan(text, func(forms []string) {
 			for _, t := range forms {
-				f := d.tfs[t]
-				if f[field] < math.MaxUint16 {
+				i, ok := d.index[t]
+				if !ok {
+					i = int32(len(d.terms))
+					d.index[t] = i
+					d.terms = append(d.terms, t)
+					d.tfs = append(d.tfs, termFreqs{})
+				}
+				if f := &d.tfs[i]; f[field] < math.MaxUint16 {
 					f[field]++
 				}
-				d.tfs[t] = f
 				d.length[field]++
 			}
 		})
@@ -221,13 +233,15 @@ func (ix *Index) putLocked(id, title string, d *docTerms) {
 		num = uint32(len(ix.docs))
 		ix.docs = append(ix.docs, docInfo{id: id, title: title})
 		ix.lengths = append(ix.lengths, [numFields]uint32{})
+		ix.bodyLens = append(ix.bodyLens, 0)
 		ix.byID[id] = num
 	}
 	doc := &ix.docs[num]
 	doc.title = title
 
-	refs := make([]uint32, 0, len(d.tfs))
-	for t, tf := range d.tfs {
+	refs := make([]uint32, 0, len(d.terms))
+	for j, t := range d.terms {
+		tf := d.tfs[j]
 		s := shardOf(t)
 		i := ix.shards[s].list(t)
 		// set appends when num is the list's newest article, which it
@@ -247,7 +261,7 @@ func (ix *Index) putLocked(id, title string, d *docTerms) {
 		ix.addLengths(ix.lengths[num], -1)
 	}
 	doc.refs = refs
-	ix.lengths[num] = d.length
+	ix.lengths[num], ix.bodyLens[num] = d.length, d.length[fieldBody]
 	ix.addLengths(d.length, 1)
 }
 
@@ -317,7 +331,7 @@ func (ix *Index) Delete(id string) {
 	}
 	ix.addLengths(ix.lengths[num], -1)
 	delete(ix.byID, id)
-	ix.docs[num], ix.lengths[num] = docInfo{}, [numFields]uint32{}
+	ix.docs[num], ix.lengths[num], ix.bodyLens[num] = docInfo{}, [numFields]uint32{}, 0
 }
 
 // Has reports whether an article with id is indexed.

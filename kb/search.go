@@ -383,16 +383,19 @@ func (s *scorer) df(term string) int {
 // contribution is BM25F's score for one term in one article: field
 // frequencies are weighted and length-normalized per field, summed, then
 // saturated once. It lies in (0, idf) for a term the article contains.
-// Most postings are in the body only (other false); they take the short way,
-// which is most of the time a search takes.
+// Most postings are in the body only (other false); they take a short way,
+// x/(k1+x) folded into one division, which is most of the time a search
+// takes.
 func (s *scorer) contribution(idf float64, num uint32, tf *termFreqs, other bool) float64 {
+	if !other {
+		wtf := s.weight[fieldBody] * float64(tf[fieldBody])
+		return idf * wtf / (wtf + s.k1*(s.base[fieldBody]+s.slope[fieldBody]*float64(s.ix.bodyLens[num])))
+	}
 	length := &s.ix.lengths[num]
-	x := s.weight[fieldBody] * float64(tf[fieldBody]) / (s.base[fieldBody] + s.slope[fieldBody]*float64(length[fieldBody]))
-	if other {
-		for f := range fieldBody {
-			if tf[f] > 0 {
-				x += s.weight[f] * float64(tf[f]) / (s.base[f] + s.slope[f]*float64(length[f]))
-			}
+	var x float64
+	for f := range numFields {
+		if tf[f] > 0 {
+			x += s.weight[f] * float64(tf[f]) / (s.base[f] + s.slope[f]*float64(length[f]))
 		}
 	}
 	return idf * x / (s.k1 + x)
