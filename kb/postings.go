@@ -13,17 +13,21 @@ import (
 // between an index of tens and of hundreds of megabytes.
 //
 // Each entry is uvarint(gap<<1 | hasOther), where gap is the article number
-// minus the previous entry's (the first entry's gap is its number), then
-// uvarint(body frequency), then, when hasOther is set, one byte of title and
+// minus the previous entry's (the first entry's gap is its number), then one
+// byte of body frequency, then, when hasOther is set, one byte of title and
 // alias frequency (4 bits each) and one byte of tag frequency. Frequencies
-// in the short fields saturate at 15, far past where BM25 stops counting.
+// saturate at 255 in the body and 15 in the short fields, far past where
+// BM25 stops counting (at k1 6, 255 and 1000 occurrences differ by 2%).
 type postingList struct {
 	data []byte
 	df   uint32 // number of entries
 	last uint32 // number of the last entry, for appending
 }
 
-const maxShortTF = 15
+const (
+	maxShortTF = 15
+	maxBodyTF  = 255
+)
 
 func (p *postingList) appendEntry(num uint32, tf *termFreqs) {
 	gap := num
@@ -42,7 +46,7 @@ func appendEncoded(b []byte, gap uint32, tf *termFreqs) []byte {
 		v |= 1
 	}
 	b = binary.AppendUvarint(b, v)
-	b = binary.AppendUvarint(b, uint64(tf[fieldBody]))
+	b = append(b, byte(min(tf[fieldBody], maxBodyTF)))
 	if other {
 		b = append(b,
 			byte(min(tf[fieldTitle], maxShortTF)<<4|min(tf[fieldAliases], maxShortTF)),
@@ -66,11 +70,17 @@ func (it *postingIter) next(tf *termFreqs) (num uint32, other, ok bool) {
 	if it.pos >= len(it.data) {
 		return 0, false, false
 	}
-	v, n := binary.Uvarint(it.data[it.pos:])
-	it.pos += n
-	body, n := binary.Uvarint(it.data[it.pos:])
-	it.pos += n
-	*tf = termFreqs{fieldBody: uint16(body)}
+	// Most gaps fit one byte; binary.Uvarint is for the rest.
+	v := uint64(it.data[it.pos])
+	if v < 0x80 {
+		it.pos++
+	} else {
+		var n int
+		v, n = binary.Uvarint(it.data[it.pos:])
+		it.pos += n
+	}
+	*tf = termFreqs{fieldBody: uint16(it.data[it.pos])}
+	it.pos++
 	other = v&1 != 0
 	if other {
 		b := it.data[it.pos]

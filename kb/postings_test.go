@@ -33,6 +33,7 @@ func TestPostingListSet(t *testing.T) {
 		for f := range fieldBody {
 			tf[f] = min(tf[f], maxShortTF)
 		}
+		tf[fieldBody] = min(tf[fieldBody], maxBodyTF)
 		return tf
 	}
 	for step := range 20000 {
