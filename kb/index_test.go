@@ -6,6 +6,7 @@ import (
 	"math"
 	"slices"
 	"sync"
+	"strings"
 	"testing"
 
 	"github.com/firstline-desk/firstline/kb"
@@ -502,5 +503,31 @@ func TestDeadHeat(t *testing.T) {
 	}
 	if c := two[0].Confidence; c >= kb.DefaultMinConfidence || c < 0.3 {
 		t.Fatalf("dead heat confidence %.3f: want likely, not an answer", c)
+	}
+}
+
+func TestQueryTerms(t *testing.T) {
+	ix := newFixtureIndex(t, kb.Options{Synonyms: map[string][]string{"pw": {"password"}}})
+	got := ix.QueryTerms("reset my PW, outlok archive?")
+	for _, want := range []string{"reset", "pw", "password", "outlook", "archiv"} {
+		if !slices.Contains(got, want) {
+			t.Errorf("QueryTerms = %q, lacks %q", got, want)
+		}
+	}
+	if got := ix.QueryTerms("how do I ?!"); len(got) != 0 {
+		t.Errorf("QueryTerms of stop words = %q, want none", got)
+	}
+}
+
+// TestSnippetTermsMarkSynonymsAndCorrections checks that what the search
+// looked for, not only what was typed, is marked in the snippet.
+func TestSnippetTermsMarkSynonymsAndCorrections(t *testing.T) {
+	ix := newFixtureIndex(t, kb.Options{Synonyms: map[string][]string{"pw": {"password"}}})
+	a := kb.Article{ID: "x", Title: "Outlook asks for a password", Body: "Outlook keeps asking for your password after a reset."}
+	got := kb.SnippetTerms(ix.QueryTerms("outlok pw"), a, 200)
+	for _, want := range []string{"**Outlook**", "**password**"} {
+		if !strings.Contains(got, want) {
+			t.Errorf("snippet %q lacks %q", got, want)
+		}
 	}
 }

@@ -165,6 +165,33 @@ func tieShare(top, score float64) float64 {
 	return 1 - smoothstep(tieLow, tieHigh, (top-score)/top)
 }
 
+// QueryTerms returns the index terms a search for query looks up: its
+// words as analyzed, their synonyms, and the corrections of misspelt words,
+// so a caller can show why an article matched (see SnippetTerms).
+func (ix *Index) QueryTerms(query string) []string {
+	groups := ix.parseQuery(query)
+	ix.mu.RLock()
+	ix.correctLocked(groups)
+	ix.mu.RUnlock()
+	var (
+		out  []string
+		seen = map[string]bool{}
+	)
+	for _, g := range groups {
+		for _, alt := range g {
+			for _, c := range alt {
+				for _, t := range c {
+					if !seen[t] {
+						seen[t] = true
+						out = append(out, t)
+					}
+				}
+			}
+		}
+	}
+	return out
+}
+
 // candidate is an article that matched, before it becomes a Hit.
 type candidate struct {
 	num   uint32

@@ -26,7 +26,22 @@ func Snippet(query, text string, maxRunes int) string {
 // of its aliases when they match (an article can be found by its title or an alias alone), else the
 // start of its body.
 func ArticleSnippet(query string, a Article, maxRunes int) string {
-	terms := queryTerms(query)
+	return articleSnippet(queryTerms(query), a, maxRunes)
+}
+
+// SnippetTerms is ArticleSnippet marking index terms rather than the words of a query: those
+// Index.QueryTerms returns, so that synonyms and corrected typos are marked too.
+func SnippetTerms(terms []string, a Article, maxRunes int) string {
+	numbered := make(map[string]int, len(terms))
+	for _, t := range terms {
+		if _, ok := numbered[t]; !ok {
+			numbered[t] = len(numbered)
+		}
+	}
+	return articleSnippet(numbered, a, maxRunes)
+}
+
+func articleSnippet(terms map[string]int, a Article, maxRunes int) string {
 	body, ok := snippet(terms, a.Body, maxRunes)
 	if ok || len(terms) == 0 {
 		return body

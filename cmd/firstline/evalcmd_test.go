@@ -220,23 +220,6 @@ func TestKBSearchSnippets(t *testing.T) {
 	}
 }
 
-func TestSnippetQueryAddsSynonyms(t *testing.T) {
-	syn := map[string][]string{"pw": {"password"}, "Wi-Fi": {"wireless"}, "vpn": {"tunnel"}}
-	got := snippetQuery("reset my PW on wifi", syn)
-	terms := map[string]bool{}
-	for _, term := range kb.Analyze(got) {
-		terms[term] = true
-	}
-	for _, w := range []string{"password", "wireless"} {
-		if !terms[kb.Analyze(w)[0]] {
-			t.Errorf("%q lacks the synonym %q", got, w)
-		}
-	}
-	if terms[kb.Analyze("tunnel")[0]] {
-		t.Errorf("%q has the synonym of a word not asked", got)
-	}
-}
-
 func writeFile(t *testing.T, name, content string) {
 	t.Helper()
 	if err := os.WriteFile(name, []byte(content), 0o644); err != nil {

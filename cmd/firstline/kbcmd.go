@@ -138,12 +138,12 @@ func (m *Main) kbSearch(ctx context.Context, args []string) error {
 	}
 	index := kb.NewLibrary(articles, kb.Options{Synonyms: cfg.KB.Synonyms})
 	hits := index.Search(query, *n)
-	// Snippets mark the query's words and the synonyms they stand for, so an admin sees why each
-	// article was found.
-	marks := snippetQuery(query, cfg.KB.Synonyms)
+	// Snippets mark what the search looked for: the query's words, the synonyms they stand for and
+	// the corrections of typos, so an admin sees why each article was found.
+	terms := index.QueryTerms(query)
 	snippet := func(id string) string {
 		a, _ := index.Article(id)
-		return kb.ArticleSnippet(marks, a, snippetRunes)
+		return kb.SnippetTerms(terms, a, snippetRunes)
 	}
 	if *asJSON {
 		type result struct {
@@ -177,28 +177,6 @@ func (m *Main) kbSearch(ctx context.Context, args []string) error {
 
 // snippetRunes is how much of an article a search result shows: two or three lines of a terminal.
 const snippetRunes = 200
-
-// snippetQuery is the query with the synonyms of its words added, for marking snippets: the index
-// finds "password" for "pw", so the snippet should mark it.
-func snippetQuery(query string, synonyms map[string][]string) string {
-	words := map[string]bool{}
-	for _, t := range kb.Analyze(query) {
-		words[t] = true
-	}
-	var sb strings.Builder
-	sb.WriteString(query)
-	for key, values := range synonyms {
-		for _, t := range kb.Analyze(key) {
-			if words[t] {
-				for _, v := range values {
-					sb.WriteString(" " + v)
-				}
-				break
-			}
-		}
-	}
-	return sb.String()
-}
 
 func currentUser() string {
 	for _, k := range []string{"USER", "USERNAME"} {
