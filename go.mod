@@ -4,7 +4,9 @@ go 1.26.8
 
 require (
 	github.com/blevesearch/snowballstem v0.9.0
+	github.com/gorilla/websocket v1.5.3
 	github.com/pelletier/go-toml/v2 v2.4.3
+	github.com/slack-go/slack v0.35.0
 	go.etcd.io/bbolt v1.5.0
 )
 

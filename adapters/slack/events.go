@@ -1,0 +1,186 @@
+package slack
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"strconv"
+	"strings"
+	"time"
+
+	slackapi "github.com/slack-go/slack"
+	"github.com/slack-go/slack/slackevents"
+
+	"github.com/firstline-desk/firstline/bot"
+)
+
+// This file turns Slack's payloads into bot.Events. Both transports (Socket Mode and HTTP) hand their
+// payloads here, so the desk behaves the same whichever one a company picks.
+
+// eventsAPI translates an Events API callback (the payload of a Socket Mode events_api envelope, or the
+// body of an HTTP request). ok is false for events the desk does not act on.
+func (a *Adapter) eventsAPI(ctx context.Context, payload []byte) (bot.Event, bool, error) {
+	outer, err := slackevents.ParseEvent(payload, slackevents.OptionNoVerifyToken())
+	if err != nil {
+		return bot.Event{}, false, fmt.Errorf("parse event: %w", err)
+	}
+	cb, _ := outer.Data.(*slackevents.EventsAPICallbackEvent)
+	if outer.Type != slackevents.CallbackEvent || cb == nil {
+		return bot.Event{}, false, nil
+	}
+	switch ev := outer.InnerEvent.Data.(type) {
+	case *slackevents.MessageEvent:
+		return a.message(ctx, ev.User, ev.BotID, ev.SubType, ev.Channel, ev.ChannelType, ev.TimeStamp, ev.ThreadTimeStamp, ev.Text, false)
+	case *slackevents.AppMentionEvent:
+		return a.message(ctx, ev.User, ev.BotID, "", ev.Channel, "", ev.TimeStamp, ev.ThreadTimeStamp, ev.Text, true)
+	case *slackevents.ReactionAddedEvent:
+		return a.reaction(ctx, bot.EventReactionAdded, cb.EventID, ev.User, ev.Reaction, ev.Item, ev.EventTimestamp)
+	case *slackevents.ReactionRemovedEvent:
+		return a.reaction(ctx, bot.EventReactionRemoved, cb.EventID, ev.User, ev.Reaction, ev.Item, ev.EventTimestamp)
+	}
+	return bot.Event{}, false, nil
+}
+
+// message translates a message or an app_mention. Slack sends both for one message that mentions the bot
+// in a channel it reads, with different event ids; the dedup key is the message itself (channel and ts),
+// so the second changes nothing, and a redelivery of either neither.
+func (a *Adapter) message(ctx context.Context, user, botID, subtype, channel, channelType, ts, threadTS, text string, mention bool) (bot.Event, bool, error) {
+	switch {
+	case user == "" || botID != "" || user == a.botUserID:
+		return bot.Event{}, false, nil // the bot itself, other bots, system messages
+	case subtype != "" && subtype != "thread_broadcast" && subtype != "file_share":
+		return bot.Event{}, false, nil // edits, deletions, joins, topic changes: nobody asking anything
+	}
+	if threadTS == ts {
+		threadTS = "" // the root of a thread is a top-level message
+	}
+	mention = mention || (a.botUserID != "" && strings.Contains(text, "<@"+a.botUserID+">"))
+	return bot.Event{
+		Kind:     bot.EventMessage,
+		ID:       "msg:" + channel + ":" + ts,
+		Platform: Platform,
+		Channel:  channel,
+		Thread:   threadTS,
+		Message:  ts,
+		User:     bot.JoinID(Platform, user),
+		UserName: a.name(ctx, user),
+		DM:       channelType == "im" || (channelType == "" && strings.HasPrefix(channel, "D")),
+		Mention:  mention,
+		Text:     fromSlack(text, a.botUserID, func(id string) string { return a.name(ctx, id) }),
+		Time:     tsTime(ts),
+	}, true, nil
+}
+
+func (a *Adapter) reaction(ctx context.Context, kind bot.EventKind, eventID, user, name string, item slackevents.Item, eventTS string) (bot.Event, bool, error) {
+	// The bot's own reactions come back as events too; they are effects, not requests.
+	if user == "" || user == a.botUserID || item.Type != "message" {
+		return bot.Event{}, false, nil
+	}
+	id := eventID
+	if id == "" {
+		id = item.Channel + ":" + item.Timestamp + ":" + user + ":" + name + ":" + eventTS
+	}
+	return bot.Event{
+		Kind:     kind,
+		ID:       "ev:" + id,
+		Platform: Platform,
+		Channel:  item.Channel,
+		Message:  item.Timestamp,
+		User:     bot.JoinID(Platform, user),
+		UserName: a.name(ctx, user),
+		Reaction: normalizeReaction(name),
+		Time:     tsTime(eventTS),
+	}, true, nil
+}
+
+// interaction translates a button press (block_actions). Other interactions (shortcuts, modals) are not
+// the desk's. The trigger id is unique per press, so it is the dedup key.
+func (a *Adapter) interaction(ctx context.Context, payload []byte) (bot.Event, bool, error) {
+	var cb slackapi.InteractionCallback
+	if err := json.Unmarshal(payload, &cb); err != nil {
+		return bot.Event{}, false, fmt.Errorf("parse interaction: %w", err)
+	}
+	if cb.Type != slackapi.InteractionTypeBlockActions || len(cb.ActionCallback.BlockActions) == 0 {
+		return bot.Event{}, false, nil
+	}
+	act := cb.ActionCallback.BlockActions[0]
+	channel, ts, thread := cb.Container.ChannelID, cb.Container.MessageTs, cb.Container.ThreadTs
+	if channel == "" {
+		channel = cb.Channel.ID
+	}
+	if ts == "" {
+		ts = cb.Message.Timestamp
+	}
+	if thread == "" {
+		thread = cb.Message.ThreadTimestamp
+	}
+	if thread == ts {
+		thread = ""
+	}
+	choice := act.Value
+	if choice == "" {
+		choice = act.ActionID
+	}
+	name := cb.User.Name
+	if n := a.name(ctx, cb.User.ID); n != "" {
+		name = n
+	}
+	id := cb.TriggerID
+	if id == "" {
+		id = channel + ":" + ts + ":" + cb.User.ID + ":" + act.ActionTs
+	}
+	return bot.Event{
+		Kind:     bot.EventClick,
+		ID:       "act:" + id,
+		Platform: Platform,
+		Channel:  channel,
+		Thread:   thread,
+		Message:  ts,
+		User:     bot.JoinID(Platform, cb.User.ID),
+		UserName: name,
+		DM:       strings.HasPrefix(channel, "D"),
+		Choice:   choice,
+		Time:     tsTime(act.ActionTs),
+	}, true, nil
+}
+
+// slashCommand turns "/firstline status" into the message "!status", so slash commands and typed
+// commands go through one parser. A bare "/firstline" asks for help.
+func (a *Adapter) slashCommand(ctx context.Context, cmd slackapi.SlashCommand) (bot.Event, bool, error) {
+	if cmd.UserID == "" || cmd.ChannelID == "" {
+		return bot.Event{}, false, nil
+	}
+	text := strings.TrimSpace(cmd.Text)
+	if text == "" {
+		text = "help"
+	}
+	id := cmd.TriggerID
+	if id == "" {
+		id = cmd.ChannelID + ":" + cmd.UserID + ":" + strconv.FormatInt(time.Now().UnixNano(), 10)
+	}
+	return bot.Event{
+		Kind:     bot.EventMessage,
+		ID:       "cmd:" + id,
+		Platform: Platform,
+		Channel:  cmd.ChannelID,
+		User:     bot.JoinID(Platform, cmd.UserID),
+		UserName: a.name(ctx, cmd.UserID),
+		DM:       strings.HasPrefix(cmd.ChannelID, "D"),
+		Text:     a.cfg.CommandPrefix + text,
+		Time:     time.Now(),
+	}, true, nil
+}
+
+// tsTime reads a Slack timestamp ("1700000000.000100") as a time; the zero time when it is not one.
+func tsTime(ts string) time.Time {
+	sec, frac, _ := strings.Cut(ts, ".")
+	s, err := strconv.ParseInt(sec, 10, 64)
+	if err != nil {
+		return time.Time{}
+	}
+	var us int64
+	if frac != "" {
+		us, _ = strconv.ParseInt((frac + "000000")[:6], 10, 64)
+	}
+	return time.Unix(s, us*1000).UTC()
+}

@@ -1,0 +1,264 @@
+// Package slack connects the desk to a Slack workspace with slack-go: Socket Mode (no public URL) or the
+// Events API over HTTP for inbound events, the Web API for posting, updating and reacting. It translates
+// Slack's events into bot.Events and renders bot.Posts as Block Kit; the engine knows nothing of Slack.
+package slack
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"strings"
+	"sync"
+
+	slackapi "github.com/slack-go/slack"
+
+	"github.com/firstline-desk/firstline/bot"
+)
+
+// Platform is the name of Slack in identities and references ("slack:U0123").
+const Platform = "slack"
+
+// Modes of receiving events.
+const (
+	ModeSocket = "socket" // Socket Mode: a websocket the app opens, no public URL needed
+	ModeHTTP   = "http"   // the Events API: Slack POSTs to a public request URL
+)
+
+// Config is what the adapter needs to talk to one workspace.
+type Config struct {
+	// Mode is ModeSocket (the default) or ModeHTTP.
+	Mode string
+	// BotToken (xoxb-) calls the Web API as the bot.
+	BotToken string
+	// AppToken (xapp-, with connections:write) opens Socket Mode connections.
+	AppToken string
+	// SigningSecret verifies the Events API's requests in HTTP mode.
+	SigningSecret string
+	// APIURL is the Web API's base, "https://slack.com/api/" when empty; tests and proxies set it.
+	APIURL string
+	// CommandPrefix is the desk's command prefix ("!"): "/firstline status" becomes "!status".
+	CommandPrefix string
+}
+
+// Handler receives the events the adapter translates: the engine. Handle must return only once the event
+// is durably recorded, because the adapter acknowledges it to Slack when Handle returns nil, and Slack
+// does not deliver an acknowledged event again.
+type Handler interface {
+	Handle(ctx context.Context, ev bot.Event) error
+}
+
+var (
+	_ bot.Chat    = (*Adapter)(nil)
+	_ bot.Editor  = (*Adapter)(nil)
+	_ bot.Reactor = (*Adapter)(nil)
+)
+
+// Adapter is one Slack workspace: a bot.Chat (with Editor and Reactor) for the engine, and the receiver of
+// the workspace's events (RunSocket or HTTPHandler).
+type Adapter struct {
+	cfg Config
+	api *slackapi.Client
+	log *slog.Logger
+
+	botUserID string // learned from auth.test in Connect
+
+	mu    sync.Mutex
+	names map[string]string // user id -> display name
+	dms   map[string]string // user id -> DM channel id
+}
+
+// New returns an adapter for cfg. It checks the configuration but does not call Slack: Connect does.
+func New(cfg Config, logger *slog.Logger) (*Adapter, error) {
+	if cfg.Mode == "" {
+		cfg.Mode = ModeSocket
+	}
+	if err := cfg.check(); err != nil {
+		return nil, err
+	}
+	opts := []slackapi.Option{}
+	if cfg.APIURL != "" {
+		opts = append(opts, slackapi.OptionAPIURL(cfg.APIURL))
+	}
+	if cfg.AppToken != "" {
+		opts = append(opts, slackapi.OptionAppLevelToken(cfg.AppToken))
+	}
+	// No slackapi.OptionRetry: a 429 goes back to the engine's dispatcher as a bot.RateLimitError, which
+	// waits without holding up other conversations.
+	return &Adapter{
+		cfg:   cfg,
+		api:   slackapi.New(cfg.BotToken, opts...),
+		log:   logger.With("component", "slack"),
+		names: make(map[string]string),
+		dms:   make(map[string]string),
+	}, nil
+}
+
+func (c Config) check() error {
+	var problems []string
+	if !strings.HasPrefix(c.BotToken, "xoxb-") {
+		problems = append(problems, "bot_token must be the bot token, starting xoxb- (OAuth & Permissions in the app's settings)")
+	}
+	switch c.Mode {
+	case ModeSocket:
+		if !strings.HasPrefix(c.AppToken, "xapp-") {
+			problems = append(problems, "socket mode needs app_token, an app-level token starting xapp- with the connections:write scope (Basic Information > App-Level Tokens)")
+		}
+	case ModeHTTP:
+		if c.SigningSecret == "" {
+			problems = append(problems, "http mode needs signing_secret (Basic Information > App Credentials) to verify Slack's requests")
+		}
+	default:
+		problems = append(problems, fmt.Sprintf("mode %q must be %q or %q", c.Mode, ModeSocket, ModeHTTP))
+	}
+	if len(problems) > 0 {
+		return bot.Errorf(bot.EINVALID, "slack: %s", strings.Join(problems, "; "))
+	}
+	return nil
+}
+
+// Connect checks the bot token with auth.test and learns the bot's own user id, which the adapter needs to
+// recognize mentions of the bot and to ignore its own messages and reactions.
+func (a *Adapter) Connect(ctx context.Context) error {
+	resp, err := a.api.AuthTestContext(ctx)
+	if err != nil {
+		return fmt.Errorf("slack auth.test: %w", err)
+	}
+	a.botUserID = resp.UserID
+	a.log.Info("connected to Slack", "team", resp.Team, "bot_user", resp.UserID)
+	return nil
+}
+
+// BotUserID is the bot's own user id, known after Connect.
+func (a *Adapter) BotUserID() string { return a.botUserID }
+
+// Platform implements bot.Chat.
+func (a *Adapter) Platform() string { return Platform }
+
+// Post implements bot.Chat: a Block Kit message in a channel, a thread, or a DM.
+func (a *Adapter) Post(ctx context.Context, p bot.Post) (bot.MessageRef, error) {
+	channel := p.Channel
+	if p.DM != "" {
+		var err error
+		if channel, err = a.dmChannel(ctx, p.DM); err != nil {
+			return bot.MessageRef{}, err
+		}
+	}
+	fallback, blks := blocks(p)
+	opts := []slackapi.MsgOption{slackapi.MsgOptionText(fallback, false), slackapi.MsgOptionBlocks(blks...)}
+	if p.Thread != "" {
+		opts = append(opts, slackapi.MsgOptionTS(p.Thread))
+	}
+	ch, ts, err := a.api.PostMessageContext(ctx, channel, opts...)
+	if err != nil {
+		return bot.MessageRef{}, a.apiError("chat.postMessage", err)
+	}
+	if ch == "" {
+		ch = channel
+	}
+	return bot.MessageRef{Platform: Platform, Channel: ch, Thread: p.Thread, ID: ts}, nil
+}
+
+// Update implements bot.Editor: the message is replaced in place (a tier card as its ticket moves).
+func (a *Adapter) Update(ctx context.Context, ref bot.MessageRef, p bot.Post) error {
+	fallback, blks := blocks(p)
+	_, _, _, err := a.api.UpdateMessageContext(ctx, ref.Channel, ref.ID,
+		slackapi.MsgOptionText(fallback, false), slackapi.MsgOptionBlocks(blks...))
+	if err != nil {
+		return a.apiError("chat.update", err)
+	}
+	return nil
+}
+
+// React implements bot.Reactor. A reaction the bot already made is not an error: the dispatcher may
+// perform an effect twice after a crash.
+func (a *Adapter) React(ctx context.Context, ref bot.MessageRef, name string) error {
+	err := a.api.AddReactionContext(ctx, name, slackapi.ItemRef{Channel: ref.Channel, Timestamp: ref.ID})
+	if slackError(err) == "already_reacted" {
+		return nil
+	}
+	if err != nil {
+		return a.apiError("reactions.add", err)
+	}
+	return nil
+}
+
+// dmChannel returns the DM channel with user ("slack:U…"), opening it once.
+func (a *Adapter) dmChannel(ctx context.Context, user string) (string, error) {
+	platform, id := bot.SplitID(user)
+	if platform != Platform || id == "" {
+		return "", bot.Errorf(bot.EINVALID, "slack: cannot DM %q, not a Slack user", user)
+	}
+	a.mu.Lock()
+	ch, ok := a.dms[id]
+	a.mu.Unlock()
+	if ok {
+		return ch, nil
+	}
+	c, _, _, err := a.api.OpenConversationContext(ctx, &slackapi.OpenConversationParameters{Users: []string{id}})
+	if err != nil {
+		return "", a.apiError("conversations.open", err)
+	}
+	a.mu.Lock()
+	a.dms[id] = c.ID
+	a.mu.Unlock()
+	return c.ID, nil
+}
+
+// name returns a user's display name from users.info, cached; "" when Slack will not say, and the engine
+// then shows the id.
+func (a *Adapter) name(ctx context.Context, id string) string {
+	if id == "" {
+		return ""
+	}
+	a.mu.Lock()
+	n, ok := a.names[id]
+	a.mu.Unlock()
+	if ok {
+		return n
+	}
+	u, err := a.api.GetUserInfoContext(ctx, id)
+	if err != nil {
+		a.log.Warn("users.info failed", "user", id, "err", err)
+		return ""
+	}
+	switch {
+	case u.Profile.DisplayName != "":
+		n = u.Profile.DisplayName
+	case u.RealName != "":
+		n = u.RealName
+	default:
+		n = u.Name
+	}
+	a.mu.Lock()
+	a.names[id] = n
+	a.mu.Unlock()
+	return n
+}
+
+// apiError turns a Web API failure into what the engine's dispatcher understands: a rate limit to wait
+// out, a permanent failure to drop (the channel or message is gone, the bot is not in the channel, the
+// message is malformed), or anything else to retry with backoff.
+func (a *Adapter) apiError(method string, err error) error {
+	var rl *slackapi.RateLimitedError
+	if errors.As(err, &rl) {
+		return &bot.RateLimitError{RetryAfter: rl.RetryAfter}
+	}
+	switch code := slackError(err); code {
+	case "channel_not_found", "message_not_found", "user_not_found", "thread_not_found", "is_archived":
+		return bot.Errorf(bot.ENOTFOUND, "slack %s: %s", method, code)
+	case "not_in_channel", "cant_update_message", "edit_window_closed", "invalid_blocks", "invalid_blocks_format",
+		"msg_too_long", "no_text", "invalid_arguments", "invalid_name", "too_many_reactions", "restricted_action":
+		return bot.Errorf(bot.EINVALID, "slack %s: %s", method, code)
+	}
+	return fmt.Errorf("slack %s: %w", method, err)
+}
+
+// slackError is the "error" of a Web API response that said ok=false, or "".
+func slackError(err error) string {
+	var se slackapi.SlackErrorResponse
+	if errors.As(err, &se) {
+		return se.Err
+	}
+	return ""
+}
