@@ -26,7 +26,30 @@ type Config struct {
 	Reactions ReactionsConfig `toml:"reactions"`
 	KB        KBConfig        `toml:"kb"`
 	Console   ConsoleConfig   `toml:"console"`
+	Slack     SlackConfig     `toml:"slack"`
+	HTTP      HTTPConfig      `toml:"http"`
 	Log       LogConfig       `toml:"log"`
+}
+
+// SlackConfig connects the desk to a Slack workspace (see README, "Connect to Slack").
+type SlackConfig struct {
+	Enabled bool `toml:"enabled"`
+	// Mode is "socket" (Socket Mode, no public URL) or "http" (the Events API at http.listen + /slack/events).
+	Mode          string `toml:"mode"`
+	BotToken      string `toml:"bot_token"`
+	AppToken      string `toml:"app_token"`
+	SigningSecret string `toml:"signing_secret"`
+	// APIURL is the Web API's base; empty is Slack's own. Tests and proxies set it.
+	APIURL string `toml:"api_url"`
+	// HelpChannels are channel ids (C0123...) where every top-level message opens a ticket; the same as
+	// "slack:C0123" in desk.help_channels.
+	HelpChannels []string `toml:"help_channels"`
+}
+
+// HTTPConfig is the desk's HTTP listener, used by Slack's HTTP mode.
+type HTTPConfig struct {
+	// Listen is the address, like ":8080"; Slack's request URL is then https://HOST/slack/events.
+	Listen string `toml:"listen"`
 }
 
 // DeskConfig is how the desk behaves.
@@ -128,6 +151,7 @@ func DefaultConfig() Config {
 		Reactions: ReactionsConfig{Claim: r.Claim, Escalate: r.Escalate, Resolve: r.Resolve, Solved: r.Solved, NotHelpful: r.NotHelpful, Human: r.Human},
 		KB:        KBConfig{MinConfidence: kb.DefaultMinConfidence, SuggestConfidence: defaultSuggestConfidence},
 		Console:   ConsoleConfig{User: "alice", Channel: "help"},
+		Slack:     SlackConfig{Mode: "socket"},
 		Log:       LogConfig{Level: "info", Format: "text"},
 	}
 }
@@ -340,6 +364,9 @@ func (c Config) problems() []string {
 	if !idPattern.MatchString(c.Console.Channel) {
 		add("console.channel: %q is not a channel name (without #)", c.Console.Channel)
 	}
+	if c.Slack.Enabled {
+		c.validateSlack(add)
+	}
 	switch c.Log.Level {
 	case "debug", "info", "warn", "error":
 	default:
@@ -351,6 +378,40 @@ func (c Config) problems() []string {
 		add("log.format: %q is not text or json", c.Log.Format)
 	}
 	return p
+}
+
+// slackChannelPattern is a Slack channel id: people often paste a name ("#help") instead.
+var slackChannelPattern = regexp.MustCompile(`^[CGD][A-Z0-9]{2,}$`)
+
+// validateSlack explains each missing piece of a Slack connection, pointing at where Slack shows it.
+func (c Config) validateSlack(add func(string, ...any)) {
+	s := c.Slack
+	if !strings.HasPrefix(s.BotToken, "xoxb-") {
+		add("slack.bot_token: must be the Bot User OAuth Token, starting xoxb- (the app's OAuth & Permissions page, after installing it); put it in an environment variable and write \"${SLACK_BOT_TOKEN}\"")
+	}
+	switch s.Mode {
+	case "socket":
+		if !strings.HasPrefix(s.AppToken, "xapp-") {
+			add("slack.app_token: socket mode needs an app-level token starting xapp- with the connections:write scope (Basic Information > App-Level Tokens); or set slack.mode = \"http\"")
+		}
+	case "http":
+		if s.SigningSecret == "" {
+			add("slack.signing_secret: http mode needs the Signing Secret (Basic Information > App Credentials) to verify Slack's requests")
+		}
+		if c.HTTP.Listen == "" {
+			add("http.listen: http mode needs an address to listen on, like \":8080\"; Slack's request URL is then https://YOUR-HOST/slack/events")
+		}
+	default:
+		add("slack.mode: %q must be \"socket\" or \"http\"", s.Mode)
+	}
+	for i, ch := range s.HelpChannels {
+		if !slackChannelPattern.MatchString(ch) {
+			add("slack.help_channels[%d]: %q is not a channel id: open the channel's details in Slack and copy the id at the bottom (like C0123ABCD)", i, ch)
+		}
+	}
+	if s.APIURL != "" && !strings.HasPrefix(s.APIURL, "http://") && !strings.HasPrefix(s.APIURL, "https://") {
+		add("slack.api_url: %q is not an http(s) URL", s.APIURL)
+	}
 }
 
 func validRef(s string) bool {
@@ -365,7 +426,7 @@ func (c Config) Bot() bot.Config {
 	cfg := bot.Config{
 		Name:          c.Desk.Name,
 		CommandPrefix: c.Desk.CommandPrefix,
-		HelpChannels:  c.Desk.HelpChannels,
+		HelpChannels:  c.helpChannels(),
 		Admins:        c.Roles.Admins,
 		Reactions: bot.Reactions{Claim: c.Reactions.Claim, Escalate: c.Reactions.Escalate, Resolve: c.Reactions.Resolve,
 			Solved: c.Reactions.Solved, NotHelpful: c.Reactions.NotHelpful, Human: c.Reactions.Human},
@@ -378,4 +439,15 @@ func (c Config) Bot() bot.Config {
 		cfg.Tiers = append(cfg.Tiers, bot.Tier{ID: t.ID, Name: t.Name, Channel: t.Channel, Members: t.Members})
 	}
 	return cfg
+}
+
+// helpChannels are desk.help_channels and each platform's own help_channels, as "platform:channel".
+func (c Config) helpChannels() []string {
+	out := append([]string(nil), c.Desk.HelpChannels...)
+	if c.Slack.Enabled {
+		for _, ch := range c.Slack.HelpChannels {
+			out = append(out, bot.JoinID("slack", ch))
+		}
+	}
+	return out
 }

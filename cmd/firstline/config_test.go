@@ -2,6 +2,7 @@ package main
 
 import (
 	"os"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -26,6 +27,9 @@ func TestExampleConfigLoads(t *testing.T) {
 	if cfg.Desk.ReopenWindow != def.Desk.ReopenWindow || cfg.KB.MinConfidence != kb.DefaultMinConfidence || cfg.KB.SuggestConfidence != def.KB.SuggestConfidence ||
 		cfg.Reactions != def.Reactions || cfg.Desk.CommandPrefix != def.Desk.CommandPrefix || cfg.Log != def.Log {
 		t.Fatalf("the example's values differ from the defaults it documents:\nexample %+v\ndefault %+v", cfg, def)
+	}
+	if cfg.Slack.Enabled != def.Slack.Enabled || cfg.Slack.Mode != def.Slack.Mode || cfg.HTTP != def.HTTP {
+		t.Fatalf("the example's [slack] or [http] differ from the defaults: %+v %+v", cfg.Slack, cfg.HTTP)
 	}
 	if len(cfg.Tiers) != 2 || cfg.Bot().Tiers[1].Channel != "console:tier3" {
 		t.Fatalf("tiers = %+v", cfg.Tiers)
@@ -159,5 +163,61 @@ func TestDuration(t *testing.T) {
 	var d Duration
 	if err := d.UnmarshalText([]byte("xd")); err == nil {
 		t.Error("xd accepted")
+	}
+}
+
+// TestSlackConfig checks that each missing piece of a Slack connection is explained, and that a complete
+// one loads with its help channels joined to the desk's.
+func TestSlackConfig(t *testing.T) {
+	env := func(k string) (string, bool) {
+		v, ok := map[string]string{"SLACK_BOT_TOKEN": "xoxb-1", "SLACK_APP_TOKEN": "xapp-1"}[k]
+		return v, ok
+	}
+	tests := []struct {
+		name  string
+		slack string
+		want  []string // problems that must be reported; none means the config loads
+	}{
+		{name: "socket mode complete", slack: `enabled = true
+bot_token = "${SLACK_BOT_TOKEN}"
+app_token = "${SLACK_APP_TOKEN}"
+help_channels = ["C0HELP"]`},
+		{name: "nothing set", slack: `enabled = true`, want: []string{"slack.bot_token", "xoxb-", "slack.app_token", "xapp-"}},
+		{name: "tokens swapped", slack: `enabled = true
+bot_token = "xapp-1"
+app_token = "xoxb-1"`, want: []string{"slack.bot_token", "slack.app_token"}},
+		{name: "http mode needs a secret and a listener", slack: `enabled = true
+mode = "http"
+bot_token = "xoxb-1"`, want: []string{"slack.signing_secret", "http.listen"}},
+		{name: "unknown mode", slack: `enabled = true
+mode = "rtm"
+bot_token = "xoxb-1"`, want: []string{"slack.mode"}},
+		{name: "channel name instead of id", slack: `enabled = true
+bot_token = "xoxb-1"
+app_token = "xapp-1"
+help_channels = ["#help"]`, want: []string{"slack.help_channels[0]", "channel id"}},
+		{name: "disabled is not checked", slack: `enabled = false`},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			cfg, err := ParseConfig("f.toml", []byte(minimal+"[slack]\n"+tt.slack+"\n"), env)
+			if len(tt.want) == 0 {
+				if err != nil {
+					t.Fatal(err)
+				}
+				if tt.name == "socket mode complete" && !slices.Contains(cfg.Bot().HelpChannels, "slack:C0HELP") {
+					t.Fatalf("help channels %v lack slack:C0HELP", cfg.Bot().HelpChannels)
+				}
+				return
+			}
+			if err == nil {
+				t.Fatal("loaded; want problems")
+			}
+			for _, w := range tt.want {
+				if !strings.Contains(err.Error(), w) {
+					t.Errorf("error lacks %q:\n%v", w, err)
+				}
+			}
+		})
 	}
 }

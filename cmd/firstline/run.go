@@ -40,7 +40,10 @@ func (m *Main) runDesk(ctx context.Context, args []string) error {
 	}
 	defer db.Close()
 
-	logger, closeLog, err := m.logger(cfg, true)
+	// With a chat platform the desk is a server and logs go to stderr; the console demo keeps them in a
+	// file so they do not interleave with the chat.
+	server := cfg.Slack.Enabled
+	logger, closeLog, err := m.logger(cfg, !server)
 	if err != nil {
 		return err
 	}
@@ -53,6 +56,9 @@ func (m *Main) runDesk(ctx context.Context, args []string) error {
 	engine, err := bot.New(cfg.Bot(), db, index, bot.SystemClock{}, logger)
 	if err != nil {
 		return err
+	}
+	if server {
+		return m.serve(ctx, cfg, engine, db, logger)
 	}
 	con := console.New(consoleConfig(cfg), db.Adapter("console"), logger)
 	engine.AddChat(con)
