@@ -367,3 +367,36 @@ func asRateLimit(err error, target **bot.RateLimitError) bool {
 	*target = rl
 	return ok
 }
+
+// TestUnrecordedEventIsNotAcked checks that an event the engine could not record is left unacknowledged,
+// so Slack delivers it again, and that the next delivery, once recorded, is acknowledged.
+func TestUnrecordedEventIsNotAcked(t *testing.T) {
+	fake := fakeslack.New(t)
+	a, err := slack.New(slack.Config{BotToken: "xoxb-t", AppToken: "xapp-t", APIURL: fake.APIURL()}, slog.New(slog.NewTextHandler(io.Discard, nil)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	if err := a.Connect(ctx); err != nil {
+		t.Fatal(err)
+	}
+	rec := &recorder{fail: bot.Errorf(bot.EUNAVAILABLE, "disk full")}
+	done := make(chan struct{})
+	go func() { _ = a.RunSocket(ctx, rec); close(done) }()
+	t.Cleanup(func() { cancel(); <-done })
+	fake.WaitConnections(t, 1)
+
+	ev := map[string]any{"type": "message", "channel": "CHELP", "user": "UALICE", "text": "vpn", "ts": "1700000001.000100"}
+	first := fake.SendEnvelope(t, fakeslack.EventsAPI("Ev1", ev, 0))
+	time.Sleep(200 * time.Millisecond)
+	if fake.Acked(first) {
+		t.Fatal("an event the engine did not record was acknowledged")
+	}
+	rec.mu.Lock()
+	rec.fail = nil
+	rec.mu.Unlock()
+	fake.WaitAck(t, fake.SendEnvelope(t, fakeslack.EventsAPI("Ev1", ev, 1)))
+	if got := rec.got(); len(got) != 1 || got[0].ID != "msg:CHELP:1700000001.000100" {
+		t.Fatalf("recorded %+v", got)
+	}
+}
