@@ -34,6 +34,9 @@ type Event struct {
 	Message  string
 	User     string // who did it, "platform:id"
 	UserName string // their display name, as the platform shows it
+	// Roles are the user's roles where the platform has them, "platform:role:id" (Discord), so tiers
+	// and admins can be given as roles.
+	Roles    []string
 	DM       bool   // the event is in a direct conversation with the bot
 	Mention  bool   // the message mentions the bot
 	Text     string // the message, in Markdown

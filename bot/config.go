@@ -13,7 +13,7 @@ type Config struct {
 	CommandPrefix string   // "!"
 	HelpChannels  []string // "platform:channel" where every top-level message opens a ticket
 	Tiers         []Tier   // in escalation order: the first receives escalations from Level 1
-	Admins        []string // "platform:id" of admins
+	Admins        []string // "platform:id" of admins, or "platform:role:id" of a role (Discord)
 	Reactions     Reactions
 	// MinConfidence is the search confidence at or above which the bot answers with an article.
 	MinConfidence float64
@@ -31,7 +31,7 @@ type Tier struct {
 	ID      string   // "tier2"
 	Name    string   // "Tier 2"
 	Channel string   // "platform:channel"
-	Members []string // "platform:id"
+	Members []string // "platform:id", or "platform:role:id" for everyone with a role (Discord)
 }
 
 // Reactions maps actions to normalized reaction names.
@@ -114,17 +114,31 @@ func (c Config) tierByChannel(platform, channel string) (Tier, bool) {
 	return Tier{}, false
 }
 
-func (c Config) isMember(tierID, user string) bool {
-	t, _, ok := c.tier(tierID)
-	return ok && slices.Contains(t.Members, user)
+// listed reports whether a list of people (tier members, admins) names user, or one of the user's
+// roles: on Discord a team is usually a role ("discord:role:123"), not a list of people.
+func listed(list []string, user string, roles []string) bool {
+	if slices.Contains(list, user) {
+		return true
+	}
+	for _, r := range roles {
+		if slices.Contains(list, r) {
+			return true
+		}
+	}
+	return false
 }
 
-func (c Config) isAdmin(user string) bool { return slices.Contains(c.Admins, user) }
+func (c Config) isMember(tierID, user string, roles []string) bool {
+	t, _, ok := c.tier(tierID)
+	return ok && listed(t.Members, user, roles)
+}
+
+func (c Config) isAdmin(user string, roles []string) bool { return listed(c.Admins, user, roles) }
 
 // isTechnician reports whether user works in any tier.
-func (c Config) isTechnician(user string) bool {
+func (c Config) isTechnician(user string, roles []string) bool {
 	for _, t := range c.Tiers {
-		if slices.Contains(t.Members, user) {
+		if listed(t.Members, user, roles) {
 			return true
 		}
 	}

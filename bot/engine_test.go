@@ -682,3 +682,34 @@ func TestFailedPostsRetryInOrder(t *testing.T) {
 		t.Fatal(err)
 	}
 }
+
+// TestRolesAsMembers checks that a tier can list a role instead of people: whoever has the role claims,
+// whoever lacks it cannot.
+func TestRolesAsMembers(t *testing.T) {
+	cfg := testConfig()
+	cfg.Tiers[0].Members = []string{"test:role:helpdesk"}
+	db := openStore(t, "")
+	d := bottest.NewDesk(t, cfg, db, testSearch())
+	_, card := escalated(t, d)
+
+	claim := func(user string, roles ...string) {
+		t.Helper()
+		_, name := bot.SplitID(user)
+		ev := bot.Event{Kind: bot.EventReactionAdded, ID: "r-" + name, Platform: "test", Channel: "tier2", Message: card.Ref.ID,
+			User: user, UserName: name, Roles: roles, Reaction: "raising_hand"}
+		if err := d.Engine.Handle(context.Background(), ev); err != nil {
+			t.Fatal(err)
+		}
+		if err := d.Engine.Flush(context.Background()); err != nil {
+			t.Fatal(err)
+		}
+	}
+	claim(tom, "test:role:other")
+	if tk := ticket(t, db, "T-000001"); tk.Status != bot.StatusEscalated {
+		t.Fatalf("claimed without the role: %s", tk.Status)
+	}
+	claim(tina, "test:role:other", "test:role:helpdesk")
+	if tk := ticket(t, db, "T-000001"); tk.Status != bot.StatusClaimed || tk.Assignee != tina {
+		t.Fatalf("with the role: status %s assignee %s", tk.Status, tk.Assignee)
+	}
+}

@@ -242,7 +242,7 @@ func (w *work) inConversation(t *Ticket) error {
 	name := nameOf(ev.UserName, ev.User)
 	isRequester := ev.User == t.Requester
 	role := RoleRequester
-	if !isRequester && w.cfg().isTechnician(ev.User) {
+	if !isRequester && w.cfg().isTechnician(ev.User, ev.Roles) {
 		role = RoleTechnician
 	}
 	switch t.Status {
@@ -315,9 +315,9 @@ func internalNote(text string) (string, bool) {
 	return "", false
 }
 
-// canWork reports whether user may act on a ticket in tier: its members and admins.
+// canWork reports whether user, the event's author, may act on a ticket in tier: its members and admins.
 func (w *work) canWork(tierID, user string) bool {
-	return w.cfg().isMember(tierID, user) || w.cfg().isAdmin(user)
+	return w.cfg().isMember(tierID, user, w.ev.Roles) || w.cfg().isAdmin(user, w.ev.Roles)
 }
 
 // --- reactions and clicks -------------------------------------------------------------------------------
@@ -456,7 +456,7 @@ func (w *work) claim(t *Ticket, card *Card) error {
 		return w.reply(t.ID, fmt.Sprintf("This card is out of date: **%s** is now with %s.", t.ID, w.cfg().tierName(t.Tier)))
 	case t.Status == StatusResolved:
 		return w.reply(t.ID, fmt.Sprintf("**%s** is already resolved.", t.ID))
-	case !w.cfg().isMember(card.Tier, user):
+	case !w.cfg().isMember(card.Tier, user, w.ev.Roles):
 		return w.reply(t.ID, fmt.Sprintf("Only members of %s can claim **%s**.", tierName, t.ID))
 	case t.Status == StatusClaimed && t.Assignee == user:
 		return nil
@@ -747,7 +747,7 @@ func (w *work) cmdEscalate() error {
 		return w.reply(t.ID, fmt.Sprintf("**%s** is resolved. Write here and I'll reopen it.", t.ID))
 	case t.Status != StatusOpen:
 		return w.reply(t.ID, fmt.Sprintf("**%s** is already with %s: write here and the technician will see it.", t.ID, w.cfg().tierName(t.Tier)))
-	case w.ev.User != t.Requester && !w.cfg().isTechnician(w.ev.User) && !w.cfg().isAdmin(w.ev.User):
+	case w.ev.User != t.Requester && !w.cfg().isTechnician(w.ev.User, w.ev.Roles) && !w.cfg().isAdmin(w.ev.User, w.ev.Roles):
 		return w.reply(t.ID, fmt.Sprintf("Only %s can ask for a human on **%s**.", t.RequesterName, t.ID))
 	}
 	if err := w.escalate(t, "the requester asked for a human"); err != nil {
