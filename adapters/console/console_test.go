@@ -5,6 +5,7 @@ import (
 	"context"
 	"errors"
 	"io"
+	"reflect"
 	"regexp"
 	"strings"
 	"sync"
@@ -421,7 +422,7 @@ func TestEvents(t *testing.T) {
 				t.Fatalf("%d events %+v, want %d %+v", len(got), got, len(tt.want), tt.want)
 			}
 			for i := range got {
-				if got[i] != tt.want[i] {
+				if !reflect.DeepEqual(got[i], tt.want[i]) {
 					t.Fatalf("event %d:\n%+v\nwant\n%+v", i, got[i], tt.want[i])
 				}
 			}
@@ -525,7 +526,7 @@ You are alice (employee), in #help>m1.
 		t.Fatalf("%d events %+v, want %d", len(evs), evs, len(wantEvs))
 	}
 	for i := range evs {
-		if evs[i] != wantEvs[i] {
+		if !reflect.DeepEqual(evs[i], wantEvs[i]) {
 			t.Fatalf("event %d:\n%+v\nwant\n%+v", i, evs[i], wantEvs[i])
 		}
 	}
