@@ -27,6 +27,7 @@ type Config struct {
 	KB        KBConfig        `toml:"kb"`
 	Console   ConsoleConfig   `toml:"console"`
 	Slack     SlackConfig     `toml:"slack"`
+	Discord   DiscordConfig   `toml:"discord"`
 	HTTP      HTTPConfig      `toml:"http"`
 	Log       LogConfig       `toml:"log"`
 }
@@ -44,6 +45,21 @@ type SlackConfig struct {
 	// HelpChannels are channel ids (C0123...) where every top-level message opens a ticket; the same as
 	// "slack:C0123" in desk.help_channels.
 	HelpChannels []string `toml:"help_channels"`
+}
+
+// DiscordConfig connects the desk to a Discord server (see README, "Connect to Discord").
+type DiscordConfig struct {
+	Enabled bool   `toml:"enabled"`
+	Token   string `toml:"token"`
+	// Guild limits the desk to one server (its id); empty serves every server the bot is in.
+	Guild string `toml:"guild"`
+	// APIURL replaces https://discord.com; empty is Discord's own. Tests and proxies set it.
+	APIURL string `toml:"api_url"`
+	// HelpChannels are channel ids where every message opens a ticket; the same as "discord:ID" in
+	// desk.help_channels.
+	HelpChannels []string `toml:"help_channels"`
+	// Emoji names the server's custom emoji: emoji id or name -> reaction name.
+	Emoji map[string]string `toml:"emoji"`
 }
 
 // HTTPConfig is the desk's HTTP listener, used by Slack's HTTP mode.
@@ -367,6 +383,9 @@ func (c Config) problems() []string {
 	if c.Slack.Enabled {
 		c.validateSlack(add)
 	}
+	if c.Discord.Enabled {
+		c.validateDiscord(add)
+	}
 	switch c.Log.Level {
 	case "debug", "info", "warn", "error":
 	default:
@@ -414,6 +433,36 @@ func (c Config) validateSlack(add func(string, ...any)) {
 	}
 }
 
+// snowflakePattern is a Discord id.
+var snowflakePattern = regexp.MustCompile(`^[0-9]{15,21}$`)
+
+// validateDiscord explains each missing piece of a Discord connection.
+func (c Config) validateDiscord(add func(string, ...any)) {
+	d := c.Discord
+	switch tok := strings.TrimSpace(d.Token); {
+	case tok == "":
+		add("discord.token: must be the bot's token (Developer Portal > your application > Bot > Reset Token); put it in an environment variable and write \"${DISCORD_TOKEN}\"")
+	case strings.HasPrefix(tok, "xox"):
+		add("discord.token: %q looks like a Slack token", tok[:4]+"...")
+	}
+	if d.Guild != "" && !snowflakePattern.MatchString(d.Guild) {
+		add("discord.guild: %q is not a server id (Developer Mode on, then right-click the server > Copy Server ID)", d.Guild)
+	}
+	for i, ch := range d.HelpChannels {
+		if !snowflakePattern.MatchString(ch) {
+			add("discord.help_channels[%d]: %q is not a channel id (Developer Mode on, then right-click the channel > Copy Channel ID)", i, ch)
+		}
+	}
+	for id, name := range d.Emoji {
+		if !reactionPattern.MatchString(name) {
+			add("discord.emoji.%s: %q is not a reaction name (like \"raising_hand\")", id, name)
+		}
+	}
+	if d.APIURL != "" && !strings.HasPrefix(d.APIURL, "http://") && !strings.HasPrefix(d.APIURL, "https://") {
+		add("discord.api_url: %q is not an http(s) URL", d.APIURL)
+	}
+}
+
 func validRef(s string) bool {
 	p, id, ok := strings.Cut(s, ":")
 	return ok && idPattern.MatchString(p) && strings.TrimSpace(id) != "" && !strings.ContainsAny(id, " \t\n")
@@ -447,6 +496,11 @@ func (c Config) helpChannels() []string {
 	if c.Slack.Enabled {
 		for _, ch := range c.Slack.HelpChannels {
 			out = append(out, bot.JoinID("slack", ch))
+		}
+	}
+	if c.Discord.Enabled {
+		for _, ch := range c.Discord.HelpChannels {
+			out = append(out, bot.JoinID("discord", ch))
 		}
 	}
 	return out

@@ -221,3 +221,50 @@ help_channels = ["#help"]`, want: []string{"slack.help_channels[0]", "channel id
 		})
 	}
 }
+
+func TestDiscordConfig(t *testing.T) {
+	tests := []struct {
+		name    string
+		discord string
+		want    []string
+	}{
+		{name: "complete", discord: `enabled = true
+token = "${DISCORD_TOKEN}"
+help_channels = ["123456789012345678"]
+guild = "223456789012345678"
+[discord.emoji]
+"323456789012345678" = "raising_hand"`},
+		{name: "no token", discord: `enabled = true`, want: []string{"discord.token", "Reset Token"}},
+		{name: "names instead of ids", discord: `enabled = true
+token = "abc"
+help_channels = ["#help"]
+guild = "My Company"`, want: []string{"discord.help_channels[0]", "Copy Channel ID", "discord.guild"}},
+		{name: "bad emoji name", discord: `enabled = true
+token = "abc"
+[discord.emoji]
+claim = ":raising_hand:"`, want: []string{"discord.emoji.claim"}},
+	}
+	env := func(k string) (string, bool) { return "tok", k == "DISCORD_TOKEN" }
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			cfg, err := ParseConfig("f.toml", []byte(minimal+"[discord]\n"+tt.discord+"\n"), env)
+			if len(tt.want) == 0 {
+				if err != nil {
+					t.Fatal(err)
+				}
+				if !slices.Contains(cfg.Bot().HelpChannels, "discord:123456789012345678") {
+					t.Fatalf("help channels %v", cfg.Bot().HelpChannels)
+				}
+				return
+			}
+			if err == nil {
+				t.Fatal("loaded; want problems")
+			}
+			for _, w := range tt.want {
+				if !strings.Contains(err.Error(), w) {
+					t.Errorf("error lacks %q:\n%v", w, err)
+				}
+			}
+		})
+	}
+}

@@ -75,6 +75,7 @@ Usage:
                                                measure search quality on an evaluation set (JSON Lines)
   firstline kb bench -corpus C -queries Q [-json] [-time 2s]
                                                measure index build, memory, latency and throughput
+  firstline discord invite [APPLICATION_ID]    print the link that adds the bot to a Discord server
   firstline version                            print the version
 
 Every command takes -data DIR (default ./firstline-data) and -config FILE.
@@ -114,6 +115,8 @@ func (m *Main) run(ctx context.Context, args []string) error {
 		return m.tickets(ctx, rest)
 	case "kb":
 		return m.kb(ctx, rest)
+	case "discord":
+		return m.discord(rest)
 	case "version":
 		fmt.Fprintf(m.Stdout, "firstline %s (%s, schema %d)\n", buildVersion(), runtime.Version(), storage.SchemaVersion())
 		return nil

@@ -42,7 +42,7 @@ func (m *Main) runDesk(ctx context.Context, args []string) error {
 
 	// With a chat platform the desk is a server and logs go to stderr; the console demo keeps them in a
 	// file so they do not interleave with the chat.
-	server := cfg.Slack.Enabled
+	server := cfg.Slack.Enabled || cfg.Discord.Enabled
 	logger, closeLog, err := m.logger(cfg, !server)
 	if err != nil {
 		return err

@@ -10,6 +10,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/firstline-desk/firstline/adapters/discord/fakediscord"
 	"github.com/firstline-desk/firstline/adapters/slack/fakeslack"
 )
 
@@ -111,5 +112,66 @@ func TestServeSlackRefusedToken(t *testing.T) {
 	c := m.Run(context.Background(), []string{"-data", t.TempDir(), "-config", slackConfig(t, fake)})
 	if c == 0 || !strings.Contains(errOut.String(), "slack.bot_token") {
 		t.Fatalf("exit %d, stderr %q", c, errOut.String())
+	}
+}
+
+// TestServeDiscord runs the desk with Discord enabled against the fake Discord: a question in the help
+// channel is answered in a thread on it, and the desk stops cleanly.
+func TestServeDiscord(t *testing.T) {
+	fake := fakediscord.New(t)
+	name := filepath.Join(t.TempDir(), "firstline.toml")
+	cfg := `
+[discord]
+enabled = true
+token = "${DISCORD_TOKEN}"
+api_url = "` + fake.URL() + `"
+help_channels = ["100000000000000001"]
+
+[[tiers]]
+id = "tier2"
+name = "Tier 2"
+channel = "discord:100000000000000002"
+members = ["discord:role:300000000000000001"]
+
+[kb]
+dir = "demo/kb"
+`
+	if err := os.WriteFile(name, []byte(cfg), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	var out, errOut syncBuffer
+	env := func(k string) (string, bool) { return "test-token", k == "DISCORD_TOKEN" }
+	m := &Main{Stdin: strings.NewReader(""), Stdout: &out, Stderr: &errOut, Getenv: env}
+	ctx, cancel := context.WithCancel(context.Background())
+	code := make(chan int, 1)
+	go func() { code <- m.Run(ctx, []string{"-data", t.TempDir(), "-config", name}) }()
+
+	fake.WaitIdentifies(t, 1)
+	fake.WaitHeartbeat(t)
+	fake.Dispatch(t, "MESSAGE_CREATE", map[string]any{"id": "500000000000000001", "channel_id": "100000000000000001",
+		"guild_id": fakediscord.GuildID, "content": "My VPN will not connect", "type": 0, "timestamp": time.Now().Format(time.RFC3339),
+		"author": map[string]any{"id": "200000000000000001", "username": "alice"}})
+	deadline := time.Now().Add(10 * time.Second)
+	for {
+		sent := fake.Sent()
+		if len(sent) > 0 && sent[0].ChannelID == "500000000000000001" && strings.Contains(sent[0].Content, "vpn-connect") {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("no answer in the thread; sent %+v\nstderr:\n%s", sent, errOut.String())
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+	cancel()
+	select {
+	case c := <-code:
+		if c != 0 {
+			t.Fatalf("exit %d\n%s", c, errOut.String())
+		}
+	case <-time.After(15 * time.Second):
+		t.Fatal("the desk did not stop")
+	}
+	if !strings.Contains(out.String(), "serving Discord") {
+		t.Fatalf("stdout: %q", out.String())
 	}
 }
