@@ -402,3 +402,35 @@ func waitFor(t *testing.T, what string, cond func() bool) {
 		time.Sleep(10 * time.Millisecond)
 	}
 }
+
+// TestDMAndMention checks a question in a DM (answered in the DM, no thread) and a mention of the bot in
+// a channel that is not a help channel (answered in a thread on it); chatter there without a mention,
+// and the bot's own messages, do nothing.
+func TestDMAndMention(t *testing.T) {
+	d := newDesk(t, testConfig("discord:"+tier2))
+	dm := "700000000000000001"
+	d.fake.AddChannel(dm, "", 1)
+	id := d.id()
+	d.fake.Dispatch(t, "MESSAGE_CREATE", map[string]any{"id": id, "channel_id": dm, "content": "My VPN will not connect", "type": 0,
+		"timestamp": time.Now().Format(time.RFC3339), "author": map[string]any{"id": alice, "username": "alice"}})
+	d.find(dm, "Talk to a human")
+
+	random := "100000000000000009"
+	d.fake.AddChannel(random, "", 0)
+	d.say(alice, random, "anyone know about printers?")
+	d.say(fakediscord.BotID, random, "talking to myself")
+	id = d.id()
+	d.fake.Dispatch(t, "MESSAGE_CREATE", map[string]any{"id": id, "channel_id": random, "guild_id": fakediscord.GuildID,
+		"content": "<@" + fakediscord.BotID + "> how do I add a printer?", "type": 0, "timestamp": time.Now().Format(time.RFC3339),
+		"author":   map[string]any{"id": alice, "username": "alice"},
+		"mentions": []any{map[string]any{"id": fakediscord.BotID, "username": "firstline", "bot": true}}})
+	d.find(id, "printer-add")
+	for _, th := range d.fake.Threads() {
+		if th.ParentID == random && th.ID != id {
+			t.Fatalf("a thread on a message without a mention: %+v", th)
+		}
+	}
+	if tk := ticket(t, d.db, "T-000002"); tk.Subject != "how do I add a printer?" {
+		t.Fatalf("the mention was not stripped: %q", tk.Subject)
+	}
+}
