@@ -51,16 +51,7 @@ func (s *Server) serveSocket(w http.ResponseWriter, r *http.Request) {
 	c := &socket{ws: ws, done: make(chan struct{})}
 	defer c.close()
 
-	hello := map[string]any{
-		"type":            "hello",
-		"num_connections": 1,
-		"debug_info":      map[string]any{"host": "fake", "approximate_connection_time": 18060},
-		"connection_info": map[string]any{"app_id": AppID},
-	}
-	if err := c.writeJSON(hello); err != nil {
-		return
-	}
-
+	// The connection is registered before hello goes out: a test that saw hello may Drop it at once.
 	s.mu.Lock()
 	if s.closed {
 		s.mu.Unlock()
@@ -72,6 +63,23 @@ func (s *Server) serveSocket(w http.ResponseWriter, r *http.Request) {
 	s.sockets.Add(1)
 	s.notifyLocked()
 	s.mu.Unlock()
+
+	hello := map[string]any{
+		"type":            "hello",
+		"num_connections": 1,
+		"debug_info":      map[string]any{"host": "fake", "approximate_connection_time": 18060},
+		"connection_info": map[string]any{"app_id": AppID},
+	}
+	if err := c.writeJSON(hello); err != nil {
+		s.sockets.Done()
+		s.mu.Lock()
+		delete(s.open, c)
+		if s.current == c {
+			s.current = nil
+		}
+		s.mu.Unlock()
+		return
+	}
 
 	go func() {
 		defer s.sockets.Done()
