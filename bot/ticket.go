@@ -62,6 +62,46 @@ type Ticket struct {
 	UpdatedAt     time.Time             `json:"updated_at"`
 	ResolvedAt    *time.Time            `json:"resolved_at"`
 	ResolvedBy    string                `json:"resolved_by,omitempty"`
+	// PrioritySource says who set Priority: "default", "rule:NAME", "technician", "model".
+	PrioritySource string `json:"priority_source,omitempty"`
+	// SLA holds the ticket's service-level clocks; nil for tickets from before SLAs were configured.
+	SLA *SLA `json:"sla,omitempty"`
+	// Vendor is the outside supplier that has the case, while it has it (and the last one after).
+	Vendor *VendorCase `json:"vendor,omitempty"`
+}
+
+// SLA is a ticket's service-level clocks, kept on the ticket so reports and the SLA loop read the same
+// facts. Times are wall-clock instants; durations counted against a target are business time.
+type SLA struct {
+	// Priority is the priority the targets were taken from.
+	Priority string `json:"priority"`
+	// Response runs from the first escalation to the first technician message or claim.
+	Response SLAClock `json:"response"`
+	// Resolution runs from opening to resolution.
+	Resolution SLAClock `json:"resolution"`
+	// WaitingSince is set while the ticket waits on the requester: both clocks are paused.
+	WaitingSince *time.Time `json:"waiting_since,omitempty"`
+}
+
+// SLAClock is one SLA target on one ticket.
+type SLAClock struct {
+	Start *time.Time `json:"start,omitempty"` // when it started; nil until then
+	Due   *time.Time `json:"due,omitempty"`   // the deadline, moved later by pauses
+	Met   *time.Time `json:"met,omitempty"`   // when it stopped: first response given, or resolved
+	// Paused is the business time spent waiting on the requester, not counted against the target.
+	Paused time.Duration `json:"paused,omitempty"`
+	// Warned and Breached record that the warning and the breach were announced, so each is sent once.
+	Warned   bool `json:"warned,omitempty"`
+	Breached bool `json:"breached,omitempty"`
+}
+
+// VendorCase is an outside supplier working the case.
+type VendorCase struct {
+	Name      string     `json:"name"`
+	Reference string     `json:"reference,omitempty"`
+	Since     time.Time  `json:"since"`
+	Due       *time.Time `json:"due,omitempty"`  // the vendor's own response target
+	Back      *time.Time `json:"back,omitempty"` // when the case came back from the vendor
 }
 
 // TicketID formats a ticket's sequence number as its human id.
