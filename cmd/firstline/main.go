@@ -75,6 +75,8 @@ Usage:
                                                measure search quality on an evaluation set (JSON Lines)
   firstline kb bench -corpus C -queries Q [-json] [-time 2s]
                                                measure index build, memory, latency and throughput
+  firstline report [-since 30d] [-until DATE] [-json] [-html FILE]
+                                               the service-desk report: volumes, SLA, CSAT, backlog, gaps
   firstline discord invite [APPLICATION_ID]    print the link that adds the bot to a Discord server
   firstline version                            print the version
 
@@ -115,6 +117,8 @@ func (m *Main) run(ctx context.Context, args []string) error {
 		return m.tickets(ctx, rest)
 	case "kb":
 		return m.kb(ctx, rest)
+	case "report":
+		return m.report(ctx, rest)
 	case "discord":
 		return m.discord(rest)
 	case "version":

@@ -1,0 +1,88 @@
+package report_test
+
+import (
+	"bytes"
+	"context"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/firstline-desk/firstline/report"
+)
+
+// TestHTMLSelfContained: the page must open from a mail attachment or a file share, so it fetches nothing.
+func TestHTMLSelfContained(t *testing.T) {
+	r := report.Build(desk(), report.Options{Since: since, Until: until, Tiers: tiers, Business: nineToFive})
+	var b bytes.Buffer
+	if err := r.HTML(&b); err != nil {
+		t.Fatal(err)
+	}
+	page := b.String()
+	for _, bad := range []string{"<script", "<link", "src=", "href=", "url(", "@import"} {
+		if strings.Contains(page, bad) {
+			t.Errorf("the page contains %q: it would fetch something", bad)
+		}
+	}
+	for _, want := range []string{
+		"<title>Service desk report, 2026-11-02 – 2026-11-08</title>",
+		`<div class="label">Deflected</div><div class="value">25.0%</div>`,
+		`<div class="label">SLA met</div><div class="value">42.9%</div>`,
+		"Tickets opened per day by outcome", "SLA compliance per week", "Average rating per week", "Backlog by age",
+		"2026-11-02: 1 deflected", "2026-11-02: 1 resolved by a human", // the stacked bars' tooltips
+		"Printer on floor 3 is offline",
+	} {
+		if !strings.Contains(page, want) {
+			t.Errorf("the page does not contain %q", want)
+		}
+	}
+	if n := strings.Count(page, "<svg "); n != 4 {
+		t.Errorf("%d charts, want 4", n)
+	}
+}
+
+// TestHTMLRendersInChromium opens the page, and an empty one, in headless Chromium when it is installed.
+func TestHTMLRendersInChromium(t *testing.T) {
+	browser := ""
+	for _, name := range []string{"chromium", "chromium-browser"} {
+		if path, err := exec.LookPath(name); err == nil {
+			browser = path
+			break
+		}
+	}
+	if browser == "" {
+		t.Skip("no chromium on PATH")
+	}
+	for name, r := range map[string]*report.Report{
+		"desk":  report.Build(desk(), report.Options{Since: since, Until: until, Tiers: tiers, Business: nineToFive}),
+		"empty": report.Build(nil, report.Options{Since: since, Until: until, Tiers: tiers}),
+	} {
+		t.Run(name, func(t *testing.T) {
+			dir := t.TempDir()
+			page, shot := filepath.Join(dir, "report.html"), filepath.Join(dir, "report.png")
+			var b bytes.Buffer
+			if err := r.HTML(&b); err != nil {
+				t.Fatal(err)
+			}
+			if err := os.WriteFile(page, b.Bytes(), 0o644); err != nil {
+				t.Fatal(err)
+			}
+			ctx, cancel := context.WithTimeout(context.Background(), 90*time.Second)
+			defer cancel()
+			cmd := exec.CommandContext(ctx, browser, "--headless", "--no-sandbox", "--disable-gpu", "--user-data-dir="+filepath.Join(dir, "profile"),
+				"--screenshot="+shot, "--window-size=1200,1600", "file://"+page)
+			if out, err := cmd.CombinedOutput(); err != nil {
+				t.Fatalf("chromium: %v\n%s", err, out)
+			}
+			png, err := os.ReadFile(shot)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if len(png) < 1000 || !bytes.HasPrefix(png, []byte("\x89PNG\r\n\x1a\n")) {
+				t.Fatalf("the screenshot is not a PNG of a page (%d bytes)", len(png))
+			}
+		})
+	}
+}
