@@ -97,6 +97,12 @@ func niceMax(v float64) float64 {
 	return 10 * p
 }
 
+// countMax is the top of an axis of counts: four times a round step, so the gridlines at quarters fall on
+// whole tickets (4 for up to 4, 80 for 62).
+func countMax(v int) float64 {
+	return 4 * niceMax(math.Ceil(float64(v)/4))
+}
+
 // yAxis draws four gridlines labelled from lo to hi.
 func yAxis(b *strings.Builder, lo, hi float64, label func(float64) string) {
 	for i := 0; i <= 4; i++ {
@@ -136,7 +142,7 @@ func dayChart(days []DayOutcomes) string {
 	if top == 0 {
 		return emptyChart(&b, "No tickets opened in this window")
 	}
-	hi := niceMax(float64(top))
+	hi := countMax(top)
 	yAxis(&b, 0, hi, func(v float64) string { return fmt.Sprintf("%g", v) })
 	slot := float64(plotW) / float64(len(days))
 	bw := math.Max(slot*0.7, 1)
@@ -175,7 +181,7 @@ func backlogChart(buckets []BucketCount) string {
 	if top == 0 {
 		return emptyChart(&b, "No active tickets")
 	}
-	hi := niceMax(float64(top))
+	hi := countMax(top)
 	yAxis(&b, 0, hi, func(v float64) string { return fmt.Sprintf("%g", v) })
 	slot := float64(plotW) / float64(len(buckets))
 	bw := slot * 0.5

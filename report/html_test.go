@@ -10,6 +10,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/firstline-desk/firstline/bot"
 	"github.com/firstline-desk/firstline/report"
 )
 
@@ -84,5 +85,29 @@ func TestHTMLRendersInChromium(t *testing.T) {
 				t.Fatalf("the screenshot is not a PNG of a page (%d bytes)", len(png))
 			}
 		})
+	}
+}
+
+func TestCountAxis(t *testing.T) {
+	// The four gridlines are whole numbers of tickets: the top is 4 × (⌈top/4⌉ rounded up to 1, 2 or 5 × 10ⁿ).
+	for _, tc := range []struct {
+		top  int
+		want string // the label of the top gridline
+	}{
+		{1, ">4</text>"},   // ⌈0.25⌉ = 1 → 4
+		{12, ">20</text>"}, // ⌈3⌉ = 3 → 5 → 20
+		{62, ">80</text>"}, // ⌈15.5⌉ = 16 → 20 → 80
+	} {
+		var tickets []*bot.Ticket
+		for i := range tc.top {
+			tickets = append(tickets, &bot.Ticket{ID: bot.TicketID(uint64(i + 1)), Subject: "x", CreatedAt: since, Status: bot.StatusOpen})
+		}
+		var b bytes.Buffer
+		if err := report.Build(tickets, report.Options{Since: since, Until: until}).HTML(&b); err != nil {
+			t.Fatal(err)
+		}
+		if page := b.String(); !strings.Contains(page, `class="ylab">`+strings.TrimPrefix(tc.want, ">")) || strings.Contains(page, `class="ylab">0.5<`) {
+			t.Errorf("%d tickets: no gridline %q, or a fractional one", tc.top, tc.want)
+		}
 	}
 }
