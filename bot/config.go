@@ -24,6 +24,12 @@ type Config struct {
 	// opening a new one.
 	ReopenWindow    time.Duration
 	DefaultPriority string // "P3"
+	// PriorityRules set a new ticket's priority from the requester's words; the most urgent match wins.
+	PriorityRules []PriorityRule
+	// SLA is the service level of each priority ("P1".."P4"); priorities without one have no clocks.
+	SLA map[string]SLATarget
+	// SLAWarnAt is the share of a target after which the card's thread is warned (default 0.75).
+	SLAWarnAt float64
 }
 
 // Tier is a group of technicians working tickets from a channel.
@@ -32,6 +38,8 @@ type Tier struct {
 	Name    string   // "Tier 2"
 	Channel string   // "platform:channel"
 	Members []string // "platform:id", or "platform:role:id" for everyone with a role (Discord)
+	// EscalateOnBreach moves a ticket to the next tier when one of its SLA targets is breached here.
+	EscalateOnBreach bool
 }
 
 // Reactions maps actions to normalized reaction names.

@@ -119,7 +119,7 @@ func (e *Engine) Handle(ctx context.Context, ev Event) error {
 				return nil
 			}
 		}
-		w := &work{e: e, tx: tx, ev: ev, now: now}
+		w := &work{e: e, tx: e.slaTx(tx), ev: ev, now: now}
 		return w.handle()
 	})
 	if err != nil {

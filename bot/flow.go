@@ -215,7 +215,6 @@ func (w *work) open() error {
 	t := &Ticket{
 		Version:       TicketVersion,
 		Tier:          LevelOne,
-		Priority:      w.cfg().DefaultPriority,
 		Requester:     ev.User,
 		RequesterName: nameOf(ev.UserName, ev.User),
 		Conversation:  conv,
@@ -223,6 +222,7 @@ func (w *work) open() error {
 		Messages:      map[string]MessageRef{},
 		CreatedAt:     w.now,
 	}
+	t.Priority, t.PrioritySource = w.cfg().priorityFor(text)
 	t.transition(w.now, "opened", StatusOpen, ev.User, "")
 	t.say(w.now, ev.User, t.RequesterName, RoleRequester, text, false)
 	if err := w.tx.CreateTicket(t); err != nil {
@@ -244,6 +244,14 @@ func (w *work) inConversation(t *Ticket) error {
 	role := RoleRequester
 	if !isRequester && w.cfg().isTechnician(ev.User, ev.Roles) {
 		role = RoleTechnician
+	}
+	if isRequester && w.e.resumeSLA(t, w.now) {
+		t.transition(w.now, "resumed", "", ev.User, "the requester answered")
+		if card := t.currentCard(); card != nil {
+			if err := w.toCard(t, card, fmt.Sprintf("**%s** answered: **%s** is no longer waiting on them, and its SLA clocks run again.", nameOf(ev.UserName, ev.User), t.ID)); err != nil {
+				return err
+			}
+		}
 	}
 	switch t.Status {
 	case StatusResolved:
@@ -682,8 +690,86 @@ func (w *work) command(cmd Command) error {
 		return w.cmdEscalate()
 	case "resolve":
 		return w.cmdResolve()
+	case "priority":
+		return w.cmdPriority(cmd)
+	case "waiting":
+		return w.cmdWaiting()
 	}
 	return w.reply("", fmt.Sprintf("I don't know `%s%s`.\n\n%s", w.cfg().CommandPrefix, cmd.Name, w.e.helpText()))
+}
+
+// cmdPriority sets a ticket's priority ("!priority P1"): technicians of its tier and admins, in the
+// ticket's or the card's thread. The SLA targets follow the new priority.
+func (w *work) cmdPriority(cmd Command) error {
+	t, card, err := w.ticketInContext()
+	if err != nil {
+		return err
+	}
+	if t == nil {
+		return w.reply("", "Use this in a ticket's thread or its card's thread.")
+	}
+	p := ""
+	if len(cmd.Args) == 1 {
+		p = strings.ToUpper(cmd.Args[0])
+	}
+	if p != "P1" && p != "P2" && p != "P3" && p != "P4" {
+		return w.reply(t.ID, fmt.Sprintf("Say which priority, from P1 (most urgent) to P4: `%spriority P2`. **%s** is %s.", w.cfg().CommandPrefix, t.ID, t.Priority))
+	}
+	tier := t.Tier
+	if card != nil {
+		tier = card.Tier
+	}
+	if !w.canWork(tier, w.ev.User) && !w.cfg().isAdmin(w.ev.User, w.ev.Roles) {
+		return w.reply(t.ID, fmt.Sprintf("Only technicians of **%s** and admins can change its priority.", t.ID))
+	}
+	if p == t.Priority {
+		return w.reply(t.ID, fmt.Sprintf("**%s** is already %s.", t.ID, p))
+	}
+	old := t.Priority
+	t.Priority, t.PrioritySource = p, "technician"
+	t.transition(w.now, "priority", "", w.ev.User, old+" → "+p)
+	if c := t.currentCard(); c != nil {
+		if err := w.updateCard(t, c); err != nil {
+			return err
+		}
+	}
+	if err := w.reply(t.ID, fmt.Sprintf("**%s** is now %s (was %s).", t.ID, p, old)); err != nil {
+		return err
+	}
+	return w.tx.PutTicket(t)
+}
+
+// cmdWaiting marks a ticket as waiting on the requester ("!waiting"): its SLA clocks stop until the
+// requester writes again.
+func (w *work) cmdWaiting() error {
+	t, card, err := w.ticketInContext()
+	if err != nil {
+		return err
+	}
+	if t == nil {
+		return w.reply("", "Use this in a ticket's thread or its card's thread.")
+	}
+	tier := t.Tier
+	if card != nil {
+		tier = card.Tier
+	}
+	if !w.canWork(tier, w.ev.User) {
+		return w.reply(t.ID, fmt.Sprintf("Only technicians of **%s** can set it waiting on the requester.", t.ID))
+	}
+	if !t.pauseSLA(w.now) {
+		if t.SLA != nil && t.SLA.WaitingSince != nil {
+			return w.reply(t.ID, fmt.Sprintf("**%s** is already waiting on the requester.", t.ID))
+		}
+		return w.reply(t.ID, fmt.Sprintf("**%s** has no SLA clock running to pause.", t.ID))
+	}
+	t.transition(w.now, "waiting", "", w.ev.User, "waiting on the requester")
+	if err := w.reply(t.ID, fmt.Sprintf("**%s** is waiting on the requester: its SLA clocks are paused until they write.", t.ID)); err != nil {
+		return err
+	}
+	if err := w.toRequester(t, "", fmt.Sprintf("We need something from you to go on with **%s**: please answer here.", t.ID)); err != nil {
+		return err
+	}
+	return w.tx.PutTicket(t)
 }
 
 // ticketInContext returns the ticket of the thread the event is in (a card's or a requester's), with the
@@ -811,11 +897,11 @@ func (e *Engine) runJob(ctx context.Context, eff Effect) error {
 		if t.Status != StatusOpen {
 			return nil // a human took over while the search ran
 		}
-		w := &work{e: e, tx: tx, now: now, ev: Event{Platform: t.Conversation.Platform}}
+		w := &work{e: e, tx: e.slaTx(tx), now: now, ev: Event{Platform: t.Conversation.Platform}}
 		if err := w.answer(t, eff.Job, hits); err != nil {
 			return err
 		}
-		return tx.PutTicket(t)
+		return w.tx.PutTicket(t)
 	})
 }
 

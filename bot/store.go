@@ -29,6 +29,9 @@ type Tx interface {
 	Ticket(id string) (*Ticket, error)
 	// FindTickets returns the tickets that match f, oldest first.
 	FindTickets(f TicketFilter) ([]*Ticket, error)
+	// DueTickets returns the ids of up to limit tickets whose NextSLAEvent is at or before until, the
+	// earliest first. The store keeps them indexed, so this reads only what is due.
+	DueTickets(until time.Time, limit int) ([]string, error)
 
 	// LinkConversation points a conversation at a ticket (replacing an earlier link).
 	LinkConversation(c Conversation, ticketID string) error

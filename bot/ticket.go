@@ -87,7 +87,9 @@ type SLA struct {
 type SLAClock struct {
 	Start *time.Time `json:"start,omitempty"` // when it started; nil until then
 	Due   *time.Time `json:"due,omitempty"`   // the deadline, moved later by pauses
-	Met   *time.Time `json:"met,omitempty"`   // when it stopped: first response given, or resolved
+	// WarnAt is when the desk warns that the deadline is near (a share of the target, see Config.SLAWarnAt).
+	WarnAt *time.Time `json:"warn_at,omitempty"`
+	Met    *time.Time `json:"met,omitempty"` // when it stopped: first response given, or resolved
 	// Paused is the business time spent waiting on the requester, not counted against the target.
 	Paused time.Duration `json:"paused,omitempty"`
 	// Warned and Breached record that the warning and the breach were announced, so each is sent once.

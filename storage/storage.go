@@ -32,6 +32,9 @@ var (
 	bucketArticles      = []byte("articles")                // id -> stored article JSON (latest version)
 	bucketArticleVers   = []byte("article_versions")        // id \x00 version (8 bytes BE) -> stored article JSON
 	bucketAdapters      = []byte("adapters")                // name -> nested bucket of adapter state
+	bucketByDue         = []byte("tickets_by_due")          // next SLA event (unix nanos, 8 bytes BE) seq -> ""
+	bucketDueOf         = []byte("due_by_ticket")           // seq -> its key in tickets_by_due
+	bucketByCreated     = []byte("tickets_by_created")      // created (unix nanos, 8 bytes BE) seq -> ""
 	keySchema           = []byte("schema_version")
 	defaultLockTimeout  = time.Second
 	errDataFileInUseFmt = "the data file %s is in use by another Firstline process (stop it, or use another -data directory)"
@@ -109,6 +112,25 @@ var migrations = []func(*bolt.Tx) error{
 			}
 		}
 		return nil
+	},
+	// 2: SLA deadlines and creation time as indexes, filled from the tickets already there.
+	func(btx *bolt.Tx) error {
+		for _, name := range [][]byte{bucketByDue, bucketDueOf, bucketByCreated} {
+			if _, err := btx.CreateBucketIfNotExists(name); err != nil {
+				return fmt.Errorf("create bucket %s: %w", name, err)
+			}
+		}
+		t := &tx{btx: btx}
+		return btx.Bucket(bucketTickets).ForEach(func(k, v []byte) error {
+			var tk bot.Ticket
+			if err := decode(v, &tk, "ticket"); err != nil {
+				return err
+			}
+			if err := t.indexCreated(&tk, k); err != nil {
+				return err
+			}
+			return t.indexDue(&tk, k)
+		})
 	},
 }
 

@@ -99,7 +99,58 @@ func (t *tx) putTicket(tk *bot.Ticket, old *bot.Ticket) error {
 	if err := byStatus.Put(compose([]byte(tk.Status), key), nil); err != nil {
 		return fmt.Errorf("index ticket %s by status: %w", tk.ID, err)
 	}
+	if old == nil {
+		if err := t.indexCreated(tk, key); err != nil {
+			return err
+		}
+	}
+	return t.indexDue(tk, key)
+}
+
+// timeKey is an index key that sorts by time, then by ticket.
+func timeKey(at time.Time, seq []byte) []byte {
+	k := make([]byte, 0, 16)
+	k = append(k, u64(uint64(max(at.UnixNano(), 0)))...)
+	return append(k, seq...)
+}
+
+func (t *tx) indexCreated(tk *bot.Ticket, seq []byte) error {
+	if err := t.bucket(bucketByCreated).Put(timeKey(tk.CreatedAt, seq), nil); err != nil {
+		return fmt.Errorf("index ticket %s by creation: %w", tk.ID, err)
+	}
 	return nil
+}
+
+// indexDue moves the ticket's entry in the SLA index to its next SLA event, or removes it.
+func (t *tx) indexDue(tk *bot.Ticket, seq []byte) error {
+	byDue, dueOf := t.bucket(bucketByDue), t.bucket(bucketDueOf)
+	if old := dueOf.Get(seq); old != nil {
+		if err := byDue.Delete(old); err != nil {
+			return err
+		}
+	}
+	next, ok := tk.NextSLAEvent()
+	if !ok || !tk.Status.Active() {
+		return dueOf.Delete(seq)
+	}
+	k := timeKey(next, seq)
+	if err := byDue.Put(k, nil); err != nil {
+		return fmt.Errorf("index ticket %s by SLA due: %w", tk.ID, err)
+	}
+	return dueOf.Put(seq, k)
+}
+
+func (t *tx) DueTickets(until time.Time, limit int) ([]string, error) {
+	var ids []string
+	bound := u64(uint64(max(until.UnixNano(), 0)))
+	c := t.bucket(bucketByDue).Cursor()
+	for k, _ := c.First(); k != nil && len(k) == 16 && string(k[:8]) <= string(bound); k, _ = c.Next() {
+		ids = append(ids, bot.TicketID(binary.BigEndian.Uint64(k[8:])))
+		if limit > 0 && len(ids) >= limit {
+			break
+		}
+	}
+	return ids, nil
 }
 
 func (t *tx) Ticket(id string) (*bot.Ticket, error) {

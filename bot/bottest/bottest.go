@@ -40,6 +40,13 @@ func (c *Clock) Advance(d time.Duration) {
 	c.now = c.now.Add(d)
 }
 
+// Set moves the clock to t (another desk's time, after a restart).
+func (c *Clock) Set(t time.Time) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.now = t
+}
+
 // Message is something the bot posted, as the fake platform holds it.
 type Message struct {
 	Ref       bot.MessageRef
@@ -201,6 +208,7 @@ type Desk struct {
 	Engine *bot.Engine
 	Chat   *Chat
 	Clock  *Clock
+	Store  bot.Store
 
 	mu     sync.Mutex
 	seq    int
@@ -217,7 +225,7 @@ func NewDesk(t testing.TB, cfg bot.Config, store bot.Store, search bot.Searcher)
 	}
 	chat := NewChat("test")
 	eng.AddChat(chat)
-	return &Desk{T: t, Engine: eng, Chat: chat, Clock: clock, prefix: strconv.FormatUint(rand.Uint64(), 36)}
+	return &Desk{T: t, Engine: eng, Chat: chat, Clock: clock, Store: store, prefix: strconv.FormatUint(rand.Uint64(), 36)}
 }
 
 // User is "test:name".

@@ -1,0 +1,358 @@
+package bot
+
+import (
+	"context"
+	"fmt"
+	"strings"
+	"time"
+)
+
+// Calendar is business time: when the desk works. Package sla implements it; the engine only adds and
+// measures with it, so the arithmetic is tested once, there.
+type Calendar interface {
+	// Add returns the instant d of business time after from.
+	Add(from time.Time, d time.Duration) time.Time
+	// Between returns the business time from a to b.
+	Between(a, b time.Time) time.Duration
+}
+
+// wallClock is the calendar of 24×7 targets.
+type wallClock struct{}
+
+func (wallClock) Add(from time.Time, d time.Duration) time.Time { return from.Add(d) }
+func (wallClock) Between(a, b time.Time) time.Duration          { return max(b.Sub(a), 0) }
+
+// SLATarget is the service level of one priority.
+type SLATarget struct {
+	// Response is the time from escalation to the first technician reply or claim; 0 for none.
+	Response time.Duration
+	// Resolution is the time from opening to resolution; 0 for none.
+	Resolution time.Duration
+	// Hours is when the clocks run; nil runs them around the clock.
+	Hours Calendar
+}
+
+// PriorityRule sets the priority of a new ticket when the requester's words contain one of Phrases
+// (case-insensitive, whole words).
+type PriorityRule struct {
+	Name     string
+	Priority string
+	Phrases  []string
+}
+
+// DefaultSLAWarnAt is the share of a target after which the desk warns in the card's thread.
+const DefaultSLAWarnAt = 0.75
+
+func (c Config) slaTarget(priority string) (SLATarget, Calendar, bool) {
+	t, ok := c.SLA[priority]
+	if !ok || (t.Response <= 0 && t.Resolution <= 0) {
+		return SLATarget{}, nil, false
+	}
+	var cal Calendar = wallClock{}
+	if t.Hours != nil {
+		cal = t.Hours
+	}
+	return t, cal, true
+}
+
+func (c Config) warnShare() float64 {
+	if c.SLAWarnAt > 0 && c.SLAWarnAt < 1 {
+		return c.SLAWarnAt
+	}
+	return DefaultSLAWarnAt
+}
+
+// priorityFor applies the priority rules to a new question: the most urgent rule that fires wins.
+func (c Config) priorityFor(text string) (priority, source string) {
+	words := " " + strings.Join(strings.FieldsFunc(strings.ToLower(text), func(r rune) bool {
+		return !(r >= 'a' && r <= 'z' || r >= '0' && r <= '9' || r > 127)
+	}), " ") + " "
+	for _, r := range c.PriorityRules {
+		for _, p := range r.Phrases {
+			phrase := " " + strings.Join(strings.Fields(strings.ToLower(p)), " ") + " "
+			if phrase != "  " && strings.Contains(words, phrase) && (priority == "" || r.Priority < priority) {
+				priority, source = r.Priority, "rule:"+r.Name
+			}
+		}
+	}
+	if priority == "" {
+		return c.DefaultPriority, "default"
+	}
+	return priority, source
+}
+
+// syncSLA brings a ticket's SLA clocks up to date with what happened to it. It derives every fact from
+// the ticket (its transitions, transcript and status) rather than from the event at hand, so it can run
+// on every write and give the same answer twice. Deadlines and warning times are stored on the ticket, so
+// the SLA loop and reports need no calendar to find them.
+func (e *Engine) syncSLA(t *Ticket) {
+	target, cal, ok := e.cfg.slaTarget(t.Priority)
+	if !ok {
+		return
+	}
+	if t.SLA == nil {
+		t.SLA = &SLA{Priority: t.Priority}
+	}
+	s := t.SLA
+	repriced := s.Priority != t.Priority
+	s.Priority = t.Priority
+
+	if s.Resolution.Start == nil && target.Resolution > 0 {
+		at := t.CreatedAt
+		s.Resolution.Start = &at
+	}
+	if s.Response.Start == nil && target.Response > 0 {
+		for _, tr := range t.Events {
+			if tr.Type == "escalated" {
+				at := tr.At
+				s.Response.Start = &at
+				break
+			}
+		}
+	}
+	if s.Response.Start != nil && s.Response.Met == nil {
+		s.Response.Met = firstResponse(t, *s.Response.Start)
+	}
+	if t.Status == StatusResolved && t.ResolvedAt != nil {
+		if s.Resolution.Met == nil {
+			at := *t.ResolvedAt
+			s.Resolution.Met = &at
+		}
+	} else {
+		s.Resolution.Met = nil // reopened: the clock runs again against the same deadline
+	}
+
+	share := e.cfg.warnShare()
+	for _, c := range []struct {
+		clock  *SLAClock
+		target time.Duration
+	}{{&s.Response, target.Response}, {&s.Resolution, target.Resolution}} {
+		if c.clock.Start == nil || c.target <= 0 || (c.clock.Due != nil && !repriced) {
+			continue
+		}
+		due := cal.Add(*c.clock.Start, c.target+c.clock.Paused)
+		warn := cal.Add(*c.clock.Start, time.Duration(float64(c.target)*share)+c.clock.Paused)
+		c.clock.Due, c.clock.WarnAt = &due, &warn
+		if repriced {
+			// A new priority means new targets: warn and breach against them, once each.
+			c.clock.Warned, c.clock.Breached = false, false
+		}
+	}
+}
+
+// firstResponse is when a technician first answered after start: a claim or a message to the requester.
+func firstResponse(t *Ticket, start time.Time) *time.Time {
+	var first *time.Time
+	consider := func(at time.Time) {
+		if !at.Before(start) && (first == nil || at.Before(*first)) {
+			a := at
+			first = &a
+		}
+	}
+	for _, tr := range t.Events {
+		if tr.Type == "claimed" {
+			consider(tr.At)
+		}
+	}
+	for _, en := range t.Transcript {
+		if en.Role == RoleTechnician && !en.Internal {
+			consider(en.At)
+		}
+	}
+	return first
+}
+
+// pauseSLA stops the clocks while the ticket waits on the requester.
+func (t *Ticket) pauseSLA(now time.Time) bool {
+	if t.SLA == nil || t.SLA.WaitingSince != nil || !t.Status.Active() {
+		return false
+	}
+	at := now
+	t.SLA.WaitingSince = &at
+	return true
+}
+
+// resumeSLA restarts the clocks: the time waited, in business time, moves every running deadline later.
+func (e *Engine) resumeSLA(t *Ticket, now time.Time) bool {
+	if t.SLA == nil || t.SLA.WaitingSince == nil {
+		return false
+	}
+	since := *t.SLA.WaitingSince
+	t.SLA.WaitingSince = nil
+	_, cal, ok := e.cfg.slaTarget(t.SLA.Priority)
+	if !ok {
+		return true
+	}
+	waited := cal.Between(since, now)
+	for _, c := range []*SLAClock{&t.SLA.Response, &t.SLA.Resolution} {
+		if c.Start == nil || c.Met != nil || c.Due == nil {
+			continue
+		}
+		c.Paused += waited
+		due, warn := cal.Add(*c.Due, waited), cal.Add(*c.WarnAt, waited)
+		c.Due, c.WarnAt = &due, &warn
+	}
+	return true
+}
+
+// NextSLAEvent is when the SLA loop next has something to say about the ticket: a warning or a breach
+// not yet announced on a running clock. Stores index tickets by it, so CheckSLAs reads only tickets that
+// are due. ok is false when nothing is pending (no clocks, all stopped or announced, or waiting).
+func (t *Ticket) NextSLAEvent() (next time.Time, ok bool) {
+	if t.SLA == nil || t.SLA.WaitingSince != nil {
+		return time.Time{}, false
+	}
+	consider := func(at *time.Time) {
+		if at != nil && (!ok || at.Before(next)) {
+			next, ok = *at, true
+		}
+	}
+	for _, c := range []*SLAClock{&t.SLA.Response, &t.SLA.Resolution} {
+		if c.Start == nil || c.Met != nil {
+			continue
+		}
+		if !c.Warned {
+			consider(c.WarnAt)
+		}
+		if !c.Breached {
+			consider(c.Due)
+		}
+	}
+	return next, ok
+}
+
+// maxSLAChecksPerTick bounds one CheckSLAs transaction; what is left is taken on the next tick.
+const maxSLAChecksPerTick = 500
+
+// CheckSLAs announces the warnings and breaches that have fallen due by now, once each: the flag that
+// says a warning was sent is written in the same transaction as the message, so a restart neither
+// repeats nor forgets one, and a breach that fell due while the process was down is announced when it
+// comes back. Only tickets with an event due are read (the store indexes them by NextSLAEvent). It
+// returns how many tickets it looked at.
+func (e *Engine) CheckSLAs(ctx context.Context, now time.Time) (int, error) {
+	if len(e.cfg.SLA) == 0 {
+		return 0, nil
+	}
+	n := 0
+	err := e.store.Update(ctx, func(tx Tx) error {
+		n = 0
+		ids, err := tx.DueTickets(now, maxSLAChecksPerTick)
+		if err != nil {
+			return err
+		}
+		for _, id := range ids {
+			t, err := tx.Ticket(id)
+			if IsNotFound(err) {
+				continue
+			}
+			if err != nil {
+				return err
+			}
+			n++
+			w := &work{e: e, tx: e.slaTx(tx), now: now, ev: Event{Platform: t.Conversation.Platform}}
+			if err := w.checkSLA(t); err != nil {
+				return fmt.Errorf("check SLA of %s: %w", id, err)
+			}
+			if err := w.tx.PutTicket(t); err != nil {
+				return err
+			}
+		}
+		if n > 0 {
+			e.kick()
+		}
+		return nil
+	})
+	return n, err
+}
+
+// checkSLA sends what is due on one ticket.
+func (w *work) checkSLA(t *Ticket) error {
+	s := t.SLA
+	if s == nil || s.WaitingSince != nil {
+		return nil
+	}
+	for _, c := range []struct {
+		name  string
+		clock *SLAClock
+	}{{"first response", &s.Response}, {"resolution", &s.Resolution}} {
+		cl := c.clock
+		if cl.Start == nil || cl.Met != nil {
+			continue
+		}
+		if !cl.Breached && cl.Due != nil && !w.now.Before(*cl.Due) {
+			cl.Breached, cl.Warned = true, true
+			t.transition(w.now, "sla_breached", "", "", c.name)
+			if err := w.announceBreach(t, c.name, *cl.Due); err != nil {
+				return err
+			}
+			continue
+		}
+		if !cl.Warned && cl.WarnAt != nil && !w.now.Before(*cl.WarnAt) {
+			cl.Warned = true
+			t.transition(w.now, "sla_warned", "", "", c.name)
+			if card := t.currentCard(); card != nil {
+				text := fmt.Sprintf("⏰ **%s** (%s): the %s target is due %s.", t.ID, t.Priority, c.name, dueText(w.now, *cl.Due))
+				if err := w.toCard(t, card, text); err != nil {
+					return err
+				}
+			}
+		}
+	}
+	return nil
+}
+
+// announceBreach tells the tier, and moves the ticket up when its tier says so.
+func (w *work) announceBreach(t *Ticket, clock string, due time.Time) error {
+	tierID := t.Tier
+	if tierID == LevelOne && len(w.cfg().Tiers) > 0 {
+		tierID = w.cfg().Tiers[0].ID
+	}
+	tier, _, ok := w.cfg().tier(tierID)
+	if !ok {
+		return nil
+	}
+	platform, channel := w.tierChannel(tier.ID)
+	text := fmt.Sprintf("🔴 **%s** (%s) breached its %s target, due %s: %s", t.ID, t.Priority, clock, due.Format("Mon 2 Jan 15:04"), t.Subject)
+	if err := w.enqueue(Effect{Kind: EffectPost, Platform: platform, Lane: lane(platform, channel), Ticket: t.ID,
+		Post: Post{Channel: channel, Text: text}}); err != nil {
+		return err
+	}
+	if !tier.EscalateOnBreach || t.Status == StatusResolved {
+		return nil
+	}
+	if _, i, _ := w.cfg().tier(t.Tier); t.Tier != LevelOne && i+1 >= len(w.cfg().Tiers) {
+		return nil // already in the last tier
+	}
+	return w.escalate(t, "the "+clock+" target was breached")
+}
+
+func dueText(now, due time.Time) string {
+	d := due.Sub(now).Round(time.Minute)
+	if d <= 0 {
+		return "now"
+	}
+	return "in " + strings.TrimSuffix(d.String(), "0s")
+}
+
+// slaTx keeps SLA clocks in step with every ticket the engine writes.
+type slaTx struct {
+	Tx
+	e *Engine
+}
+
+func (e *Engine) slaTx(tx Tx) Tx {
+	if len(e.cfg.SLA) == 0 {
+		return tx
+	}
+	return slaTx{Tx: tx, e: e}
+}
+
+func (s slaTx) CreateTicket(t *Ticket) error {
+	s.e.syncSLA(t)
+	return s.Tx.CreateTicket(t)
+}
+
+func (s slaTx) PutTicket(t *Ticket) error {
+	s.e.syncSLA(t)
+	return s.Tx.PutTicket(t)
+}

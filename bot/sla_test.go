@@ -1,0 +1,207 @@
+package bot_test
+
+import (
+	"context"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/firstline-desk/firstline/bot"
+	"github.com/firstline-desk/firstline/bot/bottest"
+)
+
+func slaConfig() bot.Config {
+	cfg := testConfig()
+	cfg.PriorityRules = []bot.PriorityRule{
+		{Name: "outage", Priority: "P2", Phrases: []string{"outage", "down for everyone"}},
+		{Name: "security", Priority: "P1", Phrases: []string{"ransomware"}},
+	}
+	cfg.SLA = map[string]bot.SLATarget{
+		"P2": {Response: time.Hour, Resolution: 8 * time.Hour},
+		"P3": {Response: 4 * time.Hour, Resolution: 24 * time.Hour},
+	}
+	cfg.Tiers[0].EscalateOnBreach = true
+	return cfg
+}
+
+func checkSLAs(t *testing.T, d *bottest.Desk) int {
+	t.Helper()
+	n, err := d.Engine.CheckSLAs(context.Background(), d.Clock.Now())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := d.Engine.Flush(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	return n
+}
+
+func count(ms []*bottest.Message, want string) int {
+	n := 0
+	for _, m := range ms {
+		if strings.Contains(m.Text(), want) {
+			n++
+		}
+	}
+	return n
+}
+
+func TestPriorityRules(t *testing.T) {
+	tests := []struct{ text, want, source string }{
+		{"the wiki is down for everyone", "P2", "rule:outage"},
+		{"Outage in building B?", "P2", "rule:outage"},
+		{"ransomware note on my screen, and an outage", "P1", "rule:security"}, // the most urgent wins
+		{"my vpn is slow", "P3", "default"},
+		{"the lockdown for everyone", "P3", "default"}, // whole words only
+	}
+	for _, tt := range tests {
+		d := bottest.NewDesk(t, slaConfig(), openStore(t, ""), testSearch())
+		d.Say(alice, "help", tt.text)
+		var tk *bot.Ticket
+		_ = d.Engine.Flush(context.Background())
+		tk = ticketOf(t, d, "T-000001")
+		if tk.Priority != tt.want || tk.PrioritySource != tt.source {
+			t.Errorf("%q: priority %s (%s), want %s (%s)", tt.text, tk.Priority, tk.PrioritySource, tt.want, tt.source)
+		}
+	}
+}
+
+func ticketOf(t *testing.T, d *bottest.Desk, id string) *bot.Ticket {
+	t.Helper()
+	var tk *bot.Ticket
+	err := d.Store.View(context.Background(), func(tx bot.Tx) error {
+		var err error
+		tk, err = tx.Ticket(id)
+		return err
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return tk
+}
+
+// TestSLAWarningAndBreachOnce checks the first-response clock of a P2 ticket: the warning at 75% in the
+// card's thread, the breach in the tier channel, and the escalation the tier asks for, each exactly
+// once, also after a restart of the engine and when the loop runs late.
+func TestSLAWarningAndBreachOnce(t *testing.T) {
+	db := openStore(t, "")
+	d := bottest.NewDesk(t, slaConfig(), db, testSearch())
+	q := d.Say(alice, "help", "the vpn is down for everyone")
+	d.Click(alice, d.Chat.Thread("help", q)[0], "Talk to a human")
+	card := d.Chat.Last("tier2")
+	tk := ticketOf(t, d, "T-000001")
+	if tk.SLA == nil || tk.SLA.Response.Due == nil || !tk.SLA.Response.Due.Equal(d.Clock.Now().Add(time.Hour)) {
+		t.Fatalf("response clock %+v, want due an hour after escalation", tk.SLA)
+	}
+
+	d.Clock.Advance(40 * time.Minute)
+	checkSLAs(t, d)
+	if n := count(d.Chat.Thread("tier2", card.Ref.ID), "first response target is due"); n != 0 {
+		t.Fatalf("warned at 40 minutes of 60")
+	}
+	d.Clock.Advance(6 * time.Minute) // 46 minutes: past 75%
+	checkSLAs(t, d)
+	checkSLAs(t, d)
+	if n := count(d.Chat.Thread("tier2", card.Ref.ID), "first response target is due"); n != 1 {
+		t.Fatalf("%d warnings, want 1", n)
+	}
+
+	// A restart: a new engine on the same data file announces nothing twice.
+	d2 := bottest.NewDesk(t, slaConfig(), db, testSearch())
+	d2.Clock.Set(d.Clock.Now())
+	checkSLAs(t, d2)
+	if d2.Chat.Count() != 0 {
+		t.Fatalf("after a restart: %d messages", d2.Chat.Count())
+	}
+
+	// The loop runs late, at 3 hours: one breach, then the tier moves it up.
+	d.Clock.Advance(3 * time.Hour)
+	checkSLAs(t, d)
+	checkSLAs(t, d)
+	if n := count(d.Chat.Messages("tier2"), "breached its first response target"); n != 1 {
+		t.Fatalf("%d breach notices, want 1", n)
+	}
+	tk = ticketOf(t, d, "T-000001")
+	if tk.Tier != "tier3" || !tk.SLA.Response.Breached {
+		t.Fatalf("after the breach: tier %s, response %+v", tk.Tier, tk.SLA.Response)
+	}
+	if d.Chat.Last("tier3") == nil {
+		t.Fatal("no card in Tier 3")
+	}
+}
+
+// TestSLAClaimStopsTheClock checks that a claim is the first response: nothing is announced after it.
+func TestSLAClaimStopsTheClock(t *testing.T) {
+	d := bottest.NewDesk(t, slaConfig(), openStore(t, ""), testSearch())
+	q := d.Say(alice, "help", "the vpn is down for everyone")
+	d.Click(alice, d.Chat.Thread("help", q)[0], "Talk to a human")
+	card := d.Chat.Last("tier2")
+	d.Clock.Advance(10 * time.Minute)
+	d.React(tom, card, "raising_hand")
+	d.Clock.Advance(2 * time.Hour)
+	checkSLAs(t, d)
+	tk := ticketOf(t, d, "T-000001")
+	if tk.SLA.Response.Met == nil || tk.SLA.Response.Breached || tk.SLA.Response.Warned {
+		t.Fatalf("response clock after a claim: %+v", tk.SLA.Response)
+	}
+	if n := count(d.Chat.Messages("tier2"), "breached"); n != 0 {
+		t.Fatal("a claimed ticket was announced as breached")
+	}
+}
+
+// TestSLAWaitingPausesTheClocks checks that time waiting on the requester does not count.
+func TestSLAWaitingPausesTheClocks(t *testing.T) {
+	d := bottest.NewDesk(t, slaConfig(), openStore(t, ""), testSearch())
+	q := d.Say(alice, "help", "the vpn is down for everyone")
+	d.Click(alice, d.Chat.Thread("help", q)[0], "Talk to a human")
+	card := d.Chat.Last("tier2")
+	d.Clock.Advance(30 * time.Minute)
+	d.SayIn(tom, "tier2", card.Ref.ID, "!waiting")
+	if tk := ticketOf(t, d, "T-000001"); tk.SLA.WaitingSince == nil {
+		t.Fatalf("not waiting: %+v", tk.SLA)
+	}
+	d.Clock.Advance(2 * time.Hour) // waited 2 hours
+	checkSLAs(t, d)
+	if n := count(d.Chat.Messages("tier2"), "breached"); n != 0 {
+		t.Fatal("breached while waiting on the requester")
+	}
+	d.SayIn(alice, "help", q, "here is the screenshot")
+	tk := ticketOf(t, d, "T-000001")
+	if tk.SLA.WaitingSince != nil || tk.SLA.Response.Paused != 2*time.Hour {
+		t.Fatalf("after the answer: %+v", tk.SLA.Response)
+	}
+	// Due was 10:00 + 1h; two hours paused make it 13:00 (the desk clock started at 09:00).
+	if want := tk.SLA.Response.Start.Add(3 * time.Hour); !tk.SLA.Response.Due.Equal(want) {
+		t.Fatalf("due %v, want %v", tk.SLA.Response.Due, want)
+	}
+	d.Clock.Advance(20 * time.Minute) // 2h50 after escalation, 50 minutes of it counted
+	checkSLAs(t, d)
+	if n := count(d.Chat.Messages("tier2"), "breached"); n != 0 {
+		t.Fatal("breached before the paused deadline")
+	}
+	d.Clock.Advance(15 * time.Minute)
+	checkSLAs(t, d)
+	if n := count(d.Chat.Messages("tier2"), "breached its first response target"); n != 1 {
+		t.Fatalf("%d breaches after the paused deadline, want 1", n)
+	}
+}
+
+// TestPriorityCommand checks "!priority": technicians only, the card updated, the targets follow.
+func TestPriorityCommand(t *testing.T) {
+	d := bottest.NewDesk(t, slaConfig(), openStore(t, ""), testSearch())
+	q := d.Say(alice, "help", "my vpn is slow")
+	d.Click(alice, d.Chat.Thread("help", q)[0], "Talk to a human")
+	card := d.Chat.Last("tier2")
+	d.SayIn(alice, "help", q, "!priority P1")
+	if tk := ticketOf(t, d, "T-000001"); tk.Priority != "P3" {
+		t.Fatalf("the requester changed the priority to %s", tk.Priority)
+	}
+	d.SayIn(tom, "tier2", card.Ref.ID, "!priority p2")
+	tk := ticketOf(t, d, "T-000001")
+	if tk.Priority != "P2" || tk.PrioritySource != "technician" || card.Field("Priority") != "P2" {
+		t.Fatalf("priority %s (%s), card %q", tk.Priority, tk.PrioritySource, card.Field("Priority"))
+	}
+	if want := tk.SLA.Response.Start.Add(time.Hour); !tk.SLA.Response.Due.Equal(want) {
+		t.Fatalf("due %v, want the P2 target from escalation %v", tk.SLA.Response.Due, want)
+	}
+}
