@@ -15,21 +15,60 @@ import (
 
 	"github.com/firstline-desk/firstline/bot"
 	"github.com/firstline-desk/firstline/kb"
+	"github.com/firstline-desk/firstline/sla"
 )
 
 // Config is the whole configuration file. Only this package reads it; each package gets the typed
 // config it needs (bot.Config, console.Config, ...).
 type Config struct {
-	Desk      DeskConfig      `toml:"desk"`
-	Roles     RolesConfig     `toml:"roles"`
-	Tiers     []TierConfig    `toml:"tiers"`
-	Reactions ReactionsConfig `toml:"reactions"`
-	KB        KBConfig        `toml:"kb"`
-	Console   ConsoleConfig   `toml:"console"`
-	Slack     SlackConfig     `toml:"slack"`
-	Discord   DiscordConfig   `toml:"discord"`
-	HTTP      HTTPConfig      `toml:"http"`
-	Log       LogConfig       `toml:"log"`
+	Desk          DeskConfig           `toml:"desk"`
+	Roles         RolesConfig          `toml:"roles"`
+	Tiers         []TierConfig         `toml:"tiers"`
+	Reactions     ReactionsConfig      `toml:"reactions"`
+	KB            KBConfig             `toml:"kb"`
+	Console       ConsoleConfig        `toml:"console"`
+	BusinessHours BusinessHoursConfig  `toml:"business_hours"`
+	SLA           SLAConfig            `toml:"sla"`
+	PriorityRules []PriorityRuleConfig `toml:"priority_rules"`
+	Slack         SlackConfig          `toml:"slack"`
+	Discord       DiscordConfig        `toml:"discord"`
+	HTTP          HTTPConfig           `toml:"http"`
+	Log           LogConfig            `toml:"log"`
+}
+
+// BusinessHoursConfig is when the desk works: SLA clocks count only this time (unless a priority runs
+// around the clock).
+type BusinessHoursConfig struct {
+	Timezone string   `toml:"timezone"`
+	Days     []string `toml:"days"`
+	Start    string   `toml:"start"`
+	End      string   `toml:"end"`
+	Holidays []string `toml:"holidays"`
+}
+
+// SLAConfig holds the targets of each priority.
+type SLAConfig struct {
+	// WarnAt is the share of a target after which the card's thread is warned.
+	WarnAt float64            `toml:"warn_at"`
+	P1     *SLAPriorityConfig `toml:"P1"`
+	P2     *SLAPriorityConfig `toml:"P2"`
+	P3     *SLAPriorityConfig `toml:"P3"`
+	P4     *SLAPriorityConfig `toml:"P4"`
+}
+
+// SLAPriorityConfig is one priority's targets, in business time.
+type SLAPriorityConfig struct {
+	Response   Duration `toml:"response"`
+	Resolution Duration `toml:"resolution"`
+	// BusinessHours false runs this priority's clocks around the clock (P1 often is 24×7).
+	BusinessHours *bool `toml:"business_hours"`
+}
+
+// PriorityRuleConfig sets a new ticket's priority from the requester's words.
+type PriorityRuleConfig struct {
+	Name     string   `toml:"name"`
+	Priority string   `toml:"priority"`
+	Phrases  []string `toml:"phrases"`
 }
 
 // SlackConfig connects the desk to a Slack workspace (see README, "Connect to Slack").
@@ -88,6 +127,8 @@ type TierConfig struct {
 	Name    string   `toml:"name"`
 	Channel string   `toml:"channel"`
 	Members []string `toml:"members"`
+	// EscalateOnBreach moves a ticket to the next tier when it breaches an SLA target here.
+	EscalateOnBreach bool `toml:"escalate_on_breach"`
 }
 
 // ReactionsConfig maps actions to reaction names.
@@ -380,6 +421,7 @@ func (c Config) problems() []string {
 	if !idPattern.MatchString(c.Console.Channel) {
 		add("console.channel: %q is not a channel name (without #)", c.Console.Channel)
 	}
+	c.validateSLA(add)
 	if c.Slack.Enabled {
 		c.validateSlack(add)
 	}
@@ -397,6 +439,51 @@ func (c Config) problems() []string {
 		add("log.format: %q is not text or json", c.Log.Format)
 	}
 	return p
+}
+
+// slaPriorities lists the configured SLA targets by priority.
+func (c Config) slaPriorities() map[string]*SLAPriorityConfig {
+	out := map[string]*SLAPriorityConfig{}
+	for p, v := range map[string]*SLAPriorityConfig{"P1": c.SLA.P1, "P2": c.SLA.P2, "P3": c.SLA.P3, "P4": c.SLA.P4} {
+		if v != nil {
+			out[p] = v
+		}
+	}
+	return out
+}
+
+// calendar is the desk's business hours; nil when none are configured (clocks then run 24×7).
+func (c Config) calendar() (*sla.Calendar, error) {
+	b := c.BusinessHours
+	if b.Timezone == "" && len(b.Days) == 0 && b.Start == "" && b.End == "" && len(b.Holidays) == 0 {
+		return nil, nil
+	}
+	return sla.ParseCalendar(b.Timezone, b.Days, b.Start, b.End, b.Holidays)
+}
+
+func (c Config) validateSLA(add func(string, ...any)) {
+	if _, err := c.calendar(); err != nil {
+		add("business_hours: %v", err)
+	}
+	if c.SLA.WarnAt < 0 || c.SLA.WarnAt >= 1 {
+		add("sla.warn_at: %v must be a share between 0 and 1, like 0.75", c.SLA.WarnAt)
+	}
+	for p, t := range c.slaPriorities() {
+		if t.Response < 0 || t.Resolution < 0 || (t.Response == 0 && t.Resolution == 0) {
+			add("sla.%s: give response and/or resolution as durations, like \"1h\" and \"8h\"", p)
+		}
+	}
+	for i, r := range c.PriorityRules {
+		if !validPriority(r.Priority) {
+			add("priority_rules[%d].priority: %q is not P1, P2, P3 or P4", i, r.Priority)
+		}
+		if strings.TrimSpace(r.Name) == "" {
+			add("priority_rules[%d].name: must not be empty", i)
+		}
+		if len(r.Phrases) == 0 {
+			add("priority_rules[%d].phrases: a rule needs at least one phrase", i)
+		}
+	}
 }
 
 // slackChannelPattern is a Slack channel id: people often paste a name ("#help") instead.
@@ -485,7 +572,22 @@ func (c Config) Bot() bot.Config {
 		DefaultPriority:   c.Desk.DefaultPriority,
 	}
 	for _, t := range c.Tiers {
-		cfg.Tiers = append(cfg.Tiers, bot.Tier{ID: t.ID, Name: t.Name, Channel: t.Channel, Members: t.Members})
+		cfg.Tiers = append(cfg.Tiers, bot.Tier{ID: t.ID, Name: t.Name, Channel: t.Channel, Members: t.Members, EscalateOnBreach: t.EscalateOnBreach})
+	}
+	for _, r := range c.PriorityRules {
+		cfg.PriorityRules = append(cfg.PriorityRules, bot.PriorityRule{Name: r.Name, Priority: r.Priority, Phrases: r.Phrases})
+	}
+	cfg.SLAWarnAt = c.SLA.WarnAt
+	cal, _ := c.calendar() // Validate has refused a bad one
+	for p, t := range c.slaPriorities() {
+		target := bot.SLATarget{Response: time.Duration(t.Response), Resolution: time.Duration(t.Resolution)}
+		if cal != nil && (t.BusinessHours == nil || *t.BusinessHours) {
+			target.Hours = cal
+		}
+		if cfg.SLA == nil {
+			cfg.SLA = map[string]bot.SLATarget{}
+		}
+		cfg.SLA[p] = target
 	}
 	return cfg
 }

@@ -268,3 +268,66 @@ claim = ":raising_hand:"`, want: []string{"discord.emoji.claim"}},
 		})
 	}
 }
+
+// TestSLAConfig checks that business hours, targets and priority rules reach the engine, a 24×7
+// priority runs on the wall clock, and mistakes are explained.
+func TestSLAConfig(t *testing.T) {
+	good := minimal + `
+[business_hours]
+timezone = "Europe/Paris"
+days = ["mon", "tue", "wed", "thu", "fri"]
+start = "09:00"
+end = "17:00"
+holidays = ["2026-12-25"]
+[sla]
+warn_at = 0.8
+[sla.P1]
+response = "15m"
+resolution = "4h"
+business_hours = false
+[sla.P3]
+response = "4h"
+resolution = "16h"
+[[priority_rules]]
+name = "outage"
+priority = "P2"
+phrases = ["outage"]
+`
+	cfg, err := ParseConfig("f.toml", []byte(good), noEnv)
+	if err != nil {
+		t.Fatal(err)
+	}
+	b := cfg.Bot()
+	if b.SLAWarnAt != 0.8 || len(b.PriorityRules) != 1 || b.PriorityRules[0].Priority != "P2" {
+		t.Fatalf("bot config %+v", b)
+	}
+	if b.SLA["P1"].Hours != nil || b.SLA["P3"].Hours == nil || b.SLA["P3"].Resolution != 16*time.Hour {
+		t.Fatalf("SLA targets %+v", b.SLA)
+	}
+	// Friday 16:00 in Paris plus 4 business hours is Monday 12:00.
+	paris, _ := time.LoadLocation("Europe/Paris")
+	friday := time.Date(2026, 11, 6, 16, 0, 0, 0, paris)
+	if got := b.SLA["P3"].Hours.Add(friday, 4*time.Hour); !got.Equal(time.Date(2026, 11, 9, 12, 0, 0, 0, paris)) {
+		t.Fatalf("Friday 16:00 + 4h = %v", got)
+	}
+
+	bad := minimal + `
+[business_hours]
+timezone = "Mars/Olympus"
+days = ["funday"]
+start = "9"
+end = "17:00"
+[sla]
+warn_at = 1.5
+[sla.P2]
+[[priority_rules]]
+name = "x"
+priority = "P9"
+`
+	_, err = ParseConfig("f.toml", []byte(bad), noEnv)
+	for _, w := range []string{"business_hours", "Mars/Olympus", "funday", "sla.warn_at", "sla.P2", "priority_rules[0].priority", "priority_rules[0].phrases"} {
+		if err == nil || !strings.Contains(err.Error(), w) {
+			t.Errorf("error lacks %q: %v", w, err)
+		}
+	}
+}

@@ -123,10 +123,31 @@ func (m *Main) housekeeping(ctx context.Context, engine *bot.Engine, db *storage
 			}
 		}
 	}()
+	go func() {
+		// The SLA loop: each tick reads only the tickets with a warning or breach due (an index), so a
+		// short period is cheap even with a large data file.
+		t := time.NewTicker(slaTick)
+		defer t.Stop()
+		for {
+			if n, err := engine.CheckSLAs(ctx, time.Now()); err != nil && ctx.Err() == nil {
+				logger.Warn("SLA check", "err", err)
+			} else if n > 0 {
+				logger.Debug("SLA check", "tickets", n)
+			}
+			select {
+			case <-ctx.Done():
+				return
+			case <-t.C:
+			}
+		}
+	}()
 	if err := engine.Run(ctx); err != nil {
 		logger.Error("dispatcher stopped", "err", err)
 	}
 }
+
+// slaTick is how often SLA warnings and breaches are looked for.
+const slaTick = 30 * time.Second
 
 // loadKB brings the data file's articles up to date (the configured folder, or the demo KB when the file
 // has none and no config is given) and indexes them.
