@@ -34,7 +34,7 @@ var (
 	bucketAdapters      = []byte("adapters")                // name -> nested bucket of adapter state
 	bucketByDue         = []byte("tickets_by_due")          // next SLA event (unix nanos, 8 bytes BE) seq -> ""
 	bucketDueOf         = []byte("due_by_ticket")           // seq -> its key in tickets_by_due
-	bucketByCreated     = []byte("tickets_by_created")      // created (unix nanos, 8 bytes BE) seq -> ""
+	bucketByUpdated     = []byte("tickets_by_updated")      // last change (unix nanos, 8 bytes BE) seq -> ""
 	keySchema           = []byte("schema_version")
 	defaultLockTimeout  = time.Second
 	errDataFileInUseFmt = "the data file %s is in use by another Firstline process (stop it, or use another -data directory)"
@@ -101,7 +101,7 @@ func (db *DB) Check() error {
 	})
 }
 
-// migrations bring the file from schema version i to i+1. Append, never edit.
+// migrations bring the file from schema version i to i+1. Append; never edit one that has been released.
 var migrations = []func(*bolt.Tx) error{
 	// 1: the buckets of the first release.
 	func(btx *bolt.Tx) error {
@@ -113,9 +113,11 @@ var migrations = []func(*bolt.Tx) error{
 		}
 		return nil
 	},
-	// 2: SLA deadlines and creation time as indexes, filled from the tickets already there.
+	// 2: SLA deadlines and the time of the last change as indexes, filled from the tickets already there.
+	// (Before any release this built tickets_by_created instead; no file with that schema 2 was ever
+	// shipped, so it was changed in place rather than followed by a third migration.)
 	func(btx *bolt.Tx) error {
-		for _, name := range [][]byte{bucketByDue, bucketDueOf, bucketByCreated} {
+		for _, name := range [][]byte{bucketByDue, bucketDueOf, bucketByUpdated} {
 			if _, err := btx.CreateBucketIfNotExists(name); err != nil {
 				return fmt.Errorf("create bucket %s: %w", name, err)
 			}
@@ -126,7 +128,7 @@ var migrations = []func(*bolt.Tx) error{
 			if err := decode(v, &tk, "ticket"); err != nil {
 				return err
 			}
-			if err := t.indexCreated(&tk, k); err != nil {
+			if err := t.indexUpdated(&tk, nil, k); err != nil {
 				return err
 			}
 			return t.indexDue(&tk, k)

@@ -2,6 +2,7 @@ package storage
 
 import (
 	"bytes"
+	"context"
 	"encoding/binary"
 	"encoding/json"
 	"fmt"
@@ -99,10 +100,8 @@ func (t *tx) putTicket(tk *bot.Ticket, old *bot.Ticket) error {
 	if err := byStatus.Put(compose([]byte(tk.Status), key), nil); err != nil {
 		return fmt.Errorf("index ticket %s by status: %w", tk.ID, err)
 	}
-	if old == nil {
-		if err := t.indexCreated(tk, key); err != nil {
-			return err
-		}
+	if err := t.indexUpdated(tk, old, key); err != nil {
+		return err
 	}
 	return t.indexDue(tk, key)
 }
@@ -114,11 +113,60 @@ func timeKey(at time.Time, seq []byte) []byte {
 	return append(k, seq...)
 }
 
-func (t *tx) indexCreated(tk *bot.Ticket, seq []byte) error {
-	if err := t.bucket(bucketByCreated).Put(timeKey(tk.CreatedAt, seq), nil); err != nil {
-		return fmt.Errorf("index ticket %s by creation: %w", tk.ID, err)
+// indexUpdated moves the ticket's entry in the last-change index from old's time to tk's.
+func (t *tx) indexUpdated(tk, old *bot.Ticket, seq []byte) error {
+	b := t.bucket(bucketByUpdated)
+	at := lastChange(tk)
+	if old != nil {
+		was := lastChange(old)
+		if was.Equal(at) {
+			return nil
+		}
+		if err := b.Delete(timeKey(was, seq)); err != nil {
+			return err
+		}
+	}
+	if err := b.Put(timeKey(at, seq), nil); err != nil {
+		return fmt.Errorf("index ticket %s by last change: %w", tk.ID, err)
 	}
 	return nil
+}
+
+// lastChange is when anything a report counts last happened to the ticket: UpdatedAt, or a later instant
+// the ticket records when whoever wrote it did not move UpdatedAt (tickets written by hand, imported, or
+// from before the engine kept it). Reports find the tickets of a window by it, so a ticket must never
+// hold an event later than its index entry.
+func lastChange(tk *bot.Ticket) time.Time {
+	at := tk.UpdatedAt
+	later := func(x time.Time) {
+		if x.After(at) {
+			at = x
+		}
+	}
+	later(tk.CreatedAt)
+	if tk.ResolvedAt != nil {
+		later(*tk.ResolvedAt)
+	}
+	if tk.CSAT != nil {
+		later(tk.CSAT.RatedAt)
+	}
+	for _, e := range tk.Events {
+		later(e.At)
+	}
+	for _, e := range tk.Transcript {
+		later(e.At)
+	}
+	for _, o := range tk.Offers {
+		later(o.At)
+	}
+	if s := tk.SLA; s != nil {
+		for _, c := range []bot.SLAClock{s.Response, s.Resolution} {
+			if c.Met != nil {
+				later(*c.Met)
+			}
+		}
+	}
+	return at
 }
 
 // indexDue moves the ticket's entry in the SLA index to its next SLA event, or removes it.
@@ -130,7 +178,7 @@ func (t *tx) indexDue(tk *bot.Ticket, seq []byte) error {
 		}
 	}
 	next, ok := tk.NextSLAEvent()
-	if !ok || !tk.Status.Active() {
+	if !ok { // NextSLAEvent knows what a resolved ticket may still have due (a rating reminder)
 		return dueOf.Delete(seq)
 	}
 	k := timeKey(next, seq)
@@ -205,6 +253,61 @@ func (t *tx) FindTickets(f bot.TicketFilter) ([]*bot.Ticket, error) {
 		if f.Limit > 0 && len(out) == f.Limit {
 			break
 		}
+	}
+	return out, nil
+}
+
+// TicketsActiveOrUpdatedSince returns every ticket that changed at or after since and every ticket still
+// active, each once, oldest first: exactly the tickets a report on a window starting at since can count.
+// Anything that happens to a ticket in the window (opened, answered, escalated, claimed, resolved, rated,
+// a deadline announced) is a change at or after since; what happened before since is counted only for
+// the backlog, and a ticket that was active at the window's end either still is or changed when it was
+// resolved. Both sets come from indexes (last change, status), so the cost is the tickets returned, not
+// the tickets in the file.
+func (db *DB) TicketsActiveOrUpdatedSince(ctx context.Context, since time.Time) ([]*bot.Ticket, error) {
+	if err := ctx.Err(); err != nil {
+		return nil, err
+	}
+	var out []*bot.Ticket
+	err := db.bolt.View(func(btx *bolt.Tx) error {
+		var seqs []uint64
+		c := btx.Bucket(bucketByUpdated).Cursor()
+		for k, _ := c.Seek(u64(uint64(max(since.UnixNano(), 0)))); k != nil; k, _ = c.Next() {
+			if len(k) == 16 {
+				seqs = append(seqs, binary.BigEndian.Uint64(k[8:]))
+			}
+		}
+		// The status index sorts by status: skip each inactive status's whole range (the resolved
+		// tickets, most of the file) with one seek instead of stepping through it.
+		c = btx.Bucket(bucketByStatus).Cursor()
+		for k, _ := c.First(); k != nil; {
+			i := bytes.IndexByte(k, 0)
+			if i < 0 || len(k)-i-1 != 8 {
+				k, _ = c.Next()
+				continue
+			}
+			if status := bot.Status(k[:i]); !status.Active() {
+				k, _ = c.Seek(append([]byte(status), 1))
+				continue
+			}
+			seqs = append(seqs, binary.BigEndian.Uint64(k[i+1:]))
+			k, _ = c.Next()
+		}
+		slices.Sort(seqs)
+		seqs = slices.Compact(seqs)
+		t := &tx{btx: btx}
+		out = make([]*bot.Ticket, 0, len(seqs))
+		for _, seq := range seqs {
+			tk, err := t.ticketBySeq(seq, bot.TicketID(seq))
+			if err != nil {
+				return err
+			}
+			out = append(out, tk)
+		}
+		return nil
+	})
+	if err != nil {
+		return nil, fmt.Errorf("read the tickets active or changed since %s: %w", since.Format(time.DateOnly), err)
 	}
 	return out, nil
 }
