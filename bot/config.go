@@ -30,6 +30,21 @@ type Config struct {
 	SLA map[string]SLATarget
 	// SLAWarnAt is the share of a target after which the card's thread is warned (default 0.75).
 	SLAWarnAt float64
+	// Vendors are the outside suppliers, by the name used in "!vendor NAME", with their response target.
+	Vendors map[string]SLATarget
+	// CSAT says how satisfaction surveys are run.
+	CSAT CSATConfig
+}
+
+// CSATConfig tunes the satisfaction survey after a human resolved a ticket.
+type CSATConfig struct {
+	// MinDaysBetween: a requester surveyed less than this many days ago is not asked again.
+	MinDaysBetween int
+	// RemindAfter is when one reminder goes to a requester who has not rated; 0 sends none.
+	RemindAfter time.Duration
+	// CommentWindow is how long after rating the requester's next message is taken as a comment on the
+	// rating rather than a reopening; 0 takes none.
+	CommentWindow time.Duration
 }
 
 // Tier is a group of technicians working tickets from a channel.

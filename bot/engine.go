@@ -39,8 +39,10 @@ type Engine struct {
 	cfg    Config
 	store  Store
 	search Searcher
-	clock  Clock
-	log    *slog.Logger
+	// reporter answers "!report"; nil disables it.
+	reporter Reporter
+	clock    Clock
+	log      *slog.Logger
 
 	chatsMu sync.RWMutex
 	chats   map[string]Chat

@@ -15,6 +15,7 @@ const (
 	jobAnswer   = "answer"   // answer a new (or reopened) ticket's question
 	jobFollowUp = "followup" // the requester added details while Level 1 works the ticket
 	jobNext     = "next"     // the last answer did not help: offer the next best articles
+	jobReport   = "report"   // a tier asked for the report: compute it and post it
 )
 
 // Choice ids on the bot's messages.
@@ -258,6 +259,9 @@ func (w *work) inConversation(t *Ticket) error {
 		if !isRequester {
 			t.say(w.now, ev.User, name, role, text, false)
 			return w.tx.PutTicket(t)
+		}
+		if done, err := w.ratingComment(t, text); done || err != nil {
+			return err
 		}
 		if t.ResolvedAt != nil && w.now.Sub(*t.ResolvedAt) <= w.cfg().ReopenWindow {
 			t.say(w.now, ev.User, name, role, text, false)
@@ -599,14 +603,45 @@ func (w *work) resolve(t *Ticket) error {
 	if by != t.Requester {
 		who = "**" + nameOf(w.ev.UserName, by) + "**"
 	}
-	if t.CSAT != nil {
+	if t.CSAT != nil || t.Survey != nil {
 		return w.toRequester(t, "", fmt.Sprintf("%s resolved **%s**. If the problem comes back within %s, write here to reopen it.", who, t.ID, window))
+	}
+	if recent, err := w.surveyedRecently(t); err != nil {
+		return err
+	} else if recent {
+		// Asked not long ago: people stop answering surveys that come too often.
+		return w.toRequester(t, "", fmt.Sprintf("%s resolved **%s**. If the problem comes back within %s, write here to reopen it.", who, t.ID, window))
+	}
+	t.Survey = &Survey{AskedAt: w.now}
+	if d := w.cfg().CSAT.RemindAfter; d > 0 {
+		at := w.now.Add(d)
+		t.Survey.RemindAt = &at
 	}
 	var choices []Choice
 	for i := 1; i <= 5; i++ {
 		choices = append(choices, Choice{ID: choiceCSATPrefix + strconv.Itoa(i), Label: strconv.Itoa(i)})
 	}
 	return w.toRequester(t, keyCSAT, fmt.Sprintf("%s resolved **%s**. How would you rate the help you got, from 1 (poor) to 5 (excellent)? If the problem comes back within %s, write here to reopen it.", who, t.ID, window), choices...)
+}
+
+// surveyedRecently reports whether the requester was asked to rate another ticket within
+// CSAT.MinDaysBetween days.
+func (w *work) surveyedRecently(t *Ticket) (bool, error) {
+	days := w.cfg().CSAT.MinDaysBetween
+	if days <= 0 {
+		return false, nil
+	}
+	others, err := w.tx.FindTickets(TicketFilter{Requester: t.Requester})
+	if err != nil {
+		return false, err
+	}
+	since := w.now.Add(-time.Duration(days) * 24 * time.Hour)
+	for _, o := range others {
+		if o.ID != t.ID && o.Survey != nil && o.Survey.AskedAt.After(since) {
+			return true, nil
+		}
+	}
+	return false, nil
 }
 
 // reopen puts a resolved ticket back to work: to Level 1, or to its tier with a fresh card. The caller has
@@ -672,10 +707,29 @@ func (w *work) rate(t *Ticket, value string) error {
 		Post: Post{Text: fmt.Sprintf("**%s** is resolved. You rated the help %d/5.", t.ID, score)}}); err != nil {
 		return err
 	}
-	if err := w.toRequester(t, "", fmt.Sprintf("Thank you for rating **%s** %d/5!", t.ID, score)); err != nil {
+	thanks := fmt.Sprintf("Thank you for rating **%s** %d/5!", t.ID, score)
+	if w.cfg().CSAT.CommentWindow > 0 {
+		thanks += " Anything to add? Write it here and I'll pass it on."
+	}
+	if err := w.toRequester(t, "", thanks); err != nil {
 		return err
 	}
 	return w.tx.PutTicket(t)
+}
+
+// ratingComment takes the requester's message just after a rating as a comment on it, rather than as a
+// reopening. It reports whether it did.
+func (w *work) ratingComment(t *Ticket, text string) (bool, error) {
+	window := w.cfg().CSAT.CommentWindow
+	if t.CSAT == nil || t.CSAT.Comment != "" || window <= 0 || w.now.Sub(t.CSAT.RatedAt) > window {
+		return false, nil
+	}
+	t.CSAT.Comment = clip(text, 1000)
+	t.transition(w.now, "rating_comment", "", w.ev.User, "")
+	if err := w.toRequester(t, "", fmt.Sprintf("Thanks, noted with your rating of **%s**. If the problem comes back, write here again to reopen it.", t.ID)); err != nil {
+		return false, err
+	}
+	return true, w.tx.PutTicket(t)
 }
 
 // --- commands -------------------------------------------------------------------------------------------
@@ -694,6 +748,10 @@ func (w *work) command(cmd Command) error {
 		return w.cmdPriority(cmd)
 	case "waiting":
 		return w.cmdWaiting()
+	case "vendor":
+		return w.cmdVendor(cmd)
+	case "report":
+		return w.cmdReport()
 	}
 	return w.reply("", fmt.Sprintf("I don't know `%s%s`.\n\n%s", w.cfg().CommandPrefix, cmd.Name, w.e.helpText()))
 }
@@ -770,6 +828,96 @@ func (w *work) cmdWaiting() error {
 		return err
 	}
 	return w.tx.PutTicket(t)
+}
+
+// cmdVendor hands the case to an outside supplier ("!vendor NAME REFERENCE") or takes it back ("!vendor
+// back"). The owner stays responsible; the vendor's own response target, from the config, is watched by
+// the SLA loop.
+func (w *work) cmdVendor(cmd Command) error {
+	t, card, err := w.ticketInContext()
+	if err != nil {
+		return err
+	}
+	if t == nil {
+		return w.reply("", "Use this in a ticket's card thread.")
+	}
+	tier := t.Tier
+	if card != nil {
+		tier = card.Tier
+	}
+	if !w.canWork(tier, w.ev.User) {
+		return w.reply(t.ID, fmt.Sprintf("Only technicians of **%s** can hand it to a vendor.", t.ID))
+	}
+	p := w.cfg().CommandPrefix
+	if len(cmd.Args) == 0 {
+		return w.reply(t.ID, fmt.Sprintf("Say which vendor and their case number: `%svendor NAME REFERENCE`, or `%svendor back` when they are done.", p, p))
+	}
+	if strings.EqualFold(cmd.Args[0], "back") {
+		if t.Status != StatusPendingVendor || t.Vendor == nil {
+			return w.reply(t.ID, fmt.Sprintf("**%s** is not with a vendor.", t.ID))
+		}
+		at := w.now
+		t.Vendor.Back = &at
+		status := StatusEscalated
+		if t.Assignee != "" {
+			status = StatusClaimed
+		}
+		t.transition(w.now, "vendor_back", status, w.ev.User, t.Vendor.Name)
+		if c := t.currentCard(); c != nil {
+			if err := w.updateCard(t, c); err != nil {
+				return err
+			}
+		}
+		if err := w.reply(t.ID, fmt.Sprintf("**%s** is back from %s.", t.ID, t.Vendor.Name)); err != nil {
+			return err
+		}
+		return w.tx.PutTicket(t)
+	}
+	if !t.Status.Active() || t.Tier == LevelOne {
+		return w.reply(t.ID, fmt.Sprintf("**%s** must be with a tier to go to a vendor.", t.ID))
+	}
+	name := strings.ToLower(cmd.Args[0])
+	ref := strings.Join(cmd.Args[1:], " ")
+	t.Vendor = &VendorCase{Name: name, Reference: ref, Since: w.now}
+	note := ""
+	if target, ok := w.cfg().Vendors[name]; ok && target.Response > 0 {
+		var cal Calendar = wallClock{}
+		if target.Hours != nil {
+			cal = target.Hours
+		}
+		due := cal.Add(w.now, target.Response)
+		t.Vendor.Due = &due
+		note = fmt.Sprintf(" Their response target is %s.", due.Format("Mon 2 Jan 15:04"))
+	}
+	t.transition(w.now, "vendor", StatusPendingVendor, w.ev.User, strings.TrimSpace(name+" "+ref))
+	if c := t.currentCard(); c != nil {
+		if err := w.updateCard(t, c); err != nil {
+			return err
+		}
+	}
+	with := name
+	if ref != "" {
+		with += " (" + ref + ")"
+	}
+	if err := w.reply(t.ID, fmt.Sprintf("**%s** is with %s; you still own it.%s", t.ID, with, note)); err != nil {
+		return err
+	}
+	return w.tx.PutTicket(t)
+}
+
+// cmdReport posts a compact service-desk report in a tier channel, for its technicians and admins. It is
+// computed by a job, outside the event's transaction, since it reads many tickets.
+func (w *work) cmdReport() error {
+	ev := w.ev
+	tier, ok := w.cfg().tierByChannel(ev.Platform, ev.Channel)
+	if !ok || !(w.canWork(tier.ID, ev.User) || w.cfg().isAdmin(ev.User, ev.Roles)) {
+		return w.reply("", "The report is for technicians, in a tier channel.")
+	}
+	if w.e.reporter == nil {
+		return w.reply("", "Reports are not available here.")
+	}
+	post := w.here()
+	return w.enqueue(Effect{Kind: EffectJob, Platform: ev.Platform, Lane: lane(ev.Platform, ev.Channel), Job: jobReport, Post: post})
 }
 
 // ticketInContext returns the ticket of the thread the event is in (a card's or a requester's), with the
@@ -866,6 +1014,9 @@ func (w *work) cmdResolve() error {
 // runJob searches the knowledge base outside any transaction, then applies the result in one transaction
 // that also removes the job, so a job's result is applied exactly once.
 func (e *Engine) runJob(ctx context.Context, eff Effect) error {
+	if eff.Job == jobReport {
+		return e.runReport(ctx, eff)
+	}
 	var t *Ticket
 	if err := e.store.View(ctx, func(tx Tx) error {
 		var err error
@@ -1078,4 +1229,34 @@ func (w *work) askClarifying(t *Ticket) error {
 		}
 	}
 	return w.toRequester(t, fmt.Sprintf("%s%d", keyAskPrefix, asks+1), text, Choice{ID: FeedbackHuman, Label: "Talk to a human", Reaction: r.Human})
+}
+
+// Reporter computes the service-desk report for "!report"; cmd/firstline implements it with package
+// report. It is called outside any storage transaction.
+type Reporter interface {
+	Summary(ctx context.Context, now time.Time) (string, error)
+}
+
+// SetReporter enables "!report".
+func (e *Engine) SetReporter(r Reporter) { e.reporter = r }
+
+func (e *Engine) runReport(ctx context.Context, eff Effect) error {
+	text, err := e.reporter.Summary(ctx, e.clock.Now())
+	if err != nil {
+		text = "Sorry, the report could not be computed: " + err.Error()
+		e.log.Error("report", "err", err)
+	}
+	return e.store.Update(ctx, func(tx Tx) error {
+		if err := tx.DeleteEffect(eff.Seq); err != nil {
+			return err
+		}
+		p := eff.Post
+		p.Text = text
+		out := Effect{Kind: EffectPost, Platform: eff.Platform, Lane: eff.Lane, Post: p}
+		if err := tx.Enqueue(&out); err != nil {
+			return err
+		}
+		e.kick()
+		return nil
+	})
 }

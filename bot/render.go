@@ -65,6 +65,15 @@ func (e *Engine) cardPost(t *Ticket, card *Card) Post {
 		owner = "unclaimed"
 	}
 	status := string(t.Status)
+	if t.Status == StatusPendingVendor && t.Vendor != nil {
+		status = "with " + t.Vendor.Name
+		if t.Vendor.Reference != "" {
+			status += " (" + t.Vendor.Reference + ")"
+		}
+	}
+	if t.SLA != nil && t.SLA.WaitingSince != nil && t.Status.Active() {
+		status += ", waiting on the requester"
+	}
 	if !card.Current {
 		status = card.Note
 		owner = "-"
@@ -76,6 +85,9 @@ func (e *Engine) cardPost(t *Ticket, card *Card) Post {
 		{Name: "Tier", Value: cfg.tierName(card.Tier)},
 		{Name: "Owner", Value: owner},
 		{Name: "Status", Value: status},
+	}
+	if due := slaDueText(t); due != "" && card.Current {
+		fields = append(fields, Field{Name: "SLA due", Value: due})
 	}
 	var b strings.Builder
 	fmt.Fprintf(&b, "**%s** asked: %s", t.RequesterName, quoteLine(t.Subject))
@@ -209,4 +221,26 @@ func humanDuration(d time.Duration) string {
 		return fmt.Sprintf("%d hours", d/time.Hour)
 	}
 	return d.String()
+}
+
+// slaDueText is the nearest running SLA deadline of a ticket, for its card: "response 14:30 (breached)".
+func slaDueText(t *Ticket) string {
+	if t.SLA == nil || !t.Status.Active() {
+		return ""
+	}
+	var parts []string
+	for _, c := range []struct {
+		name  string
+		clock SLAClock
+	}{{"response", t.SLA.Response}, {"resolution", t.SLA.Resolution}} {
+		if c.clock.Start == nil || c.clock.Met != nil || c.clock.Due == nil {
+			continue
+		}
+		s := c.name + " " + c.clock.Due.Format("Mon 2 Jan 15:04")
+		if c.clock.Breached {
+			s += " (breached)"
+		}
+		parts = append(parts, s)
+	}
+	return strings.Join(parts, ", ")
 }

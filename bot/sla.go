@@ -199,13 +199,19 @@ func (e *Engine) resumeSLA(t *Ticket, now time.Time) bool {
 // not yet announced on a running clock. Stores index tickets by it, so CheckSLAs reads only tickets that
 // are due. ok is false when nothing is pending (no clocks, all stopped or announced, or waiting).
 func (t *Ticket) NextSLAEvent() (next time.Time, ok bool) {
-	if t.SLA == nil || t.SLA.WaitingSince != nil {
-		return time.Time{}, false
-	}
 	consider := func(at *time.Time) {
 		if at != nil && (!ok || at.Before(next)) {
 			next, ok = *at, true
 		}
+	}
+	if v := t.Vendor; v != nil && v.Back == nil && !v.Breached && t.Status == StatusPendingVendor {
+		consider(v.Due)
+	}
+	if s := t.Survey; s != nil && t.Status == StatusResolved && t.CSAT == nil && !s.Reminded {
+		consider(s.RemindAt)
+	}
+	if t.SLA == nil || t.SLA.WaitingSince != nil || !t.Status.Active() {
+		return next, ok
 	}
 	for _, c := range []*SLAClock{&t.SLA.Response, &t.SLA.Resolution} {
 		if c.Start == nil || c.Met != nil {
@@ -230,9 +236,6 @@ const maxSLAChecksPerTick = 500
 // comes back. Only tickets with an event due are read (the store indexes them by NextSLAEvent). It
 // returns how many tickets it looked at.
 func (e *Engine) CheckSLAs(ctx context.Context, now time.Time) (int, error) {
-	if len(e.cfg.SLA) == 0 {
-		return 0, nil
-	}
 	n := 0
 	err := e.store.Update(ctx, func(tx Tx) error {
 		n = 0
@@ -267,8 +270,27 @@ func (e *Engine) CheckSLAs(ctx context.Context, now time.Time) (int, error) {
 
 // checkSLA sends what is due on one ticket.
 func (w *work) checkSLA(t *Ticket) error {
+	if v := t.Vendor; v != nil && t.Status == StatusPendingVendor && v.Back == nil && !v.Breached && v.Due != nil && !w.now.Before(*v.Due) {
+		v.Breached = true
+		t.transition(w.now, "vendor_overdue", "", "", v.Name)
+		if card := t.currentCard(); card != nil {
+			ref := ""
+			if v.Reference != "" {
+				ref = " (" + v.Reference + ")"
+			}
+			if err := w.toCard(t, card, fmt.Sprintf("⏰ **%s**: %s%s has not answered within its target; chase them, or `%svendor back`.", t.ID, v.Name, ref, w.cfg().CommandPrefix)); err != nil {
+				return err
+			}
+		}
+	}
+	if sv := t.Survey; sv != nil && t.Status == StatusResolved && t.CSAT == nil && !sv.Reminded && sv.RemindAt != nil && !w.now.Before(*sv.RemindAt) {
+		sv.Reminded = true
+		if err := w.toRequester(t, "", fmt.Sprintf("A reminder: how would you rate the help with **%s**? Press a number under the question above, from 1 (poor) to 5 (excellent).", t.ID)); err != nil {
+			return err
+		}
+	}
 	s := t.SLA
-	if s == nil || s.WaitingSince != nil {
+	if s == nil || s.WaitingSince != nil || !t.Status.Active() {
 		return nil
 	}
 	for _, c := range []struct {

@@ -205,3 +205,98 @@ func TestPriorityCommand(t *testing.T) {
 		t.Fatalf("due %v, want the P2 target from escalation %v", tk.SLA.Response.Due, want)
 	}
 }
+
+// TestVendor checks "!vendor": the status, the card, the vendor's own target watched by the SLA loop, and
+// "!vendor back".
+func TestVendor(t *testing.T) {
+	cfg := slaConfig()
+	cfg.Vendors = map[string]bot.SLATarget{"acme": {Response: 4 * time.Hour}}
+	d := bottest.NewDesk(t, cfg, openStore(t, ""), testSearch())
+	_, card := escalated(t, d)
+	d.React(tom, card, "raising_hand")
+	d.SayIn(tom, "tier2", card.Ref.ID, "!vendor ACME CASE-991")
+	tk := ticketOf(t, d, "T-000001")
+	if tk.Status != bot.StatusPendingVendor || tk.Vendor == nil || tk.Vendor.Name != "acme" || tk.Vendor.Reference != "CASE-991" || tk.Assignee != tom {
+		t.Fatalf("after !vendor: status %s vendor %+v assignee %s", tk.Status, tk.Vendor, tk.Assignee)
+	}
+	if !strings.Contains(card.Field("Status"), "with acme (CASE-991)") {
+		t.Fatalf("card status %q", card.Field("Status"))
+	}
+	d.Clock.Advance(5 * time.Hour)
+	checkSLAs(t, d)
+	checkSLAs(t, d)
+	if n := count(d.Chat.Thread("tier2", card.Ref.ID), "acme (CASE-991) has not answered"); n != 1 {
+		t.Fatalf("%d overdue notices, want 1", n)
+	}
+	d.SayIn(tom, "tier2", card.Ref.ID, "!vendor back")
+	if tk := ticketOf(t, d, "T-000001"); tk.Status != bot.StatusClaimed || tk.Vendor.Back == nil {
+		t.Fatalf("after !vendor back: %s %+v", tk.Status, tk.Vendor)
+	}
+}
+
+// TestCSATReminderCommentAndRateLimit checks the survey: one reminder, a comment after the rating, and no
+// survey for a requester asked a few days ago.
+func TestCSATReminderCommentAndRateLimit(t *testing.T) {
+	cfg := testConfig()
+	cfg.CSAT = bot.CSATConfig{MinDaysBetween: 30, RemindAfter: 24 * time.Hour, CommentWindow: time.Hour}
+	d := bottest.NewDesk(t, cfg, openStore(t, ""), testSearch())
+	q, card := escalated(t, d)
+	d.React(tom, card, "raising_hand")
+	d.React(tom, card, "white_check_mark")
+	if tk := ticketOf(t, d, "T-000001"); tk.Survey == nil || tk.Survey.RemindAt == nil {
+		t.Fatalf("no survey: %+v", tk.Survey)
+	}
+	d.Clock.Advance(25 * time.Hour)
+	checkSLAs(t, d)
+	checkSLAs(t, d)
+	if n := count(d.Chat.Thread("help", q), "A reminder: how would you rate"); n != 1 {
+		t.Fatalf("%d reminders, want 1", n)
+	}
+	rate := d.Chat.Thread("help", q)
+	var ask *bottest.Message
+	for _, m := range rate {
+		if len(m.Post.Choices) == 5 {
+			ask = m
+		}
+	}
+	d.Click(alice, ask, "4")
+	d.SayIn(alice, "help", q, "quick and friendly, thanks")
+	tk := ticketOf(t, d, "T-000001")
+	if tk.CSAT == nil || tk.CSAT.Score != 4 || tk.CSAT.Comment != "quick and friendly, thanks" || tk.Status != bot.StatusResolved {
+		t.Fatalf("rating %+v, status %s", tk.CSAT, tk.Status)
+	}
+
+	// A second ticket resolved three days later gets no survey.
+	d.Clock.Advance(72 * time.Hour)
+	q2 := d.Say(alice, "help", "vpn broken again")
+	d.Click(alice, d.Chat.Thread("help", q2)[0], "Talk to a human")
+	card2 := d.Chat.Last("tier2")
+	d.React(tom, card2, "raising_hand")
+	d.React(tom, card2, "white_check_mark")
+	if tk := ticketOf(t, d, "T-000002"); tk.Survey != nil {
+		t.Fatalf("surveyed again within 30 days: %+v", tk.Survey)
+	}
+	if n := count(d.Chat.Thread("help", q2), "How would you rate"); n != 0 {
+		t.Fatal("asked to rate again within 30 days")
+	}
+}
+
+type fakeReporter struct{}
+
+func (fakeReporter) Summary(context.Context, time.Time) (string, error) {
+	return "**Report**: 3 opened, 2 resolved", nil
+}
+
+// TestReportCommand checks "!report": technicians in a tier channel get the summary, others do not.
+func TestReportCommand(t *testing.T) {
+	d := bottest.NewDesk(t, testConfig(), openStore(t, ""), testSearch())
+	d.Engine.SetReporter(fakeReporter{})
+	d.Say(alice, "tier2", "!report")
+	if n := count(d.Chat.Messages("tier2"), "3 opened"); n != 0 {
+		t.Fatal("a requester got the report")
+	}
+	d.Say(tom, "tier2", "!report")
+	if n := count(d.Chat.Messages("tier2"), "3 opened, 2 resolved"); n != 1 {
+		t.Fatalf("%d reports, want 1: %v", n, d.Chat.Messages("tier2"))
+	}
+}

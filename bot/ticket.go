@@ -17,15 +17,17 @@ const (
 	StatusEscalated Status = "escalated" // waiting in a tier's queue for a technician to claim it
 	StatusClaimed   Status = "claimed"   // a technician owns it
 	StatusResolved  Status = "resolved"  // solved; the requester may reopen it within the reopen window
+	// StatusPendingVendor: an outside supplier has the case; the owner stays responsible.
+	StatusPendingVendor Status = "pending_vendor"
 )
 
 // ParseStatus checks a status written by a person.
 func ParseStatus(s string) (Status, error) {
 	switch st := Status(s); st {
-	case StatusOpen, StatusEscalated, StatusClaimed, StatusResolved:
+	case StatusOpen, StatusEscalated, StatusClaimed, StatusResolved, StatusPendingVendor:
 		return st, nil
 	}
-	return "", Errorf(EINVALID, "unknown status %q (want open, escalated, claimed or resolved)", s)
+	return "", Errorf(EINVALID, "unknown status %q (want open, escalated, claimed, pending_vendor or resolved)", s)
 }
 
 // Active reports whether the ticket still needs work.
@@ -68,6 +70,8 @@ type Ticket struct {
 	SLA *SLA `json:"sla,omitempty"`
 	// Vendor is the outside supplier that has the case, while it has it (and the last one after).
 	Vendor *VendorCase `json:"vendor,omitempty"`
+	// Survey is set when the requester was asked to rate the help.
+	Survey *Survey `json:"survey,omitempty"`
 }
 
 // SLA is a ticket's service-level clocks, kept on the ticket so reports and the SLA loop read the same
@@ -102,8 +106,16 @@ type VendorCase struct {
 	Name      string     `json:"name"`
 	Reference string     `json:"reference,omitempty"`
 	Since     time.Time  `json:"since"`
-	Due       *time.Time `json:"due,omitempty"`  // the vendor's own response target
-	Back      *time.Time `json:"back,omitempty"` // when the case came back from the vendor
+	Due       *time.Time `json:"due,omitempty"`      // the vendor's own response target
+	Back      *time.Time `json:"back,omitempty"`     // when the case came back from the vendor
+	Breached  bool       `json:"breached,omitempty"` // the overdue notice was sent
+}
+
+// Survey is the satisfaction survey of a resolved ticket.
+type Survey struct {
+	AskedAt  time.Time  `json:"asked_at"`
+	RemindAt *time.Time `json:"remind_at,omitempty"` // when one reminder is due, if no rating came
+	Reminded bool       `json:"reminded,omitempty"`
 }
 
 // TicketID formats a ticket's sequence number as its human id.
@@ -169,6 +181,7 @@ type Rating struct {
 	Score   int       `json:"score"` // 1..5
 	RatedAt time.Time `json:"rated_at"`
 	By      string    `json:"by"`
+	Comment string    `json:"comment,omitempty"`
 }
 
 // currentCard returns the card technicians work from, or nil.

@@ -21,19 +21,21 @@ import (
 // Config is the whole configuration file. Only this package reads it; each package gets the typed
 // config it needs (bot.Config, console.Config, ...).
 type Config struct {
-	Desk          DeskConfig           `toml:"desk"`
-	Roles         RolesConfig          `toml:"roles"`
-	Tiers         []TierConfig         `toml:"tiers"`
-	Reactions     ReactionsConfig      `toml:"reactions"`
-	KB            KBConfig             `toml:"kb"`
-	Console       ConsoleConfig        `toml:"console"`
-	BusinessHours BusinessHoursConfig  `toml:"business_hours"`
-	SLA           SLAConfig            `toml:"sla"`
-	PriorityRules []PriorityRuleConfig `toml:"priority_rules"`
-	Slack         SlackConfig          `toml:"slack"`
-	Discord       DiscordConfig        `toml:"discord"`
-	HTTP          HTTPConfig           `toml:"http"`
-	Log           LogConfig            `toml:"log"`
+	Desk          DeskConfig              `toml:"desk"`
+	Roles         RolesConfig             `toml:"roles"`
+	Tiers         []TierConfig            `toml:"tiers"`
+	Reactions     ReactionsConfig         `toml:"reactions"`
+	KB            KBConfig                `toml:"kb"`
+	Console       ConsoleConfig           `toml:"console"`
+	BusinessHours BusinessHoursConfig     `toml:"business_hours"`
+	SLA           SLAConfig               `toml:"sla"`
+	PriorityRules []PriorityRuleConfig    `toml:"priority_rules"`
+	Vendors       map[string]VendorConfig `toml:"vendors"`
+	CSAT          CSATConfig              `toml:"csat"`
+	Slack         SlackConfig             `toml:"slack"`
+	Discord       DiscordConfig           `toml:"discord"`
+	HTTP          HTTPConfig              `toml:"http"`
+	Log           LogConfig               `toml:"log"`
 }
 
 // BusinessHoursConfig is when the desk works: SLA clocks count only this time (unless a priority runs
@@ -62,6 +64,20 @@ type SLAPriorityConfig struct {
 	Resolution Duration `toml:"resolution"`
 	// BusinessHours false runs this priority's clocks around the clock (P1 often is 24×7).
 	BusinessHours *bool `toml:"business_hours"`
+}
+
+// VendorConfig is an outside supplier's response target, for "!vendor NAME".
+type VendorConfig struct {
+	Response Duration `toml:"response"`
+	// BusinessHours false runs the vendor's clock around the clock.
+	BusinessHours *bool `toml:"business_hours"`
+}
+
+// CSATConfig tunes the satisfaction survey.
+type CSATConfig struct {
+	MinDaysBetween int      `toml:"min_days_between"`
+	RemindAfter    Duration `toml:"remind_after"`
+	CommentWindow  Duration `toml:"comment_window"`
 }
 
 // PriorityRuleConfig sets a new ticket's priority from the requester's words.
@@ -209,6 +225,7 @@ func DefaultConfig() Config {
 		KB:        KBConfig{MinConfidence: kb.DefaultMinConfidence, SuggestConfidence: defaultSuggestConfidence},
 		Console:   ConsoleConfig{User: "alice", Channel: "help"},
 		Slack:     SlackConfig{Mode: "socket"},
+		CSAT:      CSATConfig{RemindAfter: Duration(24 * time.Hour), CommentWindow: Duration(time.Hour)},
 		Log:       LogConfig{Level: "info", Format: "text"},
 	}
 }
@@ -473,6 +490,17 @@ func (c Config) validateSLA(add func(string, ...any)) {
 			add("sla.%s: give response and/or resolution as durations, like \"1h\" and \"8h\"", p)
 		}
 	}
+	for name, v := range c.Vendors {
+		if !idPattern.MatchString(name) {
+			add("vendors.%s: the name must be lower-case letters, digits, - or _ (it is typed as !vendor %s)", name, name)
+		}
+		if v.Response < 0 {
+			add("vendors.%s.response: must not be negative", name)
+		}
+	}
+	if c.CSAT.MinDaysBetween < 0 || c.CSAT.RemindAfter < 0 || c.CSAT.CommentWindow < 0 {
+		add("csat: min_days_between, remind_after and comment_window must not be negative")
+	}
 	for i, r := range c.PriorityRules {
 		if !validPriority(r.Priority) {
 			add("priority_rules[%d].priority: %q is not P1, P2, P3 or P4", i, r.Priority)
@@ -578,7 +606,18 @@ func (c Config) Bot() bot.Config {
 		cfg.PriorityRules = append(cfg.PriorityRules, bot.PriorityRule{Name: r.Name, Priority: r.Priority, Phrases: r.Phrases})
 	}
 	cfg.SLAWarnAt = c.SLA.WarnAt
+	cfg.CSAT = bot.CSATConfig{MinDaysBetween: c.CSAT.MinDaysBetween, RemindAfter: time.Duration(c.CSAT.RemindAfter), CommentWindow: time.Duration(c.CSAT.CommentWindow)}
 	cal, _ := c.calendar() // Validate has refused a bad one
+	for name, v := range c.Vendors {
+		target := bot.SLATarget{Response: time.Duration(v.Response)}
+		if cal != nil && (v.BusinessHours == nil || *v.BusinessHours) {
+			target.Hours = cal
+		}
+		if cfg.Vendors == nil {
+			cfg.Vendors = map[string]bot.SLATarget{}
+		}
+		cfg.Vendors[name] = target
+	}
 	for p, t := range c.slaPriorities() {
 		target := bot.SLATarget{Response: time.Duration(t.Response), Resolution: time.Duration(t.Resolution)}
 		if cal != nil && (t.BusinessHours == nil || *t.BusinessHours) {

@@ -57,6 +57,7 @@ func (m *Main) runDesk(ctx context.Context, args []string) error {
 	if err != nil {
 		return err
 	}
+	engine.SetReporter(deskReporter{db: db, cfg: cfg})
 	if server {
 		return m.serve(ctx, cfg, engine, db, logger)
 	}
