@@ -8,6 +8,7 @@ import (
 
 	"github.com/firstline-desk/firstline/bot"
 	"github.com/firstline-desk/firstline/bot/bottest"
+	"github.com/firstline-desk/firstline/sla"
 )
 
 func slaConfig() bot.Config {
@@ -298,5 +299,34 @@ func TestReportCommand(t *testing.T) {
 	d.Say(tom, "tier2", "!report")
 	if n := count(d.Chat.Messages("tier2"), "3 opened, 2 resolved"); n != 1 {
 		t.Fatalf("%d reports, want 1: %v", n, d.Chat.Messages("tier2"))
+	}
+}
+
+// TestSLABusinessHours checks that targets count business time: a 4h response target set on Friday at
+// 16:00, with hours 09:00-17:00 on weekdays, falls due on Monday at 12:00, and nothing is announced over
+// the weekend.
+func TestSLABusinessHours(t *testing.T) {
+	cal, err := sla.ParseCalendar("UTC", []string{"mon", "tue", "wed", "thu", "fri"}, "09:00", "17:00", nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	cfg := slaConfig()
+	cfg.SLA["P3"] = bot.SLATarget{Response: 4 * time.Hour, Resolution: 16 * time.Hour, Hours: cal}
+	d := bottest.NewDesk(t, cfg, openStore(t, ""), testSearch())
+	d.Clock.Set(time.Date(2026, 11, 6, 16, 0, 0, 0, time.UTC)) // a Friday
+	_, card := escalated(t, d)
+	tk := ticketOf(t, d, "T-000001")
+	if want := time.Date(2026, 11, 9, 12, 0, 0, 0, time.UTC); !tk.SLA.Response.Due.Equal(want) {
+		t.Fatalf("response due %v, want Monday 12:00", tk.SLA.Response.Due)
+	}
+	d.Clock.Set(time.Date(2026, 11, 8, 23, 0, 0, 0, time.UTC)) // Sunday night
+	checkSLAs(t, d)
+	if n := len(d.Chat.Thread("tier2", card.Ref.ID)); n != 0 {
+		t.Fatalf("%d messages over the weekend", n)
+	}
+	d.Clock.Set(time.Date(2026, 11, 9, 12, 0, 0, 0, time.UTC))
+	checkSLAs(t, d)
+	if n := count(d.Chat.Messages("tier2"), "breached its first response target"); n != 1 {
+		t.Fatalf("%d breaches on Monday at 12:00, want 1", n)
 	}
 }
