@@ -99,6 +99,10 @@ type Post struct {
 	Text    string   `json:"text"`
 	Fields  []Field  `json:"fields,omitempty"`
 	Choices []Choice `json:"choices,omitempty"`
+	// Notify are groups to ping, the one deliberate mention the desk makes (an SLA breach to a tier's
+	// on-call group): "slack:subteam:S0123", "discord:role:123". Adapters render only their own and keep
+	// every other mention off; text can never produce one.
+	Notify []string `json:"notify,omitempty"`
 }
 
 // Chat is a chat platform as the engine sees it. The dispatcher is its only caller and calls it from one

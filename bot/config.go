@@ -55,6 +55,8 @@ type Tier struct {
 	Members []string // "platform:id", or "platform:role:id" for everyone with a role (Discord)
 	// EscalateOnBreach moves a ticket to the next tier when one of its SLA targets is breached here.
 	EscalateOnBreach bool
+	// OnCall is a group pinged with breach notices: "slack:subteam:S0123" or "discord:role:123".
+	OnCall string
 }
 
 // Reactions maps actions to normalized reaction names.

@@ -335,8 +335,12 @@ func (w *work) announceBreach(t *Ticket, clock string, due time.Time) error {
 	}
 	platform, channel := w.tierChannel(tier.ID)
 	text := fmt.Sprintf("🔴 **%s** (%s) breached its %s target, due %s: %s", t.ID, t.Priority, clock, due.Format("Mon 2 Jan 15:04"), t.Subject)
+	post := Post{Channel: channel, Text: text}
+	if tier.OnCall != "" {
+		post.Notify = []string{tier.OnCall}
+	}
 	if err := w.enqueue(Effect{Kind: EffectPost, Platform: platform, Lane: lane(platform, channel), Ticket: t.ID,
-		Post: Post{Channel: channel, Text: text}}); err != nil {
+		Post: post}); err != nil {
 		return err
 	}
 	if !tier.EscalateOnBreach || t.Status == StatusResolved {

@@ -22,6 +22,7 @@ func slaConfig() bot.Config {
 		"P3": {Response: 4 * time.Hour, Resolution: 24 * time.Hour},
 	}
 	cfg.Tiers[0].EscalateOnBreach = true
+	cfg.Tiers[0].OnCall = "test:group:oncall"
 	return cfg
 }
 
@@ -121,6 +122,11 @@ func TestSLAWarningAndBreachOnce(t *testing.T) {
 	checkSLAs(t, d)
 	if n := count(d.Chat.Messages("tier2"), "breached its first response target"); n != 1 {
 		t.Fatalf("%d breach notices, want 1", n)
+	}
+	for _, m := range d.Chat.Messages("tier2") {
+		if strings.Contains(m.Text(), "breached") && (len(m.Post.Notify) != 1 || m.Post.Notify[0] != "test:group:oncall") {
+			t.Fatalf("the breach notice pings %v, want the tier's on-call group", m.Post.Notify)
+		}
 	}
 	tk = ticketOf(t, d, "T-000001")
 	if tk.Tier != "tier3" || !tk.SLA.Response.Breached {

@@ -370,6 +370,15 @@ func messageSend(p bot.Post) []*discordgo.MessageSend {
 	for i, part := range parts {
 		out[i] = &discordgo.MessageSend{Content: part, AllowedMentions: noMentions()}
 	}
+	if roles := notifyRoles(p.Notify); len(roles) > 0 {
+		// The one deliberate ping: the roles named, allowed by id, and nothing else.
+		var b strings.Builder
+		for _, id := range roles {
+			b.WriteString("<@&" + id + "> ")
+		}
+		out[0].Content = b.String() + out[0].Content
+		out[0].AllowedMentions = &discordgo.MessageAllowedMentions{Parse: []discordgo.AllowedMentionType{}, Roles: roles}
+	}
 	out[len(out)-1].Components = r.rows
 	return out
 }
@@ -840,4 +849,15 @@ func placeholder(name string) string {
 		return "emoji"
 	}
 	return name
+}
+
+// notifyRoles are the Discord role ids among the groups a post deliberately pings (bot.Post.Notify).
+func notifyRoles(groups []string) []string {
+	var out []string
+	for _, g := range groups {
+		if id, ok := strings.CutPrefix(g, "discord:role:"); ok && isDigits(id) {
+			out = append(out, id)
+		}
+	}
+	return out
 }

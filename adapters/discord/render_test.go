@@ -796,3 +796,16 @@ func TestEmojiFor(t *testing.T) {
 		t.Errorf("placeholder(+1) = %q", got)
 	}
 }
+
+// TestNotifyRoles checks the one deliberate ping: the role named in Post.Notify, allowed by id, nothing
+// else.
+func TestNotifyRoles(t *testing.T) {
+	ms := messageSend(bot.Post{Text: "breached @everyone", Notify: []string{"discord:role:123456789012345678", "slack:subteam:S1", "discord:role:abc"}})
+	m := ms[0]
+	if !strings.HasPrefix(m.Content, "<@&123456789012345678> ") || strings.Contains(m.Content, "@everyone") {
+		t.Fatalf("content %q", m.Content)
+	}
+	if am := m.AllowedMentions; am == nil || len(am.Parse) != 0 || len(am.Roles) != 1 || am.Roles[0] != "123456789012345678" {
+		t.Fatalf("allowed mentions %+v", m.AllowedMentions)
+	}
+}

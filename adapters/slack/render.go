@@ -557,6 +557,9 @@ func blocks(p bot.Post) (fallback string, blocks []slackapi.Block) {
 		blocks = append(blocks, slackapi.NewHeaderBlock(plainText(title, maxHeader)))
 	}
 	text := strings.TrimSpace(mrkdwn(p.Text))
+	if ping := notify(p.Notify); ping != "" {
+		text = ping + " " + text
+	}
 	fields := fieldSections(p.Fields)
 	choices := actionBlocks(p.Choices)
 	room := max(maxBlocks-len(blocks)-len(fields)-len(choices), 1)
@@ -906,4 +909,18 @@ func normalizeReaction(name string) string {
 		return "-1"
 	}
 	return name
+}
+
+// notify renders the groups a post deliberately pings (bot.Post.Notify) as Slack user-group mentions.
+// It is the only way a mention reaches Slack: ids are checked to be ids, and text is escaped by mrkdwn.
+func notify(groups []string) string {
+	var out []string
+	for _, g := range groups {
+		rest, ok := strings.CutPrefix(g, "slack:subteam:")
+		if !ok || rest == "" || strings.IndexFunc(rest, func(r rune) bool { return !(r >= 'A' && r <= 'Z' || r >= '0' && r <= '9') }) >= 0 {
+			continue
+		}
+		out = append(out, "<!subteam^"+rest+">")
+	}
+	return strings.Join(out, " ")
 }

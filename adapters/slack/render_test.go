@@ -640,3 +640,18 @@ func TestNormalizeReaction(t *testing.T) {
 		})
 	}
 }
+
+// TestNotify checks the one deliberate mention: a Slack user group named in Post.Notify, and nothing
+// from other platforms or malformed ids.
+func TestNotify(t *testing.T) {
+	_, b := blocks(bot.Post{Text: "breached <!channel>", Notify: []string{"slack:subteam:S0ONCALL", "discord:role:123456789012345678", "slack:subteam:<!here>"}})
+	out, _ := json.Marshal(slackapi.Blocks{BlockSet: b})
+	if !strings.Contains(string(out), "<!subteam^S0ONCALL>") && !strings.Contains(string(out), `\u003c!subteam^S0ONCALL\u003e`) {
+		t.Fatalf("no group mention: %s", out)
+	}
+	for _, bad := range []string{"<!channel>", `\u003c!channel\u003e`, "<!here>", `\u003c!here\u003e`, "123456789012345678"} {
+		if strings.Contains(string(out), bad) {
+			t.Fatalf("%q reached Slack: %s", bad, out)
+		}
+	}
+}

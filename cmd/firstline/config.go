@@ -145,6 +145,8 @@ type TierConfig struct {
 	Members []string `toml:"members"`
 	// EscalateOnBreach moves a ticket to the next tier when it breaches an SLA target here.
 	EscalateOnBreach bool `toml:"escalate_on_breach"`
+	// OnCall is pinged with breach notices: "slack:subteam:S0123" (a user group) or "discord:role:123".
+	OnCall string `toml:"oncall"`
 }
 
 // ReactionsConfig maps actions to reaction names.
@@ -397,6 +399,9 @@ func (c Config) problems() []string {
 		if len(t.Members) == 0 {
 			add("%s.members: a tier needs at least one member to claim its tickets", key)
 		}
+		if t.OnCall != "" && !onCallPattern.MatchString(t.OnCall) {
+			add("%s.oncall: %q must be a Slack user group (\"slack:subteam:S0123ABCD\") or a Discord role (\"discord:role:123...\")", key, t.OnCall)
+		}
 		for j, m := range t.Members {
 			if !validRef(m) {
 				add("%s.members[%d]: %q is not platform:user", key, j, m)
@@ -548,6 +553,9 @@ func (c Config) validateSlack(add func(string, ...any)) {
 	}
 }
 
+// onCallPattern is a group a breach notice may ping.
+var onCallPattern = regexp.MustCompile(`^(slack:subteam:S[A-Z0-9]+|discord:role:[0-9]{15,21})$`)
+
 // snowflakePattern is a Discord id.
 var snowflakePattern = regexp.MustCompile(`^[0-9]{15,21}$`)
 
@@ -600,7 +608,7 @@ func (c Config) Bot() bot.Config {
 		DefaultPriority:   c.Desk.DefaultPriority,
 	}
 	for _, t := range c.Tiers {
-		cfg.Tiers = append(cfg.Tiers, bot.Tier{ID: t.ID, Name: t.Name, Channel: t.Channel, Members: t.Members, EscalateOnBreach: t.EscalateOnBreach})
+		cfg.Tiers = append(cfg.Tiers, bot.Tier{ID: t.ID, Name: t.Name, Channel: t.Channel, Members: t.Members, EscalateOnBreach: t.EscalateOnBreach, OnCall: t.OnCall})
 	}
 	for _, r := range c.PriorityRules {
 		cfg.PriorityRules = append(cfg.PriorityRules, bot.PriorityRule{Name: r.Name, Priority: r.Priority, Phrases: r.Phrases})
