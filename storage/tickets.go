@@ -5,10 +5,13 @@ import (
 	"context"
 	"encoding/binary"
 	"encoding/json"
+	"errors"
 	"fmt"
+	"runtime"
 	"slices"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 
 	bolt "go.etcd.io/bbolt"
@@ -295,21 +298,45 @@ func (db *DB) TicketsActiveOrUpdatedSince(ctx context.Context, since time.Time) 
 		}
 		slices.Sort(seqs)
 		seqs = slices.Compact(seqs)
-		t := &tx{btx: btx}
-		out = make([]*bot.Ticket, 0, len(seqs))
-		for _, seq := range seqs {
-			tk, err := t.ticketBySeq(seq, bot.TicketID(seq))
-			if err != nil {
-				return err
+		raw := make([][]byte, len(seqs))
+		b := btx.Bucket(bucketTickets)
+		for i, seq := range seqs {
+			if raw[i] = b.Get(u64(seq)); raw[i] == nil {
+				return bot.Errorf(bot.ENOTFOUND, "no ticket %s", bot.TicketID(seq))
 			}
-			out = append(out, tk)
 		}
-		return nil
+		var err error
+		out, err = decodeTickets(raw, seqs)
+		return err
 	})
 	if err != nil {
 		return nil, fmt.Errorf("read the tickets active or changed since %s: %w", since.Format(time.DateOnly), err)
 	}
 	return out, nil
+}
+
+// decodeTickets decodes stored tickets on every core, inside the transaction that owns raw. Decoding JSON,
+// not finding the tickets, is what a large read costs: a report on a million-ticket desk reads about a
+// hundred thousand of them (its backlog and its window), some 40 µs each on one core.
+func decodeTickets(raw [][]byte, seqs []uint64) ([]*bot.Ticket, error) {
+	out := make([]*bot.Ticket, len(raw))
+	workers := max(min(runtime.GOMAXPROCS(0), len(raw)/500), 1) // below 500 tickets, one is as quick
+	errs := make([]error, workers)
+	var wg sync.WaitGroup
+	for w := range workers {
+		wg.Go(func() {
+			for i := w; i < len(raw); i += workers {
+				tk := new(bot.Ticket)
+				if err := decode(raw[i], tk, "ticket "+bot.TicketID(seqs[i])); err != nil {
+					errs[w] = err
+					return
+				}
+				out[i] = tk
+			}
+		})
+	}
+	wg.Wait()
+	return out, errors.Join(errs...)
 }
 
 // scanIndex returns the sequences under prefix \x00 in an index bucket, in key order.

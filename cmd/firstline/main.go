@@ -77,6 +77,8 @@ Usage:
                                                measure index build, memory, latency and throughput
   firstline report [-since 30d] [-until DATE] [-json] [-html FILE]
                                                the service-desk report: volumes, SLA, CSAT, backlog, gaps
+  firstline bench tickets [-n N] [-data DIR] [-json]
+                                               fill a fresh data file with N tickets; time the SLA loop and a report
   firstline discord invite [APPLICATION_ID]    print the link that adds the bot to a Discord server
   firstline version                            print the version
 
@@ -119,6 +121,8 @@ func (m *Main) run(ctx context.Context, args []string) error {
 		return m.kb(ctx, rest)
 	case "report":
 		return m.report(ctx, rest)
+	case "bench":
+		return m.bench(ctx, rest)
 	case "discord":
 		return m.discord(rest)
 	case "version":
