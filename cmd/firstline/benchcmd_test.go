@@ -85,10 +85,12 @@ func TestBenchTickets(t *testing.T) {
 		}
 	}
 	n := float64(len(tickets))
-	within("deflected", float64(count["deflected"])/n, 0.35, 0.45)
-	within("resolved by a human", float64(count["human"])/n, 0.45, 0.55)
-	within("reopened", float64(count["reopened"])/n, 0.03, 0.07)
-	within("active", float64(count["active"])/n, 0.07, 0.13)
+	// Of the tickets that finish, 40 : 45 : 5 (deflected, human, reopened); the backlog is small, as a
+	// real desk's is (30% of two weeks' intake and a 0.2% stale tail).
+	within("deflected", float64(count["deflected"])/n, 0.38, 0.50)
+	within("resolved by a human", float64(count["human"])/n, 0.45, 0.57)
+	within("reopened", float64(count["reopened"])/n, 0.03, 0.08)
+	within("active", float64(count["active"])/n, 0.001, 0.03)
 	within("rated of the human-resolved", float64(count["rated"])/float64(count["human"]), 0.5, 0.7)
 	for p, share := range map[string]float64{"P1": 0.05, "P2": 0.15, "P3": 0.60, "P4": 0.20} {
 		within(p, float64(count[p])/n, share-0.03, share+0.03)
