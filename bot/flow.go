@@ -786,6 +786,7 @@ func (w *work) cmdPriority(cmd Command) error {
 	old := t.Priority
 	t.Priority, t.PrioritySource = p, "technician"
 	t.transition(w.now, "priority", "", w.ev.User, old+" → "+p)
+	w.e.syncSLA(t) // the card below shows the new deadlines
 	if c := t.currentCard(); c != nil {
 		if err := w.updateCard(t, c); err != nil {
 			return err

@@ -211,6 +211,9 @@ func TestPriorityCommand(t *testing.T) {
 	if want := tk.SLA.Response.Start.Add(time.Hour); !tk.SLA.Response.Due.Equal(want) {
 		t.Fatalf("due %v, want the P2 target from escalation %v", tk.SLA.Response.Due, want)
 	}
+	if want := "response " + tk.SLA.Response.Due.Format("Mon 2 Jan 15:04"); !strings.Contains(card.Field("SLA due"), want) {
+		t.Fatalf("card SLA due %q, want %q", card.Field("SLA due"), want)
+	}
 }
 
 // TestVendor checks "!vendor": the status, the card, the vendor's own target watched by the SLA loop, and
