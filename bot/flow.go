@@ -155,6 +155,7 @@ func (w *work) toCard(t *Ticket, card *Card, text string) error {
 }
 
 func (w *work) postCard(t *Ticket, card *Card) error {
+	w.e.syncSLA(t) // the card shows the deadlines as they are now
 	platform, channel := w.tierChannel(card.Tier)
 	p := w.e.cardPost(t, card)
 	p.Channel = channel
@@ -162,6 +163,7 @@ func (w *work) postCard(t *Ticket, card *Card) error {
 }
 
 func (w *work) updateCard(t *Ticket, card *Card) error {
+	w.e.syncSLA(t)
 	platform, channel := w.tierChannel(card.Tier)
 	return w.enqueue(Effect{Kind: EffectUpdate, Platform: platform, Lane: lane(platform, channel), Ticket: t.ID, Key: card.Key,
 		Post: w.e.cardPost(t, card)})
@@ -786,7 +788,6 @@ func (w *work) cmdPriority(cmd Command) error {
 	old := t.Priority
 	t.Priority, t.PrioritySource = p, "technician"
 	t.transition(w.now, "priority", "", w.ev.User, old+" → "+p)
-	w.e.syncSLA(t) // the card below shows the new deadlines
 	if c := t.currentCard(); c != nil {
 		if err := w.updateCard(t, c); err != nil {
 			return err
