@@ -35,6 +35,7 @@ var (
 	bucketByDue         = []byte("tickets_by_due")          // next SLA event (unix nanos, 8 bytes BE) seq -> ""
 	bucketDueOf         = []byte("due_by_ticket")           // seq -> its key in tickets_by_due
 	bucketByUpdated     = []byte("tickets_by_updated")      // last change (unix nanos, 8 bytes BE) seq -> ""
+	bucketAudit         = []byte("audit")                   // seq (8 bytes BE) -> AuditEntry JSON, append-only
 	keySchema           = []byte("schema_version")
 	defaultLockTimeout  = time.Second
 	errDataFileInUseFmt = "the data file %s is in use by another Firstline process (stop it, or use another -data directory)"
@@ -133,6 +134,13 @@ var migrations = []func(*bolt.Tx) error{
 			}
 			return t.indexDue(&tk, k)
 		})
+	},
+	// 3: the audit log. Nothing before it was audited, so it starts empty.
+	func(btx *bolt.Tx) error {
+		if _, err := btx.CreateBucketIfNotExists(bucketAudit); err != nil {
+			return fmt.Errorf("create bucket %s: %w", bucketAudit, err)
+		}
+		return nil
 	},
 }
 
