@@ -77,6 +77,7 @@ Usage:
                                                measure index build, memory, latency and throughput
   firstline report [-since 30d] [-until DATE] [-json] [-html FILE]
                                                the service-desk report: volumes, SLA, CSAT, backlog, gaps
+  firstline audit [-since 7d] [-json]          the audit log: knowledge-base changes, ticket transitions, refusals
   firstline bench tickets [-n N] [-data DIR] [-json]
                                                fill a fresh data file with N tickets; time the SLA loop and a report
   firstline discord invite [APPLICATION_ID]    print the link that adds the bot to a Discord server
@@ -121,6 +122,8 @@ func (m *Main) run(ctx context.Context, args []string) error {
 		return m.kb(ctx, rest)
 	case "report":
 		return m.report(ctx, rest)
+	case "audit":
+		return m.audit(ctx, rest)
 	case "bench":
 		return m.bench(ctx, rest)
 	case "discord":
