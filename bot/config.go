@@ -34,6 +34,12 @@ type Config struct {
 	Vendors map[string]SLATarget
 	// CSAT says how satisfaction surveys are run.
 	CSAT CSATConfig
+	// KBReviewChannel ("platform:channel") receives articles drafted from tickets for an admin to publish.
+	KBReviewChannel string
+	// KBStaleAfter: "!kb stale" lists articles not updated for this long (0: by feedback only).
+	KBStaleAfter time.Duration
+	// CaptureReaction on a ticket's card or answer drafts an article from it ("books").
+	CaptureReaction string
 }
 
 // CSATConfig tunes the satisfaction survey after a human resolved a ticket.

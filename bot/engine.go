@@ -110,7 +110,9 @@ func (e *Engine) Handle(ctx context.Context, ev Event) error {
 		return Errorf(EINVALID, "event without user or platform")
 	}
 	now := e.clock.Now()
+	var w *work
 	err := e.store.Update(ctx, func(tx Tx) error {
+		w = nil
 		if ev.ID != "" {
 			seen, err := tx.SeenEvent(ev.Platform+"\x1f"+ev.ID, now)
 			if err != nil {
@@ -121,11 +123,20 @@ func (e *Engine) Handle(ctx context.Context, ev Event) error {
 				return nil
 			}
 		}
-		w := &work{e: e, tx: e.slaTx(tx), ev: ev, now: now}
+		w = &work{e: e, tx: e.slaTx(tx), ev: ev, now: now}
 		return w.handle()
 	})
 	if err != nil {
 		return fmt.Errorf("handle %s from %s: %w", ev.Kind, ev.User, err)
+	}
+	// Committed: edits from chat reach the search index now, so the next question finds them.
+	if ix, ok := e.search.(KBIndex); ok && w != nil {
+		for _, a := range w.indexPut {
+			ix.Put(a)
+		}
+		for _, id := range w.indexDel {
+			ix.Delete(id)
+		}
 	}
 	e.kick()
 	return nil

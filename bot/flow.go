@@ -39,6 +39,10 @@ type work struct {
 	tx  Tx
 	ev  Event
 	now time.Time
+
+	// Knowledge-base changes to apply to the search index once the transaction has committed.
+	indexPut []kb.Article
+	indexDel []string
 }
 
 func (w *work) cfg() *Config { return &w.e.cfg }
@@ -357,6 +361,12 @@ func (w *work) reaction() error {
 	r := w.cfg().Reactions
 	added := w.ev.Kind == EventReactionAdded
 	name := w.ev.Reaction
+	if capture := w.cfg().CaptureReaction; added && capture != "" && name == capture && link.Key != keyDraft {
+		if !w.cfg().isTechnician(w.ev.User, w.ev.Roles) && !w.isAdmin() {
+			return nil // a requester's books is just a reaction
+		}
+		return w.capture(t)
+	}
 	switch {
 	case isCardKey(link.Key):
 		card := t.card(link.Key)
@@ -402,6 +412,8 @@ func (w *work) click() error {
 		}
 	case link.Key == keyCSAT && strings.HasPrefix(w.ev.Choice, choiceCSATPrefix):
 		return w.rate(t, strings.TrimPrefix(w.ev.Choice, choiceCSATPrefix))
+	case link.Key == keyDraft:
+		return w.draftChoice(t, w.ev.Choice)
 	}
 	return nil
 }
@@ -754,6 +766,8 @@ func (w *work) command(cmd Command) error {
 		return w.cmdVendor(cmd)
 	case "report":
 		return w.cmdReport()
+	case "kb":
+		return w.cmdKB()
 	}
 	return w.reply("", fmt.Sprintf("I don't know `%s%s`.\n\n%s", w.cfg().CommandPrefix, cmd.Name, w.e.helpText()))
 }

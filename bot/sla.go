@@ -366,19 +366,39 @@ type slaTx struct {
 	e *Engine
 }
 
-func (e *Engine) slaTx(tx Tx) Tx {
-	if len(e.cfg.SLA) == 0 {
-		return tx
-	}
-	return slaTx{Tx: tx, e: e}
-}
+// It also writes every new transition of a ticket to the audit log, so the log cannot miss one that a
+// code path forgot to audit.
+func (e *Engine) slaTx(tx Tx) Tx { return slaTx{Tx: tx, e: e} }
 
 func (s slaTx) CreateTicket(t *Ticket) error {
 	s.e.syncSLA(t)
-	return s.Tx.CreateTicket(t)
+	if err := s.Tx.CreateTicket(t); err != nil {
+		return err
+	}
+	return s.auditTransitions(t, 0)
 }
 
 func (s slaTx) PutTicket(t *Ticket) error {
 	s.e.syncSLA(t)
-	return s.Tx.PutTicket(t)
+	seen := 0
+	if old, err := s.Tx.Ticket(t.ID); err == nil {
+		seen = len(old.Events)
+	}
+	if err := s.Tx.PutTicket(t); err != nil {
+		return err
+	}
+	return s.auditTransitions(t, seen)
+}
+
+func (s slaTx) auditTransitions(t *Ticket, from int) error {
+	for _, tr := range t.Events[min(from, len(t.Events)):] {
+		detail := tr.Detail
+		if tr.To != "" {
+			detail = strings.TrimSpace(string(tr.From) + " → " + string(tr.To) + " " + detail)
+		}
+		if err := s.Tx.Audit(AuditEntry{At: tr.At, Actor: tr.By, Action: "ticket." + tr.Type, Target: t.ID, Detail: detail}); err != nil {
+			return err
+		}
+	}
+	return nil
 }

@@ -3,6 +3,8 @@ package bot
 import (
 	"context"
 	"time"
+
+	"github.com/firstline-desk/firstline/kb"
 )
 
 // Store keeps tickets, indexes and the outbox. Implementations run fn in one transaction: everything fn
@@ -33,6 +35,21 @@ type Tx interface {
 	// earliest first. The store keeps them indexed, so this reads only what is due.
 	DueTickets(until time.Time, limit int) ([]string, error)
 
+	// KBArticle returns the newest version of an article (Deleted when it was deleted), or an ENOTFOUND
+	// error when there never was one.
+	KBArticle(id string) (KBArticle, error)
+	// KBVersions returns every version of an article, oldest first.
+	KBVersions(id string) ([]KBArticle, error)
+	// KBArticles returns the newest version of every article, deleted ones included, sorted by id.
+	KBArticles() ([]KBArticle, error)
+	// PutKBArticle stores a new version of a.ID (deleted marks it deleted) and returns its number. base is
+	// the version the change was made from: when the newest version is another, nothing is written and
+	// the error is ECONFLICT, so a concurrent edit is never silently lost (base 0: a new article).
+	PutKBArticle(a kb.Article, deleted bool, author string, at time.Time, base int) (int, error)
+
+	// Audit appends an entry to the audit log, which is never rewritten.
+	Audit(e AuditEntry) error
+
 	// LinkConversation points a conversation at a ticket (replacing an earlier link).
 	LinkConversation(c Conversation, ticketID string) error
 	// TicketByConversation returns the ticket a conversation belongs to, or an ENOTFOUND error.
@@ -50,6 +67,24 @@ type Tx interface {
 	PutEffect(e Effect) error
 	// DeleteEffect removes a done effect.
 	DeleteEffect(seq uint64) error
+}
+
+// KBArticle is one version of a knowledge-base article as stored.
+type KBArticle struct {
+	Article kb.Article `json:"article"`
+	Version int        `json:"version"`
+	Deleted bool       `json:"deleted,omitempty"`
+	Author  string     `json:"author"`
+	At      time.Time  `json:"at"`
+}
+
+// AuditEntry is one line of the audit log: who did what to what, when.
+type AuditEntry struct {
+	At     time.Time `json:"at"`
+	Actor  string    `json:"actor"`  // "platform:id", or "" for the desk itself
+	Action string    `json:"action"` // "kb.add", "kb.edit", "kb.delete", "kb.restore", "kb.publish", "ticket.claimed", "refused", ...
+	Target string    `json:"target"` // an article id or a ticket id
+	Detail string    `json:"detail,omitempty"`
 }
 
 // TicketFilter selects tickets. Zero fields match everything.

@@ -72,6 +72,8 @@ type Ticket struct {
 	Vendor *VendorCase `json:"vendor,omitempty"`
 	// Survey is set when the requester was asked to rate the help.
 	Survey *Survey `json:"survey,omitempty"`
+	// Draft is the article captured from this ticket, and what became of it.
+	Draft *KBDraft `json:"draft,omitempty"`
 }
 
 // SLA is a ticket's service-level clocks, kept on the ticket so reports and the SLA loop read the same

@@ -35,11 +35,11 @@ func (db *DB) PutArticle(ctx context.Context, a kb.Article, author string, at ti
 	err = db.bolt.Update(func(btx *bolt.Tx) error {
 		latest := btx.Bucket(bucketArticles)
 		if v := latest.Get([]byte(a.ID)); v != nil {
-			var cur ArticleVersion
+			var cur storedArticle
 			if err := decode(v, &cur, "article "+a.ID); err != nil {
 				return err
 			}
-			if sameArticle(cur.Article, a) {
+			if !cur.Deleted && sameArticle(cur.Article, a) {
 				version = cur.Version
 				return nil
 			}
@@ -86,11 +86,13 @@ func (db *DB) Articles(ctx context.Context) ([]kb.Article, error) {
 	var out []kb.Article
 	err := db.bolt.View(func(btx *bolt.Tx) error {
 		return btx.Bucket(bucketArticles).ForEach(func(k, v []byte) error {
-			var rec ArticleVersion
+			var rec storedArticle
 			if err := decode(v, &rec, "article "+string(k)); err != nil {
 				return err
 			}
-			out = append(out, rec.Article)
+			if !rec.Deleted { // deleted from chat: kept for restore, out of search and export
+				out = append(out, rec.Article)
+			}
 			return nil
 		})
 	})
@@ -222,4 +224,85 @@ func (s *AdapterState) Get(ctx context.Context, key string) ([]byte, error) {
 		return nil, bot.Errorf(bot.ENOTFOUND, "%s has no %q", s.name, key)
 	}
 	return out, nil
+}
+
+// The knowledge base as the engine edits it from chat (bot.Tx). Versions are stored in the same records as
+// PutArticle's, with a deleted flag, so history, export and import see one history.
+
+type storedArticle struct {
+	ArticleVersion
+	Deleted bool `json:"deleted,omitempty"`
+}
+
+func (s storedArticle) kb() bot.KBArticle {
+	return bot.KBArticle{Article: s.Article, Version: s.Version, Deleted: s.Deleted, Author: s.Author, At: s.At}
+}
+
+func (t *tx) KBArticle(id string) (bot.KBArticle, error) {
+	v := t.bucket(bucketArticles).Get([]byte(id))
+	if v == nil {
+		return bot.KBArticle{}, bot.Errorf(bot.ENOTFOUND, "no article %q", id)
+	}
+	var rec storedArticle
+	if err := decode(v, &rec, "article "+id); err != nil {
+		return bot.KBArticle{}, err
+	}
+	return rec.kb(), nil
+}
+
+func (t *tx) KBVersions(id string) ([]bot.KBArticle, error) {
+	var out []bot.KBArticle
+	prefix := compose([]byte(id), nil)
+	c := t.bucket(bucketArticleVers).Cursor()
+	for k, v := c.Seek(prefix); k != nil && len(k) == len(prefix)+8 && string(k[:len(prefix)]) == string(prefix); k, v = c.Next() {
+		var rec storedArticle
+		if err := decode(v, &rec, "article "+id); err != nil {
+			return nil, err
+		}
+		out = append(out, rec.kb())
+	}
+	return out, nil
+}
+
+func (t *tx) KBArticles() ([]bot.KBArticle, error) {
+	var out []bot.KBArticle
+	err := t.bucket(bucketArticles).ForEach(func(k, v []byte) error {
+		var rec storedArticle
+		if err := decode(v, &rec, "article "+string(k)); err != nil {
+			return err
+		}
+		out = append(out, rec.kb())
+		return nil
+	})
+	return out, err
+}
+
+func (t *tx) PutKBArticle(a kb.Article, deleted bool, author string, at time.Time, base int) (int, error) {
+	if err := a.Validate(); err != nil {
+		return 0, bot.Errorf(bot.EINVALID, "article %q: %v", a.ID, err)
+	}
+	latest := t.bucket(bucketArticles)
+	current := 0
+	if v := latest.Get([]byte(a.ID)); v != nil {
+		var cur storedArticle
+		if err := decode(v, &cur, "article "+a.ID); err != nil {
+			return 0, err
+		}
+		current = cur.Version
+	}
+	if current != base {
+		return 0, bot.Errorf(bot.ECONFLICT, "article %s is at version %d, not %d", a.ID, current, base)
+	}
+	rec := storedArticle{ArticleVersion: ArticleVersion{Version: current + 1, Author: author, At: at.UTC(), Article: a}, Deleted: deleted}
+	data, err := json.Marshal(rec)
+	if err != nil {
+		return 0, fmt.Errorf("encode article %s: %w", a.ID, err)
+	}
+	if err := latest.Put([]byte(a.ID), data); err != nil {
+		return 0, fmt.Errorf("store article %s: %w", a.ID, err)
+	}
+	if err := t.bucket(bucketArticleVers).Put(compose([]byte(a.ID), u64(uint64(rec.Version))), data); err != nil {
+		return 0, fmt.Errorf("store article %s version %d: %w", a.ID, rec.Version, err)
+	}
+	return rec.Version, nil
 }

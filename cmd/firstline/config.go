@@ -157,12 +157,18 @@ type ReactionsConfig struct {
 	Solved     string `toml:"solved"`
 	NotHelpful string `toml:"not_helpful"`
 	Human      string `toml:"human"`
+	// Capture on a ticket's card or answer drafts a knowledge-base article from it.
+	Capture string `toml:"capture"`
 }
 
 // KBConfig is the knowledge base.
 type KBConfig struct {
 	// Dir is a folder of Markdown articles imported (added or updated) at every start.
-	Dir               string              `toml:"dir"`
+	Dir string `toml:"dir"`
+	// ReviewChannel ("platform:channel") receives articles drafted from tickets, for admins to publish.
+	ReviewChannel string `toml:"review_channel"`
+	// StaleAfter: "!kb stale" lists articles not updated for this long.
+	StaleAfter        Duration            `toml:"stale_after"`
 	MinConfidence     float64             `toml:"min_confidence"`
 	SuggestConfidence float64             `toml:"suggest_confidence"`
 	Synonyms          map[string][]string `toml:"synonyms"`
@@ -223,8 +229,8 @@ func DefaultConfig() Config {
 			ReopenWindow:    Duration(7 * 24 * time.Hour),
 			DefaultPriority: "P3",
 		},
-		Reactions: ReactionsConfig{Claim: r.Claim, Escalate: r.Escalate, Resolve: r.Resolve, Solved: r.Solved, NotHelpful: r.NotHelpful, Human: r.Human},
-		KB:        KBConfig{MinConfidence: kb.DefaultMinConfidence, SuggestConfidence: defaultSuggestConfidence},
+		Reactions: ReactionsConfig{Claim: r.Claim, Escalate: r.Escalate, Resolve: r.Resolve, Solved: r.Solved, NotHelpful: r.NotHelpful, Human: r.Human, Capture: "books"},
+		KB:        KBConfig{MinConfidence: kb.DefaultMinConfidence, SuggestConfidence: defaultSuggestConfidence, StaleAfter: Duration(180 * 24 * time.Hour)},
 		Console:   ConsoleConfig{User: "alice", Channel: "help"},
 		Slack:     SlackConfig{Mode: "socket"},
 		CSAT:      CSATConfig{RemindAfter: Duration(24 * time.Hour), CommentWindow: Duration(time.Hour)},
@@ -426,6 +432,12 @@ func (c Config) problems() []string {
 	if r.Solved == r.NotHelpful || r.Solved == r.Human || r.NotHelpful == r.Human {
 		add("reactions: solved, not_helpful and human must be different reactions")
 	}
+	if c.KB.ReviewChannel != "" && !validRef(c.KB.ReviewChannel) {
+		add("kb.review_channel: %q is not platform:channel", c.KB.ReviewChannel)
+	}
+	if c.Reactions.Capture != "" && !reactionPattern.MatchString(c.Reactions.Capture) {
+		add("reactions.capture: %q is not a reaction name", c.Reactions.Capture)
+	}
 	if c.KB.MinConfidence < 0 || c.KB.MinConfidence > 1 {
 		add("kb.min_confidence: %v must be between 0 and 1", c.KB.MinConfidence)
 	}
@@ -614,6 +626,7 @@ func (c Config) Bot() bot.Config {
 		cfg.PriorityRules = append(cfg.PriorityRules, bot.PriorityRule{Name: r.Name, Priority: r.Priority, Phrases: r.Phrases})
 	}
 	cfg.SLAWarnAt = c.SLA.WarnAt
+	cfg.KBReviewChannel, cfg.KBStaleAfter, cfg.CaptureReaction = c.KB.ReviewChannel, time.Duration(c.KB.StaleAfter), c.Reactions.Capture
 	cfg.CSAT = bot.CSATConfig{MinDaysBetween: c.CSAT.MinDaysBetween, RemindAfter: time.Duration(c.CSAT.RemindAfter), CommentWindow: time.Duration(c.CSAT.CommentWindow)}
 	cal, _ := c.calendar() // Validate has refused a bad one
 	for name, v := range c.Vendors {
