@@ -23,6 +23,7 @@ type KBIndex interface {
 // Choices of a capture draft in the review channel.
 const (
 	choicePublish = "kb-publish"
+	choiceEdit    = "kb-edit"
 	choiceDiscard = "kb-discard"
 	keyDraft      = "kbdraft"
 )
@@ -479,7 +480,8 @@ func (w *work) capture(t *Ticket) error {
 	text := fmt.Sprintf("Draft article from **%s**, captured by %s:\n\n**%s**\n\n%s\n\nAliases: %s", t.ID, nameOf(w.ev.UserName, w.ev.User), title, body, title)
 	if err := w.enqueue(Effect{Kind: EffectPost, Platform: platform, Lane: lane(platform, channel), Ticket: t.ID, Key: keyDraft,
 		Post: Post{Channel: channel, Title: "Draft: " + title, Text: text, Choices: []Choice{
-			{ID: choicePublish, Label: "Publish", Style: StylePrimary}, {ID: choiceDiscard, Label: "Discard", Style: StyleDanger}}}}); err != nil {
+			{ID: choicePublish, Label: "Publish", Style: StylePrimary}, {ID: choiceEdit, Label: "Edit"},
+			{ID: choiceDiscard, Label: "Discard", Style: StyleDanger}}}}); err != nil {
 		return err
 	}
 	if err := w.audit("kb.capture", t.ID, title); err != nil {
@@ -502,6 +504,13 @@ func (w *work) draftChoice(t *Ticket, choice string) error {
 	}
 	var text string
 	switch choice {
+	case choiceEdit:
+		// Chat has no editor: the draft comes back as the "!kb add" message that publishes it, to copy,
+		// change and send.
+		p := w.cfg().CommandPrefix
+		msg := fmt.Sprintf("Copy this, change what you like and send it to publish the article:\n\n%skb add\n%s\n%s\naliases: %s",
+			p, d.Title, d.Body, strings.Join(d.Aliases, ", "))
+		return w.reply(t.ID, msg)
 	case choiceDiscard:
 		d.Outcome = "discarded"
 		text = fmt.Sprintf("Draft from **%s** discarded by %s.", t.ID, nameOf(w.ev.UserName, w.ev.User))

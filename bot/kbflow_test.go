@@ -115,8 +115,12 @@ func TestKnowledgeCapture(t *testing.T) {
 	d.SayIn(tom, "tier2", card.Ref.ID, "In Finder press Cmd+K and enter smb://files.example.com/finance, then sign in with your work account.")
 	d.React(tom, card, "books")
 	draft := d.Chat.Last("kb-review")
-	if draft == nil || !strings.Contains(draft.Text(), "smb://files.example.com/finance") || len(draft.Post.Choices) != 2 {
+	if draft == nil || !strings.Contains(draft.Text(), "smb://files.example.com/finance") || len(draft.Post.Choices) != 3 {
 		t.Fatalf("no draft in the review channel: %+v", draft)
+	}
+	d.Click(ada, draft, "Edit")
+	if got := lastText(d, "kb-review"); !strings.Contains(got, "!kb add\nHow do I map the finance drive on a Mac?") {
+		t.Fatalf("edit: %q", got)
 	}
 	d.Click(tom, draft, "Publish")
 	if tk := ticketOf(t, d, "T-000001"); tk.Draft == nil || tk.Draft.Outcome != "" {

@@ -232,6 +232,9 @@ func consoleConfig(cfg Config) console.Config {
 			c.Channels = append(c.Channels, name)
 		}
 	}
+	if p, name := bot.SplitID(cfg.KB.ReviewChannel); p == "console" && name != "" && !slices.Contains(c.Channels, name) {
+		c.Channels = append(c.Channels, name)
+	}
 	return c
 }
 
