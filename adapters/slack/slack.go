@@ -10,6 +10,7 @@ import (
 	"log/slog"
 	"strings"
 	"sync"
+	"time"
 
 	slackapi "github.com/slack-go/slack"
 
@@ -66,7 +67,15 @@ type Adapter struct {
 	mu    sync.Mutex
 	names map[string]string // user id -> display name
 	dms   map[string]string // user id -> DM channel id
+	// groups is who is in which user group (user id -> "slack:subteam:S…"), so tiers and admins can be
+	// user groups; refreshed at most every groupsTTL, off when the app lacks usergroups:read.
+	groups    map[string][]string
+	groupsAt  time.Time
+	groupsOff bool
 }
+
+// groupsTTL is how long user-group membership is trusted before it is read again.
+const groupsTTL = 5 * time.Minute
 
 // New returns an adapter for cfg. It checks the configuration but does not call Slack: Connect does.
 func New(cfg Config, logger *slog.Logger) (*Adapter, error) {
@@ -203,6 +212,37 @@ func (a *Adapter) dmChannel(ctx context.Context, user string) (string, error) {
 	a.dms[id] = c.ID
 	a.mu.Unlock()
 	return c.ID, nil
+}
+
+// roles returns the user groups a user is in, as "slack:subteam:S…", for tier and admin checks.
+func (a *Adapter) roles(ctx context.Context, user string) []string {
+	a.mu.Lock()
+	fresh := !a.groupsAt.IsZero() && time.Since(a.groupsAt) < groupsTTL
+	off := a.groupsOff
+	a.mu.Unlock()
+	if !fresh && !off {
+		groups, err := a.api.GetUserGroupsContext(ctx, slackapi.GetUserGroupsOptionIncludeUsers(true))
+		a.mu.Lock()
+		a.groupsAt = time.Now()
+		switch {
+		case err != nil && slackError(err) == "missing_scope":
+			a.groupsOff = true
+			a.log.Warn("user groups are not readable (add the usergroups:read scope to use them as tiers or admins)")
+		case err != nil:
+			a.log.Warn("usergroups.list failed", "err", err)
+		default:
+			a.groups = map[string][]string{}
+			for _, g := range groups {
+				for _, u := range g.Users {
+					a.groups[u] = append(a.groups[u], Platform+":subteam:"+g.ID)
+				}
+			}
+		}
+		a.mu.Unlock()
+	}
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	return append([]string(nil), a.groups[user]...)
 }
 
 // name returns a user's display name from users.info, cached; "" when Slack will not say, and the engine

@@ -50,9 +50,14 @@ func deskConfig() bot.Config {
 	}
 }
 
-func newDesk(t *testing.T) *desk {
+func newDesk(t *testing.T) *desk { return newDeskWith(t, deskConfig(), nil) }
+
+func newDeskWith(t *testing.T, cfg bot.Config, setup func(*fakeslack.Server)) *desk {
 	t.Helper()
 	fake := fakeslack.New(t)
+	if setup != nil {
+		setup(fake)
+	}
 	fake.AddUser("UALICE", "Alice Smith", "alice")
 	fake.AddUser("UTOM", "Tom Jones", "tom")
 	fake.AddUser("USARA", "Sara Lee", "")
@@ -62,7 +67,7 @@ func newDesk(t *testing.T) *desk {
 	}
 	t.Cleanup(func() { db.Close() })
 	logger := slog.New(slog.NewTextHandler(io.Discard, nil))
-	engine, err := bot.New(deskConfig(), db, kb.NewLibrary(articles, kb.Options{}), bot.SystemClock{}, logger)
+	engine, err := bot.New(cfg, db, kb.NewLibrary(articles, kb.Options{}), bot.SystemClock{}, logger)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -399,4 +404,23 @@ func TestUnrecordedEventIsNotAcked(t *testing.T) {
 	if got := rec.got(); len(got) != 1 || got[0].ID != "msg:CHELP:1700000001.000100" {
 		t.Fatalf("recorded %+v", got)
 	}
+}
+
+// TestUserGroupAsTier checks that a tier can be a Slack user group: its members claim, others cannot.
+func TestUserGroupAsTier(t *testing.T) {
+	cfg := deskConfig()
+	cfg.Tiers[0].Members = []string{"slack:subteam:SHELPDESK"}
+	d := newDeskWith(t, cfg, func(f *fakeslack.Server) { f.AddUserGroup("SHELPDESK", "USARA") })
+	q := d.say("UALICE", "CHELP", "", "My VPN will not connect")
+	d.flush()
+	answer := d.find("CHELP", q, "Talk to a human")
+	d.click("UALICE", answer, q, bot.FeedbackHuman)
+	d.flush()
+	card := d.find("CTIER2", "", "T-000001")
+	d.react("UTOM", "CTIER2", card.TS, "raising_hand") // not in the group any more
+	d.flush()
+	d.find("CTIER2", "-", "Only members of Tier 2")
+	d.react("USARA", "CTIER2", card.TS, "raising_hand")
+	d.flush()
+	d.find("CHELP", q, "picked up")
 }

@@ -83,6 +83,7 @@ type Server struct {
 	posted    []Message
 	updated   []Message
 	users     map[string]user
+	groups    map[string][]string // user group id -> members (usergroups.list)
 	reactions map[reaction]bool
 	dms       map[string]bool
 	faults    map[string][]fault
@@ -122,6 +123,16 @@ func New(t testing.TB) *Server {
 func (s *Server) APIURL() string { return s.http.URL + "/api/" }
 
 // AddUser makes a user known to users.info.
+// AddUserGroup makes usergroups.list report a user group with its members.
+func (s *Server) AddUserGroup(id string, members ...string) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.groups == nil {
+		s.groups = map[string][]string{}
+	}
+	s.groups[id] = members
+}
+
 func (s *Server) AddUser(id, realName, displayName string) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
@@ -398,6 +409,12 @@ func (s *Server) answerLocked(c Call, host string) reply {
 		}
 		s.reactions[key] = true
 		return okReply(nil)
+	case "usergroups.list":
+		var list []map[string]any
+		for id, members := range s.groups {
+			list = append(list, map[string]any{"id": id, "team_id": TeamID, "is_usergroup": true, "handle": strings.ToLower(id), "users": members})
+		}
+		return okReply(map[string]any{"usergroups": list})
 	case "users.info":
 		u, found := s.users[f.Get("user")]
 		if !found {
