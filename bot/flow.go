@@ -442,6 +442,11 @@ func (w *work) feedback(t *Ticket, key, kind string) error {
 	var titles []string
 	for _, i := range idx {
 		if t.Offers[i].Feedback == "" || kind == FeedbackSolved {
+			if t.Offers[i].Feedback == "" {
+				if err := w.tx.CountFeedback(t.Offers[i].Article, kind); err != nil {
+					return err
+				}
+			}
 			t.Offers[i].Feedback = kind
 		}
 		titles = append(titles, t.Offers[i].Article)
@@ -1197,6 +1202,9 @@ func (w *work) postAnswer(t *Ticket, hits []kb.Hit, intro string, list bool) err
 		}
 		articles = append(articles, a)
 		t.Offers = append(t.Offers, Offer{Article: a.ID, Title: a.Title, Confidence: h.Confidence, Message: key, At: w.now})
+		if err := w.tx.CountFeedback(a.ID, ""); err != nil {
+			return err
+		}
 		cited = append(cited, fmt.Sprintf("%s (%.2f)", a.ID, h.Confidence))
 	}
 	if len(articles) == 0 {

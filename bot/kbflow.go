@@ -397,26 +397,9 @@ func (w *work) kbStale() error {
 	if err != nil {
 		return err
 	}
-	tickets, err := w.tx.FindTickets(TicketFilter{})
+	feedback, err := w.tx.Feedback()
 	if err != nil {
 		return err
-	}
-	type fb struct{ solved, unhelpful int }
-	feedback := map[string]*fb{}
-	for _, t := range tickets {
-		for _, o := range t.Offers {
-			f := feedback[o.Article]
-			if f == nil {
-				f = &fb{}
-				feedback[o.Article] = f
-			}
-			switch o.Feedback {
-			case FeedbackSolved:
-				f.solved++
-			case FeedbackNotHelpful:
-				f.unhelpful++
-			}
-		}
 	}
 	var lines []string
 	for _, a := range all {
@@ -424,8 +407,8 @@ func (w *work) kbStale() error {
 			continue
 		}
 		var why []string
-		if f := feedback[a.Article.ID]; f != nil && f.unhelpful >= 3 && f.unhelpful > f.solved {
-			why = append(why, fmt.Sprintf("unhelpful %d times, helpful %d", f.unhelpful, f.solved))
+		if f := feedback[a.Article.ID]; f.NotHelpful >= 3 && f.NotHelpful > f.Solved {
+			why = append(why, fmt.Sprintf("offered %d times: unhelpful %d, helpful %d", f.Offered, f.NotHelpful, f.Solved))
 		}
 		updated := a.Article.Updated
 		if updated.IsZero() {

@@ -159,3 +159,17 @@ func TestAuditLog(t *testing.T) {
 		}
 	}
 }
+
+// TestKBStale checks that an article people keep finding unhelpful is listed by "!kb stale", from the
+// outcomes counted per article.
+func TestKBStale(t *testing.T) {
+	d, _ := kbDesk(t)
+	for range 3 {
+		q := d.Say(alice, "help", "vpn does not connect")
+		d.Click(alice, d.Chat.Thread("help", q)[0], "Not helpful")
+	}
+	d.Say(tom, "help", "!kb stale")
+	if got := lastText(d, "help"); !strings.Contains(got, "`vpn-connect`") || !strings.Contains(got, "unhelpful 3") {
+		t.Fatalf("stale: %q", got)
+	}
+}

@@ -47,6 +47,11 @@ type Tx interface {
 	// the error is ECONFLICT, so a concurrent edit is never silently lost (base 0: a new article).
 	PutKBArticle(a kb.Article, deleted bool, author string, at time.Time, base int) (int, error)
 
+	// CountFeedback counts an article offered (kind "") or an answer's outcome (a Feedback* kind).
+	CountFeedback(article, kind string) error
+	// Feedback returns the counts of every article that was offered.
+	Feedback() (map[string]ArticleFeedback, error)
+
 	// Audit appends an entry to the audit log, which is never rewritten.
 	Audit(e AuditEntry) error
 
@@ -76,6 +81,14 @@ type KBArticle struct {
 	Deleted bool       `json:"deleted,omitempty"`
 	Author  string     `json:"author"`
 	At      time.Time  `json:"at"`
+}
+
+// ArticleFeedback is what became of an article's answers.
+type ArticleFeedback struct {
+	Offered    int `json:"offered"`
+	Solved     int `json:"solved,omitempty"`
+	NotHelpful int `json:"not_helpful,omitempty"`
+	Human      int `json:"human,omitempty"`
 }
 
 // AuditEntry is one line of the audit log: who did what to what, when.

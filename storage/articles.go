@@ -306,3 +306,45 @@ func (t *tx) PutKBArticle(a kb.Article, deleted bool, author string, at time.Tim
 	}
 	return rec.Version, nil
 }
+
+// CountFeedback adds one to an article's offers (kind "") or to the outcome kind of an answer.
+func (t *tx) CountFeedback(article, kind string) error {
+	b := t.bucket(bucketFeedback)
+	var f bot.ArticleFeedback
+	if v := b.Get([]byte(article)); v != nil {
+		if err := decode(v, &f, "feedback of "+article); err != nil {
+			return err
+		}
+	}
+	switch kind {
+	case "":
+		f.Offered++
+	case bot.FeedbackSolved:
+		f.Solved++
+	case bot.FeedbackNotHelpful:
+		f.NotHelpful++
+	case bot.FeedbackHuman:
+		f.Human++
+	default:
+		return bot.Errorf(bot.EINVALID, "unknown feedback %q", kind)
+	}
+	data, err := json.Marshal(f)
+	if err != nil {
+		return err
+	}
+	return b.Put([]byte(article), data)
+}
+
+// Feedback returns the counted outcomes of every article that was offered.
+func (t *tx) Feedback() (map[string]bot.ArticleFeedback, error) {
+	out := map[string]bot.ArticleFeedback{}
+	err := t.bucket(bucketFeedback).ForEach(func(k, v []byte) error {
+		var f bot.ArticleFeedback
+		if err := decode(v, &f, "feedback of "+string(k)); err != nil {
+			return err
+		}
+		out[string(k)] = f
+		return nil
+	})
+	return out, err
+}

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/binary"
+	"fmt"
 	"path/filepath"
 	"slices"
 	"strings"
@@ -192,7 +193,7 @@ func TestMigrationToAuditLog(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if _, err := storage.Open(path, storage.Options{ReadOnly: true}); bot.ErrorCode(err) != bot.EINVALID || !strings.Contains(err.Error(), "schema 2 to 3") {
+	if _, err := storage.Open(path, storage.Options{ReadOnly: true}); bot.ErrorCode(err) != bot.EINVALID || !strings.Contains(err.Error(), fmt.Sprintf("schema 2 to %d", storage.SchemaVersion())) {
 		t.Fatalf("read-only open of a schema 2 file: %v", err)
 	}
 	db := mustOpen(t, path)

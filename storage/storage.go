@@ -36,6 +36,7 @@ var (
 	bucketDueOf         = []byte("due_by_ticket")           // seq -> its key in tickets_by_due
 	bucketByUpdated     = []byte("tickets_by_updated")      // last change (unix nanos, 8 bytes BE) seq -> ""
 	bucketAudit         = []byte("audit")                   // seq (8 bytes BE) -> AuditEntry JSON, append-only
+	bucketFeedback      = []byte("article_feedback")        // article id -> bot.ArticleFeedback JSON
 	keySchema           = []byte("schema_version")
 	defaultLockTimeout  = time.Second
 	errDataFileInUseFmt = "the data file %s is in use by another Firstline process (stop it, or use another -data directory)"
@@ -141,6 +142,30 @@ var migrations = []func(*bolt.Tx) error{
 			return fmt.Errorf("create bucket %s: %w", bucketAudit, err)
 		}
 		return nil
+	},
+	// 4: answers' outcomes counted per article, filled from the tickets already there.
+	func(btx *bolt.Tx) error {
+		if _, err := btx.CreateBucketIfNotExists(bucketFeedback); err != nil {
+			return fmt.Errorf("create bucket %s: %w", bucketFeedback, err)
+		}
+		t := &tx{btx: btx}
+		return btx.Bucket(bucketTickets).ForEach(func(_, v []byte) error {
+			var tk bot.Ticket
+			if err := decode(v, &tk, "ticket"); err != nil {
+				return err
+			}
+			for _, o := range tk.Offers {
+				if err := t.CountFeedback(o.Article, ""); err != nil {
+					return err
+				}
+				if o.Feedback != "" {
+					if err := t.CountFeedback(o.Article, o.Feedback); err != nil {
+						return err
+					}
+				}
+			}
+			return nil
+		})
 	},
 }
 
