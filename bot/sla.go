@@ -361,36 +361,72 @@ func dueText(now, due time.Time) string {
 }
 
 // slaTx keeps SLA clocks in step with every ticket the engine writes.
+//
+// It also writes every new transition of a ticket to the audit log, so the log cannot miss one that a
+// code path forgot to audit. To know which transitions are new it remembers how many each ticket had when
+// it was read through it, so the hot path (an event: read, change, write) does not read the ticket twice.
 type slaTx struct {
 	Tx
-	e *Engine
+	e      *Engine
+	stored map[string]int // ticket id -> transitions it had when read
 }
 
-// It also writes every new transition of a ticket to the audit log, so the log cannot miss one that a
-// code path forgot to audit.
-func (e *Engine) slaTx(tx Tx) Tx { return slaTx{Tx: tx, e: e} }
+func (e *Engine) slaTx(tx Tx) Tx { return &slaTx{Tx: tx, e: e, stored: map[string]int{}} }
 
-func (s slaTx) CreateTicket(t *Ticket) error {
+func (s *slaTx) remember(t *Ticket) {
+	if t != nil {
+		s.stored[t.ID] = len(t.Events)
+	}
+}
+
+func (s *slaTx) Ticket(id string) (*Ticket, error) {
+	t, err := s.Tx.Ticket(id)
+	s.remember(t)
+	return t, err
+}
+
+func (s *slaTx) TicketByConversation(c Conversation) (*Ticket, error) {
+	t, err := s.Tx.TicketByConversation(c)
+	s.remember(t)
+	return t, err
+}
+
+func (s *slaTx) FindTickets(f TicketFilter) ([]*Ticket, error) {
+	ts, err := s.Tx.FindTickets(f)
+	for _, t := range ts {
+		s.remember(t)
+	}
+	return ts, err
+}
+
+func (s *slaTx) CreateTicket(t *Ticket) error {
 	s.e.syncSLA(t)
 	if err := s.Tx.CreateTicket(t); err != nil {
 		return err
 	}
-	return s.auditTransitions(t, 0)
+	err := s.auditTransitions(t, 0)
+	s.remember(t)
+	return err
 }
 
-func (s slaTx) PutTicket(t *Ticket) error {
+func (s *slaTx) PutTicket(t *Ticket) error {
 	s.e.syncSLA(t)
-	seen := 0
-	if old, err := s.Tx.Ticket(t.ID); err == nil {
-		seen = len(old.Events)
+	seen, ok := s.stored[t.ID]
+	if !ok {
+		// Read before the wrapper existed (a job, the SLA loop): ask the store.
+		if old, err := s.Tx.Ticket(t.ID); err == nil {
+			seen = len(old.Events)
+		}
 	}
 	if err := s.Tx.PutTicket(t); err != nil {
 		return err
 	}
-	return s.auditTransitions(t, seen)
+	err := s.auditTransitions(t, seen)
+	s.remember(t)
+	return err
 }
 
-func (s slaTx) auditTransitions(t *Ticket, from int) error {
+func (s *slaTx) auditTransitions(t *Ticket, from int) error {
 	for _, tr := range t.Events[min(from, len(t.Events)):] {
 		detail := tr.Detail
 		if tr.To != "" {
