@@ -73,6 +73,7 @@ type Reactions struct {
 	Solved     string // on an answer, where buttons are missing: it helped
 	NotHelpful string // on an answer: it did not help
 	Human      string // on an answer: talk to a human
+	Urgent     string // on a card, by its tier: make the ticket P1 ("" for none)
 }
 
 // DefaultReactions are the reaction names used when the config names none.
@@ -83,6 +84,7 @@ var DefaultReactions = Reactions{
 	Solved:     "+1",
 	NotHelpful: "-1",
 	Human:      "raising_hand",
+	Urgent:     "rotating_light",
 }
 
 // check reports what makes the config unusable by the engine.

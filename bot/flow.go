@@ -3,6 +3,7 @@ package bot
 import (
 	"context"
 	"fmt"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -367,6 +368,11 @@ func (w *work) reaction() error {
 		}
 		return w.capture(t)
 	}
+	if link.Key == keyCSAT && added {
+		if i := slices.Index(ratingReactions, name); i >= 0 {
+			return w.rate(t, strconv.Itoa(i+1))
+		}
+	}
 	switch {
 	case isCardKey(link.Key):
 		card := t.card(link.Key)
@@ -374,6 +380,11 @@ func (w *work) reaction() error {
 			return nil
 		}
 		switch {
+		case r.Urgent != "" && name == r.Urgent && added:
+			if !w.canWork(card.Tier, w.ev.User) || t.Priority == "P1" {
+				return nil
+			}
+			return w.setPriority(t, "P1")
 		case name == r.Claim && added:
 			return w.claim(t, card)
 		case name == r.Claim:
@@ -417,6 +428,9 @@ func (w *work) click() error {
 	}
 	return nil
 }
+
+// ratingReactions rate 1 to 5 where buttons are missing: the keycap emoji, by their Slack names.
+var ratingReactions = []string{"one", "two", "three", "four", "five"}
 
 // feedback handles Solved / Not helpful / Talk to a human on one of the bot's answers.
 func (w *work) feedback(t *Ticket, key, kind string) error {
@@ -638,7 +652,7 @@ func (w *work) resolve(t *Ticket) error {
 	}
 	var choices []Choice
 	for i := 1; i <= 5; i++ {
-		choices = append(choices, Choice{ID: choiceCSATPrefix + strconv.Itoa(i), Label: strconv.Itoa(i)})
+		choices = append(choices, Choice{ID: choiceCSATPrefix + strconv.Itoa(i), Label: strconv.Itoa(i), Reaction: ratingReactions[i-1]})
 	}
 	return w.toRequester(t, keyCSAT, fmt.Sprintf("%s resolved **%s**. How would you rate the help you got, from 1 (poor) to 5 (excellent)? If the problem comes back within %s, write here to reopen it.", who, t.ID, window), choices...)
 }
@@ -804,6 +818,11 @@ func (w *work) cmdPriority(cmd Command) error {
 	if p == t.Priority {
 		return w.reply(t.ID, fmt.Sprintf("**%s** is already %s.", t.ID, p))
 	}
+	return w.setPriority(t, p)
+}
+
+// setPriority changes a ticket's priority; its SLA targets and card follow.
+func (w *work) setPriority(t *Ticket, p string) error {
 	old := t.Priority
 	t.Priority, t.PrioritySource = p, "technician"
 	t.transition(w.now, "priority", "", w.ev.User, old+" → "+p)

@@ -339,3 +339,33 @@ func TestSLABusinessHours(t *testing.T) {
 		t.Fatalf("%d breaches on Monday at 12:00, want 1", n)
 	}
 }
+
+// TestUrgentReactionAndRatingByReaction checks the reaction fallbacks: 🚨 on a card makes it P1 (for its
+// tier only), and a keycap on the rating question rates.
+func TestUrgentReactionAndRatingByReaction(t *testing.T) {
+	d := bottest.NewDesk(t, slaConfig(), openStore(t, ""), testSearch())
+	q, card := escalated(t, d)
+	d.React(alice, card, "rotating_light")
+	if tk := ticketOf(t, d, "T-000001"); tk.Priority == "P1" {
+		t.Fatal("a requester made it P1")
+	}
+	d.React(tom, card, "rotating_light")
+	if tk := ticketOf(t, d, "T-000001"); tk.Priority != "P1" || card.Field("Priority") != "P1" {
+		t.Fatalf("priority %s, card %q", tk.Priority, card.Field("Priority"))
+	}
+	d.React(tom, card, "raising_hand")
+	d.React(tom, card, "white_check_mark")
+	var ask *bottest.Message
+	for _, m := range d.Chat.Thread("help", q) {
+		if len(m.Post.Choices) == 5 {
+			ask = m
+		}
+	}
+	if ask == nil || ask.Post.Choices[3].Reaction != "four" {
+		t.Fatalf("rating question %+v", ask)
+	}
+	d.React(alice, ask, "four")
+	if tk := ticketOf(t, d, "T-000001"); tk.CSAT == nil || tk.CSAT.Score != 4 {
+		t.Fatalf("rating by reaction: %+v", tk.CSAT)
+	}
+}

@@ -727,6 +727,13 @@ var deskEmoji = map[string]string{
 	"\u2714":     "heavy_check_mark",
 	"\u274C":     "x",
 	"\U0001F440": "eyes",
+	// Keycaps 1-5 (digit, U+FE0F, U+20E3; baseEmoji drops the FE0F): ratings by reaction.
+	"1\u20E3":    "one",
+	"2\u20E3":    "two",
+	"3\u20E3":    "three",
+	"4\u20E3":    "four",
+	"5\u20E3":    "five",
+	"\U0001F6A8": "rotating_light",
 }
 
 // emojiNames is the reverse of deskEmoji, with the variation selector where Discord's own picker sends
@@ -741,6 +748,12 @@ var emojiNames = map[string]string{
 	"heavy_check_mark": "\u2714\uFE0F",
 	"x":                "\u274C",
 	"eyes":             "\U0001F440",
+	"one":              "1\uFE0F\u20E3",
+	"two":              "2\uFE0F\u20E3",
+	"three":            "3\uFE0F\u20E3",
+	"four":             "4\uFE0F\u20E3",
+	"five":             "5\uFE0F\u20E3",
+	"rotating_light":   "\U0001F6A8",
 }
 
 // baseEmoji strips what varies a unicode emoji without changing its meaning: skin tones (U+1F3FB–

@@ -809,3 +809,16 @@ func TestNotifyRoles(t *testing.T) {
 		t.Fatalf("allowed mentions %+v", m.AllowedMentions)
 	}
 }
+
+func TestKeycapRatings(t *testing.T) {
+	for i, name := range []string{"one", "two", "three", "four", "five"} {
+		e := emojiFor(name, nil)
+		if got := reactionName(discordgo.Emoji{Name: e}, nil); got != name {
+			t.Errorf("%s: emoji %q reads back as %q", name, e, got)
+		}
+		plain := string(rune('1'+i)) + "\u20E3" // without the variation selector
+		if got := reactionName(discordgo.Emoji{Name: plain}, nil); got != name {
+			t.Errorf("%q reads as %q, want %s", plain, got, name)
+		}
+	}
+}

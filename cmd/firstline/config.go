@@ -159,6 +159,8 @@ type ReactionsConfig struct {
 	Human      string `toml:"human"`
 	// Capture on a ticket's card or answer drafts a knowledge-base article from it.
 	Capture string `toml:"capture"`
+	// Urgent on a card, by a technician of its tier, makes the ticket P1.
+	Urgent string `toml:"urgent"`
 }
 
 // KBConfig is the knowledge base.
@@ -229,7 +231,7 @@ func DefaultConfig() Config {
 			ReopenWindow:    Duration(7 * 24 * time.Hour),
 			DefaultPriority: "P3",
 		},
-		Reactions: ReactionsConfig{Claim: r.Claim, Escalate: r.Escalate, Resolve: r.Resolve, Solved: r.Solved, NotHelpful: r.NotHelpful, Human: r.Human, Capture: "books"},
+		Reactions: ReactionsConfig{Claim: r.Claim, Escalate: r.Escalate, Resolve: r.Resolve, Solved: r.Solved, NotHelpful: r.NotHelpful, Human: r.Human, Capture: "books", Urgent: r.Urgent},
 		KB:        KBConfig{MinConfidence: kb.DefaultMinConfidence, SuggestConfidence: defaultSuggestConfidence, StaleAfter: Duration(180 * 24 * time.Hour)},
 		Console:   ConsoleConfig{User: "alice", Channel: "help"},
 		Slack:     SlackConfig{Mode: "socket"},
@@ -438,6 +440,11 @@ func (c Config) problems() []string {
 	if c.Reactions.Capture != "" && !reactionPattern.MatchString(c.Reactions.Capture) {
 		add("reactions.capture: %q is not a reaction name", c.Reactions.Capture)
 	}
+	if u := c.Reactions.Urgent; u != "" && !reactionPattern.MatchString(u) {
+		add("reactions.urgent: %q is not a reaction name", u)
+	} else if u != "" && (u == r.Claim || u == r.Escalate || u == r.Resolve) {
+		add("reactions.urgent: %q is already the claim, escalate or resolve reaction", u)
+	}
 	if c.KB.MinConfidence < 0 || c.KB.MinConfidence > 1 {
 		add("kb.min_confidence: %v must be between 0 and 1", c.KB.MinConfidence)
 	}
@@ -613,7 +620,7 @@ func (c Config) Bot() bot.Config {
 		HelpChannels:  c.helpChannels(),
 		Admins:        c.Roles.Admins,
 		Reactions: bot.Reactions{Claim: c.Reactions.Claim, Escalate: c.Reactions.Escalate, Resolve: c.Reactions.Resolve,
-			Solved: c.Reactions.Solved, NotHelpful: c.Reactions.NotHelpful, Human: c.Reactions.Human},
+			Solved: c.Reactions.Solved, NotHelpful: c.Reactions.NotHelpful, Human: c.Reactions.Human, Urgent: c.Reactions.Urgent},
 		MinConfidence:     c.KB.MinConfidence,
 		SuggestConfidence: c.KB.SuggestConfidence,
 		ReopenWindow:      time.Duration(c.Desk.ReopenWindow),
