@@ -1289,17 +1289,17 @@ func (e *Engine) runReport(ctx context.Context, eff Effect) error {
 		text = "Sorry, the report could not be computed: " + err.Error()
 		e.log.Error("report", "err", err)
 	}
-	return e.store.Update(ctx, func(tx Tx) error {
+	err = e.store.Update(ctx, func(tx Tx) error {
 		if err := tx.DeleteEffect(eff.Seq); err != nil {
 			return err
 		}
 		p := eff.Post
 		p.Text = text
 		out := Effect{Kind: EffectPost, Platform: eff.Platform, Lane: eff.Lane, Post: p}
-		if err := tx.Enqueue(&out); err != nil {
-			return err
-		}
-		e.kick()
-		return nil
+		return tx.Enqueue(&out)
 	})
+	if err == nil {
+		e.kick()
+	}
+	return err
 }

@@ -260,11 +260,11 @@ func (e *Engine) CheckSLAs(ctx context.Context, now time.Time) (int, error) {
 				return err
 			}
 		}
-		if n > 0 {
-			e.kick()
-		}
 		return nil
 	})
+	if err == nil && n > 0 {
+		e.kick() // after the commit, so the dispatcher sees the notices
+	}
 	return n, err
 }
 
