@@ -13,6 +13,7 @@ const (
 	ENOTFOUND     = "not_found"    // the thing asked for does not exist
 	EUNAVAILABLE  = "unavailable"  // a dependency is down or busy; retry later
 	EUNAUTHORIZED = "unauthorized" // the person may not do this
+	ELIMITED      = "limited"      // a configured limit refused it (calls per hour, messages per minute)
 )
 
 // Error is a domain error: a code for programs and a message for people.
