@@ -49,6 +49,21 @@ type Engine struct {
 
 	dispatchMu sync.Mutex // one dispatcher pass at a time keeps lanes in order
 	wake       chan struct{}
+
+	// Jobs (searches, model calls, reports) run in their own goroutines, so one slow model call does
+	// not hold up every other conversation's replies; their lane waits for them.
+	jobsMu   sync.Mutex
+	jobsLive map[uint64]bool // outbox seq of the jobs running
+	// jobsEnded are jobs that ended since the dispatcher last read the outbox: that read may still list
+	// them, and they must not run twice.
+	jobsEnded map[uint64]bool
+	jobsWG    sync.WaitGroup
+	jobDone   chan struct{}
+
+	model     Model // nil: no model; answers are the articles themselves
+	modelOpts ModelOptions
+	canary    string // in every system prompt; a reply that repeats it is never posted
+	redactor  func(string) string
 }
 
 // New returns an engine. Register the chat platforms with AddChat before events arrive.
@@ -75,13 +90,16 @@ func New(cfg Config, store Store, search Searcher, clock Clock, logger *slog.Log
 		logger = slog.New(slog.DiscardHandler)
 	}
 	return &Engine{
-		cfg:    cfg,
-		store:  store,
-		search: search,
-		clock:  clock,
-		log:    logger.With("component", "engine"),
-		chats:  map[string]Chat{},
-		wake:   make(chan struct{}, 1),
+		cfg:       cfg,
+		store:     store,
+		search:    search,
+		clock:     clock,
+		log:       logger.With("component", "engine"),
+		chats:     map[string]Chat{},
+		wake:      make(chan struct{}, 1),
+		jobsLive:  map[uint64]bool{},
+		jobsEnded: map[uint64]bool{},
+		jobDone:   make(chan struct{}, 1),
 	}, nil
 }
 
@@ -149,12 +167,14 @@ func (e *Engine) kick() {
 	}
 }
 
-// Run performs effects as they arrive, and retries failed ones, until ctx is done.
+// Run performs effects as they arrive, and retries failed ones, until ctx is done. It returns once the
+// jobs it started have finished.
 func (e *Engine) Run(ctx context.Context) error {
+	defer e.jobsWG.Wait()
 	tick := time.NewTicker(time.Second)
 	defer tick.Stop()
 	for {
-		if err := e.Flush(ctx); err != nil && ctx.Err() == nil {
+		if err := e.dispatch(ctx, false); err != nil && ctx.Err() == nil {
 			e.log.Error("dispatch", "err", err)
 		}
 		select {
@@ -167,16 +187,78 @@ func (e *Engine) Run(ctx context.Context) error {
 }
 
 // Flush performs every effect that is due, including the jobs and the effects they cause, and returns
-// when nothing due is left. Effects that failed wait for their retry time.
+// when nothing due is left and no job is running. Effects that failed wait for their retry time.
 func (e *Engine) Flush(ctx context.Context) error {
+	return e.dispatch(ctx, true)
+}
+
+// dispatch performs due effects until none is left; with waitJobs it also waits for running jobs and
+// performs what they cause.
+func (e *Engine) dispatch(ctx context.Context, waitJobs bool) error {
 	e.dispatchMu.Lock()
 	defer e.dispatchMu.Unlock()
 	for {
 		n, err := e.dispatchOnce(ctx)
-		if err != nil || n == 0 {
+		if err != nil {
 			return err
 		}
+		if n > 0 {
+			continue
+		}
+		running, ended := e.jobCounts()
+		if ended > 0 {
+			continue // a job ended after the outbox was read: what it caused may be due
+		}
+		if !waitJobs || running == 0 {
+			return nil
+		}
+		select {
+		case <-e.jobDone:
+		case <-ctx.Done():
+			return ctx.Err()
+		}
 	}
+}
+
+// maxJobs bounds the jobs running at once: each may hold a model call for seconds.
+const maxJobs = 4
+
+// jobCounts returns how many jobs are running and how many ended since the outbox was last read.
+func (e *Engine) jobCounts() (running, ended int) {
+	e.jobsMu.Lock()
+	defer e.jobsMu.Unlock()
+	return len(e.jobsLive), len(e.jobsEnded)
+}
+
+// startJob runs a job in its own goroutine unless it is running already or too many are. It reports
+// whether the job was started.
+func (e *Engine) startJob(ctx context.Context, eff Effect) bool {
+	e.jobsMu.Lock()
+	if e.jobsLive[eff.Seq] || e.jobsEnded[eff.Seq] || len(e.jobsLive) >= maxJobs {
+		e.jobsMu.Unlock()
+		return false
+	}
+	e.jobsLive[eff.Seq] = true
+	e.jobsWG.Add(1)
+	e.jobsMu.Unlock()
+	go func() {
+		defer e.jobsWG.Done()
+		if err := e.runJob(ctx, eff); err != nil {
+			if rerr := e.retryLater(ctx, eff, err); rerr != nil && ctx.Err() == nil {
+				e.log.Error("reschedule job", "job", eff.Job, "seq", eff.Seq, "err", rerr)
+			}
+		}
+		e.jobsMu.Lock()
+		delete(e.jobsLive, eff.Seq)
+		e.jobsEnded[eff.Seq] = true
+		e.jobsMu.Unlock()
+		select {
+		case e.jobDone <- struct{}{}:
+		default:
+		}
+		e.kick()
+	}()
+	return true
 }
 
 const dispatchBatch = 256
@@ -185,6 +267,11 @@ const dispatchBatch = 256
 // failed effect blocks the rest of its lane until its retry, so a conversation never sees replies out of
 // order.
 func (e *Engine) dispatchOnce(ctx context.Context) (int, error) {
+	// Jobs that ended before this read have committed the removal of their effect, so the read cannot
+	// list them; those that end after it are remembered until the next read.
+	e.jobsMu.Lock()
+	clear(e.jobsEnded)
+	e.jobsMu.Unlock()
 	var effects []Effect
 	if err := e.store.View(ctx, func(tx Tx) error {
 		var err error
@@ -205,6 +292,14 @@ func (e *Engine) dispatchOnce(ctx context.Context) (int, error) {
 		now := e.clock.Now()
 		if now.Before(eff.NotBefore) {
 			blocked[eff.Lane] = true
+			continue
+		}
+		if eff.Kind == EffectJob {
+			// The rest of the lane waits for the job: its answer comes before what was said after.
+			blocked[eff.Lane] = true
+			if e.startJob(ctx, eff) {
+				done++
+			}
 			continue
 		}
 		if err := e.perform(ctx, eff); err != nil {
@@ -242,9 +337,6 @@ func (e *Engine) retryLater(ctx context.Context, eff Effect, cause error) error 
 }
 
 func (e *Engine) perform(ctx context.Context, eff Effect) error {
-	if eff.Kind == EffectJob {
-		return e.runJob(ctx, eff)
-	}
 	chat, ok := e.chat(eff.Platform)
 	if !ok {
 		return Errorf(EUNAVAILABLE, "no chat platform %q is connected", eff.Platform)

@@ -6,6 +6,7 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/firstline-desk/firstline/kb"
@@ -17,6 +18,7 @@ const (
 	jobFollowUp = "followup" // the requester added details while Level 1 works the ticket
 	jobNext     = "next"     // the last answer did not help: offer the next best articles
 	jobReport   = "report"   // a tier asked for the report: compute it and post it
+	jobSummary  = "summary"  // write a ticket's handoff summary (for its card, or for "!summary")
 )
 
 // Choice ids on the bot's messages.
@@ -601,6 +603,11 @@ func (w *work) escalate(t *Ticket, reason string) error {
 	if err := w.postCard(t, card); err != nil {
 		return err
 	}
+	if w.e.model != nil && w.e.modelOpts.Summaries {
+		if err := w.summaryJob(t, card); err != nil {
+			return err
+		}
+	}
 	where := "here"
 	if t.Conversation.DM {
 		where = "in this conversation"
@@ -787,6 +794,8 @@ func (w *work) command(cmd Command) error {
 		return w.cmdReport()
 	case "kb":
 		return w.cmdKB()
+	case "summary":
+		return w.cmdSummary()
 	}
 	return w.reply("", fmt.Sprintf("I don't know `%s%s`.\n\n%s", w.cfg().CommandPrefix, cmd.Name, w.e.helpText()))
 }
@@ -1051,11 +1060,15 @@ func (w *work) cmdResolve() error {
 
 // --- jobs -----------------------------------------------------------------------------------------------
 
-// runJob searches the knowledge base outside any transaction, then applies the result in one transaction
-// that also removes the job, so a job's result is applied exactly once.
+// runJob searches the knowledge base (and asks the model, when there is one) outside any transaction,
+// then applies the result in one transaction that also removes the job, so a job's result is applied
+// exactly once.
 func (e *Engine) runJob(ctx context.Context, eff Effect) error {
-	if eff.Job == jobReport {
+	switch eff.Job {
+	case jobReport:
 		return e.runReport(ctx, eff)
+	case jobSummary:
+		return e.runSummary(ctx, eff)
 	}
 	var t *Ticket
 	if err := e.store.View(ctx, func(tx Tx) error {
@@ -1066,12 +1079,31 @@ func (e *Engine) runJob(ctx context.Context, eff Effect) error {
 		return fmt.Errorf("job %s for %s: %w", eff.Job, eff.Ticket, err)
 	}
 	var hits []kb.Hit
+	var outcome modelOutcome
+	var sug triage
+	var suggested bool
 	if t != nil && t.Status == StatusOpen {
 		var offered []string
 		for _, o := range t.Offers {
 			offered = append(offered, o.Article)
 		}
-		hits = e.search.Search(t.searchText(), 10, offered...)
+		if cs, ok := e.search.(ContextSearcher); ok {
+			hits = cs.SearchContext(ctx, t.searchText(), 10, offered...)
+		} else {
+			hits = e.search.Search(t.searchText(), 10, offered...)
+		}
+		if e.model != nil {
+			var wg sync.WaitGroup
+			if eff.Job == jobAnswer && e.modelOpts.Triage && (t.PrioritySource == "" || t.PrioritySource == "default" || t.Category == "") {
+				wg.Add(1)
+				go func() {
+					defer wg.Done()
+					sug, suggested = e.suggestTriage(ctx, t)
+				}()
+			}
+			outcome = e.groundedAnswer(ctx, t, hits)
+			wg.Wait()
+		}
 	}
 	now := e.clock.Now()
 	return e.store.Update(ctx, func(tx Tx) error {
@@ -1089,11 +1121,26 @@ func (e *Engine) runJob(ctx context.Context, eff Effect) error {
 			return nil // a human took over while the search ran
 		}
 		w := &work{e: e, tx: e.slaTx(tx), now: now, ev: Event{Platform: t.Conversation.Platform}}
-		if err := w.answer(t, eff.Job, hits); err != nil {
+		if suggested {
+			if err := w.applyTriage(t, sug); err != nil {
+				return err
+			}
+		}
+		if outcome.answer != nil {
+			if err := w.postModelAnswer(t, eff.Job, outcome.answer); err != nil {
+				return err
+			}
+		} else if err := w.answer(t, eff.Job, hits, outcome); err != nil {
 			return err
 		}
 		return w.tx.PutTicket(t)
 	})
+}
+
+// ContextSearcher is a Searcher whose ranking may call out over the network (embeddings for hybrid
+// search). Jobs use it with their context; Search, used inside transactions, must not call out.
+type ContextSearcher interface {
+	SearchContext(ctx context.Context, query string, limit int, exclude ...string) []kb.Hit
 }
 
 // searchText is what the requester has said: the question and every detail added since.
@@ -1110,7 +1157,7 @@ func (t *Ticket) searchText() string {
 // answer decides what Level 1 says after a search: an answer citing an article when one is confident,
 // a short list to choose from when the best is only likely, a clarifying question, or an escalation. The
 // caller stores the ticket.
-func (w *work) answer(t *Ticket, job string, hits []kb.Hit) error {
+func (w *work) answer(t *Ticket, job string, hits []kb.Hit, model modelOutcome) error {
 	min, suggest := w.cfg().MinConfidence, w.cfg().SuggestConfidence
 	var fresh []kb.Hit
 	for _, h := range hits {
@@ -1119,7 +1166,9 @@ func (w *work) answer(t *Ticket, job string, hits []kb.Hit) error {
 		}
 	}
 	confident := len(fresh) > 0 && fresh[0].Confidence >= min
-	likely := len(fresh) > 0 && fresh[0].Confidence >= suggest
+	// When the model read the likely articles and found no answer in them, offering them anyway would be
+	// a guess: only a confident article is still offered.
+	likely := len(fresh) > 0 && fresh[0].Confidence >= suggest && !model.abstained
 	switch job {
 	case jobNext:
 		switch {
@@ -1153,6 +1202,9 @@ func (w *work) answer(t *Ticket, job string, hits []kb.Hit) error {
 		reason := "the knowledge base has no confident answer"
 		if len(hits) > 0 {
 			reason += fmt.Sprintf(" (best match %s at %.2f)", hits[0].ID, hits[0].Confidence)
+		}
+		if model.abstained {
+			reason = "the model found no answer in the closest articles"
 		}
 		return w.escalate(t, reason)
 	}
@@ -1199,7 +1251,8 @@ func (w *work) suggest(t *Ticket, hits []kb.Hit, introMany, introOne string) err
 	return w.postAnswer(t, hits, introMany, true)
 }
 
-func (w *work) postAnswer(t *Ticket, hits []kb.Hit, intro string, list bool) error {
+// nextAnswerKey is the message key of the ticket's next answer: "answer-3".
+func (t *Ticket) nextAnswerKey() string {
 	answers := 0
 	for k := range t.Messages {
 		if strings.HasPrefix(k, keyAnswerPrefix) {
@@ -1211,7 +1264,11 @@ func (w *work) postAnswer(t *Ticket, hits []kb.Hit, intro string, list bool) err
 			answers = n
 		}
 	}
-	key := fmt.Sprintf("%s%d", keyAnswerPrefix, answers+1)
+	return fmt.Sprintf("%s%d", keyAnswerPrefix, answers+1)
+}
+
+func (w *work) postAnswer(t *Ticket, hits []kb.Hit, intro string, list bool) error {
+	key := t.nextAnswerKey()
 	var articles []kb.Article
 	var cited []string
 	for _, h := range hits {

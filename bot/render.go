@@ -81,10 +81,13 @@ func (e *Engine) cardPost(t *Ticket, card *Card) Post {
 	fields := []Field{
 		{Name: "Ticket", Value: t.ID},
 		{Name: "Requester", Value: t.RequesterName},
-		{Name: "Priority", Value: t.Priority},
+		{Name: "Priority", Value: priorityText(t)},
 		{Name: "Tier", Value: cfg.tierName(card.Tier)},
 		{Name: "Owner", Value: owner},
 		{Name: "Status", Value: status},
+	}
+	if t.Category != "" {
+		fields = append(fields, Field{Name: "Category", Value: t.Category})
 	}
 	if due := slaDueText(t); due != "" && card.Current {
 		fields = append(fields, Field{Name: "SLA due", Value: due})
@@ -97,6 +100,15 @@ func (e *Engine) cardPost(t *Ticket, card *Card) Post {
 	if !card.Current {
 		fmt.Fprintf(&b, "\nThis card is no longer current (%s).", card.Note)
 		return Post{Title: fmt.Sprintf("%s: %s", t.ID, t.Subject), Text: b.String(), Fields: fields}
+	}
+	if t.Summary != nil {
+		by := ""
+		if t.Summary.By == "model" {
+			by = " (by the AI assistant)"
+		}
+		fmt.Fprintf(&b, "\nSummary%s:\n%s", by, t.Summary.Text)
+	} else {
+		fmt.Fprintf(&b, "\nSummary:\n%s", factSummary(t))
 	}
 	if len(t.Offers) > 0 {
 		b.WriteString("\nArticles offered:")
@@ -120,6 +132,15 @@ func (e *Engine) cardPost(t *Ticket, card *Card) Post {
 	fmt.Fprintf(&b, "\nReact :%s: to claim, :%s: to escalate, :%s: to resolve. Replies in this thread reach the requester; start with `note:` to keep one internal.",
 		r.Claim, r.Escalate, r.Resolve)
 	return Post{Title: fmt.Sprintf("%s: %s", t.ID, t.Subject), Text: b.String(), Fields: fields}
+}
+
+// priorityText is a ticket's priority with who set it when that was the model, so technicians know to
+// check it.
+func priorityText(t *Ticket) string {
+	if t.PrioritySource == "model" {
+		return t.Priority + " (suggested by AI)"
+	}
+	return t.Priority
 }
 
 // transcriptTail returns the last n lines of the conversation a technician should read, notes included.

@@ -74,6 +74,15 @@ type Ticket struct {
 	Survey *Survey `json:"survey,omitempty"`
 	// Draft is the article captured from this ticket, and what became of it.
 	Draft *KBDraft `json:"draft,omitempty"`
+	// Summary is the handoff summary shown on the ticket's card.
+	Summary *Summary `json:"summary,omitempty"`
+}
+
+// Summary is a ticket's handoff summary for technicians.
+type Summary struct {
+	Text string    `json:"text"`
+	By   string    `json:"by"` // "model" or "desk" (written from the ticket's facts)
+	At   time.Time `json:"at"`
 }
 
 // SLA is a ticket's service-level clocks, kept on the ticket so reports and the SLA loop read the same
@@ -131,6 +140,8 @@ type Offer struct {
 	Message    string    `json:"message,omitempty"`  // key in Ticket.Messages of the answer that offered it
 	Feedback   string    `json:"feedback,omitempty"` // "", FeedbackSolved, FeedbackNotHelpful, FeedbackHuman
 	At         time.Time `json:"at"`
+	// Model: the article was cited by an answer the model wrote, rather than posted itself.
+	Model bool `json:"model,omitempty"`
 }
 
 // Feedback a requester gives on an answer.
