@@ -13,6 +13,8 @@ import (
 	"sync"
 	"testing"
 	"time"
+
+	"github.com/firstline-desk/firstline/storage"
 )
 
 var (
@@ -321,7 +323,7 @@ func TestCLI(t *testing.T) {
 		fails bool
 		want  []string
 	}{
-		{"version", []string{"version"}, false, []string{"firstline v", "schema 4"}},
+		{"version", []string{"version"}, false, []string{"firstline v", fmt.Sprintf("schema %d", storage.SchemaVersion())}},
 		{"search", []string{"kb", "search", "-data", data, "outlook", "keeps", "asking", "for", "my", "password"}, false, []string{"outlook-password-prompt", "would answer"}},
 		{"search json", []string{"kb", "search", "-json", "-n", "2", "-data", data, "wifi"}, false, []string{`"id": "wifi-office"`, `"confidence"`}},
 		{"search nonsense", []string{"kb", "search", "-data", data, "sourdough", "recipe"}, false, []string{"escalate"}},
