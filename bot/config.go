@@ -40,6 +40,8 @@ type Config struct {
 	KBStaleAfter time.Duration
 	// CaptureReaction on a ticket's card or answer drafts an article from it ("books").
 	CaptureReaction string
+	// Flood keeps one person from swamping the desk.
+	Flood FloodConfig
 }
 
 // CSATConfig tunes the satisfaction survey after a human resolved a ticket.

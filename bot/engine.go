@@ -64,6 +64,8 @@ type Engine struct {
 	modelOpts ModelOptions
 	canary    string // in every system prompt; a reply that repeats it is never posted
 	redactor  func(string) string
+
+	flood floodGuard
 }
 
 // New returns an engine. Register the chat platforms with AddChat before events arrive.
@@ -79,6 +81,9 @@ func New(cfg Config, store Store, search Searcher, clock Clock, logger *slog.Log
 	}
 	if cfg.SuggestConfidence == 0 {
 		cfg.SuggestConfidence = cfg.MinConfidence
+	}
+	if cfg.Flood.Messages > 0 && cfg.Flood.Window <= 0 {
+		cfg.Flood.Window = time.Minute
 	}
 	if cfg.Reactions == (Reactions{}) {
 		cfg.Reactions = DefaultReactions
@@ -128,6 +133,10 @@ func (e *Engine) Handle(ctx context.Context, ev Event) error {
 		return Errorf(EINVALID, "event without user or platform")
 	}
 	now := e.clock.Now()
+	var throttled, notify bool
+	if ev.Kind == EventMessage && !e.cfg.isTechnician(ev.User, ev.Roles) && !e.cfg.isAdmin(ev.User, ev.Roles) {
+		throttled, notify = e.flood.note(e.cfg.Flood, ev.User, now)
+	}
 	var w *work
 	err := e.store.Update(ctx, func(tx Tx) error {
 		w = nil
@@ -141,7 +150,7 @@ func (e *Engine) Handle(ctx context.Context, ev Event) error {
 				return nil
 			}
 		}
-		w = &work{e: e, tx: e.slaTx(tx), ev: ev, now: now}
+		w = &work{e: e, tx: e.slaTx(tx), ev: ev, now: now, throttled: throttled, notify: notify}
 		return w.handle()
 	})
 	if err != nil {

@@ -46,6 +46,10 @@ type work struct {
 	// Knowledge-base changes to apply to the search index once the transaction has committed.
 	indexPut []kb.Article
 	indexDel []string
+
+	// throttled: the person is over the flood limit: their message is recorded, nothing more is done
+	// for it. notify: it is the first such message in the window, which gets the one notice.
+	throttled, notify bool
 }
 
 func (w *work) cfg() *Config { return &w.e.cfg }
@@ -186,6 +190,12 @@ func (w *work) job(t *Ticket, name string) error {
 func (w *work) message() error {
 	ev := w.ev
 	if cmd, ok := ParseCommand(w.cfg().CommandPrefix, ev.Text); ok {
+		if w.throttled {
+			if w.notify {
+				return w.throttleNotice("")
+			}
+			return nil
+		}
 		return w.command(cmd)
 	}
 	t, card, err := w.cardHere()
@@ -204,9 +214,44 @@ func (w *work) message() error {
 	// A new question: in a DM, a help channel, or anywhere the bot is mentioned. Replies in other threads of
 	// a help channel are people talking among themselves.
 	if ev.DM || ev.Mention || (ev.Thread == "" && w.cfg().isHelpChannel(ev.Platform, ev.Channel)) {
+		if t, err := w.recentTicket(); err != nil || t != nil {
+			if err != nil {
+				return err
+			}
+			if w.notify {
+				if err := w.throttleNotice(t.ID); err != nil {
+					return err
+				}
+			}
+			return w.join(t)
+		}
 		return w.open()
 	}
 	return nil
+}
+
+// recentTicket is the ticket a new question from the event's user joins: the one they wrote to a moment
+// ago, or, while they are flooding, their latest one. Nil when they open a new one.
+func (w *work) recentTicket() (*Ticket, error) {
+	cfg := w.cfg().Flood
+	if w.throttled {
+		cfg.JoinWithin = max(cfg.JoinWithin, cfg.Window)
+	}
+	id := w.e.flood.recent(cfg, w.ev.User, w.now)
+	if id == "" {
+		return nil, nil
+	}
+	t, err := w.tx.Ticket(id)
+	if IsNotFound(err) {
+		return nil, nil // the transaction that opened it failed
+	}
+	if err != nil {
+		return nil, err
+	}
+	if t.Requester != w.ev.User || !t.Status.Active() {
+		return nil, nil
+	}
+	return t, nil
 }
 
 // open starts a ticket for the event's message and asks for an answer from the knowledge base.
@@ -242,6 +287,7 @@ func (w *work) open() error {
 		return err
 	}
 	w.e.log.Info("ticket opened", "ticket_id", t.ID, "platform", ev.Platform, "requester", ev.User)
+	w.e.flood.wrote(ev.User, t.ID, w.now)
 	return w.job(t, jobAnswer)
 }
 
@@ -254,6 +300,19 @@ func (w *work) inConversation(t *Ticket) error {
 	role := RoleRequester
 	if !isRequester && w.cfg().isTechnician(ev.User, ev.Roles) {
 		role = RoleTechnician
+	}
+	if isRequester {
+		w.e.flood.wrote(ev.User, t.ID, w.now)
+	}
+	if w.throttled {
+		// Kept, so nothing is lost, but not searched, relayed or answered until they slow down.
+		t.say(w.now, ev.User, name, role, text, false)
+		if w.notify {
+			if err := w.throttleNotice(t.ID); err != nil {
+				return err
+			}
+		}
+		return w.tx.PutTicket(t)
 	}
 	if isRequester && w.e.resumeSLA(t, w.now) {
 		t.transition(w.now, "resumed", "", ev.User, "the requester answered")
@@ -1198,6 +1257,9 @@ func (w *work) answer(t *Ticket, job string, hits []kb.Hit, model modelOutcome) 
 			return w.offer(t, related(fresh, min), "Here's what I found:")
 		case likely:
 			return w.suggest(t, above(fresh, suggest), "I'm not sure I understood, but one of these may help:", "I'm not sure I understood, but this may help:")
+		case len(hits) == 0 && !t.Clarifying && len(strings.Fields(t.searchText())) <= 4:
+			// "hi", "help please": nothing to search for yet, so ask rather than hand a technician a greeting.
+			return w.ask(t, "Hi! What can I help you with? Tell me what's wrong, with the exact error message if there is one.")
 		}
 		reason := "the knowledge base has no confident answer"
 		if len(hits) > 0 {
@@ -1317,8 +1379,12 @@ func answerNumber(key string) int {
 
 // askClarifying asks the requester one question when no other article fits.
 func (w *work) askClarifying(t *Ticket) error {
+	return w.ask(t, "I couldn't find anything closer. Could you tell me a bit more: what exactly happens, the exact error message if there is one, and which device or app you're using?")
+}
+
+// ask asks the requester a question and waits for the answer, with a way out to a human.
+func (w *work) ask(t *Ticket, text string) error {
 	t.Clarifying = true
-	text := "I couldn't find anything closer. Could you tell me a bit more: what exactly happens, the exact error message if there is one, and which device or app you're using?"
 	t.say(w.now, "", w.cfg().Name, RoleBot, text, false)
 	t.transition(w.now, "clarifying", "", "", "")
 	r := w.cfg().Reactions

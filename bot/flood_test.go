@@ -1,0 +1,138 @@
+package bot_test
+
+import (
+	"context"
+	"fmt"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/firstline-desk/firstline/bot"
+	"github.com/firstline-desk/firstline/bot/bottest"
+)
+
+func ticketsOf(t *testing.T, db bot.Store, user string) []*bot.Ticket {
+	t.Helper()
+	var out []*bot.Ticket
+	if err := db.View(context.Background(), func(tx bot.Tx) error {
+		var err error
+		out, err = tx.FindTickets(bot.TicketFilter{Requester: user})
+		return err
+	}); err != nil {
+		t.Fatal(err)
+	}
+	return out
+}
+
+func floodConfig() bot.Config {
+	cfg := testConfig()
+	cfg.Flood = bot.FloodConfig{Messages: 8, Window: time.Minute, JoinWithin: 30 * time.Second}
+	return cfg
+}
+
+func TestFloodGetsOneTicketAndOneNotice(t *testing.T) {
+	db := openStore(t, "")
+	d := bottest.NewDesk(t, floodConfig(), db, testSearch())
+	mallory := bottest.User("mallory")
+	var aliceQ string
+	for i := range 100 {
+		d.Say(mallory, "help", fmt.Sprintf("HELP vpn message %d", i))
+		if i == 50 {
+			aliceQ = d.Say(alice, "help", "my vpn won't connect")
+		}
+		d.Clock.Advance(600 * time.Millisecond)
+	}
+	mine := ticketsOf(t, db, mallory)
+	if len(mine) != 1 {
+		t.Fatalf("mallory has %d tickets, want 1", len(mine))
+	}
+	// Nothing acknowledged is lost: every message is on the ticket.
+	var said []string
+	for _, e := range mine[0].Transcript {
+		if e.Author == mallory {
+			said = append(said, e.Text)
+		}
+	}
+	if len(said) != 100 {
+		t.Fatalf("the ticket holds %d of mallory's 100 messages", len(said))
+	}
+	notices, answers := 0, 0
+	for _, m := range d.Chat.Messages("help") {
+		switch {
+		case strings.Contains(m.Text(), "faster than I can keep up"):
+			notices++
+		case strings.Contains(m.Text(), "Did this solve it?") && m.Ref.Thread != aliceQ:
+			answers++
+		}
+	}
+	if notices < 1 || notices > 2 {
+		t.Errorf("%d throttle notices over 60 seconds, want 1 (2 if the flood spans two windows)", notices)
+	}
+	if answers > 9 {
+		t.Errorf("%d answers went to the flood; the desk should stop answering over the limit", answers)
+	}
+	// The desk kept serving others in the middle of the flood.
+	if th := d.Chat.Thread("help", aliceQ); len(th) == 0 || !strings.Contains(th[0].Text(), "Connect to the VPN") {
+		t.Fatalf("alice was not answered during the flood: %+v", th)
+	}
+	// A minute of quiet later, mallory is served again.
+	d.Clock.Advance(2 * time.Minute)
+	q := d.Say(mallory, "help", "my password expired")
+	if th := d.Chat.Thread("help", q); len(th) == 0 || !strings.Contains(th[0].Text(), "Reset your password") {
+		t.Fatalf("mallory not served after slowing down: %+v", th)
+	}
+}
+
+func TestQuickMessagesJoinOneTicket(t *testing.T) {
+	db := openStore(t, "")
+	d := bottest.NewDesk(t, floodConfig(), db, testSearch())
+	hi := d.Say(alice, "help", "hi")
+	d.Clock.Advance(5 * time.Second)
+	q := d.Say(alice, "help", "my vpn won't connect")
+	if n := len(ticketsOf(t, db, alice)); n != 1 {
+		t.Fatalf("%d tickets, want the second message to join the first", n)
+	}
+	mustContain(t, "join notice", d.Chat.Thread("help", q)[0].Text(), "added this to **T-000001**")
+	// The detail reached the search: the VPN answer comes in the ticket's own thread.
+	th := d.Chat.Thread("help", hi)
+	if last := th[len(th)-1]; !strings.Contains(last.Text(), "Connect to the VPN") {
+		t.Fatalf("no answer after the joined detail: %s", last.Text())
+	}
+	// Replies in the second thread belong to the same ticket.
+	d.SayIn(alice, "help", q, "it's the Example VPN client")
+	if n := len(ticketsOf(t, db, alice)); n != 1 {
+		t.Fatalf("%d tickets after a reply in the joined thread", n)
+	}
+	// Later, a new question is a new ticket; and bob's question is never joined to alice's.
+	d.Clock.Advance(time.Minute)
+	d.Say(alice, "help", "my password expired")
+	d.Say(bob, "help", "vpn slow")
+	if n := len(ticketsOf(t, db, alice)); n != 2 {
+		t.Fatalf("alice has %d tickets, want 2", n)
+	}
+	if n := len(ticketsOf(t, db, bob)); n != 1 {
+		t.Fatalf("bob has %d tickets, want 1", n)
+	}
+}
+
+func TestTechniciansAreNotThrottled(t *testing.T) {
+	db := openStore(t, "")
+	d := bottest.NewDesk(t, floodConfig(), db, testSearch())
+	d.Say(alice, "help", "the printer eats paper") // escalated at once
+	card := d.Chat.Messages("tier2")[0]
+	for i := range 20 {
+		d.SayIn(tom, "tier2", card.Ref.ID, fmt.Sprintf("step %d: try this", i))
+	}
+	relayed := 0
+	for _, m := range d.Chat.Messages("help") {
+		if strings.Contains(m.Text(), "try this") {
+			relayed++
+		}
+		if strings.Contains(m.Text(), "faster than I can") {
+			t.Fatalf("a technician was throttled")
+		}
+	}
+	if relayed != 20 {
+		t.Fatalf("%d of 20 technician replies relayed", relayed)
+	}
+}
