@@ -1040,11 +1040,19 @@ func (w *work) ticketInContext() (*Ticket, *Card, error) {
 }
 
 func (w *work) cmdStatus() error {
-	t, _, err := w.ticketInContext()
+	t, card, err := w.ticketInContext()
 	if err != nil {
 		return err
 	}
 	if t != nil {
+		tier := t.Tier
+		if card != nil {
+			tier = card.Tier
+		}
+		// A ticket is its requester's and its technicians' business, even in a thread others can read.
+		if w.ev.User != t.Requester && !w.canWork(tier, w.ev.User) && !w.canWork(t.Tier, w.ev.User) {
+			return w.reply(t.ID, fmt.Sprintf("Only %s and the technicians working **%s** can see its status. `%sstatus` in a DM lists your own tickets.", t.RequesterName, t.ID, w.cfg().CommandPrefix))
+		}
 		return w.reply(t.ID, w.e.statusText(t))
 	}
 	if tier, ok := w.cfg().tierByChannel(w.ev.Platform, w.ev.Channel); ok && w.canWork(tier.ID, w.ev.User) {
@@ -1089,7 +1097,8 @@ func (w *work) cmdEscalate() error {
 		return w.reply(t.ID, fmt.Sprintf("**%s** is resolved. Write here and I'll reopen it.", t.ID))
 	case t.Status != StatusOpen:
 		return w.reply(t.ID, fmt.Sprintf("**%s** is already with %s: write here and the technician will see it.", t.ID, w.cfg().tierName(t.Tier)))
-	case w.ev.User != t.Requester && !w.cfg().isTechnician(w.ev.User, w.ev.Roles) && !w.cfg().isAdmin(w.ev.User, w.ev.Roles):
+	case w.ev.User != t.Requester && !w.canWork(w.cfg().Tiers[0].ID, w.ev.User):
+		// Level 1 hands over to the first tier: its members (and admins) may do it for the requester.
 		return w.reply(t.ID, fmt.Sprintf("Only %s can ask for a human on **%s**.", t.RequesterName, t.ID))
 	}
 	if err := w.escalate(t, "the requester asked for a human"); err != nil {
