@@ -66,6 +66,7 @@ type Engine struct {
 	redactor  func(string) string
 
 	flood floodGuard
+	obs   Observer
 }
 
 // New returns an engine. Register the chat platforms with AddChat before events arrive.
@@ -105,6 +106,7 @@ func New(cfg Config, store Store, search Searcher, clock Clock, logger *slog.Log
 		jobsLive:  map[uint64]bool{},
 		jobsEnded: map[uint64]bool{},
 		jobDone:   make(chan struct{}, 1),
+		obs:       nopObserver{},
 	}, nil
 }
 
@@ -153,6 +155,7 @@ func (e *Engine) Handle(ctx context.Context, ev Event) error {
 		w = &work{e: e, tx: e.slaTx(tx), ev: ev, now: now, throttled: throttled, notify: notify}
 		return w.handle()
 	})
+	e.obs.EventHandled(ev.Platform, ev.Kind, e.clock.Now().Sub(now), err)
 	if err != nil {
 		return fmt.Errorf("handle %s from %s: %w", ev.Kind, ev.User, err)
 	}
@@ -252,7 +255,9 @@ func (e *Engine) startJob(ctx context.Context, eff Effect) bool {
 	e.jobsMu.Unlock()
 	go func() {
 		defer e.jobsWG.Done()
-		if err := e.runJob(ctx, eff); err != nil {
+		err := e.runJob(ctx, eff)
+		e.obs.EffectDone(eff.Platform, eff.Kind, eff.Job, e.clock.Now().Sub(eff.CreatedAt), err)
+		if err != nil {
 			if rerr := e.retryLater(ctx, eff, err); rerr != nil && ctx.Err() == nil {
 				e.log.Error("reschedule job", "job", eff.Job, "seq", eff.Seq, "err", rerr)
 			}
@@ -311,7 +316,9 @@ func (e *Engine) dispatchOnce(ctx context.Context) (int, error) {
 			}
 			continue
 		}
-		if err := e.perform(ctx, eff); err != nil {
+		err := e.perform(ctx, eff)
+		e.obs.EffectDone(eff.Platform, eff.Kind, "", e.clock.Now().Sub(eff.CreatedAt), err)
+		if err != nil {
 			blocked[eff.Lane] = true
 			if rerr := e.retryLater(ctx, eff, err); rerr != nil {
 				return done, rerr

@@ -428,6 +428,7 @@ func (s *slaTx) PutTicket(t *Ticket) error {
 
 func (s *slaTx) auditTransitions(t *Ticket, from int) error {
 	for _, tr := range t.Events[min(from, len(t.Events)):] {
+		s.e.obs.Transition(tr.Type, tr.From, tr.To, tr.Tier, tr.Detail)
 		detail := tr.Detail
 		if tr.To != "" {
 			detail = strings.TrimSpace(string(tr.From) + " → " + string(tr.To) + " " + detail)
