@@ -167,6 +167,13 @@ var migrations = []func(*bolt.Tx) error{
 			return nil
 		})
 	},
+	// 5: article vectors for hybrid search, by content key; the first sync after it fills them.
+	func(btx *bolt.Tx) error {
+		if _, err := btx.CreateBucketIfNotExists(bucketVectors); err != nil {
+			return fmt.Errorf("create bucket %s: %w", bucketVectors, err)
+		}
+		return nil
+	},
 }
 
 // SchemaVersion is the schema this build writes.

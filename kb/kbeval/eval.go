@@ -1,6 +1,8 @@
 package kbeval
 
 import (
+	"context"
+	"fmt"
 	"time"
 
 	"github.com/firstline-desk/firstline/kb"
@@ -33,6 +35,17 @@ type Result struct {
 
 	// PerQuery is how each query fared, in the order given, for sweeps and for finding the misses.
 	PerQuery []QueryResult
+
+	// Hybrid says the searcher was a hybrid one (it traces its searches, see kb.Hybrid.SearchTrace),
+	// so PerQuery has the vector search's figures and CosineBins can be read.
+	Hybrid bool
+	// Fallbacks counts the hybrid searches that were lexical only, FallbackErr says why the first
+	// was: an endpoint that fails makes a hybrid evaluation measure the lexical search.
+	Fallbacks   int
+	FallbackErr error
+	// Sync and SyncTime are what embedding the corpus did and took; EvaluateHybrid sets them.
+	Sync     kb.SyncStats
+	SyncTime time.Duration
 }
 
 // QueryResult is how one query fared.
@@ -47,6 +60,16 @@ type QueryResult struct {
 	TopConfidence float64
 	// TopRelevant says the best hit is relevant to the query.
 	TopRelevant bool
+
+	// With a hybrid searcher: TopSource says which search found the best hit, "lexical", "vector" or
+	// "both"; Nearest is the article nearest the query by embedding, Cosine and Lead its similarity
+	// and its lead over the next nearest (see kb.VectorConfidence), NearestRelevant whether it is
+	// relevant; Fallback says the search was lexical only.
+	TopSource       string
+	Nearest         string
+	NearestRelevant bool
+	Cosine, Lead    float64
+	Fallback        bool
 }
 
 // Decisions are what the desk would do at one confidence threshold: it answers a query when the top
@@ -63,11 +86,40 @@ type Decisions struct {
 	AnsweredOutOfKB float64
 }
 
+// Searcher is a search Evaluate can measure: a *kb.Hybrid, or an index through Lexical.
+type Searcher interface {
+	SearchContext(ctx context.Context, query string, limit int, exclude ...string) []kb.Hit
+}
+
+// tracer is a Searcher that says how each search went (*kb.Hybrid does): the evaluation then records
+// the vector search's figures too.
+type tracer interface {
+	SearchTrace(ctx context.Context, query string, limit int, exclude ...string) ([]kb.Hit, kb.Trace)
+}
+
+// Lexical makes an index a Searcher.
+func Lexical(index *kb.Index) Searcher { return lexical{index} }
+
+type lexical struct{ index *kb.Index }
+
+func (l lexical) SearchContext(_ context.Context, query string, limit int, exclude ...string) []kb.Hit {
+	return l.index.Search(query, limit, exclude...)
+}
+
 // Evaluate runs every query against index and measures the ranking, the answer decisions at
 // threshold, and the latency. corpusIDs is the set of article ids in the index (see IDs): relevant ids
 // outside it are ignored, and a query with none inside it is out-of-KB.
 func Evaluate(index *kb.Index, queries []Query, corpusIDs map[string]bool, threshold float64) Result {
+	return EvaluateSearcher(context.Background(), Lexical(index), queries, corpusIDs, threshold)
+}
+
+// EvaluateSearcher is Evaluate for any Searcher, so that the lexical and the hybrid search are measured
+// on the same questions. ctx is passed to every search. The timed searches of a hybrid searcher embed
+// their queries again unless its query cache holds them all, so its latencies include the endpoint's.
+func EvaluateSearcher(ctx context.Context, s Searcher, queries []Query, corpusIDs map[string]bool, threshold float64) Result {
 	r := Result{Queries: len(queries), PerQuery: make([]QueryResult, 0, len(queries))}
+	tr, traced := s.(tracer)
+	r.Hybrid = traced
 	var sumAP, sumRR, sumP1, sumP5, sumR10, sumNDCG float64
 	ranked := make([]string, 0, len(corpusIDs))
 	for _, q := range queries {
@@ -77,8 +129,25 @@ func Evaluate(index *kb.Index, queries []Query, corpusIDs map[string]bool, thres
 				relevant[id] = true
 			}
 		}
-		hits := index.Search(q.Text, 0)
+		var hits []kb.Hit
 		qr := QueryResult{ID: q.ID, InKB: len(relevant) > 0}
+		if traced {
+			var trace kb.Trace
+			hits, trace = tr.SearchTrace(ctx, q.Text, 0)
+			qr.Nearest, qr.Cosine, qr.Lead = trace.Nearest, trace.Cosine, trace.Lead
+			qr.NearestRelevant = relevant[trace.Nearest]
+			if qr.Fallback = trace.Lexical && trace.Err != nil; qr.Fallback {
+				r.Fallbacks++
+				if r.FallbackErr == nil {
+					r.FallbackErr = trace.Err
+				}
+			}
+			if len(trace.Hits) > 0 {
+				qr.TopSource = source(trace.Hits[0])
+			}
+		} else {
+			hits = s.SearchContext(ctx, q.Text, 0)
+		}
 		if len(hits) > 0 {
 			qr.TopID, qr.TopConfidence = hits[0].ID, hits[0].Confidence
 			qr.TopRelevant = relevant[hits[0].ID]
@@ -111,7 +180,7 @@ func Evaluate(index *kb.Index, queries []Query, corpusIDs map[string]bool, thres
 	ms := make([]float64, 0, len(queries))
 	for _, q := range queries {
 		start := time.Now()
-		index.Search(q.Text, latencyLimit)
+		s.SearchContext(ctx, q.Text, latencyLimit)
 		ms = append(ms, float64(time.Since(start))/float64(time.Millisecond))
 	}
 	r.LatencyP50 = msDuration(Percentile(ms, 50))
@@ -129,6 +198,138 @@ func EvaluateArticles(articles []kb.Article, queries []Query, opts kb.Options, t
 	r.BuildTime = build
 	r.PeakRSSMB, r.PeakRSSKnown = PeakRSSMB()
 	return r
+}
+
+// HybridSetup is how EvaluateHybrid builds its search.
+type HybridSetup struct {
+	// Index is how the lexical index is built (synonyms).
+	Index kb.Options
+	// Embedder embeds the articles and the queries; Store keeps the vectors between runs, so that
+	// evaluating again does not embed the corpus again (nil: in memory, for this run).
+	Embedder kb.Embedder
+	Store    kb.VectorStore
+	// Options tune the hybrid search: fusion weights, the vector confidence mapping.
+	Options kb.HybridOptions
+}
+
+// EvaluateHybrid builds a library of articles and a kb.Hybrid over it, embeds the articles (Sync), and
+// evaluates it with EvaluateSearcher. It fails when the articles cannot be embedded; queries that
+// cannot be embedded are searched lexically and counted in Fallbacks.
+func EvaluateHybrid(ctx context.Context, articles []kb.Article, queries []Query, setup HybridSetup, threshold float64) (Result, error) {
+	start := time.Now()
+	lib := kb.NewLibrary(articles, setup.Index)
+	build := time.Since(start)
+	h := kb.NewHybrid(lib, setup.Embedder, setup.Store, setup.Options)
+	start = time.Now()
+	stats, err := h.Sync(ctx)
+	if err != nil {
+		return Result{}, fmt.Errorf("embed the corpus: %w", err)
+	}
+	syncTime := time.Since(start)
+	r := EvaluateSearcher(ctx, h, queries, IDs(articles), threshold)
+	r.BuildTime, r.Sync, r.SyncTime = build, stats, syncTime
+	r.PeakRSSMB, r.PeakRSSKnown = PeakRSSMB()
+	return r, nil
+}
+
+func source(t kb.HitTrace) string {
+	switch {
+	case t.LexicalRank > 0 && t.VectorRank > 0:
+		return "both"
+	case t.VectorRank > 0:
+		return "vector"
+	}
+	return "lexical"
+}
+
+// CosineBin is how often the article nearest a query by embedding is right, over the queries whose
+// nearest article is at a cosine similarity in [Low, High). It is what kb.VectorConfidence should
+// say: read Precision by cosine to set Low (where it starts to rise above nothing), High (where it
+// stops rising) and Max (about the Precision above High).
+type CosineBin struct {
+	Low, High float64
+	// Queries counts the queries in the bin; OutOfKB those of them with no relevant article (their
+	// nearest is always wrong); Right the in-KB ones whose nearest article is relevant.
+	Queries, OutOfKB, Right int
+}
+
+// Precision is the share of the bin's queries whose nearest article is right, 0 for an empty bin.
+func (b CosineBin) Precision() float64 { return ratio(b.Right, b.Queries) }
+
+// CosineBins sorts a hybrid evaluation's queries into bins by their nearest article's cosine: [e0, e1),
+// [e1, e2) and so on, the last bin including its upper edge; queries outside every bin, and those
+// searched lexically only, are left out. Without edges the bins are 0.05 wide from 0 to 1. It returns
+// nil for an evaluation that was not hybrid.
+func (r Result) CosineBins(edges ...float64) []CosineBin {
+	if !r.Hybrid {
+		return nil
+	}
+	if len(edges) == 0 {
+		for i := 0; i <= 20; i++ {
+			edges = append(edges, float64(i)/20)
+		}
+	}
+	if len(edges) < 2 {
+		return nil
+	}
+	bins := make([]CosineBin, len(edges)-1)
+	for i := range bins {
+		bins[i].Low, bins[i].High = edges[i], edges[i+1]
+	}
+	for _, q := range r.PerQuery {
+		if q.Nearest == "" {
+			continue
+		}
+		for i := range bins {
+			b := &bins[i]
+			if q.Cosine >= b.Low && (q.Cosine < b.High || i == len(bins)-1 && q.Cosine <= b.High) {
+				b.Queries++
+				switch {
+				case !q.InKB:
+					b.OutOfKB++
+				case q.NearestRelevant:
+					b.Right++
+				}
+				break
+			}
+		}
+	}
+	return bins
+}
+
+// Comparison counts, over the in-KB queries both evaluations ran, those whose first relevant article
+// one of them ranks higher.
+type Comparison struct {
+	// Better counts the queries where b ranks the first relevant article higher than a (or at all),
+	// Worse those where it ranks it lower, Same the rest.
+	Better, Worse, Same int
+}
+
+// Compare compares two evaluations of the same queries, such as the lexical search (a) and the hybrid
+// one (b): which questions each gets right that the other misses, not only the means.
+func Compare(a, b Result) Comparison {
+	var c Comparison
+	rank := func(q QueryResult) int {
+		if q.FirstRelevant == 0 {
+			return int(^uint(0) >> 1)
+		}
+		return q.FirstRelevant
+	}
+	for i := range min(len(a.PerQuery), len(b.PerQuery)) {
+		qa, qb := a.PerQuery[i], b.PerQuery[i]
+		if !qa.InKB || qa.ID != qb.ID {
+			continue
+		}
+		switch ra, rb := rank(qa), rank(qb); {
+		case rb < ra:
+			c.Better++
+		case rb > ra:
+			c.Worse++
+		default:
+			c.Same++
+		}
+	}
+	return c
 }
 
 // Decide returns the answer decisions at threshold for queries already run.
