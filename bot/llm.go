@@ -24,6 +24,8 @@ type ModelOptions struct {
 	MinSourceConfidence float64
 	// MaxAnswerChars bounds an answer written by the model (default 1500).
 	MaxAnswerChars int
+	// NoAnswers keeps the model out of answers: the desk answers with the articles themselves.
+	NoAnswers bool
 	// Summaries has the model write the handoff summary on tier cards (and for "!summary").
 	Summaries bool
 	// Triage has the model suggest a new ticket's priority and category; priority rules win when they fire.
@@ -78,6 +80,9 @@ type modelOutcome struct {
 // groundedAnswer asks the model to answer the requester from the sources only. It runs in a job, outside
 // any transaction.
 func (e *Engine) groundedAnswer(ctx context.Context, t *Ticket, hits []kb.Hit) modelOutcome {
+	if e.modelOpts.NoAnswers {
+		return modelOutcome{}
+	}
 	var sources []kb.Hit
 	var articles []kb.Article
 	for _, h := range hits {
