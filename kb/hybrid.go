@@ -50,6 +50,27 @@ type HybridOptions struct {
 	Logger *slog.Logger
 }
 
+// Validate reports every problem at once; zero values are fine (they are the defaults).
+func (o HybridOptions) Validate() error {
+	var errs []error
+	if o.Candidates < 0 || o.BatchSize < 0 || o.MaxTextChars < 0 || o.QueryTimeout < 0 {
+		errs = append(errs, fmt.Errorf("hybrid search: candidates %d, batch size %d, max text chars %d and query timeout %v must not be negative",
+			o.Candidates, o.BatchSize, o.MaxTextChars, o.QueryTimeout))
+	}
+	if o.RRFK < 0 || o.LexicalWeight < 0 || o.VectorWeight < 0 {
+		errs = append(errs, fmt.Errorf("hybrid search: rrf k %v and the weights %v (lexical) and %v (vector) must not be negative", o.RRFK, o.LexicalWeight, o.VectorWeight))
+	}
+	if o.PromoteConfidence < 0 {
+		errs = append(errs, fmt.Errorf("hybrid search: promote confidence %v is negative", o.PromoteConfidence))
+	}
+	if o.Confidence != (VectorConfidence{}) {
+		if err := o.Confidence.Validate(); err != nil {
+			errs = append(errs, err)
+		}
+	}
+	return errors.Join(errs...)
+}
+
 // Defaults of HybridOptions.
 const (
 	DefaultHybridCandidates  = 50
@@ -85,9 +106,10 @@ type VectorConfidence struct {
 	Lead float64
 }
 
-// DefaultVectorConfidence is the mapping for OpenAI's text-embedding-3 models, whose cosines between
-// a question and the article that answers it are mostly 0.45-0.75 and between a question and an
-// unrelated IT article 0.1-0.35. Max 0.50 sits between the desk's default suggest_confidence (0.35)
+// DefaultVectorConfidence is set for OpenAI's text-embedding-3 models, by published measurements
+// rather than this project's: they put a question at about 0.45 from a long article that answers it
+// (higher for a short one, as IT articles are), at 0.1 or less from an unrelated text, and two
+// related words at about 0.45. Max 0.50 sits between the desk's default suggest_confidence (0.35)
 // and min_confidence (0.60): an article found by its embedding alone shares no searched word with the
 // question, and until the mapping is measured on the desk's own questions the bot offers it ("this
 // may help") rather than answers with it. Measure with `firstline kb eval` and raise Max once the
@@ -146,6 +168,8 @@ type Hybrid struct {
 	rows  []float32
 	slots []string
 	free  []int
+	// growHint is how many vectors the running Sync may add.
+	growHint int
 }
 
 // hybridDoc is what a Hybrid keeps of an article.
@@ -261,14 +285,22 @@ func (h *Hybrid) freeLocked(d *hybridDoc) {
 }
 
 // installLocked gives the article id the vector vec of text key, unless the article was edited or
-// deleted since key was computed. It fails when vec's length is not that of the vectors before it.
-func (h *Hybrid) installLocked(id, key string, vec []float32) (bool, error) {
+// deleted since key was computed. A vector of another length than those before it fails, unless it is
+// fresh from the embedder: then the endpoint's dimensions changed under the same model name, and the
+// old vectors are dropped for the next Sync to replace.
+func (h *Hybrid) installLocked(id, key string, vec []float32, fresh bool) (bool, error) {
 	d := h.docs[id]
 	if d == nil || d.key != key || d.slot >= 0 {
 		return false, nil
 	}
-	if h.dim == 0 {
-		h.dim = len(vec)
+	if h.dim == 0 || len(vec) != h.dim && fresh {
+		if h.dim != 0 {
+			h.log.Warn("the embedder's vectors changed length: embedding every article again", "model", h.model, "from", h.dim, "to", len(vec))
+		}
+		for _, d := range h.docs {
+			d.slot = -1
+		}
+		h.dim, h.rows, h.slots, h.free = len(vec), nil, nil, nil
 	}
 	if len(vec) != h.dim {
 		return false, fmt.Errorf("article %s: a vector of %d dimensions where the others have %d", id, len(vec), h.dim)
@@ -279,6 +311,12 @@ func (h *Hybrid) installLocked(id, key string, vec []float32) (bool, error) {
 		h.slots[d.slot] = id
 	} else {
 		d.slot = len(h.slots)
+		if cap(h.rows)-len(h.rows) < h.dim {
+			// Room for the vectors Sync is about to add, or doubling: append grows a large slice by a
+			// quarter, which would copy the vectors of a knowledge base loaded at start dozens of times.
+			h.rows = slices.Grow(h.rows, max(h.growHint*h.dim, len(h.rows), 64*h.dim))
+			h.growHint = 0
+		}
 		h.rows = append(h.rows, vec...)
 		h.slots = append(h.slots, id)
 	}
@@ -322,14 +360,15 @@ func (h *Hybrid) Sync(ctx context.Context) (stats SyncStats, err error) {
 	}
 
 	// The articles to do, by key: articles with the same text share a vector.
-	h.mu.RLock()
+	h.mu.Lock()
 	var need []string
 	for id, d := range h.docs {
 		if d.slot < 0 {
 			need = append(need, id)
 		}
 	}
-	h.mu.RUnlock()
+	h.growHint = max(len(need)-len(h.free), 0)
+	h.mu.Unlock()
 	if len(need) == 0 {
 		return stats, nil
 	}
@@ -357,7 +396,10 @@ func (h *Hybrid) Sync(ctx context.Context) (stats SyncStats, err error) {
 	if err != nil {
 		return stats, fmt.Errorf("read stored vectors: %w", err)
 	}
-	var todo []string
+	var (
+		todo     []string
+		unusable int
+	)
 	for _, key := range keys {
 		vec, ok := stored[key]
 		if !ok {
@@ -368,15 +410,18 @@ func (h *Hybrid) Sync(ctx context.Context) (stats SyncStats, err error) {
 		if err != nil {
 			return stats, fmt.Errorf("stored vector %s: %w", key, err)
 		}
-		n, err := h.install(ids[key], key, vec)
+		n, err := h.install(ids[key], key, vec, false)
 		if err != nil {
 			// A stored vector of another length (the endpoint was set to other dimensions under the
 			// same model name): embed the article again.
-			h.log.Warn("stored vector unusable, embedding again", "key", key, "err", err)
+			unusable++
 			todo = append(todo, key)
 			continue
 		}
 		stats.Loaded += n
+	}
+	if unusable > 0 {
+		h.log.Warn("stored vectors of another length, embedding again", "model", h.model, "vectors", unusable)
 	}
 	if len(todo) > 0 {
 		h.log.Info("embedding articles", "model", h.model, "articles", len(todo))
@@ -408,7 +453,7 @@ func (h *Hybrid) Sync(ctx context.Context) (stats SyncStats, err error) {
 		}
 		// Searches use the vectors even when storing them fails; the next start embeds them again.
 		for _, key := range batch {
-			n, err := h.install(ids[key], key, put[key])
+			n, err := h.install(ids[key], key, put[key], true)
 			if err != nil {
 				return stats, fmt.Errorf("embed articles: %w", err)
 			}
@@ -423,12 +468,12 @@ func (h *Hybrid) Sync(ctx context.Context) (stats SyncStats, err error) {
 }
 
 // install gives each of ids the normalized vector vec of text key, and returns how many took it.
-func (h *Hybrid) install(ids []string, key string, vec []float32) (int, error) {
+func (h *Hybrid) install(ids []string, key string, vec []float32, fresh bool) (int, error) {
 	h.mu.Lock()
 	defer h.mu.Unlock()
 	n := 0
 	for _, id := range ids {
-		ok, err := h.installLocked(id, key, vec)
+		ok, err := h.installLocked(id, key, vec, fresh)
 		if err != nil {
 			return n, err
 		}
@@ -582,8 +627,9 @@ type nearHit struct {
 
 // nearest returns the n articles most similar to the normalized query vector qv, most similar first
 // (n <= 0: every article with a vector), leaving out exclude, and how far the first is ahead of the
-// second. It compares qv with every vector: at 1,536 dimensions that is about 0.1 ms per thousand
-// articles, well under the time the query's embedding took, up to tens of thousands of articles.
+// second. It compares qv with every vector: at 1,536 dimensions that is about half a millisecond per
+// thousand articles on one core, less than the query's embedding took up to tens of thousands of
+// articles (and a sixth of that at 256 dimensions, which text-embedding-3 models can be asked for).
 func (h *Hybrid) nearest(qv []float32, n int, exclude []string) ([]nearHit, float64, error) {
 	var skip map[string]bool
 	if len(exclude) > 0 {

@@ -542,3 +542,55 @@ func BenchmarkHybridSearch(b *testing.B) {
 		}
 	}
 }
+
+// truncated cuts an embedder's vectors to n dimensions: the same model name with other dimensions, as
+// when an endpoint's dimensions setting changes.
+type truncated struct {
+	kb.Embedder
+	n int
+}
+
+func (e truncated) Embed(ctx context.Context, texts []string) ([][]float32, error) {
+	out, err := e.Embedder.Embed(ctx, texts)
+	for i := range out {
+		out[i] = out[i][:e.n]
+	}
+	return out, err
+}
+
+func TestHybridDimensionsChange(t *testing.T) {
+	ctx := context.Background()
+	store := kb.NewMemoryVectors()
+	articles := helpdeskArticles()
+	mustHybrid(t, articles, &conceptEmbedder{}, store, kb.HybridOptions{})
+
+	// Restarted with shorter vectors: the stored ones load, and queries cannot be compared with them.
+	short := truncated{&conceptEmbedder{}, 48}
+	h := mustHybrid(t, articles, short, store, kb.HybridOptions{})
+	if _, tr := h.SearchTrace(ctx, "reset password", 3); !tr.Lexical || tr.Err == nil || !strings.Contains(tr.Err.Error(), "48 dimensions") {
+		t.Fatalf("trace %+v", tr)
+	}
+	// The first article embedded anew shows the new length: the next syncs replace the old vectors.
+	changed := articles[0]
+	changed.Body += " Still nothing? Call the desk."
+	h.Put(changed)
+	if stats, err := h.Sync(ctx); err != nil || stats.Embedded != 1 || stats.Pending != len(articles)-1 {
+		t.Fatalf("sync: %+v, %v", stats, err)
+	}
+	if stats, err := h.Sync(ctx); err != nil || stats.Embedded != len(articles)-1 || stats.Pending != 0 {
+		t.Fatalf("sync: %+v, %v", stats, err)
+	}
+	if hits, tr := h.SearchTrace(ctx, "laptop won't power on", 3); tr.Lexical || hits[0].ID != "computer-start" {
+		t.Fatalf("%+v %+v", hits, tr)
+	}
+}
+
+func TestHybridOptionsValidate(t *testing.T) {
+	if err := (kb.HybridOptions{}).Validate(); err != nil {
+		t.Fatalf("the defaults: %v", err)
+	}
+	err := kb.HybridOptions{Candidates: -1, VectorWeight: -1, PromoteConfidence: -0.1, Confidence: kb.VectorConfidence{Low: 0.5, High: 0.4, Max: 0.5}}.Validate()
+	if err == nil || strings.Count(err.Error(), "\n") != 3 {
+		t.Fatalf("every problem at once: %v", err)
+	}
+}
