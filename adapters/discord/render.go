@@ -362,7 +362,13 @@ func messageSend(p bot.Post) []*discordgo.MessageSend {
 			AllowedMentions: noMentions(),
 		}}
 	}
-	parts := split(r.content, maxContent)
+	roles := notifyRoles(p.Notify)
+	var ping strings.Builder
+	for _, id := range roles {
+		ping.WriteString("<@&" + id + "> ")
+	}
+	// The ping goes before the first part, so every part leaves room for it.
+	parts := split(r.content, maxContent-ping.Len())
 	if len(parts) == 0 {
 		parts = []string{zwsp} // Discord refuses an empty message; buttons need something to hang under
 	}
@@ -370,13 +376,9 @@ func messageSend(p bot.Post) []*discordgo.MessageSend {
 	for i, part := range parts {
 		out[i] = &discordgo.MessageSend{Content: part, AllowedMentions: noMentions()}
 	}
-	if roles := notifyRoles(p.Notify); len(roles) > 0 {
+	if len(roles) > 0 {
 		// The one deliberate ping: the roles named, allowed by id, and nothing else.
-		var b strings.Builder
-		for _, id := range roles {
-			b.WriteString("<@&" + id + "> ")
-		}
-		out[0].Content = b.String() + out[0].Content
+		out[0].Content = ping.String() + out[0].Content
 		out[0].AllowedMentions = &discordgo.MessageAllowedMentions{Parse: []discordgo.AllowedMentionType{}, Roles: roles}
 	}
 	out[len(out)-1].Components = r.rows
