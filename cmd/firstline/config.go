@@ -585,7 +585,7 @@ func (c Config) validateDiscord(add func(string, ...any)) {
 	case tok == "":
 		add("discord.token: must be the bot's token (Developer Portal > your application > Bot > Reset Token); put it in an environment variable and write \"${DISCORD_TOKEN}\"")
 	case strings.HasPrefix(tok, "xox"):
-		add("discord.token: %q looks like a Slack token", tok[:4]+"...")
+		add("discord.token: %q looks like a Slack token", tok[:min(len(tok), 4)]+"...")
 	}
 	if d.Guild != "" && !snowflakePattern.MatchString(d.Guild) {
 		add("discord.guild: %q is not a server id (Developer Mode on, then right-click the server > Copy Server ID)", d.Guild)
