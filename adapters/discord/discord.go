@@ -76,6 +76,10 @@ type Adapter struct {
 	threads     map[string]bool   // threads the desk takes part in, for catch-up
 	lastSeen    map[string]string // channel id -> newest message id handled
 	dms         map[string]string // user id -> DM channel id
+	// connected and connSince are the gateway's state for Connection (/healthz): up from READY or
+	// RESUMED until the connection drops, down from New until the first READY.
+	connected bool
+	connSince time.Time
 
 	disconnected chan struct{}
 }
@@ -109,7 +113,7 @@ func New(cfg Config, logger *slog.Logger) (*Adapter, error) {
 	a := &Adapter{
 		cfg: cfg, s: s, log: logger.With("component", "discord"),
 		parents: make(map[string]string), threads: make(map[string]bool), lastSeen: make(map[string]string),
-		dms: make(map[string]string), disconnected: make(chan struct{}, 1),
+		dms: make(map[string]string), disconnected: make(chan struct{}, 1), connSince: time.Now(),
 	}
 	s.AddHandler(a.onEvent)
 	s.AddHandler(func(*discordgo.Session, *discordgo.Disconnect) {
@@ -147,6 +151,22 @@ func (a *Adapter) BotID() string {
 	return a.botID
 }
 
+// Connection reports whether the gateway is connected (a session established by READY or RESUMED), and
+// since when it has been connected, or not (from New until the first READY). Safe to call from any
+// goroutine.
+func (a *Adapter) Connection() (connected bool, since time.Time) {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	return a.connected, a.connSince
+}
+
+// setConnectedLocked records a change of the gateway's state; the same state again keeps its start.
+func (a *Adapter) setConnectedLocked(up bool) {
+	if a.connected != up {
+		a.connected, a.connSince = up, time.Now()
+	}
+}
+
 // Fatal close codes: retrying cannot help, a person must fix the token or the intents.
 var fatalCodes = map[int]string{
 	4004: "the token was refused: check discord.token (Developer Portal > Bot > Reset Token)",
@@ -170,6 +190,11 @@ func (a *Adapter) Run(ctx context.Context, h Handler) error {
 	a.mu.Lock()
 	a.ctx, a.handler = ctx, h
 	a.mu.Unlock()
+	defer func() {
+		a.mu.Lock()
+		a.setConnectedLocked(false)
+		a.mu.Unlock()
+	}()
 	delay, failures := time.Second, 0
 	for {
 		a.mu.Lock()
@@ -187,6 +212,7 @@ func (a *Adapter) Run(ctx context.Context, h Handler) error {
 			a.mu.Lock()
 			ok := a.established
 			a.lastUp = time.Now()
+			a.setConnectedLocked(false)
 			a.mu.Unlock()
 			if ok {
 				failures, delay = 0, time.Second

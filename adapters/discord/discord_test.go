@@ -403,6 +403,34 @@ func waitFor(t *testing.T, what string, cond func() bool) {
 	}
 }
 
+// TestConnectionState checks what /healthz reads: not connected before Run, connected from READY, connected
+// again (since later) after a drop and a resume, and not connected once Run has given up.
+func TestConnectionState(t *testing.T) {
+	if up, _ := newAdapter(t, fakediscord.New(t)).Connection(); up {
+		t.Fatal("connected before Run")
+	}
+	d := newDesk(t, testConfig("discord:"+tier2))
+	connected := func() bool { up, _ := d.adapter.Connection(); return up }
+	waitFor(t, "the READY", connected)
+	_, first := d.adapter.Connection()
+
+	d.fake.Drop()
+	d.fake.WaitResumes(t, 1)
+	waitFor(t, "the RESUMED", func() bool { up, since := d.adapter.Connection(); return up && since.After(first) })
+
+	d.fake.RejectIdentify(4004)
+	d.fake.Close(4004)
+	select {
+	case err := <-d.runErr:
+		d.runErr <- err
+	case <-time.After(20 * time.Second):
+		t.Fatal("Run kept reconnecting")
+	}
+	if up, since := d.adapter.Connection(); up || !since.After(first) {
+		t.Fatalf("after Run gave up: connected %v since %v", up, since)
+	}
+}
+
 // TestDMAndMention checks a question in a DM (answered in the DM, no thread) and a mention of the bot in
 // a channel that is not a help channel (answered in a thread on it); chatter there without a mention,
 // and the bot's own messages, do nothing.

@@ -18,6 +18,7 @@ func (a *Adapter) onEvent(s *discordgo.Session, e *discordgo.Event) {
 	case *discordgo.Resumed:
 		a.mu.Lock()
 		a.established = true
+		a.setConnectedLocked(true)
 		a.mu.Unlock()
 		a.log.Info("discord gateway resumed")
 	case *discordgo.MessageCreate:
@@ -40,6 +41,7 @@ func (a *Adapter) onEvent(s *discordgo.Session, e *discordgo.Event) {
 func (a *Adapter) onReady(r *discordgo.Ready) {
 	a.mu.Lock()
 	a.established = true
+	a.setConnectedLocked(true)
 	a.readies++
 	again := a.readies > 1
 	a.sessionID = r.SessionID

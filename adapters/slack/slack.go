@@ -72,6 +72,11 @@ type Adapter struct {
 	groups    map[string][]string
 	groupsAt  time.Time
 	groupsOff bool
+
+	// connected and connSince are the connection's state for Connection (/healthz): since when the socket
+	// has been up, or down (from New until the first connection).
+	connected bool
+	connSince time.Time
 }
 
 // groupsTTL is how long user-group membership is trusted before it is read again.
@@ -95,11 +100,12 @@ func New(cfg Config, logger *slog.Logger) (*Adapter, error) {
 	// No slackapi.OptionRetry: a 429 goes back to the engine's dispatcher as a bot.RateLimitError, which
 	// waits without holding up other conversations.
 	return &Adapter{
-		cfg:   cfg,
-		api:   slackapi.New(cfg.BotToken, opts...),
-		log:   logger.With("component", "slack"),
-		names: make(map[string]string),
-		dms:   make(map[string]string),
+		cfg:       cfg,
+		api:       slackapi.New(cfg.BotToken, opts...),
+		log:       logger.With("component", "slack"),
+		names:     make(map[string]string),
+		dms:       make(map[string]string),
+		connSince: time.Now(),
 	}, nil
 }
 
@@ -135,7 +141,30 @@ func (a *Adapter) Connect(ctx context.Context) error {
 	}
 	a.botUserID = resp.UserID
 	a.log.Info("connected to Slack", "team", resp.Team, "bot_user", resp.UserID)
+	if a.cfg.Mode == ModeHTTP {
+		// Slack calls the desk in HTTP mode: there is no connection to watch, so a working token is as
+		// connected as the adapter can tell.
+		a.setConnected(true)
+	}
 	return nil
+}
+
+// Connection reports whether the adapter is connected to Slack, and since when it has been connected,
+// or not (from New until it first connects). In Socket Mode that is the websocket, down while it
+// reconnects; in HTTP mode, whether Connect has succeeded. Safe to call from any goroutine.
+func (a *Adapter) Connection() (connected bool, since time.Time) {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	return a.connected, a.connSince
+}
+
+// setConnected records a change of the connection's state; the same state again keeps its start.
+func (a *Adapter) setConnected(up bool) {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	if a.connected != up {
+		a.connected, a.connSince = up, time.Now()
+	}
 }
 
 // BotUserID is the bot's own user id, known after Connect.

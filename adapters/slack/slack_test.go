@@ -295,6 +295,36 @@ func TestReconnect(t *testing.T) {
 	d.find("CHELP", q, "printer-add")
 }
 
+// TestConnectionState checks what /healthz reads: connected once the socket is up, and not connected,
+// since the drop, while a lost connection cannot be replaced (here Slack rate-limits the reconnect for
+// a minute).
+func TestConnectionState(t *testing.T) {
+	d := newDesk(t)
+	waitConnection(t, d.adapter, true)
+	_, up := d.adapter.Connection()
+
+	d.fake.RateLimit("apps.connections.open", time.Minute, 1)
+	d.fake.Drop()
+	waitConnection(t, d.adapter, false)
+	if _, down := d.adapter.Connection(); down.Before(up) {
+		t.Fatalf("down since %v, before the connection came up at %v", down, up)
+	}
+}
+
+func waitConnection(t *testing.T, a *slack.Adapter, want bool) {
+	t.Helper()
+	deadline := time.Now().Add(10 * time.Second)
+	for {
+		if got, _ := a.Connection(); got == want {
+			return
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("the adapter's connection did not become connected=%v", want)
+		}
+		time.Sleep(5 * time.Millisecond)
+	}
+}
+
 // TestIgnored checks that the bot's own messages and reactions, other bots, edits and joins, and
 // chatter in threads of a help channel that are not tickets, do nothing.
 func TestIgnored(t *testing.T) {

@@ -79,6 +79,7 @@ func (a *Adapter) runSocketOnce(ctx context.Context, h Handler) error {
 	defer cancel()
 	done := make(chan error, 1)
 	go func() { done <- client.RunContext(ctx) }()
+	defer a.setConnected(false)
 
 	connected := 0
 	for {
@@ -90,7 +91,11 @@ func (a *Adapter) runSocketOnce(ctx context.Context, h Handler) error {
 				return <-done
 			}
 			switch evt.Type {
+			case socketmode.EventTypeConnecting:
+				// A first connection, or slack-go replacing a connection it lost or was asked to drop.
+				a.setConnected(false)
 			case socketmode.EventTypeConnected:
+				a.setConnected(true)
 				if connected > 0 {
 					a.log.Info("slack socket mode reconnected")
 				} else {
@@ -98,12 +103,14 @@ func (a *Adapter) runSocketOnce(ctx context.Context, h Handler) error {
 				}
 				connected++
 			case socketmode.EventTypeConnectionError:
+				a.setConnected(false)
 				if e, ok := evt.Data.(*slackapi.ConnectionErrorEvent); ok && e.Attempt <= 1 {
 					a.log.Warn("slack socket mode connection failed, retrying", "err", e.ErrorObj)
 				}
 			case socketmode.EventTypeInvalidAuth:
 				return errors.New("invalid_auth")
 			case socketmode.EventTypeDisconnect:
+				a.setConnected(false)
 				a.log.Info("slack asked to reconnect")
 			case socketmode.EventTypeEventsAPI, socketmode.EventTypeInteractive, socketmode.EventTypeSlashCommand:
 				if evt.Request != nil {

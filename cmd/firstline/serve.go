@@ -2,9 +2,11 @@ package main
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"log/slog"
+	"net"
 	"net/http"
 	"sync"
 	"time"
@@ -12,6 +14,7 @@ import (
 	"github.com/firstline-desk/firstline/adapters/discord"
 	"github.com/firstline-desk/firstline/adapters/slack"
 	"github.com/firstline-desk/firstline/bot"
+	"github.com/firstline-desk/firstline/metrics"
 	"github.com/firstline-desk/firstline/storage"
 )
 
@@ -20,17 +23,23 @@ const slackEventsPath = "/slack/events"
 
 // serve runs the desk as a server for the enabled chat platforms until ctx ends (Ctrl-C, SIGTERM) or a
 // platform fails for good (a refused token, a disallowed intent). One engine serves them all, so a ticket
-// opened on one platform can be worked from a tier channel on another.
+// opened on one platform can be worked from a tier channel on another. With http.listen set, an HTTP
+// listener serves /healthz and /metrics whatever the platforms, and Slack's request URL in its HTTP mode.
 func (m *Main) serve(ctx context.Context, cfg Config, engine *bot.Engine, db *storage.DB, logger *slog.Logger) error {
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
-	failed := make(chan error, 2)
+	failed := make(chan error, 3)
 	var running sync.WaitGroup
 	defer running.Wait()
 	defer cancel()
 
+	var (
+		sl *slack.Adapter
+		dc *discord.Adapter
+	)
 	if cfg.Slack.Enabled {
-		sl, err := slack.New(slack.Config{
+		var err error
+		sl, err = slack.New(slack.Config{
 			Mode:          cfg.Slack.Mode,
 			BotToken:      cfg.Slack.BotToken,
 			AppToken:      cfg.Slack.AppToken,
@@ -41,27 +50,75 @@ func (m *Main) serve(ctx context.Context, cfg Config, engine *bot.Engine, db *st
 		if err != nil {
 			return err
 		}
+	}
+	if cfg.Discord.Enabled {
+		var err error
+		dc, err = discord.New(discord.Config{
+			Token:        cfg.Discord.Token,
+			Guild:        cfg.Discord.Guild,
+			APIURL:       cfg.Discord.APIURL,
+			HelpChannels: cfg.Discord.HelpChannels,
+			CustomEmoji:  cfg.Discord.Emoji,
+		}, logger)
+		if err != nil {
+			return err
+		}
+	}
+
+	// The listener starts before Slack's token is checked, so /healthz answers while the desk waits for
+	// the network; Slack's request URL holds its requests until then (pendingHandler).
+	slackEvents := newPendingHandler()
+	if cfg.HTTP.Listen != "" {
+		hz := newHealth(db, time.Now)
+		mx := metrics.New(metrics.Config{Store: db}, logger)
+		watch := func(platform string, c connection) error {
+			hz.adapters[platform] = c
+			return mx.WatchConnection(platform, c)
+		}
+		if sl != nil {
+			if err := watch(slack.Platform, sl); err != nil {
+				return err
+			}
+		}
+		if dc != nil {
+			if err := watch(discord.Platform, dc); err != nil {
+				return err
+			}
+		}
+		engine.SetObserver(mx)
+		mux := http.NewServeMux()
+		mux.Handle("GET /healthz", hz)
+		mux.Handle("GET /metrics", mx.Handler())
+		if sl != nil && cfg.Slack.Mode == slack.ModeHTTP {
+			mux.Handle(slackEventsPath, slackEvents)
+		}
+		ln, err := net.Listen("tcp", cfg.HTTP.Listen)
+		if err != nil {
+			return fmt.Errorf("http listener %s: %w", cfg.HTTP.Listen, err)
+		}
+		srv := &http.Server{Handler: mux, ReadHeaderTimeout: 10 * time.Second}
+		running.Go(func() {
+			if err := srv.Serve(ln); err != nil && !errors.Is(err, http.ErrServerClosed) {
+				failed <- fmt.Errorf("http listener %s: %w", cfg.HTTP.Listen, err)
+			}
+		})
+		running.Go(func() {
+			<-ctx.Done()
+			shutdown, done := context.WithTimeout(context.Background(), 5*time.Second)
+			defer done()
+			_ = srv.Shutdown(shutdown)
+		})
+		fmt.Fprintf(m.Stdout, "Health and metrics: http://%s/healthz and http://%s/metrics (keep them off the internet).\n", ln.Addr(), ln.Addr())
+	}
+
+	if sl != nil {
 		if err := connectSlack(ctx, sl, logger); err != nil {
 			return err
 		}
 		engine.AddChat(sl)
 		switch cfg.Slack.Mode {
 		case slack.ModeHTTP:
-			mux := http.NewServeMux()
-			mux.Handle(slackEventsPath, sl.HTTPHandler(engine))
-			mux.HandleFunc("/healthz", func(w http.ResponseWriter, _ *http.Request) { fmt.Fprintln(w, "ok") })
-			srv := &http.Server{Addr: cfg.HTTP.Listen, Handler: mux, ReadHeaderTimeout: 10 * time.Second}
-			running.Go(func() {
-				if err := srv.ListenAndServe(); err != nil && !errors.Is(err, http.ErrServerClosed) {
-					failed <- fmt.Errorf("http listener %s: %w", cfg.HTTP.Listen, err)
-				}
-			})
-			running.Go(func() {
-				<-ctx.Done()
-				shutdown, done := context.WithTimeout(context.Background(), 5*time.Second)
-				defer done()
-				_ = srv.Shutdown(shutdown)
-			})
+			slackEvents.set(sl.HTTPHandler(engine))
 			fmt.Fprintf(m.Stdout, "Firstline is serving Slack over HTTP: request URL https://YOUR-HOST%s (listening on %s).\n", slackEventsPath, cfg.HTTP.Listen)
 		default:
 			running.Go(func() {
@@ -72,17 +129,7 @@ func (m *Main) serve(ctx context.Context, cfg Config, engine *bot.Engine, db *st
 			fmt.Fprintln(m.Stdout, "Firstline is serving Slack over Socket Mode.")
 		}
 	}
-	if cfg.Discord.Enabled {
-		dc, err := discord.New(discord.Config{
-			Token:        cfg.Discord.Token,
-			Guild:        cfg.Discord.Guild,
-			APIURL:       cfg.Discord.APIURL,
-			HelpChannels: cfg.Discord.HelpChannels,
-			CustomEmoji:  cfg.Discord.Emoji,
-		}, logger)
-		if err != nil {
-			return err
-		}
+	if dc != nil {
 		engine.AddChat(dc)
 		running.Go(func() {
 			if err := dc.Run(ctx, engine); err != nil {
@@ -100,6 +147,38 @@ func (m *Main) serve(ctx context.Context, cfg Config, engine *bot.Engine, db *st
 		return nil
 	case err := <-failed:
 		return err
+	}
+}
+
+// pendingHandler holds requests until its handler is set, then passes them on; one that waits longer
+// than pendingWait gets 503, which Slack retries. The listener starts before Slack's token is checked
+// (so /healthz answers meanwhile), and no event may be handled before the adapter knows the bot's own
+// user from Connect, or the bot would answer its own messages.
+type pendingHandler struct {
+	ready chan struct{} // closed by set
+	h     http.Handler
+}
+
+// pendingWait keeps a request held by pendingHandler within Slack's 3 s.
+const pendingWait = 2 * time.Second
+
+func newPendingHandler() *pendingHandler { return &pendingHandler{ready: make(chan struct{})} }
+
+// set passes requests to h from now on; call it once.
+func (p *pendingHandler) set(h http.Handler) {
+	p.h = h
+	close(p.ready)
+}
+
+func (p *pendingHandler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	timer := time.NewTimer(pendingWait)
+	defer timer.Stop()
+	select {
+	case <-p.ready:
+		p.h.ServeHTTP(w, r)
+	case <-timer.C:
+		http.Error(w, "Firstline is starting", http.StatusServiceUnavailable)
+	case <-r.Context().Done():
 	}
 }
 
@@ -123,4 +202,148 @@ func connectSlack(ctx context.Context, sl *slack.Adapter, logger *slog.Logger) e
 		}
 		delay = min(2*delay, time.Minute)
 	}
+}
+
+// healthGrace is how long an enabled platform may be disconnected (a reconnect in progress: /healthz
+// says "degraded") before /healthz says the desk is down.
+const healthGrace = 2 * time.Minute
+
+// The write check of /healthz runs at most every storeCheckEvery, however often it is asked; a write that
+// has not finished after storeCheckTimeout counts as failed (it goes on, and the next answer has its
+// result).
+const (
+	storeCheckEvery   = 5 * time.Second
+	storeCheckTimeout = 3 * time.Second
+)
+
+// connection is a chat adapter whose connection /healthz watches (*slack.Adapter, *discord.Adapter).
+type connection interface {
+	Connection() (connected bool, since time.Time)
+}
+
+// healthReport is /healthz's answer.
+type healthReport struct {
+	// Status is "ok"; "degraded" while a platform reconnects (for up to healthGrace); "down" when the
+	// data file takes no writes or a platform has been disconnected for longer (HTTP 503).
+	Status   string                   `json:"status"`
+	Store    storeHealth              `json:"store"`
+	Adapters map[string]adapterHealth `json:"adapters"`
+}
+
+type storeHealth struct {
+	Writable  bool      `json:"writable"`
+	CheckedAt time.Time `json:"checked_at"`
+	Error     string    `json:"error,omitempty"`
+}
+
+type adapterHealth struct {
+	Connected bool `json:"connected"`
+	// Since is when the adapter connected, or lost (or had not yet made) its connection.
+	Since time.Time `json:"since"`
+}
+
+// health answers /healthz: the process is up (it answers), the data file takes a write, and each enabled
+// platform's adapter is connected.
+type health struct {
+	now      func() time.Time
+	grace    time.Duration
+	store    *storeCheck
+	adapters map[string]connection
+}
+
+func newHealth(store pinger, now func() time.Time) *health {
+	return &health{
+		now:      now,
+		grace:    healthGrace,
+		store:    &storeCheck{ping: store.Ping, now: now, every: storeCheckEvery, timeout: storeCheckTimeout},
+		adapters: map[string]connection{},
+	}
+}
+
+func (h *health) report() healthReport {
+	rep := healthReport{Status: "ok", Adapters: map[string]adapterHealth{}}
+	at, err := h.store.check()
+	rep.Store = storeHealth{Writable: err == nil, CheckedAt: at.UTC()}
+	if err != nil {
+		rep.Store.Error = err.Error()
+		rep.Status = "down"
+	}
+	now := h.now()
+	for name, c := range h.adapters {
+		up, since := c.Connection()
+		rep.Adapters[name] = adapterHealth{Connected: up, Since: since.UTC()}
+		switch {
+		case up:
+		case now.Sub(since) > h.grace:
+			rep.Status = "down"
+		case rep.Status == "ok":
+			rep.Status = "degraded"
+		}
+	}
+	return rep
+}
+
+func (h *health) ServeHTTP(w http.ResponseWriter, _ *http.Request) {
+	rep := h.report()
+	w.Header().Set("Content-Type", "application/json")
+	w.Header().Set("Cache-Control", "no-store")
+	if rep.Status == "down" {
+		w.WriteHeader(http.StatusServiceUnavailable)
+	}
+	enc := json.NewEncoder(w)
+	enc.SetIndent("", "  ")
+	_ = enc.Encode(rep)
+}
+
+// pinger is the data file as /healthz checks it (*storage.DB).
+type pinger interface {
+	Ping(ctx context.Context) error
+}
+
+// storeCheck runs the data file's write check at most once per every, one at a time, and waits for it at
+// most timeout: a write blocked behind a long transaction must not hang /healthz.
+type storeCheck struct {
+	ping    func(ctx context.Context) error
+	now     func() time.Time
+	every   time.Duration
+	timeout time.Duration
+
+	mu      sync.Mutex
+	at      time.Time // when the last check ended; zero before the first
+	err     error
+	running chan struct{} // closed when the check in progress ends; nil when none is
+}
+
+// check returns the time and result of a check no older than every, running one if needed.
+func (s *storeCheck) check() (time.Time, error) {
+	s.mu.Lock()
+	if now := s.now(); !s.at.IsZero() && now.Sub(s.at) < s.every && !now.Before(s.at) {
+		defer s.mu.Unlock()
+		return s.at, s.err
+	}
+	if s.running == nil {
+		done := make(chan struct{})
+		s.running = done
+		go func() {
+			ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+			defer cancel()
+			err := s.ping(ctx)
+			s.mu.Lock()
+			s.at, s.err, s.running = s.now(), err, nil
+			s.mu.Unlock()
+			close(done)
+		}()
+	}
+	done := s.running
+	s.mu.Unlock()
+	timer := time.NewTimer(s.timeout)
+	defer timer.Stop()
+	select {
+	case <-done:
+	case <-timer.C:
+		return s.now(), fmt.Errorf("a write to the data file has not finished after %s", s.timeout)
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.at, s.err
 }
