@@ -319,11 +319,12 @@ func (r *crashRun) scanEscalations() {
 			r.escalated = append(r.escalated, n)
 		}
 	}
-	// A ticket takes a few follow-ups, soon after its escalation, so nobody writes more than a few
-	// messages a minute or asks their next question within 30 s of the last follow-up.
+	// A ticket takes two follow-ups at most, soon after its escalation, so nobody writes more than three
+	// messages a minute (flood control throttles at 8) or asks their next question within 30 s of the last
+	// follow-up (it would join the earlier ticket).
 	keep := r.escalated[:0]
 	for _, n := range r.escalated {
-		if r.followUps[n] < 3 && time.Since(r.seen[n]) < 15*time.Second {
+		if r.followUps[n] < 2 && time.Since(r.seen[n]) < 15*time.Second {
 			keep = append(keep, n)
 		}
 	}
@@ -546,6 +547,7 @@ func (r *crashRun) verify(t *testing.T, path string) *crashReport {
 	for _, p := range posts {
 		if strings.Contains(p.Text, "faster than I can keep up") {
 			rep.throttled++
+			problem("flood notice in %s thread %s: %.60q", p.Channel, p.ThreadTS, p.Text)
 		}
 	}
 	// expect accounts for want replies of one kind that match: found posts.
@@ -629,6 +631,9 @@ func (r *crashRun) verify(t *testing.T, path string) *crashReport {
 		found := matching(loadTier2, "-", token)
 		found = append(found, matching(loadTier3, "-", token)...)
 		expect(fmt.Sprintf("relay of follow-up %d to %s's card", ev.n, tk.ID), 1, found)
+		if len(found) == 0 {
+			problem("  %s: %s", tk.ID, ticketStory(tk))
+		}
 		for _, p := range found {
 			if card, ok := tk.Messages["card-1"]; ok && p.ThreadTS != card.ID && len(tk.Cards) == 1 {
 				problem("relay of follow-up %d is under %s, not under %s's card %s", ev.n, p.ThreadTS, tk.ID, card.ID)
@@ -684,6 +689,18 @@ func (rep *crashReport) print(t *testing.T, s crashSettings) {
 	if len(rep.dupDetails) > 0 {
 		t.Logf("posted more than once:\n  %s", strings.Join(clipList(rep.dupDetails, 10), "\n  "))
 	}
+}
+
+// ticketStory lists a ticket's transitions and transcript, for a failure message.
+func ticketStory(tk *bot.Ticket) string {
+	var parts []string
+	for _, e := range tk.Events {
+		parts = append(parts, e.At.Format("15:04:05.000")+" "+e.Type)
+	}
+	for _, e := range tk.Transcript {
+		parts = append(parts, fmt.Sprintf("%s %s: %.20q", e.At.Format("15:04:05.000"), e.Role, e.Text))
+	}
+	return strings.Join(parts, "; ")
 }
 
 // tokenOf returns the reference every event's text starts with ("ref00042"), or "".
