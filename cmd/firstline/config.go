@@ -32,6 +32,7 @@ type Config struct {
 	PriorityRules []PriorityRuleConfig    `toml:"priority_rules"`
 	Vendors       map[string]VendorConfig `toml:"vendors"`
 	CSAT          CSATConfig              `toml:"csat"`
+	Retention     RetentionConfig         `toml:"retention"`
 	Slack         SlackConfig             `toml:"slack"`
 	Discord       DiscordConfig           `toml:"discord"`
 	HTTP          HTTPConfig              `toml:"http"`
@@ -78,6 +79,13 @@ type CSATConfig struct {
 	MinDaysBetween int      `toml:"min_days_between"`
 	RemindAfter    Duration `toml:"remind_after"`
 	CommentWindow  Duration `toml:"comment_window"`
+}
+
+// RetentionConfig is how long the data file keeps what is done with.
+type RetentionConfig struct {
+	// ClosedTicketDays deletes a resolved ticket this many days after it was resolved (and last changed);
+	// 0 keeps resolved tickets forever. Reports then no longer count the deleted tickets.
+	ClosedTicketDays int `toml:"closed_ticket_days"`
 }
 
 // PriorityRuleConfig sets a new ticket's priority from the requester's words.
@@ -373,6 +381,12 @@ func (c Config) problems() []string {
 	}
 	if c.Desk.ReopenWindow < 0 {
 		add("desk.reopen_window: must not be negative")
+	}
+	if days := c.Retention.ClosedTicketDays; days < 0 {
+		add("retention.closed_ticket_days: %d must be 0 (keep resolved tickets forever) or a number of days", days)
+	} else if days > 0 && time.Duration(days)*24*time.Hour < time.Duration(c.Desk.ReopenWindow) {
+		add("retention.closed_ticket_days: %d days is shorter than desk.reopen_window (%g days): a ticket could be deleted while its requester may still reopen it",
+			days, time.Duration(c.Desk.ReopenWindow).Hours()/24)
 	}
 	if !validPriority(c.Desk.DefaultPriority) {
 		add("desk.default_priority: %q is not one of P1, P2, P3, P4", c.Desk.DefaultPriority)

@@ -47,6 +47,9 @@ type Main struct {
 	// set by the common flags
 	dataDir    string
 	configFile string
+
+	// retention is the running desk's [retention], for housekeeping.
+	retention RetentionConfig
 }
 
 // exitError carries an exit code with a message for the user.
@@ -78,6 +81,11 @@ Usage:
   firstline report [-since 30d] [-until DATE] [-json] [-html FILE]
                                                the service-desk report: volumes, SLA, CSAT, backlog, gaps
   firstline audit [-since 7d] [-json]          the audit log: knowledge-base changes, ticket transitions, refusals
+  firstline backup [-force] FILE               copy the data file to FILE, also while the desk runs; verified
+  firstline restore FILE                       put a backup in place of the data file (stop Firstline first)
+  firstline check                              check the data file: bbolt's pages and Firstline's indexes
+  firstline erase-user [-dry-run] PLATFORM:ID  delete a person's tickets and erase them from all others
+  firstline compact                            rewrite the data file so deleted data leaves the disk
   firstline bench tickets [-n N] [-data DIR] [-json]
                                                fill a fresh data file with N tickets; time the SLA loop and a report
   firstline discord invite [APPLICATION_ID]    print the link that adds the bot to a Discord server
@@ -124,6 +132,16 @@ func (m *Main) run(ctx context.Context, args []string) error {
 		return m.report(ctx, rest)
 	case "audit":
 		return m.audit(ctx, rest)
+	case "backup":
+		return m.backup(ctx, rest)
+	case "restore":
+		return m.restore(ctx, rest)
+	case "check":
+		return m.check(ctx, rest)
+	case "erase-user":
+		return m.eraseUser(ctx, rest)
+	case "compact":
+		return m.compact(ctx, rest)
 	case "bench":
 		return m.bench(ctx, rest)
 	case "discord":

@@ -48,6 +48,9 @@ func (m *Main) runDesk(ctx context.Context, args []string) error {
 		return err
 	}
 	defer closeLog()
+	// The desk holds the file's lock: backup and check reach it through the control socket.
+	defer m.startControl(ctx, db, logger)()
+	m.retention = cfg.Retention
 
 	index, err := m.loadKB(ctx, cfg, db, logger)
 	if err != nil {
@@ -106,7 +109,8 @@ func (r *readyEngine) Flush(ctx context.Context) error {
 	return r.Engine.Flush(ctx)
 }
 
-// housekeeping performs effects as they come (retries included) and forgets old dedup keys.
+// housekeeping performs effects as they come (retries included), forgets old dedup keys, and deletes
+// resolved tickets past [retention].
 func (m *Main) housekeeping(ctx context.Context, engine *bot.Engine, db *storage.DB, logger *slog.Logger) {
 	go func() {
 		t := time.NewTicker(time.Hour)
@@ -117,6 +121,7 @@ func (m *Main) housekeeping(ctx context.Context, engine *bot.Engine, db *storage
 			} else if n > 0 {
 				logger.Debug("pruned dedup keys", "count", n)
 			}
+			m.purgeResolved(ctx, db, logger) // [retention]
 			select {
 			case <-ctx.Done():
 				return
