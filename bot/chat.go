@@ -117,6 +117,15 @@ type Chat interface {
 	Post(ctx context.Context, p Post) (MessageRef, error)
 }
 
+// OncePoster is a Chat that can make a post at most once per key, even when the desk crashed after the
+// platform accepted it and before the desk recorded that (Slack: the key in the message's metadata,
+// looked up before posting again; Discord: the key as an enforced nonce). The dispatcher passes every
+// post's key, and maybeSent when the post may have been made already: it was in the outbox when this
+// process started, or an earlier attempt failed.
+type OncePoster interface {
+	PostOnce(ctx context.Context, p Post, key string, maybeSent bool) (MessageRef, error)
+}
+
 // Editor is a Chat that can change a message it posted. Without it, updates to cards are posted as new
 // messages in the card's thread.
 type Editor interface {

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"strconv"
 	"strings"
 	"sync"
 	"time"
@@ -67,6 +68,9 @@ type Engine struct {
 
 	flood floodGuard
 	obs   Observer
+	// started is when this engine was made: effects older than that may have been performed by the
+	// process before a crash.
+	started time.Time
 }
 
 // New returns an engine. Register the chat platforms with AddChat before events arrive.
@@ -107,6 +111,7 @@ func New(cfg Config, store Store, search Searcher, clock Clock, logger *slog.Log
 		jobsEnded: map[uint64]bool{},
 		jobDone:   make(chan struct{}, 1),
 		obs:       nopObserver{},
+		started:   clock.Now(),
 	}, nil
 }
 
@@ -414,7 +419,13 @@ func (e *Engine) performPost(ctx context.Context, chat Chat, eff Effect, t *Tick
 		}
 		p.Channel, p.Thread = root.Channel, root.ID
 	}
-	ref, err := chat.Post(ctx, p)
+	var ref MessageRef
+	var err error
+	if op, ok := chat.(OncePoster); ok {
+		ref, err = op.PostOnce(ctx, p, eff.onceKey(), eff.Attempts > 0 || eff.CreatedAt.Before(e.started))
+	} else {
+		ref, err = chat.Post(ctx, p)
+	}
 	if err != nil {
 		return err
 	}
@@ -446,4 +457,11 @@ func (t *Ticket) message(key string) (MessageRef, bool) {
 	}
 	ref, ok := t.Messages[key]
 	return ref, ok
+}
+
+// onceKey names an effect across processes, for OncePoster: its outbox sequence and the second it was
+// made, so a data file restored from a backup does not reuse a key. At most 25 characters (Discord's
+// nonce limit).
+func (eff Effect) onceKey() string {
+	return "fl" + strconv.FormatUint(eff.Seq, 36) + "." + strconv.FormatInt(eff.CreatedAt.Unix(), 36)
 }
