@@ -105,6 +105,9 @@ func (a *Adapter) interaction(ctx context.Context, payload []byte) (bot.Event, b
 	if cb.Type != slackapi.InteractionTypeBlockActions || len(cb.ActionCallback.BlockActions) == 0 {
 		return bot.Event{}, false, nil
 	}
+	if cb.User.ID == "" {
+		return bot.Event{}, false, nil // a click by nobody: messages and reactions without a user are dropped too
+	}
 	act := cb.ActionCallback.BlockActions[0]
 	channel, ts, thread := cb.Container.ChannelID, cb.Container.MessageTs, cb.Container.ThreadTs
 	if channel == "" {
