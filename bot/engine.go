@@ -64,7 +64,6 @@ type Engine struct {
 	model     Model // nil: no model; answers are the articles themselves
 	modelOpts ModelOptions
 	canary    string // in every system prompt; a reply that repeats it is never posted
-	redactor  func(string) string
 
 	flood floodGuard
 	obs   Observer

@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/firstline-desk/firstline/kb"
+	"github.com/firstline-desk/firstline/redact"
 )
 
 // Jobs: slow work that runs from the outbox, outside the event's transaction.
@@ -273,7 +274,7 @@ func (w *work) open() error {
 		Requester:     ev.User,
 		RequesterName: nameOf(ev.UserName, ev.User),
 		Conversation:  conv,
-		Subject:       clip(firstLine(text), 120),
+		Subject:       clip(firstLine(redact.String(text)), 120),
 		Messages:      map[string]MessageRef{},
 		CreatedAt:     w.now,
 	}
@@ -343,7 +344,7 @@ func (w *work) inConversation(t *Ticket) error {
 			if !isRequester {
 				who = "in the requester's thread"
 			}
-			if err := w.toCard(t, card, fmt.Sprintf("**%s** (%s): %s", name, who, text)); err != nil {
+			if err := w.toCard(t, card, fmt.Sprintf("**%s** (%s): %s", name, who, redact.String(text))); err != nil {
 				return err
 			}
 		}
@@ -381,7 +382,8 @@ func (w *work) inCardThread(t *Ticket, card *Card) error {
 		// Relayed all the same: a closing word from the technician is still for the requester.
 		w.e.log.Debug("relay on a resolved ticket", "ticket_id", t.ID)
 	}
-	if err := w.toRequester(t, "", fmt.Sprintf("**%s** (%s): %s", name, w.cfg().tierName(card.Tier), text)); err != nil {
+	// Relayed redacted like everything else: a requester's thread may be in a public channel.
+	if err := w.toRequester(t, "", fmt.Sprintf("**%s** (%s): %s", name, w.cfg().tierName(card.Tier), redact.String(text))); err != nil {
 		return err
 	}
 	return w.tx.PutTicket(t)
@@ -1156,7 +1158,8 @@ func (e *Engine) runJob(ctx context.Context, eff Effect) error {
 			offered = append(offered, o.Article)
 		}
 		if cs, ok := e.search.(ContextSearcher); ok {
-			hits = cs.SearchContext(ctx, t.searchText(), 10, offered...)
+			// The query may leave for an embeddings endpoint.
+			hits = cs.SearchContext(ctx, redact.String(t.searchText()), 10, offered...)
 		} else {
 			hits = e.search.Search(t.searchText(), 10, offered...)
 		}

@@ -12,6 +12,7 @@ import (
 	"strings"
 
 	"github.com/firstline-desk/firstline/kb"
+	"github.com/firstline-desk/firstline/redact"
 )
 
 // ModelOptions tunes what the engine asks of a model.
@@ -506,13 +507,9 @@ func factSummary(t *Ticket) string {
 		line(env, "not given"))
 }
 
-// redact removes secrets from text that leaves for the model or the logs.
-func (e *Engine) redact(s string) string {
-	if e.redactor == nil {
-		return s
-	}
-	return e.redactor(s)
-}
+// redact removes secrets from text that leaves for the model. Transcripts are stored redacted already;
+// this also covers articles and anything read from elsewhere.
+func (e *Engine) redact(s string) string { return redact.String(s) }
 
 // cmdSummary posts a fresh handoff summary of the ticket ("!summary"), for its tier's technicians and
 // admins. The model writes it when there is one; it runs as a job, since a model call takes seconds.

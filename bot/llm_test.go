@@ -439,3 +439,42 @@ func waitFor(t *testing.T, what string, cond func() bool) {
 		time.Sleep(5 * time.Millisecond)
 	}
 }
+
+func TestSecretsAreRedactedEverywhere(t *testing.T) {
+	m := &fakeModel{reply: answers("NO_ANSWER", `{"priority":"P3","category":"access"}`, "Problem: login")}
+	d, db := modelDesk(t, testConfig(), m, bot.ModelOptions{Summaries: true, Triage: true})
+	const pw, token = "Tr0ub4dor&3x", "xoxb-123456789012-1234567890123-AbCdEfGhIjKlMnOpQrStUvWx"
+	q := d.Say(alice, "help", "the printer eats paper and my password is "+pw)
+	d.Click(alice, d.Chat.Thread("help", q)[0], "Talk to a human")
+	d.SayIn(alice, "help", q, "the log says Authorization: Bearer "+token)
+	card := d.Chat.Messages("tier2")[0]
+	d.SayIn(tom, "tier2", card.Ref.ID, "try the key "+token)
+	tk := ticket(t, db, "T-000001")
+	var stored []string
+	stored = append(stored, tk.Subject)
+	for _, e := range tk.Transcript {
+		stored = append(stored, e.Text)
+	}
+	var posted []string
+	for _, msg := range d.Chat.Messages("") {
+		posted = append(posted, msg.Text())
+	}
+	var sent []string
+	for _, r := range m.reqs {
+		sent = append(sent, r.System)
+		for _, msg := range r.Messages {
+			sent = append(sent, msg.Content)
+		}
+	}
+	for what, texts := range map[string][]string{"stored": stored, "posted": posted, "sent to the model": sent} {
+		all := strings.Join(texts, "\n")
+		for _, secret := range []string{pw, token} {
+			if strings.Contains(all, secret) {
+				t.Errorf("%s text contains the secret %q:\n%s", what, secret, all)
+			}
+		}
+		if what != "sent to the model" && !strings.Contains(all, "[redacted") {
+			t.Errorf("%s text has no redaction marker:\n%s", what, all)
+		}
+	}
+}

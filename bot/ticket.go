@@ -3,6 +3,8 @@ package bot
 import (
 	"fmt"
 	"time"
+
+	"github.com/firstline-desk/firstline/redact"
 )
 
 // TicketVersion is the version of the stored ticket's JSON shape.
@@ -249,7 +251,9 @@ func (t *Ticket) transition(at time.Time, typ string, to Status, by, detail stri
 	t.UpdatedAt = at
 }
 
+// say records a message in the transcript, with secrets (passwords, tokens, card numbers) redacted:
+// what people paste into a help desk is stored, shown to technicians and read by the model.
 func (t *Ticket) say(at time.Time, author, name, role, text string, internal bool) {
-	t.Transcript = append(t.Transcript, Entry{At: at, Author: author, Name: name, Role: role, Text: text, Internal: internal})
+	t.Transcript = append(t.Transcript, Entry{At: at, Author: author, Name: name, Role: role, Text: redact.String(text), Internal: internal})
 	t.UpdatedAt = at
 }
