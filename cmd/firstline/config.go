@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"errors"
 	"fmt"
+	"math"
 	"os"
 	"reflect"
 	"regexp"
@@ -37,6 +38,8 @@ type Config struct {
 	Discord       DiscordConfig           `toml:"discord"`
 	HTTP          HTTPConfig              `toml:"http"`
 	Log           LogConfig               `toml:"log"`
+	LLM           LLMConfig               `toml:"llm"`
+	Flood         FloodConfig             `toml:"flood"`
 }
 
 // BusinessHoursConfig is when the desk works: SLA clocks count only this time (unless a priority runs
@@ -125,7 +128,7 @@ type DiscordConfig struct {
 	Emoji map[string]string `toml:"emoji"`
 }
 
-// HTTPConfig is the desk's HTTP listener, used by Slack's HTTP mode.
+// HTTPConfig is the desk's HTTP listener: /healthz, /metrics, and Slack's request URL in HTTP mode.
 type HTTPConfig struct {
 	// Listen is the address, like ":8080"; Slack's request URL is then https://HOST/slack/events.
 	Listen string `toml:"listen"`
@@ -207,7 +210,8 @@ func (d *Duration) UnmarshalText(b []byte) error {
 	s := strings.TrimSpace(string(b))
 	if days, ok := strings.CutSuffix(s, "d"); ok {
 		n, err := strconv.ParseFloat(days, 64)
-		if err != nil {
+		// Past ~100,000 years a duration overflows; NaN and infinities are no number of days.
+		if err != nil || math.IsNaN(n) || math.Abs(n) > 36_500_000 {
 			return fmt.Errorf("bad duration %q: want a number of days like \"7d\"", s)
 		}
 		*d = Duration(n * float64(24*time.Hour))
@@ -245,6 +249,8 @@ func DefaultConfig() Config {
 		Slack:     SlackConfig{Mode: "socket"},
 		CSAT:      CSATConfig{RemindAfter: Duration(24 * time.Hour), CommentWindow: Duration(time.Hour)},
 		Log:       LogConfig{Level: "info", Format: "text"},
+		LLM:       LLMConfig{APIType: "openai", Timeout: Duration(30 * time.Second), UserCallsPerHour: 30, Temperature: 0.2},
+		Flood:     FloodConfig{Messages: 8, Window: Duration(time.Minute), JoinWithin: Duration(30 * time.Second)},
 	}
 }
 
@@ -459,10 +465,10 @@ func (c Config) problems() []string {
 	} else if u != "" && (u == r.Claim || u == r.Escalate || u == r.Resolve) {
 		add("reactions.urgent: %q is already the claim, escalate or resolve reaction", u)
 	}
-	if c.KB.MinConfidence < 0 || c.KB.MinConfidence > 1 {
+	if !(c.KB.MinConfidence >= 0 && c.KB.MinConfidence <= 1) { // written so NaN fails too
 		add("kb.min_confidence: %v must be between 0 and 1", c.KB.MinConfidence)
 	}
-	if c.KB.SuggestConfidence <= 0 || c.KB.SuggestConfidence > c.KB.MinConfidence {
+	if !(c.KB.SuggestConfidence > 0 && c.KB.SuggestConfidence <= c.KB.MinConfidence) {
 		add("kb.suggest_confidence: %v must be above 0 and at most kb.min_confidence (%v)", c.KB.SuggestConfidence, c.KB.MinConfidence)
 	}
 	if c.KB.Dir != "" {
@@ -493,6 +499,10 @@ func (c Config) problems() []string {
 	default:
 		add("log.format: %q is not text or json", c.Log.Format)
 	}
+	p = append(p, c.LLM.problems()...)
+	if c.Flood.Messages < 0 || c.Flood.Window < 0 || c.Flood.JoinWithin < 0 {
+		add("flood: messages, window and join_within must not be negative (0 turns each off)")
+	}
 	return p
 }
 
@@ -520,7 +530,7 @@ func (c Config) validateSLA(add func(string, ...any)) {
 	if _, err := c.calendar(); err != nil {
 		add("business_hours: %v", err)
 	}
-	if c.SLA.WarnAt < 0 || c.SLA.WarnAt >= 1 {
+	if !(c.SLA.WarnAt >= 0 && c.SLA.WarnAt < 1) {
 		add("sla.warn_at: %v must be a share between 0 and 1, like 0.75", c.SLA.WarnAt)
 	}
 	for p, t := range c.slaPriorities() {
@@ -649,6 +659,7 @@ func (c Config) Bot() bot.Config {
 	cfg.SLAWarnAt = c.SLA.WarnAt
 	cfg.KBReviewChannel, cfg.KBStaleAfter, cfg.CaptureReaction = c.KB.ReviewChannel, time.Duration(c.KB.StaleAfter), c.Reactions.Capture
 	cfg.CSAT = bot.CSATConfig{MinDaysBetween: c.CSAT.MinDaysBetween, RemindAfter: time.Duration(c.CSAT.RemindAfter), CommentWindow: time.Duration(c.CSAT.CommentWindow)}
+	cfg.Flood = bot.FloodConfig{Messages: c.Flood.Messages, Window: time.Duration(c.Flood.Window), JoinWithin: time.Duration(c.Flood.JoinWithin)}
 	cal, _ := c.calendar() // Validate has refused a bad one
 	for name, v := range c.Vendors {
 		target := bot.SLATarget{Response: time.Duration(v.Response)}

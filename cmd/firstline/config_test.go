@@ -331,3 +331,22 @@ priority = "P9"
 		}
 	}
 }
+
+// TestConfigRefusesNonNumbers: NaN compares false with everything, so a range check written the usual way
+// lets it through; and a day count past what a duration holds used to wrap to a negative one.
+func TestConfigRefusesNonNumbers(t *testing.T) {
+	for _, tc := range []struct{ toml, key string }{
+		{"[kb]\nmin_confidence = nan\n", "kb.min_confidence"},
+		{"[kb]\nsuggest_confidence = nan\n", "kb.suggest_confidence"},
+		{"[sla]\nwarn_at = nan\n", "sla.warn_at"},
+		{"[desk]\nreopen_window = \"NaNd\"\n", "bad duration"},
+		{"[desk]\nreopen_window = \"1e300d\"\n", "bad duration"},
+		{"[desk]\nreopen_window = \"Infd\"\n", "bad duration"},
+	} {
+		data := "[[tiers]]\nid = \"t2\"\nname = \"Tier 2\"\nchannel = \"console:t2\"\nmembers = [\"console:tom\"]\n" + tc.toml
+		_, err := ParseConfig("f.toml", []byte(data), noEnv)
+		if err == nil || !strings.Contains(err.Error(), tc.key) {
+			t.Errorf("%q: err = %v, want one naming %s", tc.toml, err, tc.key)
+		}
+	}
+}

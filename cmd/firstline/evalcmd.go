@@ -6,10 +6,12 @@ import (
 	"flag"
 	"fmt"
 	"io/fs"
+	"log/slog"
 	"math"
 	"os"
 	"time"
 
+	"github.com/firstline-desk/firstline/adapters/openai"
 	"github.com/firstline-desk/firstline/kb"
 	"github.com/firstline-desk/firstline/kb/kbeval"
 )
@@ -20,13 +22,14 @@ const maxLineErrors = 10
 
 // kbEval measures the search on an evaluation set, in memory: it never opens the data file, so it runs
 // beside a live desk.
-func (m *Main) kbEval(_ context.Context, args []string) error {
+func (m *Main) kbEval(ctx context.Context, args []string) error {
 	fset := m.flagSet("kb eval")
 	corpusFile := fset.String("corpus", "", "the articles, JSON Lines")
 	queriesFile := fset.String("queries", "", "the questions with their relevant articles, JSON Lines")
 	asJSON := fset.Bool("json", false, "print JSON")
 	minConfidence := fset.Float64("min-confidence", 0, "the answer threshold (default: the config's kb.min_confidence)")
 	sweep := fset.Bool("sweep", false, "also print the answer figures at thresholds 0.30 to 0.90")
+	hybrid := fset.Bool("hybrid", false, "search lexically and by embedding, with the config's [llm] embedding_model")
 	rest, err := parseFlags(fset, args, false)
 	if err != nil {
 		return err
@@ -49,7 +52,26 @@ func (m *Main) kbEval(_ context.Context, args []string) error {
 	if err != nil {
 		return err
 	}
-	r := kbeval.EvaluateArticles(articles, queries, kb.Options{Synonyms: cfg.KB.Synonyms}, threshold)
+	var r kbeval.Result
+	if *hybrid {
+		if !cfg.LLM.Enabled || cfg.LLM.EmbeddingModel == "" {
+			return usageError("-hybrid needs a config (-config FILE) with [llm] enabled and an embedding_model")
+		}
+		client, err := openai.New(cfg.LLM.client(), slog.New(slog.DiscardHandler))
+		if err != nil {
+			return fmt.Errorf("llm: %w", err)
+		}
+		r, err = kbeval.EvaluateHybrid(ctx, articles, queries, kbeval.HybridSetup{
+			Index:    kb.Options{Synonyms: cfg.KB.Synonyms},
+			Embedder: client,
+			Options:  cfg.LLM.hybrid(cfg, nil),
+		}, threshold)
+		if err != nil {
+			return err
+		}
+	} else {
+		r = kbeval.EvaluateArticles(articles, queries, kb.Options{Synonyms: cfg.KB.Synonyms}, threshold)
+	}
 	if *asJSON {
 		return writeJSON(m.Stdout, evalJSON{
 			Queries:         r.Queries,
@@ -89,6 +111,22 @@ func (m *Main) kbEval(_ context.Context, args []string) error {
 		}
 		for _, d := range r.Sweep(thresholds...) {
 			fmt.Fprintf(w, "  %-14.2f  %-14.3f  %-16.3f  %.3f\n", d.Threshold, d.AnsweredInKB, d.AnswerPrecision, d.AnsweredOutOfKB)
+		}
+		fmt.Fprintln(w)
+	}
+	if r.Hybrid {
+		fmt.Fprintf(w, "Hybrid search with %s\n", cfg.LLM.EmbeddingModel)
+		fmt.Fprintf(w, "  embedded %d articles in %.1fs; %d searches fell back to lexical", r.Sync.Embedded, r.SyncTime.Seconds(), r.Fallbacks)
+		if r.FallbackErr != nil {
+			fmt.Fprintf(w, " (first: %v)", r.FallbackErr)
+		}
+		fmt.Fprintln(w)
+		fmt.Fprintln(w, "  how often the nearest article by embedding is right, by its cosine (set [llm.hybrid] low/high/max from this)")
+		fmt.Fprintln(w, "  cosine       queries  right  precision")
+		for _, b := range r.CosineBins() {
+			if b.Queries > 0 {
+				fmt.Fprintf(w, "  %.2f-%.2f    %-7d  %-5d  %.3f\n", b.Low, b.High, b.Queries, b.Right, b.Precision())
+			}
 		}
 		fmt.Fprintln(w)
 	}

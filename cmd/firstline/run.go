@@ -16,6 +16,8 @@ import (
 	"github.com/firstline-desk/firstline/adapters/console"
 	"github.com/firstline-desk/firstline/bot"
 	"github.com/firstline-desk/firstline/kb"
+	"github.com/firstline-desk/firstline/metrics"
+	"github.com/firstline-desk/firstline/redact"
 	"github.com/firstline-desk/firstline/storage"
 )
 
@@ -56,13 +58,34 @@ func (m *Main) runDesk(ctx context.Context, args []string) error {
 	if err != nil {
 		return err
 	}
-	engine, err := bot.New(cfg.Bot(), db, index, bot.SystemClock{}, logger)
+	// Metrics exist when something can read them: the HTTP listener of a server.
+	var mx *metrics.Metrics
+	if server && cfg.HTTP.Listen != "" {
+		mx = metrics.New(metrics.Config{Store: db}, logger)
+	}
+	dm, err := m.setupModel(cfg, db, index, mx, logger)
+	if err != nil {
+		return err
+	}
+	engine, err := bot.New(cfg.Bot(), db, dm.search, bot.SystemClock{}, logger)
 	if err != nil {
 		return err
 	}
 	engine.SetReporter(deskReporter{db: db, cfg: cfg})
+	if dm.client != nil {
+		engine.SetModel(dm.client, cfg.LLM.modelOptions())
+	}
+	if dm.hybrid != nil {
+		vctx, stopVectors := context.WithCancel(ctx)
+		vdone := make(chan struct{})
+		go func() {
+			defer close(vdone)
+			syncVectors(vctx, dm.hybrid, logger)
+		}()
+		defer func() { stopVectors(); <-vdone }()
+	}
 	if server {
-		return m.serve(ctx, cfg, engine, db, logger)
+		return m.serve(ctx, cfg, engine, db, mx, logger)
 	}
 	con := console.New(consoleConfig(cfg), db.Adapter("console"), logger)
 	engine.AddChat(con)
@@ -264,10 +287,12 @@ func (m *Main) logger(cfg Config, console bool) (*slog.Logger, func(), error) {
 		return nil, nil, fmt.Errorf("log level: %w", err)
 	}
 	opts := &slog.HandlerOptions{Level: level}
+	// Every line is redacted on its way out: an error from a platform may quote a token, a debug line a
+	// message.
 	if cfg.Log.Format == "json" {
-		return slog.New(slog.NewJSONHandler(w, opts)), closeFn, nil
+		return slog.New(redact.Handler(slog.NewJSONHandler(w, opts))), closeFn, nil
 	}
-	return slog.New(slog.NewTextHandler(w, opts)), closeFn, nil
+	return slog.New(redact.Handler(slog.NewTextHandler(w, opts))), closeFn, nil
 }
 
 func isTerminal(r io.Reader) bool {

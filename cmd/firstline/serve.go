@@ -25,7 +25,7 @@ const slackEventsPath = "/slack/events"
 // platform fails for good (a refused token, a disallowed intent). One engine serves them all, so a ticket
 // opened on one platform can be worked from a tier channel on another. With http.listen set, an HTTP
 // listener serves /healthz and /metrics whatever the platforms, and Slack's request URL in its HTTP mode.
-func (m *Main) serve(ctx context.Context, cfg Config, engine *bot.Engine, db *storage.DB, logger *slog.Logger) error {
+func (m *Main) serve(ctx context.Context, cfg Config, engine *bot.Engine, db *storage.DB, mx *metrics.Metrics, logger *slog.Logger) error {
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
 	failed := make(chan error, 3)
@@ -70,7 +70,9 @@ func (m *Main) serve(ctx context.Context, cfg Config, engine *bot.Engine, db *st
 	slackEvents := newPendingHandler()
 	if cfg.HTTP.Listen != "" {
 		hz := newHealth(db, time.Now)
-		mx := metrics.New(metrics.Config{Store: db}, logger)
+		if mx == nil {
+			mx = metrics.New(metrics.Config{Store: db}, logger)
+		}
 		watch := func(platform string, c connection) error {
 			hz.adapters[platform] = c
 			return mx.WatchConnection(platform, c)
