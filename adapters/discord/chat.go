@@ -18,6 +18,11 @@ const maxThreadName = 100
 // user is sent in their DM. A long text becomes several messages; the reference returned is the last,
 // which carries the buttons.
 func (a *Adapter) Post(ctx context.Context, p bot.Post) (bot.MessageRef, error) {
+	return a.post(ctx, p, "")
+}
+
+// post is Post, each message sent with a nonce made from key when key is not "" (see PostOnce).
+func (a *Adapter) post(ctx context.Context, p bot.Post, key string) (bot.MessageRef, error) {
 	channel := p.Channel
 	if p.DM != "" {
 		var err error
@@ -33,8 +38,8 @@ func (a *Adapter) Post(ctx context.Context, p bot.Post) (bot.MessageRef, error) 
 		target = p.Thread
 	}
 	var last *discordgo.Message
-	for _, m := range messageSend(p) {
-		sent, err := a.s.ChannelMessageSendComplex(target, m, discordgo.WithContext(ctx))
+	for i, m := range messageSend(p) {
+		sent, err := a.createMessage(ctx, target, m, nonce(key, i))
 		if err != nil {
 			return bot.MessageRef{}, a.apiError("send message", err)
 		}

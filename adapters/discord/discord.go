@@ -53,9 +53,10 @@ type Handler interface {
 }
 
 var (
-	_ bot.Chat    = (*Adapter)(nil)
-	_ bot.Editor  = (*Adapter)(nil)
-	_ bot.Reactor = (*Adapter)(nil)
+	_ bot.Chat       = (*Adapter)(nil)
+	_ bot.OncePoster = (*Adapter)(nil)
+	_ bot.Editor     = (*Adapter)(nil)
+	_ bot.Reactor    = (*Adapter)(nil)
 )
 
 // Adapter is one bot on Discord: a bot.Chat for the engine, and the receiver of the gateway's events (Run).

@@ -50,9 +50,10 @@ type Handler interface {
 }
 
 var (
-	_ bot.Chat    = (*Adapter)(nil)
-	_ bot.Editor  = (*Adapter)(nil)
-	_ bot.Reactor = (*Adapter)(nil)
+	_ bot.Chat       = (*Adapter)(nil)
+	_ bot.OncePoster = (*Adapter)(nil)
+	_ bot.Editor     = (*Adapter)(nil)
+	_ bot.Reactor    = (*Adapter)(nil)
 )
 
 // Adapter is one Slack workspace: a bot.Chat (with Editor and Reactor) for the engine, and the receiver of
@@ -72,6 +73,8 @@ type Adapter struct {
 	groups    map[string][]string
 	groupsAt  time.Time
 	groupsOff bool
+	// once is what PostOnce knows of the keys it was given and has not finished with (see once.go).
+	once map[string]onceState
 
 	// connected and connSince are the connection's state for Connection (/healthz): since when the socket
 	// has been up, or down (from New until the first connection).
@@ -175,21 +178,36 @@ func (a *Adapter) Platform() string { return Platform }
 
 // Post implements bot.Chat: a Block Kit message in a channel, a thread, or a DM.
 func (a *Adapter) Post(ctx context.Context, p bot.Post) (bot.MessageRef, error) {
-	channel := p.Channel
-	if p.DM != "" {
-		var err error
-		if channel, err = a.dmChannel(ctx, p.DM); err != nil {
-			return bot.MessageRef{}, err
-		}
+	channel, err := a.postChannel(ctx, p)
+	if err != nil {
+		return bot.MessageRef{}, err
 	}
+	ref, err := a.post(ctx, channel, p)
+	if err != nil {
+		return bot.MessageRef{}, a.apiError("chat.postMessage", err)
+	}
+	return ref, nil
+}
+
+// postChannel is the channel a post goes to: its own, or the DM with its user.
+func (a *Adapter) postChannel(ctx context.Context, p bot.Post) (string, error) {
+	if p.DM != "" {
+		return a.dmChannel(ctx, p.DM)
+	}
+	return p.Channel, nil
+}
+
+// post sends p to channel with chat.postMessage, with any further options; the error is slack-go's,
+// untranslated.
+func (a *Adapter) post(ctx context.Context, channel string, p bot.Post, more ...slackapi.MsgOption) (bot.MessageRef, error) {
 	fallback, blks := blocks(p)
 	opts := []slackapi.MsgOption{slackapi.MsgOptionText(fallback, false), slackapi.MsgOptionBlocks(blks...)}
 	if p.Thread != "" {
 		opts = append(opts, slackapi.MsgOptionTS(p.Thread))
 	}
-	ch, ts, err := a.api.PostMessageContext(ctx, channel, opts...)
+	ch, ts, err := a.api.PostMessageContext(ctx, channel, append(opts, more...)...)
 	if err != nil {
-		return bot.MessageRef{}, a.apiError("chat.postMessage", err)
+		return bot.MessageRef{}, err
 	}
 	if ch == "" {
 		ch = channel

@@ -2,6 +2,8 @@
 // discordgo client: an httptest server answers the REST API under /api/v9/ the way Discord does (so
 // discordgo decodes the answers and its errors), records every call, and serves a gateway websocket that
 // speaks HELLO, IDENTIFY/READY, heartbeats, RESUME with replay, INVALID_SESSION and close codes.
+// Message creates honour an enforced nonce (until ExpireNonces), and LoseNextCreate acts out the answer to
+// a create getting lost after Discord made the message.
 //
 // discordgo's endpoints are package variables fixed at start, so the fake is not reached by changing a base
 // URL: Client returns an http.Client whose transport sends requests for discord.com to the fake, and the
@@ -148,6 +150,8 @@ type Server struct {
 	members      map[string][]string        // user id → role ids
 	dms          map[string]string          // recipient → DM channel id
 	limits       []*rateLimit
+	nonces       map[string]string // channel id + "\x1f" + enforced nonce → message id (once.go)
+	losses       []Loss            // answers of message creates to lose, in order (LoseNextCreate)
 
 	// gateway
 	heartbeat     time.Duration

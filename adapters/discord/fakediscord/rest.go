@@ -69,8 +69,14 @@ func (s *Server) serveREST(w http.ResponseWriter, r *http.Request) {
 		Method: r.Method, Path: r.URL.Path, Query: r.URL.Query(), Body: body,
 		Status: rep.status, Unknown: rep.unknown,
 	})
+	loss := s.lossLocked(r.Method, segs)
 	s.notifyLocked()
 	s.mu.Unlock()
+
+	if loss != 0 {
+		loseResponse(w, loss)
+		return
+	}
 
 	for k, v := range rep.header {
 		w.Header().Set(k, v)
@@ -388,6 +394,15 @@ func (s *Server) sendLocked(channelID string, body json.RawMessage, fields map[s
 	if utf8.RuneCountInString(content) > 2000 {
 		return invalidForm("content", "BASE_TYPE_MAX_LENGTH", "Must be 2000 or fewer in length.")
 	}
+	nonce, enforced, bad := nonceOf(fields)
+	if bad != nil {
+		return *bad
+	}
+	if enforced {
+		if msg, seen := s.nonceMessageLocked(channelID, nonce); seen {
+			return ok(msg)
+		}
+	}
 	id := s.newIDLocked()
 	msg := map[string]any{
 		"id": id, "channel_id": channelID, "type": 0, "content": content, "author": botUser(),
@@ -409,7 +424,7 @@ func (s *Server) sendLocked(channelID string, body json.RawMessage, fields map[s
 		Embeds: fields["embeds"], Components: fields["components"], AllowedMentions: fields["allowed_mentions"],
 		Raw: body,
 	})
-	return ok(msg)
+	return ok(s.withNonceLocked(channelID, id, msg, nonce, enforced))
 }
 
 func arrayOrEmpty(raw json.RawMessage) any {

@@ -1,7 +1,8 @@
 // Package fakeslack is a local, stateful fake of Slack for offline tests of code built on the real
 // slack-go client: an httptest server answers the Web API at /api/<method> the way Slack does (so
 // slack-go decodes the answers), records every call, and serves a Socket Mode websocket on which a test
-// sends envelopes and sees the client's acks.
+// sends envelopes and sees the client's acks. conversations.history and conversations.replies list the
+// bot's posts with their message metadata; LoseNext acts out an answer lost after Slack acted on a call.
 //
 // slack-go's own slacktest speaks RTM, not Socket Mode, hence this package.
 package fakeslack
@@ -57,6 +58,9 @@ type Message struct {
 	Channel, ThreadTS, TS, Text string
 	// Blocks is the "blocks" value as sent (a JSON array), nil when none was sent.
 	Blocks json.RawMessage
+	// Metadata is the "metadata" value as sent ({"event_type":…,"event_payload":{…}}), nil when none was
+	// sent. conversations.history and conversations.replies return it with include_all_metadata.
+	Metadata json.RawMessage
 }
 
 // fault is a scripted answer that replaces the next normal one of a method.
@@ -87,6 +91,7 @@ type Server struct {
 	reactions map[reaction]bool
 	dms       map[string]bool
 	faults    map[string][]fault
+	losses    map[string][]Loss // method -> answers to lose, in order (LoseNext)
 	tsSeq     int
 	envSeq    int
 	tickets   int
@@ -298,9 +303,14 @@ func (s *Server) serveAPI(w http.ResponseWriter, r *http.Request) {
 	s.mu.Lock()
 	s.calls = append(s.calls, c)
 	rep := s.answerLocked(c, r.Host)
+	loss := s.lossLocked(c.Method)
 	s.notifyLocked()
 	s.mu.Unlock()
 
+	if loss != 0 {
+		loseResponse(w, loss)
+		return
+	}
 	w.Header().Set("Content-Type", "application/json; charset=utf-8")
 	if rep.retryAfter != "" {
 		w.Header().Set("Retry-After", rep.retryAfter)
@@ -430,6 +440,10 @@ func (s *Server) answerLocked(c Call, host string) reply {
 		}})
 	case "conversations.open":
 		return s.openLocked(f)
+	case "conversations.history":
+		return s.historyLocked(f)
+	case "conversations.replies":
+		return s.repliesLocked(f)
 	default:
 		return errReply("unknown_method")
 	}
@@ -455,6 +469,12 @@ func (s *Server) postMessageLocked(f url.Values) reply {
 		return errReply("no_text")
 	}
 	m.Blocks = blocks
+	if md := strings.TrimSpace(f.Get("metadata")); md != "" {
+		if !strings.HasPrefix(md, "{") || !json.Valid([]byte(md)) {
+			return errReply("invalid_metadata_format")
+		}
+		m.Metadata = json.RawMessage(md)
+	}
 	m.TS = s.nextTSLocked()
 	s.posted = append(s.posted, m)
 	return okReply(map[string]any{"channel": m.Channel, "ts": m.TS, "message": messageJSON(m)})
