@@ -217,12 +217,26 @@ func (db *DB) migrate(readOnly bool) error {
 	return nil
 }
 
-// Update runs fn in one read-write transaction, committed durably before it returns.
+// Update runs fn in one read-write transaction, committed durably before it returns. A commit that cannot
+// be written (a full disk, a file made read-only, an I/O error) keeps nothing of fn's writes; its error
+// names the file and what to look at, because bbolt's does not always (a failed grow is "file resize
+// error: ..."), and it is what the desk logs when it refuses an event.
 func (db *DB) Update(ctx context.Context, fn func(bot.Tx) error) error {
 	if err := ctx.Err(); err != nil {
 		return err
 	}
-	return db.bolt.Update(func(btx *bolt.Tx) error { return fn(&tx{btx: btx}) })
+	committing := false
+	err := db.bolt.Update(func(btx *bolt.Tx) error {
+		if err := fn(&tx{btx: btx}); err != nil {
+			return err
+		}
+		committing = true
+		return nil
+	})
+	if err != nil && committing {
+		return fmt.Errorf("cannot write the data file %s (disk full or read-only?): %w", db.path, err)
+	}
+	return err
 }
 
 // View runs fn in one read-only transaction.
