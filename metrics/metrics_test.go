@@ -302,4 +302,6 @@ func matches(have, want map[string]string) bool {
 
 func near(a, b float64) bool { return a-b < 1e-9 && b-a < 1e-9 }
 
-func formatHist(count uint64, sum float64) string { return fmt.Sprintf("%d observations, sum %g", count, sum) }
+func formatHist(count uint64, sum float64) string {
+	return fmt.Sprintf("%d observations, sum %g", count, sum)
+}
