@@ -328,6 +328,7 @@ func (r *crashRun) scanEscalations() {
 			keep = append(keep, n)
 		}
 	}
+	r.escalated = keep
 	r.scanned = len(posts)
 }
 
