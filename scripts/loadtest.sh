@@ -13,7 +13,7 @@
 #
 # The figures depend on the machine and on what else runs on it: the load average is printed before and
 # after; run it on a quiet machine.
-set -euo pipefail
+set -uo pipefail
 cd "$(dirname "$0")/.."
 
 export FIRSTLINE_LOAD=1
@@ -27,7 +27,7 @@ mkdir -p "$prof"
 echo "before: $(uptime)"
 status=0
 go test ./cmd/firstline -run '^TestLoad$' -count=1 -v -timeout 30m \
-	-cpuprofile "$prof/cpu.out" -o "$prof/firstline.test" "$@" || status=$?
+	-cpuprofile "$prof/cpu.out" -o "$prof/firstline.test" "$@" 2>&1 | tee "$prof/output.txt" || status=$?
 echo "after: $(uptime)"
 echo
 echo "CPU profile of the test process (the desk and the load generator): $prof/cpu.out"

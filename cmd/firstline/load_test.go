@@ -15,6 +15,7 @@ import (
 	"strings"
 	"sync"
 	"sync/atomic"
+	"syscall"
 	"testing"
 	"time"
 
@@ -96,7 +97,9 @@ func TestLoad(t *testing.T) {
 		if model != nil {
 			model.arm()
 		}
+		cpu := processCPU()
 		st := l.step(rate, s.step, s.maxInFlight)
+		st.cores = (processCPU() - cpu).Seconds() / st.took.Seconds()
 		if model != nil {
 			st.slow = model.lastWindow()
 		}
@@ -104,7 +107,7 @@ func TestLoad(t *testing.T) {
 		st.desk = deskRow(before, after, st.took)
 		before = after
 		steps = append(steps, st)
-		t.Logf("%s | %s", st.row(false), st.desk)
+		t.Logf("%s | %s, CPU %.2f cores", st.row(false), st.desk, st.cores)
 	}
 
 	cancel()
@@ -117,7 +120,7 @@ func TestLoad(t *testing.T) {
 		t.Errorf("the desk did not stop within 60 s")
 	}
 	tickets := countTickets(t, filepath.Join(dir, "data", "firstline.db"))
-	ceiling := commitCeiling(t, filepath.Join(dir, "commits.db"), 2*time.Second)
+	small, question := commitCeiling(t, filepath.Join(dir, "commits.db"), 2*time.Second)
 
 	var table strings.Builder
 	fmt.Fprintf(&table, "load test figures (%s; model %v)\n", loadMachine(), s.model)
@@ -127,7 +130,7 @@ func TestLoad(t *testing.T) {
 	}
 	fmt.Fprintf(&table, "  the desk's side (from /metrics), per step:\n")
 	for _, st := range steps {
-		fmt.Fprintf(&table, "  %8d   %s\n", st.rate, st.desk)
+		fmt.Fprintf(&table, "  %8d   %s; this process %.2f cores\n", st.rate, st.desk, st.cores)
 	}
 	if s.model {
 		fmt.Fprintf(&table, "  while the 10 s model call was in flight:\n")
@@ -138,7 +141,7 @@ func TestLoad(t *testing.T) {
 		fmt.Fprintf(&table, "  model calls: %d (of them 10 s: %d)\n", calls, slow)
 	}
 	fmt.Fprintf(&table, "  tickets in the data file: %d; posts Slack saw: %d; Web API calls: %d\n", tickets, len(fake.Posted()), len(fake.Calls("")))
-	fmt.Fprintf(&table, "  fsync'd bbolt commits on this machine now (one writer, one key each): %.0f/s\n", ceiling)
+	fmt.Fprintf(&table, "  fsync'd bbolt commits a second on this machine now, one writer: %.0f of one key, %.0f of a new question's writes\n", small, question)
 	t.Logf("%s", table.String())
 
 	for _, st := range steps {
@@ -284,6 +287,16 @@ type loadStep struct {
 	all      []loadSample
 	took     time.Duration // from the first event due to the last answer
 	desk     string        // what the desk's /metrics say of the step
+	cores    float64       // CPU time of this process (desk and load generator) per second of the step
+}
+
+// processCPU is the CPU time this process has used, user and system.
+func processCPU() time.Duration {
+	var ru syscall.Rusage
+	if err := syscall.Getrusage(syscall.RUSAGE_SELF, &ru); err != nil {
+		return 0
+	}
+	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
 }
 
 type loadSample struct {
@@ -505,9 +518,10 @@ func countTickets(t *testing.T, path string) int {
 	return len(tickets)
 }
 
-// commitCeiling measures how many fsync'd commits a second one writer gets on this disk now: each
-// records one dedup key, the smallest commit an event makes.
-func commitCeiling(t *testing.T, path string, d time.Duration) float64 {
+// commitCeiling measures how many fsync'd commits a second one writer gets on this disk now, of two
+// shapes: the smallest (one dedup key), and what a new question commits (its dedup key, a ticket with its
+// indexes, the conversation's link, the job in the outbox).
+func commitCeiling(t *testing.T, path string, d time.Duration) (smallest, question float64) {
 	t.Helper()
 	db, err := storage.Open(path, storage.Options{})
 	if err != nil {
@@ -515,18 +529,43 @@ func commitCeiling(t *testing.T, path string, d time.Duration) float64 {
 	}
 	defer db.Close()
 	ctx := context.Background()
-	start := time.Now()
-	n := 0
-	for time.Since(start) < d {
-		if err := db.Update(ctx, func(tx bot.Tx) error {
-			_, err := tx.SeenEvent("ceiling\x1f"+strconv.Itoa(n), time.Now())
-			return err
-		}); err != nil {
-			t.Fatal(err)
+	rate := func(fn func(tx bot.Tx, n int) error) float64 {
+		start := time.Now()
+		n := 0
+		for time.Since(start) < d {
+			if err := db.Update(ctx, func(tx bot.Tx) error { return fn(tx, n) }); err != nil {
+				t.Fatal(err)
+			}
+			n++
 		}
-		n++
+		return float64(n) / time.Since(start).Seconds()
 	}
-	return float64(n) / time.Since(start).Seconds()
+	smallest = rate(func(tx bot.Tx, n int) error {
+		_, err := tx.SeenEvent("small\x1f"+strconv.Itoa(n), time.Now())
+		return err
+	})
+	question = rate(func(tx bot.Tx, n int) error {
+		now := time.Now()
+		ts := fmt.Sprintf("1900000000.%06d", n)
+		if _, err := tx.SeenEvent("slack\x1fmsg:"+loadHelp+":"+ts, now); err != nil {
+			return err
+		}
+		conv := bot.Conversation{Platform: "slack", Channel: loadHelp, Thread: ts}
+		text := fmt.Sprintf("load%08d %s", n, kbQuestions[n%len(kbQuestions)])
+		tk := &bot.Ticket{Version: bot.TicketVersion, Status: bot.StatusOpen, Tier: bot.LevelOne, Priority: "P3",
+			Requester: "slack:U00001", RequesterName: "p00001", Conversation: conv, Subject: text,
+			Messages: map[string]bot.MessageRef{}, CreatedAt: now, UpdatedAt: now,
+			Transcript: []bot.Entry{{At: now, Author: "slack:U00001", Name: "p00001", Role: bot.RoleRequester, Text: text}},
+			Events:     []bot.Transition{{At: now, Type: "opened", To: bot.StatusOpen, By: "slack:U00001"}}}
+		if err := tx.CreateTicket(tk); err != nil {
+			return err
+		}
+		if err := tx.LinkConversation(conv, tk.ID); err != nil {
+			return err
+		}
+		return tx.Enqueue(&bot.Effect{Kind: bot.EffectJob, Platform: "slack", Lane: "slack\x1f" + loadHelp, Ticket: tk.ID, Job: "answer", CreatedAt: now})
+	})
+	return smallest, question
 }
 
 // scrapeMetrics reads the desk's /metrics, summing each metric over its labels, and keeping the sums
