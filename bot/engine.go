@@ -61,6 +61,13 @@ type Engine struct {
 	jobsWG    sync.WaitGroup
 	jobDone   chan struct{}
 
+	// unsaved are failed effects whose retry (attempts, next try) could not be recorded because the data
+	// file takes no writes (a full disk). The dispatcher reads them with this schedule laid over the
+	// stored one, so a failing job or post waits for its retry time instead of running again at once, and
+	// a post that was made but not recorded counts as maybe sent and is looked up, not posted twice.
+	unsavedMu sync.Mutex
+	unsaved   map[uint64]Effect
+
 	model     Model // nil: no model; answers are the articles themselves
 	modelOpts ModelOptions
 	canary    string // in every system prompt; a reply that repeats it is never posted
@@ -109,6 +116,7 @@ func New(cfg Config, store Store, search Searcher, clock Clock, logger *slog.Log
 		jobsLive:  map[uint64]bool{},
 		jobsEnded: map[uint64]bool{},
 		jobDone:   make(chan struct{}, 1),
+		unsaved:   map[uint64]Effect{},
 		obs:       nopObserver{},
 		started:   clock.Now(),
 	}, nil
@@ -163,6 +171,7 @@ func (e *Engine) Handle(ctx context.Context, ev Event) error {
 	if err != nil {
 		return fmt.Errorf("handle %s from %s: %w", ev.Kind, ev.User, err)
 	}
+	e.retryUnsavedNow()
 	// Committed: edits from chat reach the search index now, so the next question finds them.
 	if ix, ok := e.search.(KBIndex); ok && w != nil {
 		for _, a := range w.indexPut {
@@ -265,6 +274,8 @@ func (e *Engine) startJob(ctx context.Context, eff Effect) bool {
 			if rerr := e.retryLater(ctx, eff, err); rerr != nil && ctx.Err() == nil {
 				e.log.Error("reschedule job", "job", eff.Job, "seq", eff.Seq, "err", rerr)
 			}
+		} else {
+			e.setUnsaved(eff, false)
 		}
 		e.jobsMu.Lock()
 		delete(e.jobsLive, eff.Seq)
@@ -298,6 +309,7 @@ func (e *Engine) dispatchOnce(ctx context.Context) (int, error) {
 	}); err != nil {
 		return 0, fmt.Errorf("read outbox: %w", err)
 	}
+	e.overlayUnsaved(effects)
 	blocked := map[string]bool{}
 	done := 0
 	for _, eff := range effects {
@@ -329,9 +341,49 @@ func (e *Engine) dispatchOnce(ctx context.Context) (int, error) {
 			}
 			continue
 		}
+		e.setUnsaved(eff, false)
 		done++
 	}
 	return done, nil
+}
+
+// setUnsaved remembers (or forgets) the retry of eff that the store did not take.
+func (e *Engine) setUnsaved(eff Effect, unsaved bool) {
+	e.unsavedMu.Lock()
+	defer e.unsavedMu.Unlock()
+	if unsaved {
+		e.unsaved[eff.Seq] = eff
+	} else {
+		delete(e.unsaved, eff.Seq)
+	}
+}
+
+// retryUnsavedNow makes the effects whose retry could not be recorded due at once: a commit just
+// succeeded, so the data file takes writes again, and what failed only because it did not need not wait
+// out the backoff it got meanwhile.
+func (e *Engine) retryUnsavedNow() {
+	e.unsavedMu.Lock()
+	defer e.unsavedMu.Unlock()
+	for seq, u := range e.unsaved {
+		u.NotBefore = time.Time{}
+		e.unsaved[seq] = u
+	}
+}
+
+// overlayUnsaved gives effects read from the outbox the retry schedule remembered for them, where it is
+// ahead of the stored one.
+func (e *Engine) overlayUnsaved(effects []Effect) {
+	e.unsavedMu.Lock()
+	defer e.unsavedMu.Unlock()
+	for i, eff := range effects {
+		if u, ok := e.unsaved[eff.Seq]; ok {
+			if u.Attempts > eff.Attempts {
+				effects[i].Attempts, effects[i].NotBefore = u.Attempts, u.NotBefore
+			} else {
+				delete(e.unsaved, eff.Seq) // the store caught up
+			}
+		}
+	}
 }
 
 const maxAttempts = 30
@@ -342,18 +394,22 @@ func (e *Engine) retryLater(ctx context.Context, eff Effect, cause error) error 
 	code := ErrorCode(cause)
 	permanent := code == EINVALID || code == ENOTFOUND || code == EUNAUTHORIZED
 	eff.Attempts++
-	if permanent || eff.Attempts >= maxAttempts {
-		log.Error("effect dropped", "attempts", eff.Attempts, "err", cause)
-		return e.store.Update(ctx, func(tx Tx) error { return tx.DeleteEffect(eff.Seq) })
-	}
 	delay := time.Second << min(eff.Attempts-1, 8) // 1s .. ~4m
 	var rl *RateLimitError
 	if errors.As(cause, &rl) {
 		delay = rl.RetryAfter
 	}
 	eff.NotBefore = e.clock.Now().Add(delay)
-	log.Warn("effect failed, will retry", "attempts", eff.Attempts, "retry_in", delay.String(), "err", cause)
-	return e.store.Update(ctx, func(tx Tx) error { return tx.PutEffect(eff) })
+	var err error
+	if permanent || eff.Attempts >= maxAttempts {
+		log.Error("effect dropped", "attempts", eff.Attempts, "err", cause)
+		err = e.store.Update(ctx, func(tx Tx) error { return tx.DeleteEffect(eff.Seq) })
+	} else {
+		log.Warn("effect failed, will retry", "attempts", eff.Attempts, "retry_in", delay.String(), "err", cause)
+		err = e.store.Update(ctx, func(tx Tx) error { return tx.PutEffect(eff) })
+	}
+	e.setUnsaved(eff, err != nil)
+	return err
 }
 
 func (e *Engine) perform(ctx context.Context, eff Effect) error {
