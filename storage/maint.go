@@ -20,6 +20,7 @@ import (
 	"regexp"
 	"slices"
 	"strings"
+	"syscall"
 	"time"
 	"unicode"
 	"unicode/utf8"
@@ -59,10 +60,24 @@ func openRaw(path string, readOnly bool, timeout time.Duration) (*bolt.DB, error
 	if errors.Is(err, bolterrors.ErrTimeout) {
 		return nil, bot.Errorf(bot.EUNAVAILABLE, errDataFileInUseFmt, path)
 	}
+	if err != nil && !readOnly {
+		if nw := notWritable(path, err); nw != nil {
+			return nil, nw // not "not a data file": the file may be fine, and restore must not go on unlocked
+		}
+	}
 	if err != nil { // invalid, version mismatch, checksum: not (or no longer) a bbolt file
 		return nil, bot.Errorf(bot.EINVALID, "%s is not a readable Firstline data file (%v)", path, err)
 	}
 	return b, nil
+}
+
+// notWritable explains an error opening the data file for writing that comes from permissions or a
+// read-only file system, naming the file; for other errors it returns nil.
+func notWritable(path string, err error) error {
+	if !errors.Is(err, fs.ErrPermission) && !errors.Is(err, syscall.EROFS) {
+		return nil
+	}
+	return fmt.Errorf("cannot write the data file %s: Firstline must be able to write it and its directory (read-only file system, or owned by another user?): %w", path, err)
 }
 
 // stopFirstline turns "the file is in use" into what a command that needs the file to itself must say.

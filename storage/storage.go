@@ -75,6 +75,11 @@ func Open(path string, opts Options) (*DB, error) {
 	if errors.Is(err, bolterrors.ErrTimeout) {
 		return nil, bot.Errorf(bot.EUNAVAILABLE, errDataFileInUseFmt, path)
 	}
+	if err != nil && !opts.ReadOnly {
+		if nw := notWritable(path, err); nw != nil {
+			return nil, nw
+		}
+	}
 	if err != nil {
 		return nil, fmt.Errorf("open data file %s: %w", path, err)
 	}
