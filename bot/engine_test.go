@@ -650,7 +650,8 @@ func TestFailedPostsRetryInOrder(t *testing.T) {
 	d.Click(alice, d.Chat.Thread("help", q)[0], "Talk to a human") // the card is rate limited
 	mustContain(t, "notice in another lane", d.Chat.Last("help").Text(), "passed **T-000001**")
 	d.React(alice, d.Chat.Thread("help", q)[0], "+1") // refused: the refusal goes to #help, unaffected
-	d.Say(bob, "tier2", "!status")                    // queued in tier2's lane behind the card
+	d.SayIn(alice, "help", q, "it still fails")      // relayed under the card: queued in tier2's lane behind it
+	d.Say(bob, "help", "!status")                     // a thread of its own: not held up
 	d.Clock.Advance(29 * time.Second)
 	if err := d.Engine.Flush(context.Background()); err != nil {
 		t.Fatal(err)
@@ -658,13 +659,16 @@ func TestFailedPostsRetryInOrder(t *testing.T) {
 	if n := len(d.Chat.Messages("tier2")); n != 0 {
 		t.Fatalf("%d posts in tier2 before Retry-After passed", n)
 	}
+	if last := d.Chat.Last("help"); !strings.Contains(last.Text(), "open tickets") {
+		t.Fatalf("bob's reply, in another lane, waited for the rate limit: last in help is %q", last.Text())
+	}
 	d.Clock.Advance(time.Second)
 	if err := d.Engine.Flush(context.Background()); err != nil {
 		t.Fatal(err)
 	}
 	tier2 := d.Chat.Messages("tier2")
-	if len(tier2) != 2 || tier2[0].Field("Ticket") != "T-000001" {
-		t.Fatalf("after Retry-After want the card then the reply, in order: %d messages", len(tier2))
+	if len(tier2) != 2 || tier2[0].Field("Ticket") != "T-000001" || !strings.Contains(tier2[1].Text(), "it still fails") {
+		t.Fatalf("after Retry-After want the card then the relay, in order: %d messages", len(tier2))
 	}
 
 	// A permanent error drops the effect instead of retrying forever.

@@ -72,6 +72,17 @@ func (w *work) handle() error {
 // lane is the ordering key of effects: one per channel (or per DM with a user).
 func lane(platform, channel string) string { return platform + "\x1f" + channel }
 
+// threadLane is the lane of posts in a known thread: its own, so a slow search or model call for one
+// ticket holds up only its thread, not every ticket of a help channel. Posts whose thread is not known
+// when they are enqueued (a card, and the replies under it) use the channel's lane, which keeps them in
+// order.
+func threadLane(platform, channel, thread string) string {
+	if thread == "" {
+		return lane(platform, channel)
+	}
+	return lane(platform, channel) + "\x1f" + thread
+}
+
 // here is a post in the place the event happened: its thread, or a new thread under a top-level
 // channel message. DMs are answered at the top level.
 func (w *work) here() Post {
@@ -138,7 +149,7 @@ func (w *work) enqueue(eff Effect) error {
 func (w *work) reply(ticketID, text string) error {
 	p := w.here()
 	p.Text = text
-	return w.enqueue(Effect{Kind: EffectPost, Platform: w.ev.Platform, Lane: lane(w.ev.Platform, p.Channel), Ticket: ticketID, Post: p})
+	return w.enqueue(Effect{Kind: EffectPost, Platform: w.ev.Platform, Lane: threadLane(w.ev.Platform, p.Channel, p.Thread), Ticket: ticketID, Post: p})
 }
 
 // dm posts in a direct conversation with the event's user.
@@ -150,7 +161,7 @@ func (w *work) dm(text string) error {
 // toRequester posts in the ticket's conversation, recording the message under key when key is set.
 func (w *work) toRequester(t *Ticket, key, text string, choices ...Choice) error {
 	c := t.Conversation
-	return w.enqueue(Effect{Kind: EffectPost, Platform: c.Platform, Lane: lane(c.Platform, c.Channel), Ticket: t.ID, Key: key,
+	return w.enqueue(Effect{Kind: EffectPost, Platform: c.Platform, Lane: threadLane(c.Platform, c.Channel, c.Thread), Ticket: t.ID, Key: key,
 		Post: Post{Channel: c.Channel, Thread: c.Thread, Text: text, Choices: choices}})
 }
 
@@ -183,7 +194,7 @@ func (w *work) updateCard(t *Ticket, card *Card) error {
 
 func (w *work) job(t *Ticket, name string) error {
 	c := t.Conversation
-	return w.enqueue(Effect{Kind: EffectJob, Platform: c.Platform, Lane: lane(c.Platform, c.Channel), Ticket: t.ID, Job: name})
+	return w.enqueue(Effect{Kind: EffectJob, Platform: c.Platform, Lane: threadLane(c.Platform, c.Channel, c.Thread), Ticket: t.ID, Job: name})
 }
 
 // --- messages -------------------------------------------------------------------------------------------
@@ -804,7 +815,7 @@ func (w *work) rate(t *Ticket, value string) error {
 	t.CSAT = &Rating{Score: score, RatedAt: w.now, By: ev.User}
 	t.transition(w.now, "rated", "", ev.User, fmt.Sprintf("%d/5", score))
 	c := t.Conversation
-	if err := w.enqueue(Effect{Kind: EffectUpdate, Platform: c.Platform, Lane: lane(c.Platform, c.Channel), Ticket: t.ID, Key: keyCSAT,
+	if err := w.enqueue(Effect{Kind: EffectUpdate, Platform: c.Platform, Lane: threadLane(c.Platform, c.Channel, c.Thread), Ticket: t.ID, Key: keyCSAT,
 		Post: Post{Text: fmt.Sprintf("**%s** is resolved. You rated the help %d/5.", t.ID, score)}}); err != nil {
 		return err
 	}
@@ -1027,7 +1038,7 @@ func (w *work) cmdReport() error {
 		return w.reply("", "Reports are not available here.")
 	}
 	post := w.here()
-	return w.enqueue(Effect{Kind: EffectJob, Platform: ev.Platform, Lane: lane(ev.Platform, ev.Channel), Job: jobReport, Post: post})
+	return w.enqueue(Effect{Kind: EffectJob, Platform: ev.Platform, Lane: threadLane(ev.Platform, post.Channel, post.Thread), Job: jobReport, Post: post})
 }
 
 // ticketInContext returns the ticket of the thread the event is in (a card's or a requester's), with the

@@ -529,7 +529,8 @@ func (w *work) cmdSummary() error {
 		return w.reply(t.ID, fmt.Sprintf("Summaries of **%s** are for the technicians working it.", t.ID))
 	}
 	ev := w.ev
-	return w.enqueue(Effect{Kind: EffectJob, Platform: ev.Platform, Lane: lane(ev.Platform, ev.Channel), Ticket: t.ID, Job: jobSummary, Post: w.here()})
+	here := w.here()
+	return w.enqueue(Effect{Kind: EffectJob, Platform: ev.Platform, Lane: threadLane(ev.Platform, here.Channel, here.Thread), Ticket: t.ID, Job: jobSummary, Post: here})
 }
 
 // summaryJob asks for a ticket's summary after it reaches a tier, in its card's lane, so the card is

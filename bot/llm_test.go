@@ -386,6 +386,9 @@ type blockingModel struct {
 }
 
 func (m *blockingModel) Complete(ctx context.Context, req bot.ModelRequest) (bot.ModelReply, error) {
+	if req.User != alice {
+		return bot.ModelReply{Text: "Sign in [1].", FinishReason: "stop"}, nil
+	}
 	m.started <- struct{}{}
 	select {
 	case <-m.release:
@@ -421,11 +424,16 @@ func TestSlowModelDoesNotHoldUpOthers(t *testing.T) {
 		last := d.Chat.Last("@bob")
 		return last != nil && strings.Contains(last.Text(), "Commands:")
 	})
-	if n := len(d.Chat.Messages("help")); n != 0 {
+	// bob asks in the same help channel: his ticket's thread is its own lane.
+	handle(bot.Event{Kind: bot.EventMessage, ID: "e3", Channel: "help", Message: "m3", User: bob, Text: "my password expired"})
+	waitFor(t, "bob's answer in the help channel while alice's model call runs", func() bool {
+		return len(d.Chat.Thread("help", "m3")) == 1
+	})
+	if n := len(d.Chat.Thread("help", "m1")); n != 0 {
 		t.Fatalf("alice got %d messages before her answer was written", n)
 	}
 	close(m.release)
-	waitFor(t, "alice's answer", func() bool { return len(d.Chat.Messages("help")) == 1 })
+	waitFor(t, "alice's answer", func() bool { return len(d.Chat.Thread("help", "m1")) == 1 })
 }
 
 // waitFor polls cond until it holds; the deadline only stops a broken test from hanging.
