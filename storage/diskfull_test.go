@@ -100,6 +100,8 @@ func TestDiskFullHelper(t *testing.T) {
 	if err := syscall.Getrlimit(syscall.RLIMIT_FSIZE, &old); err != nil {
 		t.Skipf("RLIMIT_FSIZE: %v", err)
 	}
+	// Whatever happens, the limit is lifted before the child writes anything else (coverage data, say).
+	t.Cleanup(func() { _ = syscall.Setrlimit(syscall.RLIMIT_FSIZE, &old) })
 	pageSize := int64(os.Getpagesize())
 	path := filepath.Join(t.TempDir(), "f.db")
 	setLimit := func(t *testing.T, cur uint64) {
