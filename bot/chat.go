@@ -105,8 +105,9 @@ type Post struct {
 	Notify []string `json:"notify,omitempty"`
 }
 
-// Chat is a chat platform as the engine sees it. The dispatcher is its only caller and calls it from one
-// goroutine at a time.
+// Chat is a chat platform as the engine sees it. The dispatcher is its only caller; it posts to several
+// conversations at once (up to 8), one goroutine each, so implementations must be safe for concurrent
+// use, and it calls one conversation's effects in order, one at a time.
 //
 // Errors: an *Error with EINVALID or ENOTFOUND (unknown channel, message gone) is permanent and the effect
 // is dropped; a RateLimitError is retried after its delay; anything else is retried with backoff.

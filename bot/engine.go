@@ -310,36 +310,79 @@ func (e *Engine) dispatchOnce(ctx context.Context) (int, error) {
 		return 0, fmt.Errorf("read outbox: %w", err)
 	}
 	e.overlayUnsaved(effects)
+	// Lanes are independent: each due lane's effects are performed in order by one goroutine, and
+	// several lanes at once, so one slow post (or a platform's backoff) holds up only its conversation.
 	blocked := map[string]bool{}
+	var lanes [][]Effect
+	index := map[string]int{}
 	done := 0
 	for _, eff := range effects {
-		if ctx.Err() != nil {
-			return done, ctx.Err()
-		}
 		if blocked[eff.Lane] {
 			continue
 		}
-		now := e.clock.Now()
-		if now.Before(eff.NotBefore) {
+		if e.clock.Now().Before(eff.NotBefore) {
 			blocked[eff.Lane] = true
 			continue
 		}
+		i, seen := index[eff.Lane]
 		if eff.Kind == EffectJob {
-			// The rest of the lane waits for the job: its answer comes before what was said after.
+			// The rest of the lane waits for the job: its answer comes before what was said after. A job
+			// behind posts of its lane starts once they are done, on the next pass.
 			blocked[eff.Lane] = true
-			if e.startJob(ctx, eff) {
+			if !seen && e.startJob(ctx, eff) {
 				done++
 			}
 			continue
 		}
+		if !seen {
+			i = len(lanes)
+			index[eff.Lane] = i
+			lanes = append(lanes, nil)
+		}
+		lanes[i] = append(lanes[i], eff)
+	}
+	var (
+		wg       sync.WaitGroup
+		mu       sync.Mutex
+		firstErr error
+	)
+	sem := make(chan struct{}, maxLanes)
+	for _, lane := range lanes {
+		wg.Add(1)
+		sem <- struct{}{}
+		go func() {
+			defer func() { <-sem; wg.Done() }()
+			n, err := e.performLane(ctx, lane)
+			mu.Lock()
+			done += n
+			if err != nil && firstErr == nil {
+				firstErr = err
+			}
+			mu.Unlock()
+		}()
+	}
+	wg.Wait()
+	if firstErr == nil {
+		firstErr = ctx.Err()
+	}
+	return done, firstErr
+}
+
+// maxLanes bounds the conversations posted to at once; platforms rate-limit a bot as a whole.
+const maxLanes = 8
+
+// performLane performs one lane's due effects in order, stopping at the first that fails (it is
+// rescheduled, and the rest of the lane waits for it).
+func (e *Engine) performLane(ctx context.Context, effects []Effect) (int, error) {
+	done := 0
+	for _, eff := range effects {
+		if ctx.Err() != nil {
+			return done, nil
+		}
 		err := e.perform(ctx, eff)
 		e.obs.EffectDone(eff.Platform, eff.Kind, "", e.clock.Now().Sub(eff.CreatedAt), err)
 		if err != nil {
-			blocked[eff.Lane] = true
-			if rerr := e.retryLater(ctx, eff, err); rerr != nil {
-				return done, rerr
-			}
-			continue
+			return done, e.retryLater(ctx, eff, err)
 		}
 		e.setUnsaved(eff, false)
 		done++
