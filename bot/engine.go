@@ -246,7 +246,7 @@ func (e *Engine) dispatch(ctx context.Context, waitJobs bool) error {
 }
 
 // maxJobs bounds the jobs running at once: each may hold a model call for seconds.
-const maxJobs = 4
+const maxJobs = 16
 
 // jobCounts returns how many jobs are running and how many ended since the outbox was last read.
 func (e *Engine) jobCounts() (running, ended int) {
@@ -301,13 +301,9 @@ func (e *Engine) dispatchOnce(ctx context.Context) (int, error) {
 	e.jobsMu.Lock()
 	clear(e.jobsEnded)
 	e.jobsMu.Unlock()
-	var effects []Effect
-	if err := e.store.View(ctx, func(tx Tx) error {
-		var err error
-		effects, err = tx.Effects(dispatchBatch)
-		return err
-	}); err != nil {
-		return 0, fmt.Errorf("read outbox: %w", err)
+	effects, err := e.dueEffects(ctx)
+	if err != nil {
+		return 0, err
 	}
 	e.overlayUnsaved(effects)
 	// Lanes are independent: each due lane's effects are performed in order by one goroutine, and
@@ -367,6 +363,48 @@ func (e *Engine) dispatchOnce(ctx context.Context) (int, error) {
 	}
 	return done, firstErr
 }
+
+// dueEffects reads the outbox in batches until it has dispatchBatch effects of lanes that are not
+// waiting, or the outbox ends (at most maxOutboxScan effects). Reading only the head would starve
+// replies behind a backlog: when hundreds of searches wait for a model, the posts their finished
+// neighbours caused sit further down, and they must not wait for the whole backlog.
+func (e *Engine) dueEffects(ctx context.Context) ([]Effect, error) {
+	var out []Effect
+	waiting := map[string]bool{}
+	due := 0
+	var after uint64
+	for scanned := 0; scanned < maxOutboxScan; {
+		var batch []Effect
+		if err := e.store.View(ctx, func(tx Tx) error {
+			var err error
+			batch, err = tx.Effects(after, dispatchBatch)
+			return err
+		}); err != nil {
+			return nil, fmt.Errorf("read outbox: %w", err)
+		}
+		scanned += len(batch)
+		now := e.clock.Now()
+		for _, eff := range batch {
+			if waiting[eff.Lane] {
+				continue
+			}
+			out = append(out, eff)
+			if eff.Kind == EffectJob || now.Before(eff.NotBefore) {
+				waiting[eff.Lane] = true // the rest of this lane cannot go on this pass
+			} else {
+				due++
+			}
+		}
+		if len(batch) < dispatchBatch || due >= dispatchBatch {
+			break
+		}
+		after = batch[len(batch)-1].Seq
+	}
+	return out, nil
+}
+
+// maxOutboxScan bounds how far into a backlog one dispatcher pass looks.
+const maxOutboxScan = 16 * dispatchBatch
 
 // maxLanes bounds the conversations posted to at once; platforms rate-limit a bot as a whole.
 const maxLanes = 8

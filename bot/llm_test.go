@@ -3,6 +3,7 @@ package bot_test
 import (
 	"context"
 	"errors"
+	"fmt"
 	"regexp"
 	"strings"
 	"sync"
@@ -485,4 +486,35 @@ func TestSecretsAreRedactedEverywhere(t *testing.T) {
 			t.Errorf("%s text has no redaction marker:\n%s", what, all)
 		}
 	}
+}
+
+// TestRepliesAreNotStarvedByABacklog: hundreds of answers wait for a slow model (four at a time); a
+// reply caused after them, further down the outbox, still goes out.
+func TestRepliesAreNotStarvedByABacklog(t *testing.T) {
+	db := openStore(t, "")
+	d := bottest.NewDesk(t, testConfig(), db, testSearch())
+	m := &blockingModel{release: make(chan struct{}), started: make(chan struct{}, 1000)}
+	d.Engine.SetModel(m, bot.ModelOptions{})
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan error, 1)
+	go func() { done <- d.Engine.Run(ctx) }()
+	defer func() {
+		close(m.release)
+		cancel()
+		<-done
+	}()
+	for i := range 600 {
+		ev := bot.Event{Kind: bot.EventMessage, ID: fmt.Sprintf("q%d", i), Platform: "test", Channel: "help", Message: fmt.Sprintf("m%d", i),
+			User: alice, Text: "vpn broken", Time: d.Clock.Now()}
+		if err := d.Engine.Handle(ctx, ev); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := d.Engine.Handle(ctx, bot.Event{Kind: bot.EventMessage, ID: "b1", Platform: "test", Channel: "@bob", Message: "b1", User: bob, DM: true, Text: "!help", Time: d.Clock.Now()}); err != nil {
+		t.Fatal(err)
+	}
+	waitFor(t, "bob's help behind 600 waiting answers", func() bool {
+		last := d.Chat.Last("@bob")
+		return last != nil && strings.Contains(last.Text(), "Commands:")
+	})
 }

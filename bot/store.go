@@ -66,8 +66,9 @@ type Tx interface {
 
 	// Enqueue appends an effect to the outbox and sets its Seq.
 	Enqueue(e *Effect) error
-	// Effects returns up to limit pending effects in outbox order.
-	Effects(limit int) ([]Effect, error)
+	// Effects returns up to limit pending effects after sequence number after, in outbox order
+	// (limit 0: all of them).
+	Effects(after uint64, limit int) ([]Effect, error)
 	// PutEffect rewrites a pending effect (attempts, next try).
 	PutEffect(e Effect) error
 	// DeleteEffect removes a done effect.

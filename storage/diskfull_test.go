@@ -299,7 +299,7 @@ func dumpStore(t *testing.T, db *storage.DB) string {
 			}
 			fmt.Fprintf(&b, "ticket %s of %s: %d entries, %d bytes; conversation -> %s\n", tk.ID, tk.Requester, len(tk.Transcript), n, linked.ID)
 		}
-		effs, err := tx.Effects(0)
+		effs, err := tx.Effects(0, 0)
 		if err != nil {
 			return err
 		}

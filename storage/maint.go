@@ -1475,7 +1475,7 @@ func (e *eraser) outbox(t *tx, deleted []string, res *Erasure) error {
 		return err
 	}
 	res.Effects += n
-	effects, err := t.Effects(0)
+	effects, err := t.Effects(0, 0)
 	if err != nil {
 		return err
 	}

@@ -478,7 +478,7 @@ func TestEraseUser(t *testing.T) {
 		if t3.CSAT.Comment != "erased was great" || t3.ResolvedBy != "erased" || t3.Events[0].Detail != "erased fixed the tray" {
 			t.Errorf("carol's ticket: comment %q, resolved by %q, detail %q", t3.CSAT.Comment, t3.ResolvedBy, t3.Events[0].Detail)
 		}
-		effects, err := tx.Effects(0)
+		effects, err := tx.Effects(0, 0)
 		if err != nil {
 			return err
 		}

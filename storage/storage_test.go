@@ -152,7 +152,7 @@ func TestOutboxOrderAndRewrite(t *testing.T) {
 		return nil
 	})
 	_ = db.Update(ctx, func(tx bot.Tx) error {
-		effs, _ := tx.Effects(10)
+		effs, _ := tx.Effects(0, 10)
 		if len(effs) != 3 || effs[0].Post.Text != "one" || effs[2].Post.Text != "three" || effs[0].Seq >= effs[1].Seq {
 			t.Fatalf("effects out of order: %+v", effs)
 		}
@@ -163,7 +163,7 @@ func TestOutboxOrderAndRewrite(t *testing.T) {
 		return tx.DeleteEffect(effs[0].Seq)
 	})
 	_ = db.View(ctx, func(tx bot.Tx) error {
-		effs, _ := tx.Effects(1)
+		effs, _ := tx.Effects(0, 1)
 		if len(effs) != 1 || effs[0].Post.Text != "two" || effs[0].Attempts != 3 {
 			t.Fatalf("after rewrite: %+v", effs)
 		}

@@ -398,10 +398,10 @@ func (t *tx) Enqueue(e *bot.Effect) error {
 	return t.PutEffect(*e)
 }
 
-func (t *tx) Effects(limit int) ([]bot.Effect, error) {
+func (t *tx) Effects(after uint64, limit int) ([]bot.Effect, error) {
 	var out []bot.Effect
 	c := t.bucket(bucketOutbox).Cursor()
-	for k, v := c.First(); k != nil && (limit <= 0 || len(out) < limit); k, v = c.Next() {
+	for k, v := c.Seek(u64(after + 1)); k != nil && (limit <= 0 || len(out) < limit); k, v = c.Next() {
 		var e bot.Effect
 		if err := decode(v, &e, "outbox effect"); err != nil {
 			return nil, err

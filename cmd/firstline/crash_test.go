@@ -397,7 +397,7 @@ func readOutbox(t *testing.T, path string) []bot.Effect {
 	defer db.Close()
 	var effects []bot.Effect
 	if err := db.View(context.Background(), func(tx bot.Tx) error {
-		effects, err = tx.Effects(1 << 20)
+		effects, err = tx.Effects(0, 1<<20)
 		return err
 	}); err != nil {
 		t.Fatal(err)
