@@ -152,6 +152,7 @@ func (e *Engine) Handle(ctx context.Context, ev Event) error {
 		throttled, notify = e.flood.note(e.cfg.Flood, ev.User, now)
 	}
 	var w *work
+	var committed []func()
 	err := e.store.Update(ctx, func(tx Tx) error {
 		w = nil
 		if ev.ID != "" {
@@ -164,13 +165,15 @@ func (e *Engine) Handle(ctx context.Context, ev Event) error {
 				return nil
 			}
 		}
-		w = &work{e: e, tx: e.slaTx(tx), ev: ev, now: now, throttled: throttled, notify: notify}
+		committed = nil
+		w = &work{e: e, tx: e.slaTx(tx), ev: ev, now: now, throttled: throttled, notify: notify, committed: &committed}
 		return w.handle()
 	})
 	e.obs.EventHandled(ev.Platform, ev.Kind, e.clock.Now().Sub(now), err)
 	if err != nil {
 		return fmt.Errorf("handle %s from %s: %w", ev.Kind, ev.User, err)
 	}
+	runAll(committed)
 	e.retryUnsavedNow()
 	// Committed: edits from chat reach the search index now, so the next question finds them.
 	if ix, ok := e.search.(KBIndex); ok && w != nil {

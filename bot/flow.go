@@ -51,6 +51,25 @@ type work struct {
 	// throttled: the person is over the flood limit: their message is recorded, nothing more is done
 	// for it. notify: it is the first such message in the window, which gets the one notice.
 	throttled, notify bool
+
+	// committed holds what to log once the transaction has committed: "ticket opened" for a commit
+	// that a full disk refused would be a lie.
+	committed *[]func()
+}
+
+// logCommitted logs at info level once the transaction commits.
+func (w *work) logCommitted(msg string, args ...any) {
+	if w.committed == nil {
+		w.e.log.Info(msg, args...)
+		return
+	}
+	*w.committed = append(*w.committed, func() { w.e.log.Info(msg, args...) })
+}
+
+func runAll(fs []func()) {
+	for _, f := range fs {
+		f()
+	}
 }
 
 func (w *work) cfg() *Config { return &w.e.cfg }
@@ -298,7 +317,7 @@ func (w *work) open() error {
 	if err := w.tx.LinkConversation(conv, t.ID); err != nil {
 		return err
 	}
-	w.e.log.Info("ticket opened", "ticket_id", t.ID, "platform", ev.Platform, "requester", ev.User)
+	w.logCommitted("ticket opened", "ticket_id", t.ID, "platform", ev.Platform, "requester", ev.User)
 	w.e.flood.wrote(ev.User, t.ID, w.now)
 	return w.job(t, jobAnswer)
 }
@@ -590,7 +609,7 @@ func (w *work) claim(t *Ticket, card *Card) error {
 	if err := w.toRequester(t, "", fmt.Sprintf("**%s** (%s) picked up **%s** and will reply here.", t.AssigneeName, tierName, t.ID)); err != nil {
 		return err
 	}
-	w.e.log.Info("ticket claimed", "ticket_id", t.ID, "tier", card.Tier, "technician", user)
+	w.logCommitted("ticket claimed", "ticket_id", t.ID, "tier", card.Tier, "technician", user)
 	return w.tx.PutTicket(t)
 }
 
@@ -689,7 +708,7 @@ func (w *work) escalate(t *Ticket, reason string) error {
 		msg = fmt.Sprintf("**%s** has moved to **%s**; a specialist will pick it up and reply %s.", t.ID, next.Name, where)
 	}
 	t.say(w.now, "", cfg.Name, RoleBot, "Escalated to "+next.Name+": "+reason, false)
-	w.e.log.Info("ticket escalated", "ticket_id", t.ID, "tier", next.ID)
+	w.logCommitted("ticket escalated", "ticket_id", t.ID, "tier", next.ID)
 	return w.toRequester(t, "", msg)
 }
 
@@ -707,7 +726,7 @@ func (w *work) resolve(t *Ticket) error {
 		}
 	}
 	window := humanDuration(w.cfg().ReopenWindow)
-	w.e.log.Info("ticket resolved", "ticket_id", t.ID, "tier", t.Tier)
+	w.logCommitted("ticket resolved", "ticket_id", t.ID, "tier", t.Tier)
 	if t.Tier == LevelOne {
 		return w.toRequester(t, "", fmt.Sprintf("Glad that helped! I've marked **%s** as solved. If the problem comes back within %s, write here and I'll reopen it.", t.ID, window))
 	}
@@ -793,7 +812,7 @@ func (w *work) reopen(t *Ticket) error {
 	if err := w.toRequester(t, "", fmt.Sprintf("I've reopened **%s** and let %s know.", t.ID, who)); err != nil {
 		return err
 	}
-	w.e.log.Info("ticket reopened", "ticket_id", t.ID, "tier", t.Tier)
+	w.logCommitted("ticket reopened", "ticket_id", t.ID, "tier", t.Tier)
 	return w.tx.PutTicket(t)
 }
 
@@ -1188,7 +1207,10 @@ func (e *Engine) runJob(ctx context.Context, eff Effect) error {
 		}
 	}
 	now := e.clock.Now()
-	return e.store.Update(ctx, func(tx Tx) error {
+	var committed []func()
+	defer func() { runAll(committed) }()
+	err := e.store.Update(ctx, func(tx Tx) error {
+		committed = nil
 		if err := tx.DeleteEffect(eff.Seq); err != nil {
 			return err
 		}
@@ -1202,7 +1224,7 @@ func (e *Engine) runJob(ctx context.Context, eff Effect) error {
 		if t.Status != StatusOpen {
 			return nil // a human took over while the search ran
 		}
-		w := &work{e: e, tx: e.slaTx(tx), now: now, ev: Event{Platform: t.Conversation.Platform}}
+		w := &work{e: e, tx: e.slaTx(tx), now: now, ev: Event{Platform: t.Conversation.Platform}, committed: &committed}
 		if suggested {
 			if err := w.applyTriage(t, sug); err != nil {
 				return err
@@ -1217,6 +1239,10 @@ func (e *Engine) runJob(ctx context.Context, eff Effect) error {
 		}
 		return w.tx.PutTicket(t)
 	})
+	if err != nil {
+		committed = nil
+	}
+	return err
 }
 
 // ContextSearcher is a Searcher whose ranking may call out over the network (embeddings for hybrid

@@ -237,8 +237,9 @@ const maxSLAChecksPerTick = 500
 // returns how many tickets it looked at.
 func (e *Engine) CheckSLAs(ctx context.Context, now time.Time) (int, error) {
 	n := 0
+	var committed []func()
 	err := e.store.Update(ctx, func(tx Tx) error {
-		n = 0
+		n, committed = 0, nil
 		ids, err := tx.DueTickets(now, maxSLAChecksPerTick)
 		if err != nil {
 			return err
@@ -252,7 +253,7 @@ func (e *Engine) CheckSLAs(ctx context.Context, now time.Time) (int, error) {
 				return err
 			}
 			n++
-			w := &work{e: e, tx: e.slaTx(tx), now: now, ev: Event{Platform: t.Conversation.Platform}}
+			w := &work{e: e, tx: e.slaTx(tx), now: now, ev: Event{Platform: t.Conversation.Platform}, committed: &committed}
 			if err := w.checkSLA(t); err != nil {
 				return fmt.Errorf("check SLA of %s: %w", id, err)
 			}
@@ -263,6 +264,7 @@ func (e *Engine) CheckSLAs(ctx context.Context, now time.Time) (int, error) {
 		return nil
 	})
 	if err == nil && n > 0 {
+		runAll(committed)
 		e.kick() // after the commit, so the dispatcher sees the notices
 	}
 	return n, err
