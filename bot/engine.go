@@ -407,7 +407,7 @@ func (e *Engine) dueEffects(ctx context.Context) ([]Effect, error) {
 }
 
 // maxOutboxScan bounds how far into a backlog one dispatcher pass looks.
-const maxOutboxScan = 16 * dispatchBatch
+const maxOutboxScan = 64 * dispatchBatch
 
 // maxLanes bounds the conversations posted to at once; platforms rate-limit a bot as a whole.
 const maxLanes = 8
