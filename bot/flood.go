@@ -136,6 +136,7 @@ func (w *work) join(t *Ticket) error {
 		return err
 	}
 	t.say(w.now, ev.User, nameOf(ev.UserName, ev.User), RoleRequester, text, false)
+	t.resubject(text)
 	w.e.flood.wrote(ev.User, t.ID, w.now)
 	if !w.throttled {
 		if err := w.reply(t.ID, fmt.Sprintf("I've added this to **%s**, which you opened a moment ago.", t.ID)); err != nil {

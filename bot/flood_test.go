@@ -136,3 +136,20 @@ func TestTechniciansAreNotThrottled(t *testing.T) {
 		t.Fatalf("%d of 20 technician replies relayed", relayed)
 	}
 }
+
+func TestGreetingTicketTakesTheProblemAsSubject(t *testing.T) {
+	db := openStore(t, "")
+	d := bottest.NewDesk(t, floodConfig(), db, testSearch())
+	q := d.Say(alice, "help", "hi")
+	d.SayIn(alice, "help", q, "my vpn won't connect")
+	if tk := ticket(t, db, "T-000001"); tk.Subject != "my vpn won't connect" {
+		t.Fatalf("subject %q, want the problem rather than the greeting", tk.Subject)
+	}
+	d.Clock.Advance(time.Minute)
+	d.Say(bob, "help", "hello")
+	d.Clock.Advance(5 * time.Second)
+	d.Say(bob, "help", "password expired")
+	if tk := ticket(t, db, "T-000002"); tk.Subject != "password expired" {
+		t.Fatalf("joined question: subject %q", tk.Subject)
+	}
+}

@@ -384,6 +384,7 @@ func (w *work) inConversation(t *Ticket) error {
 		if !isRequester {
 			return w.tx.PutTicket(t)
 		}
+		t.resubject(text)
 		if err := w.tx.PutTicket(t); err != nil {
 			return err
 		}

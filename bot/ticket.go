@@ -2,6 +2,7 @@ package bot
 
 import (
 	"fmt"
+	"strings"
 	"time"
 
 	"github.com/firstline-desk/firstline/redact"
@@ -249,6 +250,16 @@ func (t *Ticket) transition(at time.Time, typ string, to Status, by, detail stri
 	}
 	t.Events = append(t.Events, tr)
 	t.UpdatedAt = at
+}
+
+// resubject names the ticket after the requester's problem when it was opened with a greeting ("hi"):
+// the desk asked what was wrong, and this is the answer.
+func (t *Ticket) resubject(text string) {
+	if t.Clarifying && len(t.Offers) == 0 && len(strings.Fields(t.Subject)) <= 4 {
+		if s := clip(firstLine(redact.String(text)), 120); s != "" {
+			t.Subject = s
+		}
+	}
 }
 
 // say records a message in the transcript, with secrets (passwords, tokens, card numbers) redacted:
