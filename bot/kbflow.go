@@ -46,9 +46,12 @@ type KBDraft struct {
 // kbText is what follows "!kb" in the message, newlines kept.
 func (w *work) kbText() string {
 	text := strings.TrimSpace(w.ev.Text)
-	text = strings.TrimPrefix(text, w.cfg().CommandPrefix)
-	_, rest, _ := strings.Cut(text, "kb")
-	return rest
+	text = strings.TrimLeft(strings.TrimPrefix(text, w.cfg().CommandPrefix), " \t")
+	// The command's name, in any case ("!KB search kbase" searches "kbase").
+	if len(text) >= 2 && strings.EqualFold(text[:2], "kb") {
+		return text[2:]
+	}
+	return ""
 }
 
 func (w *work) audit(action, target, detail string) error {

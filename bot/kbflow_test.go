@@ -173,3 +173,9 @@ func TestKBStale(t *testing.T) {
 		t.Fatalf("stale: %q", got)
 	}
 }
+
+func TestKBCommandNameInAnyCase(t *testing.T) {
+	d, _ := newDesk(t)
+	d.Say(ada, "@ada", "!KB search vpn")
+	mustContain(t, "search", d.Chat.Last("@ada").Text(), "vpn-connect")
+}
