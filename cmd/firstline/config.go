@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"math"
+	"net/url"
 	"os"
 	"reflect"
 	"regexp"
@@ -591,7 +592,7 @@ func (c Config) validateSlack(add func(string, ...any)) {
 			add("slack.help_channels[%d]: %q is not a channel id: open the channel's details in Slack and copy the id at the bottom (like C0123ABCD)", i, ch)
 		}
 	}
-	if s.APIURL != "" && !strings.HasPrefix(s.APIURL, "http://") && !strings.HasPrefix(s.APIURL, "https://") {
+	if s.APIURL != "" && !httpURL(s.APIURL) {
 		add("slack.api_url: %q is not an http(s) URL", s.APIURL)
 	}
 }
@@ -624,7 +625,7 @@ func (c Config) validateDiscord(add func(string, ...any)) {
 			add("discord.emoji.%s: %q is not a reaction name (like \"raising_hand\")", id, name)
 		}
 	}
-	if d.APIURL != "" && !strings.HasPrefix(d.APIURL, "http://") && !strings.HasPrefix(d.APIURL, "https://") {
+	if d.APIURL != "" && !httpURL(d.APIURL) {
 		add("discord.api_url: %q is not an http(s) URL", d.APIURL)
 	}
 }
@@ -632,6 +633,12 @@ func (c Config) validateDiscord(add func(string, ...any)) {
 func validRef(s string) bool {
 	p, id, ok := strings.Cut(s, ":")
 	return ok && idPattern.MatchString(p) && strings.TrimSpace(id) != "" && !strings.ContainsAny(id, " \t\n")
+}
+
+// httpURL reports whether s is an http(s) URL with a host ("http://" alone is not one).
+func httpURL(s string) bool {
+	u, err := url.Parse(s)
+	return err == nil && (u.Scheme == "http" || u.Scheme == "https") && u.Host != ""
 }
 
 func validPriority(p string) bool { return p == "P1" || p == "P2" || p == "P3" || p == "P4" }

@@ -350,3 +350,16 @@ func TestConfigRefusesNonNumbers(t *testing.T) {
 		}
 	}
 }
+
+func TestAPIURLsNeedAHost(t *testing.T) {
+	for _, tc := range []struct{ toml, key string }{
+		{"[discord]\nenabled = true\ntoken = \"x\"\napi_url = \"http://\"\n", "discord.api_url"},
+		{"[slack]\nenabled = true\nbot_token = \"xoxb-1\"\napp_token = \"xapp-1\"\napi_url = \"https:///api\"\n", "slack.api_url"},
+	} {
+		data := "[[tiers]]\nid = \"t2\"\nname = \"Tier 2\"\nchannel = \"console:t2\"\nmembers = [\"console:tom\"]\n" + tc.toml
+		_, err := ParseConfig("f.toml", []byte(data), noEnv)
+		if err == nil || !strings.Contains(err.Error(), tc.key) {
+			t.Errorf("%q: err = %v, want one naming %s", tc.toml, err, tc.key)
+		}
+	}
+}

@@ -97,7 +97,8 @@ func parseSince(s string, until time.Time) (time.Time, error) {
 		return day, nil
 	}
 	if n, ok := strings.CutSuffix(s, "d"); ok {
-		if days, err := strconv.Atoi(n); err == nil && days > 0 {
+		// Past a million days the date would overflow: nobody means that.
+		if days, err := strconv.Atoi(n); err == nil && days > 0 && days <= 1_000_000 {
 			return until.AddDate(0, 0, -days), nil
 		}
 	} else if d, err := time.ParseDuration(s); err == nil && d > 0 {
