@@ -533,11 +533,12 @@ func (w *work) cmdSummary() error {
 	return w.enqueue(Effect{Kind: EffectJob, Platform: ev.Platform, Lane: threadLane(ev.Platform, here.Channel, here.Thread), Ticket: t.ID, Job: jobSummary, Post: here})
 }
 
-// summaryJob asks for a ticket's summary after it reaches a tier, in its card's lane, so the card is
-// posted first (with the desk's summary) and updated when the model's arrives.
+// summaryJob asks for a ticket's summary after it reaches a tier. The card is posted at once with the
+// desk's summary; the job runs in a lane of its own, so a slow model holds up no card or relay of the
+// tier channel, and the card's update it causes goes to the channel's lane, behind the card.
 func (w *work) summaryJob(t *Ticket, card *Card) error {
-	platform, channel := w.tierChannel(card.Tier)
-	return w.enqueue(Effect{Kind: EffectJob, Platform: platform, Lane: lane(platform, channel), Ticket: t.ID, Job: jobSummary})
+	platform, _ := w.tierChannel(card.Tier)
+	return w.enqueue(Effect{Kind: EffectJob, Platform: platform, Lane: lane(platform, "summary:"+t.ID), Ticket: t.ID, Job: jobSummary})
 }
 
 // runSummary writes a summary outside any transaction, then stores it on the ticket, updates its card,
