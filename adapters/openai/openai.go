@@ -263,6 +263,9 @@ func New(cfg Config, logger *slog.Logger) (*Client, error) {
 	}
 	api.HTTPClient = retryAfterDoer{cfg.HTTPClient}
 
+	if logger == nil {
+		logger = slog.New(slog.DiscardHandler)
+	}
 	log := logger.With("component", "openai")
 	if u, err := url.Parse(cfg.BaseURL); err == nil && cfg.APIType == APITypeOpenAI && strings.Trim(u.Path, "/") == "" {
 		log.Warn("llm base_url has no path; OpenAI-compatible servers usually serve the API under /v1", "base_url", cfg.BaseURL)
