@@ -599,8 +599,10 @@ func TestCloseCodes(t *testing.T) {
 		// The next attempt's RESUME is refused (4004 ended the session) and it identifies afresh.
 		fake.WaitIdentifies(t, 2)
 		rec.waitFor(t, "second READY", func() bool { return len(rec.readies) == 2 })
-		if fake.Resumes() != 2 {
-			t.Fatalf("resumes = %d, want 2", fake.Resumes())
+		// At least the one during the rejection and the refused one; a loaded machine may fit in another
+		// attempt while the rejection is lifted.
+		if fake.Resumes() < 2 {
+			t.Fatalf("resumes = %d, want 2 or more", fake.Resumes())
 		}
 	})
 }
