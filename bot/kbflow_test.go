@@ -4,9 +4,10 @@ import (
 	"context"
 	"time"
 
-	"github.com/firstline-desk/firstline/storage"
 	"strings"
 	"testing"
+
+	"github.com/firstline-desk/firstline/storage"
 
 	"github.com/firstline-desk/firstline/bot/bottest"
 	"github.com/firstline-desk/firstline/kb"

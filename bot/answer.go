@@ -1,0 +1,331 @@
+package bot
+
+// The answer job: search the knowledge base (and ask the model) outside a transaction, then answer.
+
+import (
+	"context"
+	"fmt"
+	"strconv"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/firstline-desk/firstline/kb"
+	"github.com/firstline-desk/firstline/redact"
+)
+
+// runJob searches the knowledge base (and asks the model, when there is one) outside any transaction,
+// then applies the result in one transaction that also removes the job, so a job's result is applied
+// exactly once.
+func (e *Engine) runJob(ctx context.Context, eff Effect) error {
+	switch eff.Job {
+	case jobReport:
+		return e.runReport(ctx, eff)
+	case jobSummary:
+		return e.runSummary(ctx, eff)
+	}
+	var t *Ticket
+	if err := e.store.View(ctx, func(tx Tx) error {
+		var err error
+		t, err = tx.Ticket(eff.Ticket)
+		return err
+	}); err != nil && !IsNotFound(err) {
+		return fmt.Errorf("job %s for %s: %w", eff.Job, eff.Ticket, err)
+	}
+	var hits []kb.Hit
+	var outcome modelOutcome
+	var sug triage
+	var suggested bool
+	if t != nil && t.Status == StatusOpen {
+		var offered []string
+		for _, o := range t.Offers {
+			offered = append(offered, o.Article)
+		}
+		if cs, ok := e.search.(ContextSearcher); ok {
+			// The query may leave for an embeddings endpoint.
+			hits = cs.SearchContext(ctx, redact.String(t.searchText()), 10, offered...)
+		} else {
+			hits = e.search.Search(t.searchText(), 10, offered...)
+		}
+		if e.model != nil {
+			var wg sync.WaitGroup
+			if eff.Job == jobAnswer && e.modelOpts.Triage && (t.PrioritySource == "" || t.PrioritySource == "default" || t.Category == "") {
+				wg.Add(1)
+				go func() {
+					defer wg.Done()
+					sug, suggested = e.suggestTriage(ctx, t)
+				}()
+			}
+			outcome = e.groundedAnswer(ctx, t, hits)
+			wg.Wait()
+		}
+	}
+	now := e.clock.Now()
+	var committed []func()
+	defer func() { runAll(committed) }()
+	err := e.store.Update(ctx, func(tx Tx) error {
+		committed = nil
+		if err := tx.DeleteEffect(eff.Seq); err != nil {
+			return err
+		}
+		t, err := tx.Ticket(eff.Ticket)
+		if IsNotFound(err) {
+			return nil
+		}
+		if err != nil {
+			return err
+		}
+		if t.Status != StatusOpen {
+			return nil // a human took over while the search ran
+		}
+		w := &work{e: e, tx: e.slaTx(tx), now: now, ev: Event{Platform: t.Conversation.Platform}, committed: &committed}
+		if suggested {
+			if err := w.applyTriage(t, sug); err != nil {
+				return err
+			}
+		}
+		if outcome.answer != nil {
+			if err := w.postModelAnswer(t, eff.Job, outcome.answer); err != nil {
+				return err
+			}
+		} else if err := w.answer(t, eff.Job, hits, outcome); err != nil {
+			return err
+		}
+		return w.tx.PutTicket(t)
+	})
+	if err != nil {
+		committed = nil
+	}
+	return err
+}
+
+// ContextSearcher is a Searcher whose ranking may call out over the network (embeddings for hybrid
+// search). Jobs use it with their context; Search, used inside transactions, must not call out.
+type ContextSearcher interface {
+	SearchContext(ctx context.Context, query string, limit int, exclude ...string) []kb.Hit
+}
+
+// searchText is what the requester has said: the question and every detail added since.
+func (t *Ticket) searchText() string {
+	var parts []string
+	for _, e := range t.Transcript {
+		if e.Role == RoleRequester && e.Author == t.Requester && !strings.HasPrefix(e.Text, "(") {
+			parts = append(parts, e.Text)
+		}
+	}
+	return strings.Join(parts, "\n")
+}
+
+// answer decides what Level 1 says after a search: an answer citing an article when one is confident,
+// a short list to choose from when the best is only likely, a clarifying question, or an escalation. The
+// caller stores the ticket.
+func (w *work) answer(t *Ticket, job string, hits []kb.Hit, model modelOutcome) error {
+	min, suggest := w.cfg().MinConfidence, w.cfg().SuggestConfidence
+	var fresh []kb.Hit
+	for _, h := range hits {
+		if !t.offered(h.ID) {
+			fresh = append(fresh, h)
+		}
+	}
+	confident := len(fresh) > 0 && fresh[0].Confidence >= min
+	// When the model read the likely articles and found no answer in them, offering them anyway would be
+	// a guess: only a confident article is still offered.
+	likely := len(fresh) > 0 && fresh[0].Confidence >= suggest && !model.abstained
+	switch job {
+	case jobNext:
+		switch {
+		case confident:
+			return w.offer(t, related(fresh, min), "Sorry that didn't help. This might be closer:")
+		case likely:
+			return w.suggest(t, above(fresh, suggest), "Sorry that didn't help. One of these may be closer:", "Sorry that didn't help. This may be closer:")
+		case !t.Clarifying:
+			return w.askClarifying(t)
+		}
+		return w.escalate(t, "no other article matched")
+	case jobFollowUp:
+		switch {
+		case confident:
+			t.Clarifying = false
+			return w.offer(t, related(fresh, min), "Thanks, with that detail this looks like the one:")
+		case likely && t.Clarifying:
+			t.Clarifying = false
+			return w.suggest(t, above(fresh, suggest), "Thanks. I'm not sure, but one of these may help:", "Thanks. I'm not sure, but this may help:")
+		case !t.Clarifying && t.awaitingFeedback():
+			return w.toRequester(t, "", "Did the article above help? Press **Solved**, **Not helpful** or **Talk to a human** under it, or tell me more about the problem.")
+		}
+		return w.escalate(t, "the knowledge base has no confident answer to the details given")
+	default:
+		switch {
+		case confident:
+			return w.offer(t, related(fresh, min), "Here's what I found:")
+		case likely:
+			return w.suggest(t, above(fresh, suggest), "I'm not sure I understood, but one of these may help:", "I'm not sure I understood, but this may help:")
+		case len(hits) == 0 && !t.Clarifying && len(strings.Fields(t.searchText())) <= 4:
+			// "hi", "help please": nothing to search for yet, so ask rather than hand a technician a greeting.
+			return w.ask(t, "Hi! What can I help you with? Tell me what's wrong, with the exact error message if there is one.")
+		}
+		reason := "the knowledge base has no confident answer"
+		if len(hits) > 0 {
+			reason += fmt.Sprintf(" (best match %s at %.2f)", hits[0].ID, hits[0].Confidence)
+		}
+		if model.abstained {
+			reason = "the model found no answer in the closest articles"
+		}
+		return w.escalate(t, reason)
+	}
+}
+
+// above keeps up to three hits at or above a confidence.
+func above(hits []kb.Hit, floor float64) []kb.Hit {
+	var out []kb.Hit
+	for _, h := range hits {
+		if h.Confidence >= floor && len(out) < 3 {
+			out = append(out, h)
+		}
+	}
+	return out
+}
+
+// related keeps the top hit and up to two more that are also confident.
+func related(hits []kb.Hit, min float64) []kb.Hit {
+	out := hits[:1]
+	for _, h := range hits[1:] {
+		if h.Confidence >= min && len(out) < 3 {
+			out = append(out, h)
+		}
+	}
+	return out
+}
+
+// awaitingFeedback reports whether the latest answer has no feedback yet.
+func (t *Ticket) awaitingFeedback() bool {
+	return len(t.Offers) > 0 && t.Offers[len(t.Offers)-1].Feedback == ""
+}
+
+// offer posts an answer citing the articles (the first in full) with the three feedback choices.
+func (w *work) offer(t *Ticket, hits []kb.Hit, intro string) error {
+	return w.postAnswer(t, hits, intro, false)
+}
+
+// suggest posts a short list of articles to choose from, each with its first lines, with the same choices.
+// A single likely article is shown whole, with an intro that says the bot is not sure.
+func (w *work) suggest(t *Ticket, hits []kb.Hit, introMany, introOne string) error {
+	if len(hits) == 1 {
+		return w.postAnswer(t, hits, introOne, false)
+	}
+	return w.postAnswer(t, hits, introMany, true)
+}
+
+// nextAnswerKey is the message key of the ticket's next answer: "answer-3".
+func (t *Ticket) nextAnswerKey() string {
+	answers := 0
+	for k := range t.Messages {
+		if strings.HasPrefix(k, keyAnswerPrefix) {
+			answers++
+		}
+	}
+	for _, o := range t.Offers {
+		if n := answerNumber(o.Message); n > answers {
+			answers = n
+		}
+	}
+	return fmt.Sprintf("%s%d", keyAnswerPrefix, answers+1)
+}
+
+func (w *work) postAnswer(t *Ticket, hits []kb.Hit, intro string, list bool) error {
+	key := t.nextAnswerKey()
+	var articles []kb.Article
+	var cited []string
+	for _, h := range hits {
+		a, ok := w.e.search.Article(h.ID)
+		if !ok {
+			continue
+		}
+		articles = append(articles, a)
+		t.Offers = append(t.Offers, Offer{Article: a.ID, Title: a.Title, Confidence: h.Confidence, Message: key, At: w.now})
+		if err := w.tx.CountFeedback(a.ID, ""); err != nil {
+			return err
+		}
+		cited = append(cited, fmt.Sprintf("%s (%.2f)", a.ID, h.Confidence))
+	}
+	if len(articles) == 0 {
+		return w.escalate(t, "the articles found are no longer in the knowledge base")
+	}
+	kind := "offered "
+	if list {
+		kind = "suggested "
+	}
+	t.transition(w.now, "answered", "", "", kind+strings.Join(cited, ", "))
+	var titles []string
+	for _, a := range articles {
+		titles = append(titles, fmt.Sprintf("%s (%s)", a.Title, a.ID))
+	}
+	t.say(w.now, "", w.cfg().Name, RoleBot, "Offered: "+strings.Join(titles, "; "), false)
+	r := w.cfg().Reactions
+	text := w.e.answerText(t, intro, articles)
+	if list {
+		text = w.e.suggestionText(t, intro, articles)
+	}
+	return w.toRequester(t, key, text,
+		Choice{ID: FeedbackSolved, Label: "Solved", Style: StylePrimary, Reaction: r.Solved},
+		Choice{ID: FeedbackNotHelpful, Label: "Not helpful", Reaction: r.NotHelpful},
+		Choice{ID: FeedbackHuman, Label: "Talk to a human", Reaction: r.Human})
+}
+
+func answerNumber(key string) int {
+	n, err := strconv.Atoi(strings.TrimPrefix(key, keyAnswerPrefix))
+	if err != nil {
+		return 0
+	}
+	return n
+}
+
+// askClarifying asks the requester one question when no other article fits.
+func (w *work) askClarifying(t *Ticket) error {
+	return w.ask(t, "I couldn't find anything closer. Could you tell me a bit more: what exactly happens, the exact error message if there is one, and which device or app you're using?")
+}
+
+// ask asks the requester a question and waits for the answer, with a way out to a human.
+func (w *work) ask(t *Ticket, text string) error {
+	t.Clarifying = true
+	t.say(w.now, "", w.cfg().Name, RoleBot, text, false)
+	t.transition(w.now, "clarifying", "", "", "")
+	r := w.cfg().Reactions
+	asks := 0
+	for k := range t.Messages {
+		if strings.HasPrefix(k, keyAskPrefix) {
+			asks++
+		}
+	}
+	return w.toRequester(t, fmt.Sprintf("%s%d", keyAskPrefix, asks+1), text, Choice{ID: FeedbackHuman, Label: "Talk to a human", Reaction: r.Human})
+}
+
+// Reporter computes the service-desk report for "!report"; cmd/firstline implements it with package
+// report. It is called outside any storage transaction.
+type Reporter interface {
+	Summary(ctx context.Context, now time.Time) (string, error)
+}
+
+// SetReporter enables "!report".
+func (e *Engine) SetReporter(r Reporter) { e.reporter = r }
+
+func (e *Engine) runReport(ctx context.Context, eff Effect) error {
+	text, err := e.reporter.Summary(ctx, e.clock.Now())
+	if err != nil {
+		text = "Sorry, the report could not be computed: " + err.Error()
+		e.log.Error("report", "err", err)
+	}
+	err = e.store.Update(ctx, func(tx Tx) error {
+		if err := tx.DeleteEffect(eff.Seq); err != nil {
+			return err
+		}
+		p := eff.Post
+		p.Text = text
+		out := Effect{Kind: EffectPost, Platform: eff.Platform, Lane: eff.Lane, Post: p}
+		return tx.Enqueue(&out)
+	})
+	if err == nil {
+		e.kick()
+	}
+	return err
+}

@@ -1,0 +1,301 @@
+package bot
+
+// The chat commands ("!status", "!escalate", ...) other than "!kb".
+
+import (
+	"fmt"
+	"strings"
+)
+
+func (w *work) command(cmd Command) error {
+	switch cmd.Name {
+	case "help":
+		return w.reply("", w.e.helpText())
+	case "status":
+		return w.cmdStatus()
+	case "escalate":
+		return w.cmdEscalate()
+	case "resolve":
+		return w.cmdResolve()
+	case "priority":
+		return w.cmdPriority(cmd)
+	case "waiting":
+		return w.cmdWaiting()
+	case "vendor":
+		return w.cmdVendor(cmd)
+	case "report":
+		return w.cmdReport()
+	case "kb":
+		return w.cmdKB()
+	case "summary":
+		return w.cmdSummary()
+	}
+	return w.reply("", fmt.Sprintf("I don't know `%s%s`.\n\n%s", w.cfg().CommandPrefix, cmd.Name, w.e.helpText()))
+}
+
+// cmdPriority sets a ticket's priority ("!priority P1"): technicians of its tier and admins, in the
+// ticket's or the card's thread. The SLA targets follow the new priority.
+func (w *work) cmdPriority(cmd Command) error {
+	t, card, err := w.ticketInContext()
+	if err != nil {
+		return err
+	}
+	if t == nil {
+		return w.reply("", "Use this in a ticket's thread or its card's thread.")
+	}
+	p := ""
+	if len(cmd.Args) == 1 {
+		p = strings.ToUpper(cmd.Args[0])
+	}
+	if p != "P1" && p != "P2" && p != "P3" && p != "P4" {
+		return w.reply(t.ID, fmt.Sprintf("Say which priority, from P1 (most urgent) to P4: `%spriority P2`. **%s** is %s.", w.cfg().CommandPrefix, t.ID, t.Priority))
+	}
+	tier := t.Tier
+	if card != nil {
+		tier = card.Tier
+	}
+	if !w.canWork(tier, w.ev.User) && !w.cfg().isAdmin(w.ev.User, w.ev.Roles) {
+		return w.reply(t.ID, fmt.Sprintf("Only technicians of **%s** and admins can change its priority.", t.ID))
+	}
+	if p == t.Priority {
+		return w.reply(t.ID, fmt.Sprintf("**%s** is already %s.", t.ID, p))
+	}
+	return w.setPriority(t, p)
+}
+
+// setPriority changes a ticket's priority; its SLA targets and card follow.
+func (w *work) setPriority(t *Ticket, p string) error {
+	old := t.Priority
+	t.Priority, t.PrioritySource = p, "technician"
+	t.transition(w.now, "priority", "", w.ev.User, old+" → "+p)
+	if c := t.currentCard(); c != nil {
+		if err := w.updateCard(t, c); err != nil {
+			return err
+		}
+	}
+	if err := w.reply(t.ID, fmt.Sprintf("**%s** is now %s (was %s).", t.ID, p, old)); err != nil {
+		return err
+	}
+	return w.tx.PutTicket(t)
+}
+
+// cmdWaiting marks a ticket as waiting on the requester ("!waiting"): its SLA clocks stop until the
+// requester writes again.
+func (w *work) cmdWaiting() error {
+	t, card, err := w.ticketInContext()
+	if err != nil {
+		return err
+	}
+	if t == nil {
+		return w.reply("", "Use this in a ticket's thread or its card's thread.")
+	}
+	tier := t.Tier
+	if card != nil {
+		tier = card.Tier
+	}
+	if !w.canWork(tier, w.ev.User) {
+		return w.reply(t.ID, fmt.Sprintf("Only technicians of **%s** can set it waiting on the requester.", t.ID))
+	}
+	if !t.pauseSLA(w.now) {
+		if t.SLA != nil && t.SLA.WaitingSince != nil {
+			return w.reply(t.ID, fmt.Sprintf("**%s** is already waiting on the requester.", t.ID))
+		}
+		return w.reply(t.ID, fmt.Sprintf("**%s** has no SLA clock running to pause.", t.ID))
+	}
+	t.transition(w.now, "waiting", "", w.ev.User, "waiting on the requester")
+	if err := w.reply(t.ID, fmt.Sprintf("**%s** is waiting on the requester: its SLA clocks are paused until they write.", t.ID)); err != nil {
+		return err
+	}
+	if err := w.toRequester(t, "", fmt.Sprintf("We need something from you to go on with **%s**: please answer here.", t.ID)); err != nil {
+		return err
+	}
+	return w.tx.PutTicket(t)
+}
+
+// cmdVendor hands the case to an outside supplier ("!vendor NAME REFERENCE") or takes it back ("!vendor
+// back"). The owner stays responsible; the vendor's own response target, from the config, is watched by
+// the SLA loop.
+func (w *work) cmdVendor(cmd Command) error {
+	t, card, err := w.ticketInContext()
+	if err != nil {
+		return err
+	}
+	if t == nil {
+		return w.reply("", "Use this in a ticket's card thread.")
+	}
+	tier := t.Tier
+	if card != nil {
+		tier = card.Tier
+	}
+	if !w.canWork(tier, w.ev.User) {
+		return w.reply(t.ID, fmt.Sprintf("Only technicians of **%s** can hand it to a vendor.", t.ID))
+	}
+	p := w.cfg().CommandPrefix
+	if len(cmd.Args) == 0 {
+		return w.reply(t.ID, fmt.Sprintf("Say which vendor and their case number: `%svendor NAME REFERENCE`, or `%svendor back` when they are done.", p, p))
+	}
+	if strings.EqualFold(cmd.Args[0], "back") {
+		if t.Status != StatusPendingVendor || t.Vendor == nil {
+			return w.reply(t.ID, fmt.Sprintf("**%s** is not with a vendor.", t.ID))
+		}
+		at := w.now
+		t.Vendor.Back = &at
+		status := StatusEscalated
+		if t.Assignee != "" {
+			status = StatusClaimed
+		}
+		t.transition(w.now, "vendor_back", status, w.ev.User, t.Vendor.Name)
+		if c := t.currentCard(); c != nil {
+			if err := w.updateCard(t, c); err != nil {
+				return err
+			}
+		}
+		if err := w.reply(t.ID, fmt.Sprintf("**%s** is back from %s.", t.ID, t.Vendor.Name)); err != nil {
+			return err
+		}
+		return w.tx.PutTicket(t)
+	}
+	if !t.Status.Active() || t.Tier == LevelOne {
+		return w.reply(t.ID, fmt.Sprintf("**%s** must be with a tier to go to a vendor.", t.ID))
+	}
+	name := strings.ToLower(cmd.Args[0])
+	ref := strings.Join(cmd.Args[1:], " ")
+	t.Vendor = &VendorCase{Name: name, Reference: ref, Since: w.now}
+	note := ""
+	if target, ok := w.cfg().Vendors[name]; ok && target.Response > 0 {
+		var cal Calendar = wallClock{}
+		if target.Hours != nil {
+			cal = target.Hours
+		}
+		due := cal.Add(w.now, target.Response)
+		t.Vendor.Due = &due
+		note = fmt.Sprintf(" Their response target is %s.", due.Format("Mon 2 Jan 15:04"))
+	}
+	t.transition(w.now, "vendor", StatusPendingVendor, w.ev.User, strings.TrimSpace(name+" "+ref))
+	if c := t.currentCard(); c != nil {
+		if err := w.updateCard(t, c); err != nil {
+			return err
+		}
+	}
+	with := name
+	if ref != "" {
+		with += " (" + ref + ")"
+	}
+	if err := w.reply(t.ID, fmt.Sprintf("**%s** is with %s; you still own it.%s", t.ID, with, note)); err != nil {
+		return err
+	}
+	return w.tx.PutTicket(t)
+}
+
+// cmdReport posts a compact service-desk report in a tier channel, for its technicians and admins. It is
+// computed by a job, outside the event's transaction, since it reads many tickets.
+func (w *work) cmdReport() error {
+	ev := w.ev
+	tier, ok := w.cfg().tierByChannel(ev.Platform, ev.Channel)
+	if !ok || !(w.canWork(tier.ID, ev.User) || w.cfg().isAdmin(ev.User, ev.Roles)) {
+		return w.reply("", "The report is for technicians, in a tier channel.")
+	}
+	if w.e.reporter == nil {
+		return w.reply("", "Reports are not available here.")
+	}
+	post := w.here()
+	return w.enqueue(Effect{Kind: EffectJob, Platform: ev.Platform, Lane: threadLane(ev.Platform, post.Channel, post.Thread), Job: jobReport, Post: post})
+}
+
+// ticketInContext returns the ticket of the thread the event is in (a card's or a requester's), with the
+// card when it is a card's thread.
+func (w *work) ticketInContext() (*Ticket, *Card, error) {
+	t, card, err := w.cardHere()
+	if err != nil || t != nil {
+		return t, card, err
+	}
+	t, err = w.ticketHere()
+	return t, nil, err
+}
+
+func (w *work) cmdStatus() error {
+	t, card, err := w.ticketInContext()
+	if err != nil {
+		return err
+	}
+	if t != nil {
+		tier := t.Tier
+		if card != nil {
+			tier = card.Tier
+		}
+		// A ticket is its requester's and its technicians' business, even in a thread others can read.
+		if w.ev.User != t.Requester && !w.canWork(tier, w.ev.User) && !w.canWork(t.Tier, w.ev.User) {
+			return w.reply(t.ID, fmt.Sprintf("Only %s and the technicians working **%s** can see its status. `%sstatus` in a DM lists your own tickets.", t.RequesterName, t.ID, w.cfg().CommandPrefix))
+		}
+		return w.reply(t.ID, w.e.statusText(t))
+	}
+	if tier, ok := w.cfg().tierByChannel(w.ev.Platform, w.ev.Channel); ok && w.canWork(tier.ID, w.ev.User) {
+		all, err := w.tx.FindTickets(TicketFilter{Status: []Status{StatusEscalated, StatusClaimed}})
+		if err != nil {
+			return err
+		}
+		var queue []*Ticket
+		for _, t := range all {
+			if t.Tier == tier.ID {
+				queue = append(queue, t)
+			}
+		}
+		return w.reply("", w.e.listText(tier.Name+" has no open tickets.", tier.Name+" queue", queue))
+	}
+	mine, err := w.tx.FindTickets(TicketFilter{Requester: w.ev.User, Status: []Status{StatusOpen, StatusEscalated, StatusClaimed}})
+	if err != nil {
+		return err
+	}
+	text := w.e.listText("You have no open tickets.", "Your open tickets", mine)
+	if w.ev.DM {
+		return w.reply("", text)
+	}
+	// A list of someone's tickets is theirs alone: it goes to their DM, not to the channel.
+	if err := w.reply("", "I've sent you your open tickets in a direct message."); err != nil {
+		return err
+	}
+	return w.dm(text)
+}
+
+func (w *work) cmdEscalate() error {
+	t, card, err := w.ticketInContext()
+	if err != nil {
+		return err
+	}
+	switch {
+	case t == nil:
+		return w.reply("", fmt.Sprintf("There's no ticket here. Ask your question first, then use `%sescalate` in its thread to talk to a human.", w.cfg().CommandPrefix))
+	case card != nil:
+		return w.escalateFromCard(t, card)
+	case t.Status == StatusResolved:
+		return w.reply(t.ID, fmt.Sprintf("**%s** is resolved. Write here and I'll reopen it.", t.ID))
+	case t.Status != StatusOpen:
+		return w.reply(t.ID, fmt.Sprintf("**%s** is already with %s: write here and the technician will see it.", t.ID, w.cfg().tierName(t.Tier)))
+	case w.ev.User != t.Requester && !w.canWork(w.cfg().Tiers[0].ID, w.ev.User):
+		// Level 1 hands over to the first tier: its members (and admins) may do it for the requester.
+		return w.reply(t.ID, fmt.Sprintf("Only %s can ask for a human on **%s**.", t.RequesterName, t.ID))
+	}
+	if err := w.escalate(t, "the requester asked for a human"); err != nil {
+		return err
+	}
+	return w.tx.PutTicket(t)
+}
+
+func (w *work) cmdResolve() error {
+	t, _, err := w.ticketInContext()
+	if err != nil {
+		return err
+	}
+	switch {
+	case t == nil:
+		return w.reply("", "There's no ticket here to resolve. Use it in a ticket's thread.")
+	case t.Status == StatusResolved:
+		return w.reply(t.ID, fmt.Sprintf("**%s** is already resolved.", t.ID))
+	case w.ev.User != t.Requester && !w.canWork(t.Tier, w.ev.User):
+		return w.reply(t.ID, fmt.Sprintf("Only %s, members of %s and admins can resolve **%s**.", t.RequesterName, w.cfg().tierName(t.Tier), t.ID))
+	}
+	if err := w.resolve(t); err != nil {
+		return err
+	}
+	return w.tx.PutTicket(t)
+}

@@ -1,0 +1,60 @@
+package bot
+
+// Effects: what an event's handling asks the dispatcher to post, edit or run, addressed to a place.
+
+func (w *work) enqueue(eff Effect) error {
+	eff.CreatedAt = w.now
+	return w.tx.Enqueue(&eff)
+}
+
+// reply posts in the place the event happened.
+func (w *work) reply(ticketID, text string) error {
+	p := w.here()
+	p.Text = text
+	return w.enqueue(Effect{Kind: EffectPost, Platform: w.ev.Platform, Lane: threadLane(w.ev.Platform, p.Channel, p.Thread), Ticket: ticketID, Post: p})
+}
+
+// dm posts in a direct conversation with the event's user.
+func (w *work) dm(text string) error {
+	return w.enqueue(Effect{Kind: EffectPost, Platform: w.ev.Platform, Lane: lane(w.ev.Platform, "dm:"+w.ev.User),
+		Post: Post{DM: w.ev.User, Text: text}})
+}
+
+// toRequester posts in the ticket's conversation, recording the message under key when key is set.
+func (w *work) toRequester(t *Ticket, key, text string, choices ...Choice) error {
+	c := t.Conversation
+	return w.enqueue(Effect{Kind: EffectPost, Platform: c.Platform, Lane: threadLane(c.Platform, c.Channel, c.Thread), Ticket: t.ID, Key: key,
+		Post: Post{Channel: c.Channel, Thread: c.Thread, Text: text, Choices: choices}})
+}
+
+func (w *work) tierChannel(tierID string) (platform, channel string) {
+	tier, _, _ := w.cfg().tier(tierID)
+	return SplitID(tier.Channel)
+}
+
+// toCard posts in the thread of a card.
+func (w *work) toCard(t *Ticket, card *Card, text string) error {
+	platform, channel := w.tierChannel(card.Tier)
+	return w.enqueue(Effect{Kind: EffectPost, Platform: platform, Lane: lane(platform, channel), Ticket: t.ID, ThreadKey: card.Key,
+		Post: Post{Channel: channel, Text: text}})
+}
+
+func (w *work) postCard(t *Ticket, card *Card) error {
+	w.e.syncSLA(t) // the card shows the deadlines as they are now
+	platform, channel := w.tierChannel(card.Tier)
+	p := w.e.cardPost(t, card)
+	p.Channel = channel
+	return w.enqueue(Effect{Kind: EffectPost, Platform: platform, Lane: lane(platform, channel), Ticket: t.ID, Key: card.Key, Post: p})
+}
+
+func (w *work) updateCard(t *Ticket, card *Card) error {
+	w.e.syncSLA(t)
+	platform, channel := w.tierChannel(card.Tier)
+	return w.enqueue(Effect{Kind: EffectUpdate, Platform: platform, Lane: lane(platform, channel), Ticket: t.ID, Key: card.Key,
+		Post: w.e.cardPost(t, card)})
+}
+
+func (w *work) job(t *Ticket, name string) error {
+	c := t.Conversation
+	return w.enqueue(Effect{Kind: EffectJob, Platform: c.Platform, Lane: threadLane(c.Platform, c.Channel, c.Thread), Ticket: t.ID, Job: name})
+}

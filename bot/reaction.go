@@ -1,0 +1,238 @@
+package bot
+
+// Reactions and clicks on the bot's messages: feedback on answers, claims and actions on cards, ratings.
+
+import (
+	"fmt"
+	"slices"
+	"strconv"
+	"strings"
+)
+
+func (w *work) linked() (*Ticket, MessageLink, error) {
+	ref := MessageRef{Platform: w.ev.Platform, Channel: w.ev.Channel, ID: w.ev.Message}
+	link, err := w.tx.MessageLink(ref)
+	if err != nil {
+		return nil, link, err
+	}
+	t, err := w.tx.Ticket(link.Ticket)
+	return t, link, err
+}
+
+func (w *work) reaction() error {
+	t, link, err := w.linked()
+	if IsNotFound(err) {
+		return nil // a reaction on a message that is not the bot's: none of our business
+	}
+	if err != nil {
+		return err
+	}
+	r := w.cfg().Reactions
+	added := w.ev.Kind == EventReactionAdded
+	name := w.ev.Reaction
+	if capture := w.cfg().CaptureReaction; added && capture != "" && name == capture && link.Key != keyDraft {
+		if !w.cfg().isTechnician(w.ev.User, w.ev.Roles) && !w.isAdmin() {
+			return nil // a requester's books is just a reaction
+		}
+		return w.capture(t)
+	}
+	if link.Key == keyCSAT && added {
+		if i := slices.Index(ratingReactions, name); i >= 0 {
+			return w.rate(t, strconv.Itoa(i+1))
+		}
+	}
+	switch {
+	case isCardKey(link.Key):
+		card := t.card(link.Key)
+		if card == nil {
+			return nil
+		}
+		switch {
+		case r.Urgent != "" && name == r.Urgent && added:
+			if !w.canWork(card.Tier, w.ev.User) || t.Priority == "P1" {
+				return nil
+			}
+			return w.setPriority(t, "P1")
+		case name == r.Claim && added:
+			return w.claim(t, card)
+		case name == r.Claim:
+			return w.release(t, card)
+		case name == r.Escalate && added:
+			return w.escalateFromCard(t, card)
+		case name == r.Resolve && added:
+			return w.resolveFromCard(t, card)
+		}
+	case isFeedbackKey(link.Key) && added:
+		switch name {
+		case r.Solved:
+			return w.feedback(t, link.Key, FeedbackSolved)
+		case r.NotHelpful:
+			return w.feedback(t, link.Key, FeedbackNotHelpful)
+		case r.Human:
+			return w.feedback(t, link.Key, FeedbackHuman)
+		}
+	}
+	return nil
+}
+
+func (w *work) click() error {
+	t, link, err := w.linked()
+	if IsNotFound(err) {
+		return nil
+	}
+	if err != nil {
+		return err
+	}
+	switch {
+	case isFeedbackKey(link.Key):
+		switch w.ev.Choice {
+		case FeedbackSolved, FeedbackNotHelpful, FeedbackHuman:
+			return w.feedback(t, link.Key, w.ev.Choice)
+		}
+	case link.Key == keyCSAT && strings.HasPrefix(w.ev.Choice, choiceCSATPrefix):
+		return w.rate(t, strings.TrimPrefix(w.ev.Choice, choiceCSATPrefix))
+	case link.Key == keyDraft:
+		return w.draftChoice(t, w.ev.Choice)
+	}
+	return nil
+}
+
+// ratingReactions rate 1 to 5 where buttons are missing: the keycap emoji, by their Slack names.
+var ratingReactions = []string{"one", "two", "three", "four", "five"}
+
+// feedback handles Solved / Not helpful / Talk to a human on one of the bot's answers.
+func (w *work) feedback(t *Ticket, key, kind string) error {
+	ev := w.ev
+	if ev.User != t.Requester {
+		return w.reply(t.ID, fmt.Sprintf("Only %s can say whether this answer helped.", t.RequesterName))
+	}
+	switch t.Status {
+	case StatusResolved:
+		return w.reply(t.ID, fmt.Sprintf("**%s** is already resolved. Write here if you need more help and I'll reopen it.", t.ID))
+	case StatusEscalated, StatusClaimed:
+		return w.reply(t.ID, fmt.Sprintf("**%s** is already with %s: write here and the technician will see it.", t.ID, w.cfg().tierName(t.Tier)))
+	}
+	idx := t.offersIn(key)
+	if kind != FeedbackHuman {
+		if len(idx) == 0 {
+			return nil
+		}
+		if kind == FeedbackNotHelpful && t.Offers[idx[0]].Feedback != "" {
+			return nil // a second press of the same button
+		}
+	}
+	var titles []string
+	for _, i := range idx {
+		if t.Offers[i].Feedback == "" || kind == FeedbackSolved {
+			if t.Offers[i].Feedback == "" {
+				if err := w.tx.CountFeedback(t.Offers[i].Article, kind); err != nil {
+					return err
+				}
+			}
+			t.Offers[i].Feedback = kind
+		}
+		titles = append(titles, t.Offers[i].Article)
+	}
+	t.transition(w.now, "feedback", "", ev.User, strings.TrimSpace(kind+" "+strings.Join(titles, " ")))
+	switch kind {
+	case FeedbackSolved:
+		t.say(w.now, ev.User, t.RequesterName, RoleRequester, "(solved)", false)
+		if err := w.resolve(t); err != nil {
+			return err
+		}
+	case FeedbackHuman:
+		t.say(w.now, ev.User, t.RequesterName, RoleRequester, "(asked for a human)", false)
+		if err := w.escalate(t, "the requester asked for a human"); err != nil {
+			return err
+		}
+	case FeedbackNotHelpful:
+		t.say(w.now, ev.User, t.RequesterName, RoleRequester, "(not helpful)", false)
+		t.NotHelpful++
+		if t.NotHelpful >= 2 {
+			if err := w.escalate(t, "two answers did not help"); err != nil {
+				return err
+			}
+		} else if err := w.job(t, jobNext); err != nil {
+			return err
+		}
+	}
+	return w.tx.PutTicket(t)
+}
+
+// claim gives a ticket to the technician who reacted on its card. It runs inside one transaction, so of
+// two racing claims exactly one wins.
+func (w *work) claim(t *Ticket, card *Card) error {
+	user := w.ev.User
+	tierName := w.cfg().tierName(card.Tier)
+	switch {
+	case !card.Current:
+		return w.reply(t.ID, fmt.Sprintf("This card is out of date: **%s** is now with %s.", t.ID, w.cfg().tierName(t.Tier)))
+	case t.Status == StatusResolved:
+		return w.reply(t.ID, fmt.Sprintf("**%s** is already resolved.", t.ID))
+	case !w.cfg().isMember(card.Tier, user, w.ev.Roles):
+		return w.reply(t.ID, fmt.Sprintf("Only members of %s can claim **%s**.", tierName, t.ID))
+	case t.Status == StatusClaimed && t.Assignee == user:
+		return nil
+	case t.Status == StatusClaimed:
+		return w.reply(t.ID, fmt.Sprintf("**%s** is already claimed by %s.", t.ID, t.AssigneeName))
+	}
+	t.Assignee, t.AssigneeName = user, nameOf(w.ev.UserName, user)
+	t.transition(w.now, "claimed", StatusClaimed, user, "")
+	if err := w.updateCard(t, card); err != nil {
+		return err
+	}
+	if err := w.toRequester(t, "", fmt.Sprintf("**%s** (%s) picked up **%s** and will reply here.", t.AssigneeName, tierName, t.ID)); err != nil {
+		return err
+	}
+	w.logCommitted("ticket claimed", "ticket_id", t.ID, "tier", card.Tier, "technician", user)
+	return w.tx.PutTicket(t)
+}
+
+// release puts a claimed ticket back in its tier's queue when its owner takes the claim reaction back.
+func (w *work) release(t *Ticket, card *Card) error {
+	if !card.Current || t.Status != StatusClaimed || t.Assignee != w.ev.User {
+		return nil
+	}
+	t.Assignee, t.AssigneeName = "", ""
+	t.transition(w.now, "released", StatusEscalated, w.ev.User, "")
+	if err := w.updateCard(t, card); err != nil {
+		return err
+	}
+	return w.tx.PutTicket(t)
+}
+
+func (w *work) escalateFromCard(t *Ticket, card *Card) error {
+	if refused, err := w.refuseOnCard(t, card); refused || err != nil {
+		return err
+	}
+	if _, i, _ := w.cfg().tier(t.Tier); i+1 >= len(w.cfg().Tiers) {
+		return w.reply(t.ID, fmt.Sprintf("**%s** is already with %s, the last tier.", t.ID, w.cfg().tierName(t.Tier)))
+	}
+	if err := w.escalate(t, "escalated by "+nameOf(w.ev.UserName, w.ev.User)); err != nil {
+		return err
+	}
+	return w.tx.PutTicket(t)
+}
+
+func (w *work) resolveFromCard(t *Ticket, card *Card) error {
+	if refused, err := w.refuseOnCard(t, card); refused || err != nil {
+		return err
+	}
+	if err := w.resolve(t); err != nil {
+		return err
+	}
+	return w.tx.PutTicket(t)
+}
+
+// refuseOnCard replies and reports true when the event's user may not act on the ticket from this card.
+func (w *work) refuseOnCard(t *Ticket, card *Card) (bool, error) {
+	switch {
+	case !card.Current:
+		return true, w.reply(t.ID, fmt.Sprintf("This card is out of date: **%s** is now with %s.", t.ID, w.cfg().tierName(t.Tier)))
+	case t.Status == StatusResolved:
+		return true, w.reply(t.ID, fmt.Sprintf("**%s** is already resolved.", t.ID))
+	case !w.canWork(card.Tier, w.ev.User):
+		return true, w.reply(t.ID, fmt.Sprintf("Only members of %s can do that on **%s**.", w.cfg().tierName(card.Tier), t.ID))
+	}
+	return false, nil
+}

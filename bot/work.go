@@ -1,0 +1,81 @@
+package bot
+
+import (
+	"strings"
+	"time"
+
+	"github.com/firstline-desk/firstline/kb"
+)
+
+// Jobs: slow work that runs from the outbox, outside the event's transaction.
+const (
+	jobAnswer   = "answer"   // answer a new (or reopened) ticket's question
+	jobFollowUp = "followup" // the requester added details while Level 1 works the ticket
+	jobNext     = "next"     // the last answer did not help: offer the next best articles
+	jobReport   = "report"   // a tier asked for the report: compute it and post it
+	jobSummary  = "summary"  // write a ticket's handoff summary (for its card, or for "!summary")
+)
+
+// Choice ids on the bot's messages.
+const (
+	choiceCSATPrefix = "csat-"
+	keyCSAT          = "csat"
+	keyAnswerPrefix  = "answer-"
+	keyAskPrefix     = "ask-"
+	keyCardPrefix    = "card-"
+)
+
+func isCardKey(k string) bool { return strings.HasPrefix(k, keyCardPrefix) }
+func isFeedbackKey(k string) bool {
+	return strings.HasPrefix(k, keyAnswerPrefix) || strings.HasPrefix(k, keyAskPrefix)
+}
+
+// work is the handling of one event (or one job's result) inside one storage transaction. Everything it
+// decides is written through tx: ticket changes and the outbox effects they cause.
+type work struct {
+	e   *Engine
+	tx  Tx
+	ev  Event
+	now time.Time
+
+	// Knowledge-base changes to apply to the search index once the transaction has committed.
+	indexPut []kb.Article
+	indexDel []string
+
+	// throttled: the person is over the flood limit: their message is recorded, nothing more is done
+	// for it. notify: it is the first such message in the window, which gets the one notice.
+	throttled, notify bool
+
+	// committed holds what to log once the transaction has committed: "ticket opened" for a commit
+	// that a full disk refused would be a lie.
+	committed *[]func()
+}
+
+// logCommitted logs at info level once the transaction commits.
+func (w *work) logCommitted(msg string, args ...any) {
+	if w.committed == nil {
+		w.e.log.Info(msg, args...)
+		return
+	}
+	*w.committed = append(*w.committed, func() { w.e.log.Info(msg, args...) })
+}
+
+func runAll(fs []func()) {
+	for _, f := range fs {
+		f()
+	}
+}
+
+func (w *work) cfg() *Config { return &w.e.cfg }
+
+func (w *work) handle() error {
+	switch w.ev.Kind {
+	case EventMessage:
+		return w.message()
+	case EventReactionAdded, EventReactionRemoved:
+		return w.reaction()
+	case EventClick:
+		return w.click()
+	}
+	return Errorf(EINVALID, "unknown event kind %q", w.ev.Kind)
+}
