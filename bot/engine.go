@@ -145,14 +145,15 @@ func (e *Engine) Handle(ctx context.Context, ev Event) error {
 		return Errorf(EINVALID, "event without user or platform")
 	}
 	now := e.clock.Now()
-	var throttled, notify bool
-	if ev.Kind == EventMessage && !e.cfg.isTechnician(ev.User, ev.Roles) && !e.cfg.isAdmin(ev.User, ev.Roles) {
-		throttled, notify = e.flood.note(e.cfg.Flood, ev.User, now)
-	}
+	counts := ev.Kind == EventMessage && !e.cfg.isTechnician(ev.User, ev.Roles) && !e.cfg.isAdmin(ev.User, ev.Roles)
 	var w *work
 	var committed []func()
+	// What the flood guard noted for this event: taken back when the transaction fails or is run again,
+	// so only a committed, new event counts.
+	var mark floodMark
 	err := e.store.Update(ctx, func(tx Tx) error {
 		w = nil
+		e.flood.undo(&mark)
 		if ev.ID != "" {
 			seen, err := tx.SeenEvent(ev.Platform+"\x1f"+ev.ID, now)
 			if err != nil {
@@ -163,10 +164,20 @@ func (e *Engine) Handle(ctx context.Context, ev Event) error {
 				return nil
 			}
 		}
+		// Counted only once the event is known to be new: a redelivery, or the twin of a message that
+		// arrives as two events (Slack's message and app_mention share the message's dedup key), is one
+		// message.
+		var throttled, notify bool
+		if counts {
+			throttled, notify = e.flood.note(e.cfg.Flood, ev.User, now, &mark)
+		}
 		committed = nil
-		w = &work{e: e, tx: e.slaTx(tx), ev: ev, now: now, throttled: throttled, notify: notify, committed: &committed}
+		w = &work{e: e, tx: e.slaTx(tx), ev: ev, now: now, throttled: throttled, notify: notify, committed: &committed, flood: &mark}
 		return w.handle()
 	})
+	if err != nil {
+		e.flood.undo(&mark)
+	}
 	e.obs.EventHandled(ev.Platform, ev.Kind, e.clock.Now().Sub(now), err)
 	if err != nil {
 		return fmt.Errorf("handle %s from %s: %w", ev.Kind, ev.User, err)

@@ -2,6 +2,7 @@ package bot
 
 import (
 	"fmt"
+	"slices"
 	"strings"
 	"sync"
 	"time"
@@ -37,9 +38,25 @@ type floodState struct {
 	wrote    time.Time   // when they last wrote to it
 }
 
+// floodMark is what noting one event changed in the guard, so that a transaction that fails, or that the
+// store runs again, takes it back: one message is one count, however often its transaction is tried.
+type floodMark struct {
+	user         string
+	at           time.Time
+	counted      bool
+	notified     bool
+	prevNotified time.Time
+	wrote        bool
+	ticket       string
+	prevTicket   string
+	prevWrote    time.Time
+}
+
 // note counts a message from user and reports whether it is over the limit, and whether this is the
-// first over the limit in the window (the one that gets a notice).
-func (g *floodGuard) note(cfg FloodConfig, user string, now time.Time) (throttled, notify bool) {
+// first over the limit in the window (the one that gets a notice). It records what it changed in m.
+// The engine calls it inside the event's transaction, after the dedup check, so a redelivery or the
+// twin of a message (Slack's message and app_mention) is not counted again.
+func (g *floodGuard) note(cfg FloodConfig, user string, now time.Time, m *floodMark) (throttled, notify bool) {
 	if cfg.Messages <= 0 {
 		return false, false
 	}
@@ -52,14 +69,40 @@ func (g *floodGuard) note(cfg FloodConfig, user string, now time.Time) (throttle
 		cut++
 	}
 	s.times = append(s.times[cut:], now)
+	m.user, m.at, m.counted = user, now, true
 	if len(s.times) <= cfg.Messages {
 		return false, false
 	}
 	if now.Sub(s.notified) < cfg.Window {
 		return true, false
 	}
+	m.notified, m.prevNotified = true, s.notified
 	s.notified = now
 	return true, true
+}
+
+// undo takes back what one event's note and wrote changed, and clears m. Other events' counts made
+// meanwhile stay: it removes this event's entry, not the state as it was before.
+func (g *floodGuard) undo(m *floodMark) {
+	if m.user == "" {
+		return
+	}
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	if s, ok := g.users[m.user]; ok {
+		if m.counted {
+			if i := slices.Index(s.times, m.at); i >= 0 {
+				s.times = slices.Delete(s.times, i, i+1)
+			}
+		}
+		if m.notified && s.notified.Equal(m.at) {
+			s.notified = m.prevNotified
+		}
+		if m.wrote && s.ticket == m.ticket && s.wrote.Equal(m.at) {
+			s.ticket, s.wrote = m.prevTicket, m.prevWrote
+		}
+	}
+	*m = floodMark{}
 }
 
 // recent returns the person's latest ticket when they wrote to it within JoinWithin.
@@ -76,11 +119,15 @@ func (g *floodGuard) recent(cfg FloodConfig, user string, now time.Time) string 
 	return s.ticket
 }
 
-// wrote records that user wrote to ticket at now.
-func (g *floodGuard) wrote(user, ticket string, now time.Time) {
+// wrote records that user wrote to ticket at now, in m, so a failed transaction takes it back.
+func (g *floodGuard) wrote(user, ticket string, now time.Time, m *floodMark) {
 	g.mu.Lock()
 	defer g.mu.Unlock()
 	s := g.state(user)
+	if !m.wrote {
+		m.wrote, m.prevTicket, m.prevWrote = true, s.ticket, s.wrote
+	}
+	m.user, m.at, m.ticket = user, now, ticket
 	s.ticket, s.wrote = ticket, now
 }
 
@@ -137,7 +184,7 @@ func (w *work) join(t *Ticket) error {
 	}
 	t.say(w.now, ev.User, nameOf(ev.UserName, ev.User), RoleRequester, text, false)
 	t.resubject(text)
-	w.e.flood.wrote(ev.User, t.ID, w.now)
+	w.wrote(t.ID)
 	if !w.throttled {
 		if err := w.reply(t.ID, fmt.Sprintf("I've added this to **%s**, which you opened a moment ago.", t.ID)); err != nil {
 			return err
@@ -156,4 +203,12 @@ func (w *work) join(t *Ticket) error {
 		}
 	}
 	return w.tx.PutTicket(t)
+}
+
+// wrote remembers that the event's user wrote to ticket, for joining their next question to it.
+func (w *work) wrote(ticket string) {
+	if w.flood == nil {
+		w.flood = &floodMark{}
+	}
+	w.e.flood.wrote(w.ev.User, ticket, w.now, w.flood)
 }

@@ -2,6 +2,7 @@ package bot_test
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"strings"
 	"testing"
@@ -151,5 +152,108 @@ func TestGreetingTicketTakesTheProblemAsSubject(t *testing.T) {
 	d.Say(bob, "help", "password expired")
 	if tk := ticket(t, db, "T-000002"); tk.Subject != "password expired" {
 		t.Fatalf("joined question: subject %q", tk.Subject)
+	}
+}
+
+// relayed counts the messages of the card's thread (in tier2) that contain text.
+func relayed(d *bottest.Desk, text string) int {
+	card := d.Chat.Messages("tier2")[0]
+	return count(d.Chat.Thread("tier2", card.Ref.ID), text)
+}
+
+// TestDuplicatesAreOneMessage: a message that arrives several times (a platform's redelivery, or the
+// same message as two event types with one dedup key) is one message to the flood guard. Someone who
+// writes six messages a minute, each delivered three times, is under a limit of eight: every one of them
+// reaches the technician, once.
+func TestDuplicatesAreOneMessage(t *testing.T) {
+	db := openStore(t, "")
+	d := bottest.NewDesk(t, floodConfig(), db, testSearch())
+	q := d.Say(alice, "help", "the printer eats paper") // escalated at once
+	for i := range 5 {
+		d.Clock.Advance(8 * time.Second)
+		id := fmt.Sprintf("m%d", i)
+		ev := bot.Event{Kind: bot.EventMessage, ID: "msg:" + id, Channel: "help", Thread: q, Message: id, User: alice, UserName: "alice",
+			Text: fmt.Sprintf("detail %d", i)}
+		for range 3 {
+			if err := d.Handle(ev); err != nil {
+				t.Fatal(err)
+			}
+		}
+	}
+	if n := count(d.Chat.Messages("help"), "faster than I can keep up"); n != 0 {
+		t.Fatalf("six messages in a minute, each delivered three times, got %d throttle notices", n)
+	}
+	for i := range 5 {
+		if n := relayed(d, fmt.Sprintf("detail %d", i)); n != 1 {
+			t.Fatalf("detail %d reached the card's thread %d times, want once", i, n)
+		}
+	}
+}
+
+// failingStore makes the next Fail transactions fail after their work ran (as a commit refused by a full
+// disk), and runs the next Retry transactions twice, the first attempt rolled back (as a store that
+// retries a serialization failure does).
+type failingStore struct {
+	bot.Store
+	Fail, Retry int
+}
+
+var errCommit = errors.New("commit refused")
+
+func (s *failingStore) Update(ctx context.Context, fn func(bot.Tx) error) error {
+	if s.Retry > 0 {
+		s.Retry--
+		_ = s.Store.Update(ctx, func(tx bot.Tx) error {
+			if err := fn(tx); err != nil {
+				return err
+			}
+			return errCommit // rolled back: the store tries again
+		})
+		return s.Store.Update(ctx, fn)
+	}
+	if s.Fail > 0 {
+		s.Fail--
+		return s.Store.Update(ctx, func(tx bot.Tx) error {
+			if err := fn(tx); err != nil {
+				return err
+			}
+			return errCommit
+		})
+	}
+	return s.Store.Update(ctx, fn)
+}
+
+// TestFailedTransactionsAreNotCounted: the flood guard counts a message once its transaction commits. A
+// transaction that fails (the adapter does not ack, the platform redelivers) or that the store runs twice
+// counts once.
+func TestFailedTransactionsAreNotCounted(t *testing.T) {
+	db := openStore(t, "")
+	store := &failingStore{Store: db}
+	cfg := floodConfig()
+	cfg.Flood.Messages = 3
+	d := bottest.NewDesk(t, cfg, store, testSearch())
+	q := d.Say(alice, "help", "the printer eats paper") // escalated at once
+	ev := bot.Event{Kind: bot.EventMessage, ID: "msg:x1", Channel: "help", Thread: q, Message: "x1", User: alice, UserName: "alice", Text: "it says error 809"}
+	store.Fail = 4
+	for range 4 {
+		if err := d.Handle(ev); !errors.Is(err, errCommit) {
+			t.Fatalf("handle with a failing store: %v", err)
+		}
+	}
+	if err := d.Handle(ev); err != nil { // the redelivery that commits
+		t.Fatal(err)
+	}
+	store.Retry = 3
+	d.SayIn(alice, "help", q, "on the home wifi")
+	if n := count(d.Chat.Messages("help"), "faster than I can keep up"); n != 0 {
+		t.Fatalf("three messages, one of them tried five times and one run twice, got %d throttle notices (limit 3)", n)
+	}
+	if relayed(d, "error 809") != 1 || relayed(d, "home wifi") != 1 {
+		t.Fatalf("the messages under the limit did not reach the card's thread once each")
+	}
+	// The fourth is over the limit: the guard still counts what committed.
+	d.SayIn(alice, "help", q, "and at the office")
+	if n := count(d.Chat.Messages("help"), "faster than I can keep up"); n != 1 {
+		t.Fatalf("%d throttle notices after four messages with a limit of three, want 1", n)
 	}
 }

@@ -109,7 +109,7 @@ func (w *work) open() error {
 		return err
 	}
 	w.logCommitted("ticket opened", "ticket_id", t.ID, "platform", ev.Platform, "requester", ev.User)
-	w.e.flood.wrote(ev.User, t.ID, w.now)
+	w.wrote(t.ID)
 	return w.job(t, jobAnswer)
 }
 
@@ -124,7 +124,7 @@ func (w *work) inConversation(t *Ticket) error {
 		role = RoleTechnician
 	}
 	if isRequester {
-		w.e.flood.wrote(ev.User, t.ID, w.now)
+		w.wrote(t.ID)
 	}
 	if w.throttled {
 		// Kept, so nothing is lost, but not searched, relayed or answered until they slow down.

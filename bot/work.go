@@ -45,6 +45,8 @@ type work struct {
 	// throttled: the person is over the flood limit: their message is recorded, nothing more is done
 	// for it. notify: it is the first such message in the window, which gets the one notice.
 	throttled, notify bool
+	// flood records what the flood guard noted for the event, to be taken back if the transaction fails.
+	flood *floodMark
 
 	// committed holds what to log once the transaction has committed: "ticket opened" for a commit
 	// that a full disk refused would be a lie.
