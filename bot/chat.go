@@ -103,6 +103,11 @@ type Post struct {
 	// on-call group): "slack:subteam:S0123", "discord:role:123". Adapters render only their own and keep
 	// every other mention off; text can never produce one.
 	Notify []string `json:"notify,omitempty"`
+	// ThreadName names the thread the post goes into (Thread, or the message of an effect's ThreadKey),
+	// for platforms whose threads have names (Discord), should the adapter have to start it. The engine
+	// sets it on every post into a thread, from redacted text only: a ticket's id and subject, or the
+	// desk's name. Adapters name a thread from this and never from a message's content.
+	ThreadName string `json:"thread_name,omitempty"`
 }
 
 // Chat is a chat platform as the engine sees it. The dispatcher is its only caller; it posts to several

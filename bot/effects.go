@@ -1,10 +1,30 @@
 package bot
 
+import "strings"
+
 // Effects: what an event's handling asks the dispatcher to post, edit or run, addressed to a place.
 
 func (w *work) enqueue(eff Effect) error {
 	eff.CreatedAt = w.now
+	if (eff.Post.Thread != "" || eff.ThreadKey != "") && eff.Post.ThreadName == "" {
+		eff.Post.ThreadName = w.threadNameOf(eff.Ticket)
+	}
 	return w.tx.Enqueue(&eff)
+}
+
+// threadNameOf names a thread of the ticket with id as stored, or, without one, after the desk: every
+// post into a thread carries a name made from redacted text, so no platform names a thread from what
+// someone wrote.
+func (w *work) threadNameOf(id string) string {
+	if id != "" {
+		if t, err := w.tx.Ticket(id); err == nil {
+			return threadName(t)
+		}
+	}
+	if name := strings.TrimSpace(w.cfg().Name); name != "" {
+		return clip(name, maxThreadName)
+	}
+	return "Help desk"
 }
 
 // reply posts in the place the event happened.
@@ -23,8 +43,11 @@ func (w *work) dm(text string) error {
 // toRequester posts in the ticket's conversation, recording the message under key when key is set.
 func (w *work) toRequester(t *Ticket, key, text string, choices ...Choice) error {
 	c := t.Conversation
-	return w.enqueue(Effect{Kind: EffectPost, Platform: c.Platform, Lane: threadLane(c.Platform, c.Channel, c.Thread), Ticket: t.ID, Key: key,
-		Post: Post{Channel: c.Channel, Thread: c.Thread, Text: text, Choices: choices}})
+	p := Post{Channel: c.Channel, Thread: c.Thread, Text: text, Choices: choices}
+	if c.Thread != "" {
+		p.ThreadName = threadName(t) // the subject as this transaction leaves it
+	}
+	return w.enqueue(Effect{Kind: EffectPost, Platform: c.Platform, Lane: threadLane(c.Platform, c.Channel, c.Thread), Ticket: t.ID, Key: key, Post: p})
 }
 
 func (w *work) tierChannel(tierID string) (platform, channel string) {
@@ -36,7 +59,7 @@ func (w *work) tierChannel(tierID string) (platform, channel string) {
 func (w *work) toCard(t *Ticket, card *Card, text string) error {
 	platform, channel := w.tierChannel(card.Tier)
 	return w.enqueue(Effect{Kind: EffectPost, Platform: platform, Lane: lane(platform, channel), Ticket: t.ID, ThreadKey: card.Key,
-		Post: Post{Channel: channel, Text: text}})
+		Post: Post{Channel: channel, ThreadName: threadName(t), Text: text}})
 }
 
 func (w *work) postCard(t *Ticket, card *Card) error {

@@ -221,6 +221,19 @@ func nameOf(display, id string) string {
 	return name
 }
 
+// maxThreadName bounds a thread's name: Discord's limit, the only platform whose threads have names.
+const maxThreadName = 100
+
+// threadName names a ticket's threads (the requester's and its cards'): its id and subject, which is
+// redacted and one line, so a thread's name shows no secret and no more than the card does.
+func threadName(t *Ticket) string {
+	name := t.ID
+	if s := strings.Join(strings.Fields(t.Subject), " "); s != "" {
+		name += ": " + s
+	}
+	return clip(name, maxThreadName)
+}
+
 func clip(s string, n int) string {
 	if utf8.RuneCountInString(s) <= n {
 		return s

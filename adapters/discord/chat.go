@@ -14,8 +14,8 @@ import (
 const maxThreadName = 100
 
 // Post implements bot.Chat. A post in the thread of a message goes into the Discord thread on that
-// message, which is started when the desk first replies there (named after the question); a post to a
-// user is sent in their DM. A long text becomes several messages; the reference returned is the last,
+// message, which is started when the desk first replies there, named by the engine (p.ThreadName: the
+// ticket's id and redacted subject); a post to a user is sent in their DM. A long text becomes several messages; the reference returned is the last,
 // which carries the buttons.
 func (a *Adapter) Post(ctx context.Context, p bot.Post) (bot.MessageRef, error) {
 	return a.post(ctx, p, "")
@@ -32,7 +32,7 @@ func (a *Adapter) post(ctx context.Context, p bot.Post, key string) (bot.Message
 	}
 	target := channel
 	if p.Thread != "" {
-		if err := a.ensureThread(channel, p.Thread); err != nil {
+		if err := a.ensureThread(channel, p.Thread, p.ThreadName); err != nil {
 			return bot.MessageRef{}, err
 		}
 		target = p.Thread
@@ -52,21 +52,17 @@ func (a *Adapter) post(ctx context.Context, p bot.Post, key string) (bot.Message
 }
 
 // ensureThread starts the thread on message root in channel unless it exists. Discord gives a thread
-// started on a message the message's id, so the engine's reference (channel, root) names it.
-func (a *Adapter) ensureThread(channel, root string) error {
+// started on a message the message's id, so the engine's reference (channel, root) names it. Its name is
+// the one the engine gave, never the root message's content: that is the requester's raw question, with
+// whatever secret they pasted in it.
+func (a *Adapter) ensureThread(channel, root, name string) error {
 	a.mu.Lock()
 	_, known := a.parents[root]
 	a.mu.Unlock()
 	if known {
 		return nil
 	}
-	name := "Ticket"
-	if m, err := a.s.ChannelMessage(channel, root); err == nil {
-		if n := threadName(m.Content); n != "" {
-			name = n
-		}
-	}
-	_, err := a.s.MessageThreadStartComplex(channel, root, &discordgo.ThreadStart{Name: name, AutoArchiveDuration: 10080})
+	_, err := a.s.MessageThreadStartComplex(channel, root, &discordgo.ThreadStart{Name: threadName(name), AutoArchiveDuration: 10080})
 	if err != nil && restCode(err) != discordgo.ErrCodeThreadAlreadyCreatedForThisMessage {
 		return a.apiError("start thread", err)
 	}
@@ -77,15 +73,21 @@ func (a *Adapter) ensureThread(channel, root string) error {
 	return nil
 }
 
-// threadName is the first line of a question, cut to Discord's limit, without mention syntax.
-func threadName(content string) string {
-	line, _, _ := strings.Cut(strings.TrimSpace(fromDiscord(content, "", func(string) string { return "" }, func(string) string { return "" })), "\n")
-	line = strings.TrimSpace(line)
-	if utf8.RuneCountInString(line) > maxThreadName {
-		r := []rune(line)
-		line = string(r[:maxThreadName-1]) + "…"
+// defaultThreadName names a thread when the engine gave no name (a post queued by an older version).
+const defaultThreadName = "Help desk"
+
+// threadName makes the engine's name fit a Discord thread: one line, no mention syntax (a name pings
+// nobody, but it shows in the channel as text), at most Discord's 100 characters.
+func threadName(name string) string {
+	name = strings.Join(strings.Fields(defuse(name)), " ")
+	if name == "" {
+		return defaultThreadName
 	}
-	return line
+	if utf8.RuneCountInString(name) > maxThreadName {
+		r := []rune(name)
+		name = string(r[:maxThreadName-1]) + "…"
+	}
+	return name
 }
 
 // Update implements bot.Editor: a card is edited in place as its ticket moves.

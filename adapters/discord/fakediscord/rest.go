@@ -482,6 +482,9 @@ func (s *Server) startThreadLocked(channelID, messageID string, fields map[strin
 	if name == "" {
 		return invalidForm("name", "BASE_TYPE_REQUIRED", "This field is required")
 	}
+	if utf8.RuneCountInString(name) > 100 {
+		return invalidForm("name", "BASE_TYPE_BAD_LENGTH", "Must be between 1 and 100 in length.")
+	}
 	if _, found := s.findMessageLocked(channelID, messageID); !found {
 		return apiError(http.StatusNotFound, 10008, "Unknown Message")
 	}
