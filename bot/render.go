@@ -75,8 +75,12 @@ func (e *Engine) cardPost(t *Ticket, card *Card) Post {
 		status += ", waiting on the requester"
 	}
 	if !card.Current {
+		// An old card says who had the ticket and where it went, not who has it now.
 		status = card.Note
-		owner = "-"
+		owner = card.Owner
+		if owner == "" {
+			owner = "unclaimed"
+		}
 	}
 	fields := []Field{
 		{Name: "Ticket", Value: t.ID},

@@ -161,6 +161,9 @@ type Card struct {
 	Current  bool      `json:"current"` // the card technicians work the ticket from
 	Note     string    `json:"note,omitempty"`
 	PostedAt time.Time `json:"posted_at"`
+	// Owner is who owned the ticket when the card stopped being current ("" for nobody), so an old card
+	// still says who had it.
+	Owner string `json:"owner,omitempty"`
 }
 
 // Entry is one line of a ticket's transcript.

@@ -23,9 +23,13 @@ func (w *work) escalate(t *Ticket, reason string) error {
 	}
 	fromLevelOne := t.Tier == LevelOne
 	if old := t.currentCard(); old != nil {
-		old.Current = false
-		old.Note = "escalated to " + next.Name
-		if err := w.updateCard(t, old); err != nil {
+		// Who moved it; the desk's own moves (an SLA breach) give their reason on the new card.
+		by := "the desk"
+		if w.ev.User != "" {
+			by = nameOf(w.ev.UserName, w.ev.User)
+		}
+		note := "escalated to " + next.Name + " by " + by
+		if err := w.retireCard(t, old, note); err != nil {
 			return err
 		}
 	}
@@ -54,6 +58,18 @@ func (w *work) escalate(t *Ticket, reason string) error {
 	t.say(w.now, "", cfg.Name, RoleBot, "Escalated to "+next.Name+": "+reason, false)
 	w.logCommitted("ticket escalated", "ticket_id", t.ID, "tier", next.ID)
 	return w.toRequester(t, "", msg)
+}
+
+// retireCard marks a card as no longer the one technicians work from, keeping who owned the ticket then
+// and why, and updates it.
+func (w *work) retireCard(t *Ticket, card *Card, note string) error {
+	card.Current = false
+	card.Note = note
+	card.Owner = t.AssigneeName
+	if card.Owner == "" && t.Assignee != "" {
+		card.Owner = nameOf("", t.Assignee)
+	}
+	return w.updateCard(t, card)
 }
 
 // resolve closes the work on a ticket. Tickets a human worked on ask the requester for a rating. The
@@ -139,9 +155,7 @@ func (w *work) reopen(t *Ticket) error {
 	}
 	t.transition(w.now, "reopened", status, w.ev.User, "")
 	if old := t.currentCard(); old != nil {
-		old.Current = false
-		old.Note = "reopened: see the new card"
-		if err := w.updateCard(t, old); err != nil {
+		if err := w.retireCard(t, old, "reopened: see the new card"); err != nil {
 			return err
 		}
 	}
