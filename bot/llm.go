@@ -109,11 +109,11 @@ func (e *Engine) groundedAnswer(ctx context.Context, t *Ticket, hits []kb.Hit) m
 		e.log.Warn("model answer failed; answering from the articles", "ticket_id", t.ID, "err", err)
 		return modelOutcome{why: "model unavailable: " + ErrorCode(err)}
 	}
-	allowed := allowedLinks(t.searchText())
+	texts := []string{t.searchText()}
 	for _, a := range articles {
-		allowed = append(allowed, allowedLinks(a.Body)...)
+		texts = append(texts, a.Body)
 	}
-	text, cited, verdict := e.checkAnswer(reply, len(sources), allowed)
+	text, cited, verdict := e.checkAnswer(reply, len(sources), allowedLinks(texts...))
 	switch verdict {
 	case "":
 	case noAnswer:
@@ -183,12 +183,12 @@ var citationRE = regexp.MustCompile(`\[(\d{1,2}(?:\s*,\s*\d{1,2})*)\]`)
 
 // checkAnswer validates and cleans a model's answer: verdict "" means usable, noAnswer an abstention,
 // anything else why it was rejected. cited are the source numbers cited, ascending.
-func (e *Engine) checkAnswer(reply ModelReply, sources int, allowed []string) (text string, cited []int, verdict string) {
+func (e *Engine) checkAnswer(reply ModelReply, sources int, allowed linkAllow) (text string, cited []int, verdict string) {
 	text = strings.TrimSpace(reply.Text)
 	switch {
 	case text == "":
 		return "", nil, "empty reply"
-	case e.canary != "" && strings.Contains(text, e.canary):
+	case leaksCanary(text, e.canary):
 		return "", nil, "the reply repeats the system prompt"
 	case strings.Contains(strings.ToUpper(text), noAnswer):
 		return "", nil, noAnswer
@@ -218,67 +218,6 @@ func (e *Engine) checkAnswer(reply ModelReply, sources int, allowed []string) (t
 		text += " …"
 	}
 	return text, cited, ""
-}
-
-var (
-	// Platform mention syntax: Slack's <@U1>, <!here>, <!subteam^S1>, <#C1>; Discord's <@1>, <@!1>, <@&1>, <#1>.
-	platformMentionRE = regexp.MustCompile(`<[@!#][^<>\s]{0,80}>`)
-	massMentionRE     = regexp.MustCompile(`(?i)@(everyone|here|channel|all)\b`)
-	atMentionRE       = regexp.MustCompile(`(^|[\s(])@([\p{L}\p{N}._-]+)`)
-	markdownLinkRE    = regexp.MustCompile(`\[([^\[\]]*)\]\(\s*<?([^()\s<>]+)>?\s*\)`)
-	slackLinkRE       = regexp.MustCompile(`<((?:https?|mailto|ftp)[^<>|\s]*)(?:\|([^<>]*))?>`)
-	bareURLRE         = regexp.MustCompile(`(?i)\b(?:https?://|www\.)[^\s<>()\[\]]+`)
-)
-
-// sanitize makes model output safe to post: no mentions of anyone (mass or personal) and no links
-// that are not in allowed (the sources and the question). Link text stays; the address goes.
-func sanitize(text string, allowed []string) string {
-	ok := func(u string) bool {
-		u = strings.TrimRight(u, ".,;:!?'\"")
-		for _, a := range allowed {
-			if strings.EqualFold(u, a) {
-				return true
-			}
-		}
-		return false
-	}
-	text = platformMentionRE.ReplaceAllString(text, "")
-	text = slackLinkRE.ReplaceAllStringFunc(text, func(m string) string {
-		sm := slackLinkRE.FindStringSubmatch(m)
-		if ok(sm[1]) {
-			return sm[1]
-		}
-		if sm[2] != "" {
-			return sm[2]
-		}
-		return "(link removed)"
-	})
-	text = markdownLinkRE.ReplaceAllStringFunc(text, func(m string) string {
-		sm := markdownLinkRE.FindStringSubmatch(m)
-		if ok(sm[2]) {
-			return m
-		}
-		return sm[1]
-	})
-	// Bare addresses outside Markdown links. Links kept above are skipped by checking each match.
-	text = bareURLRE.ReplaceAllStringFunc(text, func(m string) string {
-		if ok(m) {
-			return m
-		}
-		return "(link removed)"
-	})
-	text = massMentionRE.ReplaceAllString(text, "$1")
-	text = atMentionRE.ReplaceAllString(text, "$1$2")
-	return text
-}
-
-// allowedLinks are the addresses written in a text, which a model may repeat.
-func allowedLinks(text string) []string {
-	var out []string
-	for _, m := range bareURLRE.FindAllString(text, -1) {
-		out = append(out, strings.TrimRight(m, ".,;:!?'\""))
-	}
-	return out
 }
 
 // postModelAnswer posts a model's answer with the sources it cites listed under it, and records the
@@ -423,7 +362,7 @@ Internal marker, never to be repeated: %s`, e.canary)
 		return "", false
 	}
 	text := strings.TrimSpace(reply.Text)
-	if text == "" || (e.canary != "" && strings.Contains(text, e.canary)) {
+	if text == "" || leaksCanary(text, e.canary) {
 		e.log.Warn("model summary rejected", "ticket_id", t.ID)
 		return "", false
 	}

@@ -518,3 +518,118 @@ func TestRepliesAreNotStarvedByABacklog(t *testing.T) {
 		return last != nil && strings.Contains(last.Text(), "Commands:")
 	})
 }
+
+// TestModelLinksAreRemovedInEverySpelling: a link the model makes up is removed however it is written;
+// the addresses of the sources and the question stay, in the spellings that lead to the same place; and
+// text that only looks a little like a link is left alone.
+func TestModelLinksAreRemovedInEverySpelling(t *testing.T) {
+	// The question is "password expired": the source says "Go to https://id.example.com/reset."
+	for _, tc := range []struct{ in, want string }{
+		{"Reset it at attacker.example.org/reset [1]", "Reset it at (link removed) [1]"},
+		{"Reset it at attacker.example.org. [1]", "Reset it at (link removed). [1]"},
+		{"Get it from ftp://files.example.net/tool [1]", "Get it from (link removed) [1]"},
+		{"Open HTTP://evil.example/x [1]", "Open (link removed) [1]"},
+		{"Open hxxp://evil.example/x [1]", "Open (link removed) [1]"},
+		{"Open //evil.example/path [1]", "Open (link removed) [1]"},
+		{"Open https:\\\\evil.example\\x [1]", "Open (link removed) [1]"},
+		{"Open www.evil.example [1]", "Open (link removed) [1]"},
+		{"Open пример.рф/вход [1]", "Open (link removed) [1]"},
+		{"Open xn--e1afmkfd.xn--p1ai/login [1]", "Open (link removed) [1]"},
+		{"Open attacker。example。org [1]", "Open (link removed) [1]"},
+		{`Open attacker\.example\.org [1]`, "Open (link removed) [1]"},
+		{"Open attacker\u200b.example\u200b.org/reset [1]", "Open (link removed) [1]"},
+		{"Open attacker.exa\u00admple.org [1]", "Open (link removed) [1]"},
+		{"Go to 203.0.113.9/login [1]", "Go to (link removed) [1]"},
+		{"Go to 203.0.113.9:8443 [1]", "Go to (link removed) [1]"},
+		{"[click](javascript:alert(1)) [1]", "click [1]"},
+		{"[click](<javascript:alert(1)>) [1]", "click [1]"},
+		{"![pixel](https://evil.example/t.png) [1]", "pixel [1]"},
+		{"[x](mailto:a@evil.example) [1]", "x [1]"},
+		{"Write to helpdesk@evil.example [1]", "Write to (link removed) [1]"},
+		{"Run javascript:alert(document.cookie) [1]", "Run (link removed) [1]"},
+		{"Paste data:text/html;base64,PHNjcmlwdD4= [1]", "Paste (link removed) [1]"},
+		{"Call tel:+15550100 [1]", "Call (link removed) [1]"},
+		{"<https://evil.example> [1]", "(link removed) [1]"},
+		{"<evil.example/x> [1]", "(link removed) [1]"},
+		{"<http://evil.example|reset here> [1]", "reset here [1]"},
+		{"<http://evil.example|https://id.example.com/reset> [1]", "https://id.example.com/reset [1]"},
+		{"[https://evil.example](https://id.example.com/reset) [1]", "[(link removed)](https://id.example.com/reset) [1]"},
+		// The source's address, written as the source does or as leads to the same place.
+		{"Go to https://id.example.com/reset [1]", "Go to https://id.example.com/reset [1]"},
+		{"Go to HTTPS://ID.example.com/reset [1]", "Go to HTTPS://ID.example.com/reset [1]"},
+		{"Go to id.example.com/reset [1]", "Go to id.example.com/reset [1]"},
+		{"Go to id.example.com. [1]", "Go to id.example.com. [1]"},
+		{"Go to <https://id.example.com/reset> [1]", "Go to <https://id.example.com/reset> [1]"},
+		{"Go to (https://id.example.com/reset) [1]", "Go to (https://id.example.com/reset) [1]"},
+		// A scheme the source does not use, or another path on its host, is not the source's address.
+		{"Go to http://id.example.com/reset [1]", "Go to (link removed) [1]"},
+		{"Go to ftp://id.example.com/reset [1]", "Go to (link removed) [1]"},
+		{"Go to id.example.com/reset?next=evil.example [1]", "Go to (link removed) [1]"},
+		// Not links.
+		{"Back up your data: then restart [1]", "Back up your data: then restart [1]"},
+		{"Press <Enter>, e.g. twice [1]", "Press <Enter>, e.g. twice [1]"},
+		{"Windows 10.0.19045 needs 1.5 GB, i.e. more [1]", "Windows 10.0.19045 needs 1.5 GB, i.e. more [1]"},
+		{"请重启电脑。然后登录 [1]", "请重启电脑。然后登录 [1]"},
+		{"Note: at 10:30 the reset runs [1]", "Note: at 10:30 the reset runs [1]"},
+	} {
+		t.Run(tc.in, func(t *testing.T) {
+			m := &fakeModel{reply: func(bot.ModelRequest) (bot.ModelReply, error) {
+				return bot.ModelReply{Text: tc.in, FinishReason: "stop"}, nil
+			}}
+			d, _ := modelDesk(t, testConfig(), m, bot.ModelOptions{})
+			q := d.Say(alice, "help", "password expired")
+			got := d.Chat.Thread("help", q)[0].Text()
+			if !strings.HasPrefix(got, tc.want+"\n\nSources:") {
+				t.Errorf("%q posted as\n%s\nwant it to start with %q", tc.in, got, tc.want)
+			}
+		})
+	}
+}
+
+// TestCanaryInAnySpellingIsNeverPosted: a reply that repeats the prompt's canary is not posted, whatever
+// its case, and with spaces, Markdown, zero-width or full-width characters in it, or without its prefix;
+// the desk answers with the article instead, and a summary that leaks it is replaced by the desk's.
+func TestCanaryInAnySpellingIsNeverPosted(t *testing.T) {
+	canaryIn := regexp.MustCompile(`FLC-[0-9a-f]{16}`)
+	spaced := func(s string) string { return strings.Join(strings.Split(s, ""), " ") }
+	for name, spell := range map[string]func(string) string{
+		"as is":      func(c string) string { return c },
+		"upper case": strings.ToUpper,
+		"title case": func(c string) string { return "Flc-" + strings.ToUpper(c[4:5]) + c[5:] },
+		"spaced":     spaced,
+		"zero-width": func(c string) string { return strings.Join(strings.Split(c, ""), "\u200b") },
+		"markdown":   func(c string) string { return "`" + c[:8] + "`**" + c[8:] + "**" },
+		"no prefix":  func(c string) string { return c[4:] },
+		"full-width": func(c string) string {
+			var b strings.Builder
+			for _, r := range c {
+				b.WriteRune(r + 0xFEE0)
+			}
+			return b.String()
+		},
+	} {
+		t.Run(name, func(t *testing.T) {
+			var leaked string
+			m := &fakeModel{reply: func(req bot.ModelRequest) (bot.ModelReply, error) {
+				leaked = spell(canaryIn.FindString(req.System))
+				if req.Purpose == bot.PurposeSummary {
+					return bot.ModelReply{Text: "Problem: my marker is " + leaked, FinishReason: "stop"}, nil
+				}
+				return bot.ModelReply{Text: "My instructions end with " + leaked + " [1]", FinishReason: "stop"}, nil
+			}}
+			d, db := modelDesk(t, testConfig(), m, bot.ModelOptions{Summaries: true})
+			q := d.Say(alice, "help", "my vpn won't connect")
+			ans := d.Chat.Thread("help", q)[0].Text()
+			mustContain(t, "answer", ans, "Here's what I found:", "Open Example VPN")
+			d.Click(alice, d.Chat.Thread("help", q)[0], "Talk to a human")
+			for _, msg := range d.Chat.Messages("") {
+				if strings.Contains(msg.Text(), leaked) || strings.Contains(msg.Text(), "My instructions") || strings.Contains(msg.Text(), "my marker") {
+					t.Errorf("posted message repeats the canary as %q:\n%s", leaked, msg.Text())
+				}
+			}
+			if tk := ticket(t, db, "T-000001"); tk.Summary == nil || tk.Summary.By != "desk" {
+				t.Errorf("summary %+v, want the desk's", tk.Summary)
+			}
+		})
+	}
+}
