@@ -307,7 +307,9 @@ func stripInvisible(s string) string {
 	return b.String()
 }
 
-func isInvisible(r rune) bool { return unicode.Is(unicode.Cf, r) || r == '\u034f' || r == '\u115f' || r == '\u3164' }
+func isInvisible(r rune) bool {
+	return unicode.Is(unicode.Cf, r) || r == '\u034f' || r == '\u115f' || r == '\u3164'
+}
 
 func isEmoji(r rune) bool { return unicode.Is(unicode.So, r) || r == '\ufe0f' }
 
