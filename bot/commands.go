@@ -50,6 +50,9 @@ func (w *work) cmdPriority(cmd Command) error {
 	if p != "P1" && p != "P2" && p != "P3" && p != "P4" {
 		return w.reply(t.ID, fmt.Sprintf("Say which priority, from P1 (most urgent) to P4: `%spriority P2`. **%s** is %s.", w.cfg().CommandPrefix, t.ID, t.Priority))
 	}
+	if card != nil && !card.Current {
+		return w.reply(t.ID, w.staleCardText(t))
+	}
 	tier := t.Tier
 	if card != nil {
 		tier = card.Tier
@@ -89,6 +92,9 @@ func (w *work) cmdWaiting() error {
 	if t == nil {
 		return w.reply("", "Use this in a ticket's thread or its card's thread.")
 	}
+	if card != nil && !card.Current {
+		return w.reply(t.ID, w.staleCardText(t))
+	}
 	tier := t.Tier
 	if card != nil {
 		tier = card.Tier
@@ -123,11 +129,16 @@ func (w *work) cmdVendor(cmd Command) error {
 	if t == nil {
 		return w.reply("", "Use this in a ticket's card thread.")
 	}
+	if card != nil && !card.Current {
+		return w.reply(t.ID, w.staleCardText(t))
+	}
 	tier := t.Tier
 	if card != nil {
 		tier = card.Tier
 	}
-	if !w.canWork(tier, w.ev.User) {
+	a := w.actorIn(t, tier)
+	a.requester = false
+	if !a.member && !a.admin {
 		return w.reply(t.ID, fmt.Sprintf("Only technicians of **%s** can hand it to a vendor.", t.ID))
 	}
 	p := w.cfg().CommandPrefix
@@ -135,11 +146,12 @@ func (w *work) cmdVendor(cmd Command) error {
 		return w.reply(t.ID, fmt.Sprintf("Say which vendor and their case number: `%svendor NAME REFERENCE`, or `%svendor back` when they are done.", p, p))
 	}
 	if strings.EqualFold(cmd.Args[0], "back") {
-		if t.Status != StatusPendingVendor || t.Vendor == nil {
-			return w.reply(t.ID, fmt.Sprintf("**%s** is not with a vendor.", t.ID))
+		if v, why := w.cfg().mayAct(t, tier, a, actVendorBack); v != allow {
+			return w.reply(t.ID, why)
 		}
 		at := w.now
 		t.Vendor.Back = &at
+		// The owner kept the ticket while the vendor had the case, so it comes back to them.
 		status := StatusEscalated
 		if t.Assignee != "" {
 			status = StatusClaimed
@@ -155,8 +167,14 @@ func (w *work) cmdVendor(cmd Command) error {
 		}
 		return w.tx.PutTicket(t)
 	}
-	if !t.Status.Active() || t.Tier == LevelOne {
-		return w.reply(t.ID, fmt.Sprintf("**%s** must be with a tier to go to a vendor.", t.ID))
+	if v, why := w.cfg().mayAct(t, tier, a, actVendor); v != allow {
+		return w.reply(t.ID, why)
+	}
+	if t.Status == StatusEscalated {
+		// Nobody owns it yet: whoever hands it to a vendor owns it, so the case is never nobody's.
+		if err := w.takeOwnership(t, t.currentCard()); err != nil {
+			return err
+		}
 	}
 	name := strings.ToLower(cmd.Args[0])
 	ref := strings.Join(cmd.Args[1:], " ")
@@ -181,7 +199,11 @@ func (w *work) cmdVendor(cmd Command) error {
 	if ref != "" {
 		with += " (" + ref + ")"
 	}
-	if err := w.reply(t.ID, fmt.Sprintf("**%s** is with %s; you still own it.%s", t.ID, with, note)); err != nil {
+	owns := "you still own it"
+	if t.Assignee != w.ev.User {
+		owns = t.AssigneeName + " still owns it"
+	}
+	if err := w.reply(t.ID, fmt.Sprintf("**%s** is with %s; %s.%s", t.ID, with, owns, note)); err != nil {
 		return err
 	}
 	return w.tx.PutTicket(t)
@@ -286,13 +308,11 @@ func (w *work) cmdResolve() error {
 	if err != nil {
 		return err
 	}
-	switch {
-	case t == nil:
+	if t == nil {
 		return w.reply("", "There's no ticket here to resolve. Use it in a ticket's thread.")
-	case t.Status == StatusResolved:
-		return w.reply(t.ID, fmt.Sprintf("**%s** is already resolved.", t.ID))
-	case w.ev.User != t.Requester && !w.canWork(t.Tier, w.ev.User):
-		return w.reply(t.ID, fmt.Sprintf("Only %s, members of %s and admins can resolve **%s**.", t.RequesterName, w.cfg().tierName(t.Tier), t.ID))
+	}
+	if v, why := w.cfg().mayAct(t, t.Tier, w.actorIn(t, t.Tier), actResolve); v != allow {
+		return w.reply(t.ID, why)
 	}
 	if err := w.resolve(t); err != nil {
 		return err

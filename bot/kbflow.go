@@ -446,7 +446,16 @@ func (w *work) kbCapture() error {
 	return w.capture(t)
 }
 
+// capture drafts an article from a ticket, for the technicians who work it (its tier's members) and
+// admins: the same rule as every other action on a ticket.
 func (w *work) capture(t *Ticket) error {
+	tier := w.cfg().workTier(t)
+	if v, why := w.cfg().mayAct(t, tier, w.actorIn(t, tier), actCapture); v != allow {
+		if err := w.audit("refused", t.ID, "capture an article"); err != nil {
+			return err
+		}
+		return w.reply(t.ID, why)
+	}
 	platform, channel := SplitID(w.cfg().KBReviewChannel)
 	if channel == "" {
 		return w.reply(t.ID, "Set `kb.review_channel` in the config to capture articles.")

@@ -160,37 +160,55 @@ func (w *work) feedback(t *Ticket, key, kind string) error {
 }
 
 // claim gives a ticket to the technician who reacted on its card. It runs inside one transaction, so of
-// two racing claims exactly one wins.
+// two racing claims exactly one wins; the ownership rule says who may.
 func (w *work) claim(t *Ticket, card *Card) error {
-	user := w.ev.User
-	tierName := w.cfg().tierName(card.Tier)
-	switch {
-	case !card.Current:
-		return w.reply(t.ID, fmt.Sprintf("This card is out of date: **%s** is now with %s.", t.ID, w.cfg().tierName(t.Tier)))
-	case t.Status == StatusResolved:
-		return w.reply(t.ID, fmt.Sprintf("**%s** is already resolved.", t.ID))
-	case !w.cfg().isMember(card.Tier, user, w.ev.Roles):
-		return w.reply(t.ID, fmt.Sprintf("Only members of %s can claim **%s**.", tierName, t.ID))
-	case t.Status == StatusClaimed && t.Assignee == user:
-		return nil
-	case t.Status == StatusClaimed:
-		return w.reply(t.ID, fmt.Sprintf("**%s** is already claimed by %s.", t.ID, t.AssigneeName))
+	if !card.Current {
+		return w.reply(t.ID, w.staleCardText(t))
 	}
+	switch v, why := w.cfg().mayAct(t, card.Tier, w.actorIn(t, card.Tier), actClaim); v {
+	case refuse:
+		return w.reply(t.ID, why)
+	case noop:
+		return nil
+	}
+	if err := w.takeOwnership(t, card); err != nil {
+		return err
+	}
+	return w.tx.PutTicket(t)
+}
+
+// takeOwnership makes the event's user the ticket's owner, updates the card and tells the requester. The
+// caller has asked the ownership rule, and stores the ticket.
+func (w *work) takeOwnership(t *Ticket, card *Card) error {
+	user := w.ev.User
 	t.Assignee, t.AssigneeName = user, nameOf(w.ev.UserName, user)
 	t.transition(w.now, "claimed", StatusClaimed, user, "")
-	if err := w.updateCard(t, card); err != nil {
+	if card != nil {
+		if err := w.updateCard(t, card); err != nil {
+			return err
+		}
+	}
+	if err := w.toRequester(t, "", fmt.Sprintf("**%s** (%s) picked up **%s** and will reply here.", t.AssigneeName, w.cfg().tierName(t.Tier), t.ID)); err != nil {
 		return err
 	}
-	if err := w.toRequester(t, "", fmt.Sprintf("**%s** (%s) picked up **%s** and will reply here.", t.AssigneeName, tierName, t.ID)); err != nil {
-		return err
-	}
-	w.logCommitted("ticket claimed", "ticket_id", t.ID, "tier", card.Tier, "technician", user)
-	return w.tx.PutTicket(t)
+	w.logCommitted("ticket claimed", "ticket_id", t.ID, "tier", t.Tier, "technician", user)
+	return nil
+}
+
+// staleCardText is the reply to an action on a card that is no longer the one the ticket is worked from.
+func (w *work) staleCardText(t *Ticket) string {
+	return fmt.Sprintf("This card is out of date: **%s** is now with %s.", t.ID, w.cfg().tierName(t.Tier))
 }
 
 // release puts a claimed ticket back in its tier's queue when its owner takes the claim reaction back.
 func (w *work) release(t *Ticket, card *Card) error {
-	if !card.Current || t.Status != StatusClaimed || t.Assignee != w.ev.User {
+	if !card.Current {
+		return nil
+	}
+	switch v, why := w.cfg().mayAct(t, card.Tier, w.actorIn(t, card.Tier), actRelease); v {
+	case refuse:
+		return w.reply(t.ID, why)
+	case noop:
 		return nil
 	}
 	t.Assignee, t.AssigneeName = "", ""
@@ -202,7 +220,7 @@ func (w *work) release(t *Ticket, card *Card) error {
 }
 
 func (w *work) escalateFromCard(t *Ticket, card *Card) error {
-	if refused, err := w.refuseOnCard(t, card); refused || err != nil {
+	if refused, err := w.refuseOnCard(t, card, actEscalate); refused || err != nil {
 		return err
 	}
 	if _, i, _ := w.cfg().tier(t.Tier); i+1 >= len(w.cfg().Tiers) {
@@ -215,7 +233,7 @@ func (w *work) escalateFromCard(t *Ticket, card *Card) error {
 }
 
 func (w *work) resolveFromCard(t *Ticket, card *Card) error {
-	if refused, err := w.refuseOnCard(t, card); refused || err != nil {
+	if refused, err := w.refuseOnCard(t, card, actResolve); refused || err != nil {
 		return err
 	}
 	if err := w.resolve(t); err != nil {
@@ -224,15 +242,17 @@ func (w *work) resolveFromCard(t *Ticket, card *Card) error {
 	return w.tx.PutTicket(t)
 }
 
-// refuseOnCard replies and reports true when the event's user may not act on the ticket from this card.
-func (w *work) refuseOnCard(t *Ticket, card *Card) (bool, error) {
-	switch {
-	case !card.Current:
-		return true, w.reply(t.ID, fmt.Sprintf("This card is out of date: **%s** is now with %s.", t.ID, w.cfg().tierName(t.Tier)))
-	case t.Status == StatusResolved:
-		return true, w.reply(t.ID, fmt.Sprintf("**%s** is already resolved.", t.ID))
-	case !w.canWork(card.Tier, w.ev.User):
-		return true, w.reply(t.ID, fmt.Sprintf("Only members of %s can do that on **%s**.", w.cfg().tierName(card.Tier), t.ID))
+// refuseOnCard replies and reports true when the event's user may not take act on the ticket from this
+// card: it is out of date, or the ownership rule says no.
+func (w *work) refuseOnCard(t *Ticket, card *Card, act action) (bool, error) {
+	if !card.Current {
+		return true, w.reply(t.ID, w.staleCardText(t))
+	}
+	// From a card, only its tier's members and admins act: the requester works from their own thread.
+	a := w.actorIn(t, card.Tier)
+	a.requester = false
+	if v, why := w.cfg().mayAct(t, card.Tier, a, act); v != allow {
+		return true, w.reply(t.ID, why)
 	}
 	return false, nil
 }

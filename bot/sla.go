@@ -345,8 +345,11 @@ func (w *work) announceBreach(t *Ticket, clock string, due time.Time) error {
 		Post: post}); err != nil {
 		return err
 	}
-	if !tier.EscalateOnBreach || t.Status == StatusResolved {
+	if !tier.EscalateOnBreach {
 		return nil
+	}
+	if v, _ := w.cfg().mayAct(t, t.Tier, actor{desk: true}, actEscalate); v != allow {
+		return nil // resolved, or a vendor has the case: its owner stays with it
 	}
 	if _, i, _ := w.cfg().tier(t.Tier); t.Tier != LevelOne && i+1 >= len(w.cfg().Tiers) {
 		return nil // already in the last tier

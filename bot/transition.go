@@ -79,6 +79,9 @@ func (w *work) resolve(t *Ticket) error {
 	at := w.now
 	t.ResolvedAt, t.ResolvedBy = &at, by
 	t.Clarifying = false
+	if t.Status == StatusPendingVendor && t.Vendor != nil && t.Vendor.Back == nil {
+		t.Vendor.Back = &at // solved while the vendor had it: their case ends with the ticket
+	}
 	t.transition(w.now, "resolved", StatusResolved, by, "")
 	if card := t.currentCard(); card != nil {
 		if err := w.updateCard(t, card); err != nil {
