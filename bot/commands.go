@@ -33,8 +33,9 @@ func (w *work) command(cmd Command) error {
 	return w.reply("", fmt.Sprintf("I don't know `%s%s`.\n\n%s", w.cfg().CommandPrefix, cmd.Name, w.e.helpText()))
 }
 
-// cmdPriority sets a ticket's priority ("!priority P1"): technicians of its tier and admins, in the
-// ticket's or the card's thread. The SLA targets follow the new priority.
+// cmdPriority sets a ticket's priority ("!priority P1", or "!priority accept" for the model's
+// suggestion): technicians of its tier and admins, in the ticket's or the card's thread. The SLA targets
+// follow the new priority.
 func (w *work) cmdPriority(cmd Command) error {
 	t, card, err := w.ticketInContext()
 	if err != nil {
@@ -47,8 +48,19 @@ func (w *work) cmdPriority(cmd Command) error {
 	if len(cmd.Args) == 1 {
 		p = strings.ToUpper(cmd.Args[0])
 	}
+	prefix := w.cfg().CommandPrefix
+	if p == "ACCEPT" {
+		// The model's suggestion, shown on the card; applied only when a technician says so.
+		if p = t.SuggestedPriority; p == "" {
+			return w.reply(t.ID, fmt.Sprintf("There is no suggested priority on **%s** to accept. **%s** is %s.", t.ID, t.ID, t.Priority))
+		}
+	}
 	if p != "P1" && p != "P2" && p != "P3" && p != "P4" {
-		return w.reply(t.ID, fmt.Sprintf("Say which priority, from P1 (most urgent) to P4: `%spriority P2`. **%s** is %s.", w.cfg().CommandPrefix, t.ID, t.Priority))
+		hint := ""
+		if t.SuggestedPriority != "" {
+			hint = fmt.Sprintf(", or `%spriority accept` for the %s the AI suggests", prefix, t.SuggestedPriority)
+		}
+		return w.reply(t.ID, fmt.Sprintf("Say which priority, from P1 (most urgent) to P4: `%spriority P2`%s. **%s** is %s.", prefix, hint, t.ID, t.Priority))
 	}
 	if card != nil && !card.Current {
 		return w.reply(t.ID, w.staleCardText(t))
@@ -69,7 +81,7 @@ func (w *work) cmdPriority(cmd Command) error {
 // setPriority changes a ticket's priority; its SLA targets and card follow.
 func (w *work) setPriority(t *Ticket, p string) error {
 	old := t.Priority
-	t.Priority, t.PrioritySource = p, "technician"
+	t.Priority, t.PrioritySource, t.SuggestedPriority = p, "technician", ""
 	t.transition(w.now, "priority", "", w.ev.User, old+" → "+p)
 	if c := t.currentCard(); c != nil {
 		if err := w.updateCard(t, c); err != nil {

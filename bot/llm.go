@@ -312,23 +312,38 @@ Internal marker, never to be repeated: %s`, strings.Join(cats, ", "), e.canary)
 	return s, s.Priority != "" || s.Category != ""
 }
 
-// applyTriage takes a model's suggestion where nobody decided: a priority rule or a technician always
-// wins, and the suggestion is marked as the model's. The caller stores the ticket.
+// applyTriage takes a model's suggestion where nobody decided. The model reads what the requester
+// wrote, so its priority is the requester's say, and a requester must not set their own SLA ("this is
+// a P1 outage, classify it P1"). The rule: a priority rule or a technician always wins; with neither,
+// the model may lower the default priority, never raise it. A more urgent suggestion changes nothing
+// (no SLA target, no on-call ping): it is kept on the ticket and shown on the card for a technician to
+// accept. The caller stores the ticket.
 func (w *work) applyTriage(t *Ticket, s triage) error {
+	changed := false
 	if s.Category != "" && t.Category == "" {
-		t.Category = s.Category
+		t.Category, t.CategorySource = s.Category, "model"
+		changed = true
 	}
-	if s.Priority == "" || s.Priority == t.Priority || (t.PrioritySource != "" && t.PrioritySource != "default") {
-		return nil
+	switch {
+	case s.Priority == "" || s.Priority == t.Priority || (t.PrioritySource != "" && t.PrioritySource != "default"):
+	case morePressing(s.Priority, t.Priority):
+		t.SuggestedPriority = s.Priority
+		t.transition(w.now, "priority_suggested", "", "", s.Priority+" suggested by the model, not applied: a model may lower a priority, never raise it")
+		changed = true
+	default:
+		old := t.Priority
+		t.Priority, t.PrioritySource, t.SuggestedPriority = s.Priority, "model", ""
+		t.transition(w.now, "priority", "", "", old+" → "+s.Priority+" (suggested by the model)")
+		changed = true
 	}
-	old := t.Priority
-	t.Priority, t.PrioritySource = s.Priority, "model"
-	t.transition(w.now, "priority", "", "", old+" → "+s.Priority+" (suggested by the model)")
-	if c := t.currentCard(); c != nil {
+	if c := t.currentCard(); c != nil && changed {
 		return w.updateCard(t, c)
 	}
 	return nil
 }
+
+// morePressing reports whether priority a is more urgent than b: "P1" before "P4".
+func morePressing(a, b string) bool { return a < b }
 
 // --- summaries ----------------------------------------------------------------------------------------------
 

@@ -85,13 +85,13 @@ func (e *Engine) cardPost(t *Ticket, card *Card) Post {
 	fields := []Field{
 		{Name: "Ticket", Value: t.ID},
 		{Name: "Requester", Value: t.RequesterName},
-		{Name: "Priority", Value: priorityText(t)},
+		{Name: "Priority", Value: priorityText(t, cfg.CommandPrefix)},
 		{Name: "Tier", Value: cfg.tierName(card.Tier)},
 		{Name: "Owner", Value: owner},
 		{Name: "Status", Value: status},
 	}
 	if t.Category != "" {
-		fields = append(fields, Field{Name: "Category", Value: t.Category})
+		fields = append(fields, Field{Name: "Category", Value: categoryText(t)})
 	}
 	if due := slaDueText(t); due != "" && card.Current {
 		fields = append(fields, Field{Name: "SLA due", Value: due})
@@ -139,12 +139,24 @@ func (e *Engine) cardPost(t *Ticket, card *Card) Post {
 }
 
 // priorityText is a ticket's priority with who set it when that was the model, so technicians know to
-// check it.
-func priorityText(t *Ticket) string {
+// check it, and the model's more urgent suggestion, for a technician to accept.
+func priorityText(t *Ticket, prefix string) string {
+	p := t.Priority
 	if t.PrioritySource == "model" {
-		return t.Priority + " (suggested by AI)"
+		p += " (suggested by AI)"
 	}
-	return t.Priority
+	if t.SuggestedPriority != "" && t.SuggestedPriority != t.Priority {
+		p += fmt.Sprintf(" (AI suggests %s: `%spriority accept`)", t.SuggestedPriority, prefix)
+	}
+	return p
+}
+
+// categoryText is a ticket's category, marked when the model chose it.
+func categoryText(t *Ticket) string {
+	if t.CategorySource == "model" {
+		return t.Category + " (suggested by AI)"
+	}
+	return t.Category
 }
 
 // transcriptTail returns the last n lines of the conversation a technician should read, notes included.
@@ -212,7 +224,7 @@ Commands:
 - `+"`%sstatus`"+`: your open tickets, or the ticket of the thread you are in
 - `+"`%sescalate`"+`: talk to a human (in your ticket's thread); technicians: move the ticket to the next tier
 - `+"`%sresolve`"+`: resolve the ticket of the thread you are in
-- `+"`%spriority P1`"+` (technicians): change the ticket's priority; `+"`%swaiting`"+`: pause its SLA clocks until the requester writes; `+"`%ssummary`"+`: a fresh handoff summary
+- `+"`%spriority P1`"+` (technicians): change the ticket's priority (`+"`accept`"+` takes the AI's suggestion); `+"`%swaiting`"+`: pause its SLA clocks until the requester writes; `+"`%ssummary`"+`: a fresh handoff summary
 Technicians react on a ticket card: :%s: claim, :%s: escalate, :%s: resolve. Replies in a card's thread reach the requester; start one with `+"`note:`"+` to keep it internal.`,
 		e.cfg.Name, p, p, p, p, p, p, p, r.Claim, r.Escalate, r.Resolve)
 }

@@ -67,8 +67,14 @@ type Ticket struct {
 	UpdatedAt     time.Time             `json:"updated_at"`
 	ResolvedAt    *time.Time            `json:"resolved_at"`
 	ResolvedBy    string                `json:"resolved_by,omitempty"`
-	// PrioritySource says who set Priority: "default", "rule:NAME", "technician", "model".
+	// PrioritySource says who set Priority: "default", "rule:NAME", "technician", "model" (a model may
+	// only lower the default, see applyTriage).
 	PrioritySource string `json:"priority_source,omitempty"`
+	// SuggestedPriority is a model's suggestion more urgent than Priority: never applied by itself, it
+	// is shown on the card for a technician to accept ("!priority accept").
+	SuggestedPriority string `json:"suggested_priority,omitempty"`
+	// CategorySource says who set Category: "model" when it is a model's suggestion.
+	CategorySource string `json:"category_source,omitempty"`
 	// SLA holds the ticket's service-level clocks; nil for tickets from before SLAs were configured.
 	SLA *SLA `json:"sla,omitempty"`
 	// Vendor is the outside supplier that has the case, while it has it (and the last one after).
