@@ -102,6 +102,9 @@ const fence = "+++"
 // found is returned at once, as *ParseError values joined with errors.Join.
 // The article is validated before it is returned.
 func Parse(data []byte) (Article, error) {
+	if err := checkUTF8(data); err != nil {
+		return Article{}, err
+	}
 	data = bytes.TrimPrefix(data, []byte("\xef\xbb\xbf"))
 	// Files edited on Windows arrive with CRLF; lines are counted the same
 	// either way, and the body is stored with "\n" only.
@@ -162,6 +165,30 @@ func Parse(data []byte) (Article, error) {
 		return Article{}, errors.Join(errs...)
 	}
 	return a, nil
+}
+
+// checkUTF8 refuses a file that is not UTF-8 text (Latin-1 from an old editor, UTF-16 from Notepad, a
+// binary renamed .md) with the line of the first bad byte, rather than the puzzling "missing front
+// matter" or "not valid UTF-8" of a field it would otherwise get.
+func checkUTF8(data []byte) error {
+	if bytes.HasPrefix(data, []byte{0xff, 0xfe}) || bytes.HasPrefix(data, []byte{0xfe, 0xff}) {
+		return &ParseError{Line: 1, Msg: "the file is UTF-16 text: save it as UTF-8"}
+	}
+	if utf8.Valid(data) {
+		return nil
+	}
+	line := 1
+	for i := 0; i < len(data); {
+		r, size := utf8.DecodeRune(data[i:])
+		if r == utf8.RuneError && size == 1 {
+			break
+		}
+		if r == '\n' {
+			line++
+		}
+		i += size
+	}
+	return &ParseError{Line: line, Msg: "the file is not UTF-8 text (a byte that is not UTF-8 is on this line): save it as UTF-8"}
 }
 
 // fileLine returns the line of the file on which key is set in front matter
@@ -320,6 +347,15 @@ func (a Article) Validate() error {
 		add("body", "body is required")
 	case !utf8.ValidString(a.Body):
 		add("body", "body is not valid UTF-8")
+	case len(a.Body) > MaxArticleSize:
+		add("body", "body is %d bytes, more than the %d (1 MiB) an article may have", len(a.Body), MaxArticleSize)
+	}
+	if len(errs) == 0 {
+		// The file is what import reads, so its size is what must fit: an article that export would
+		// write bigger than import reads would not come back.
+		if n := len(a.Markdown()); n > MaxArticleSize {
+			add("body", "the article is %d bytes as a file, more than the %d (1 MiB) an article file may have", n, MaxArticleSize)
+		}
 	}
 	return errors.Join(errs...)
 }

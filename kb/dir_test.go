@@ -1,6 +1,7 @@
 package kb_test
 
 import (
+	"context"
 	"os"
 	"path/filepath"
 	"slices"
@@ -149,7 +150,7 @@ func TestReadDir(t *testing.T) {
 func TestWriteDirRoundTrip(t *testing.T) {
 	want := append(mustReadFixtures(t), roundTripCases()...)
 	dir := filepath.Join(t.TempDir(), "new", "kb")
-	if err := kb.WriteDir(dir, want); err != nil {
+	if _, err := kb.WriteDir(context.Background(), dir, want); err != nil {
 		t.Fatalf("WriteDir: %v", err)
 	}
 	got, err := kb.ReadDir(os.DirFS(dir), ".")
@@ -183,16 +184,29 @@ func TestWriteDirRoundTrip(t *testing.T) {
 	}
 }
 
-func TestWriteDirKeepsOtherFilesAndReplaces(t *testing.T) {
+// TestWriteDirMirrors checks that an export makes the folder hold the knowledge base: an article is
+// rewritten in the file that holds it, the file of an article no longer exported is removed, and what is
+// not an article (other files, hidden files, subfolders) is left alone.
+func TestWriteDirMirrors(t *testing.T) {
 	dir := t.TempDir()
-	other := filepath.Join(dir, "other.md")
-	if err := os.WriteFile(other, []byte("+++\nid = \"other\"\ntitle = \"Other\"\n+++\n\nkept\n"), 0o644); err != nil {
-		t.Fatal(err)
+	for name, data := range map[string]string{
+		"other.md":         "+++\nid = \"other\"\ntitle = \"Other\"\n+++\n\nremoved by the export\n",
+		"README.txt":       "kept",
+		".notes.md.swp":    "kept",
+		"drafts/draft.md":  "kept",
+		"archive.md/x.txt": "a folder named like an article: kept",
+	} {
+		if err := os.MkdirAll(filepath.Dir(filepath.Join(dir, name)), 0o755); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(filepath.Join(dir, name), []byte(data), 0o644); err != nil {
+			t.Fatal(err)
+		}
 	}
 	v1 := kb.Article{ID: "vpn", Title: "VPN", Body: "version 1"}
 	v2 := kb.Article{ID: "vpn", Title: "VPN", Body: "version 2"}
 	for _, a := range []kb.Article{v1, v2} {
-		if err := kb.WriteDir(dir, []kb.Article{a}); err != nil {
+		if _, err := kb.WriteDir(context.Background(), dir, []kb.Article{a}); err != nil {
 			t.Fatalf("WriteDir: %v", err)
 		}
 	}
@@ -200,11 +214,13 @@ func TestWriteDirKeepsOtherFilesAndReplaces(t *testing.T) {
 	if err != nil {
 		t.Fatalf("ReadDir: %v", err)
 	}
-	if !slices.Equal(ids(got), []string{"other", "vpn"}) {
-		t.Fatalf("ids = %v, want [other vpn]", ids(got))
+	if !slices.Equal(ids(got), []string{"vpn"}) || got[0].Body != "version 2" {
+		t.Fatalf("read back %+v, want only vpn at version 2", got)
 	}
-	if got[1].Body != "version 2" {
-		t.Fatalf("vpn body = %q, want the second version", got[1].Body)
+	for _, name := range []string{"README.txt", ".notes.md.swp", "drafts/draft.md", "archive.md/x.txt"} {
+		if _, err := os.Stat(filepath.Join(dir, name)); err != nil {
+			t.Fatalf("%s was not left alone: %v", name, err)
+		}
 	}
 }
 
@@ -228,7 +244,7 @@ func TestWriteDirRefusesBadArticles(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			dir := filepath.Join(t.TempDir(), "kb")
-			err := kb.WriteDir(dir, tt.articles)
+			_, err := kb.WriteDir(context.Background(), dir, tt.articles)
 			if err == nil {
 				t.Fatal("WriteDir: no error")
 			}

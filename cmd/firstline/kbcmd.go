@@ -44,9 +44,16 @@ func (m *Main) kbImport(ctx context.Context, args []string) error {
 	if fi, err := os.Stat(dir); err != nil || !fi.IsDir() {
 		return &exitError{code: 1, msg: fmt.Sprintf("%s is not a folder", dir)}
 	}
-	articles, err := kb.ReadDir(os.DirFS(dir), ".")
+	files, err := kb.ReadFolder(ctx, dir)
+	if ctx.Err() != nil {
+		return ctx.Err()
+	}
 	if err != nil {
 		return &exitError{code: 1, msg: fmt.Sprintf("nothing imported, fix these first:\n%v", err)}
+	}
+	var articles []kb.Article
+	for _, f := range files {
+		articles = append(articles, f.Article)
 	}
 	if len(articles) == 0 {
 		return &exitError{code: 1, msg: fmt.Sprintf("no .md articles in %s", dir)}
@@ -101,10 +108,18 @@ func (m *Main) kbExport(ctx context.Context, args []string) error {
 	if err != nil {
 		return err
 	}
-	if err := kb.WriteDir(rest[0], articles); err != nil {
-		return fmt.Errorf("export: %w", err)
+	res, err := kb.WriteDir(ctx, rest[0], articles)
+	if ctx.Err() != nil {
+		return ctx.Err()
 	}
-	fmt.Fprintf(m.Stdout, "Exported %d articles to %s.\n", len(articles), rest[0])
+	if err != nil {
+		return &exitError{code: 1, msg: fmt.Sprintf("export: %v", err)}
+	}
+	fmt.Fprintf(m.Stdout, "Exported %d articles to %s: %d written, %d unchanged, %d removed.\n",
+		len(articles), rest[0], res.Written, res.Unchanged, len(res.Removed))
+	for _, name := range res.Removed {
+		fmt.Fprintf(m.Stdout, "  removed %s: its article is no longer in the knowledge base\n", name)
+	}
 	return nil
 }
 

@@ -183,9 +183,16 @@ const slaTick = 30 * time.Second
 func (m *Main) loadKB(ctx context.Context, cfg Config, db *storage.DB, logger *slog.Logger) (*kb.Library, error) {
 	switch {
 	case cfg.KB.Dir != "":
-		articles, err := kb.ReadDir(os.DirFS(cfg.KB.Dir), ".")
+		files, err := kb.ReadFolder(ctx, cfg.KB.Dir)
+		if ctx.Err() != nil {
+			return nil, ctx.Err()
+		}
 		if err != nil {
 			return nil, fmt.Errorf("read knowledge base %s: %w", cfg.KB.Dir, err)
+		}
+		var articles []kb.Article
+		for _, f := range files {
+			articles = append(articles, f.Article)
 		}
 		if err := putArticles(ctx, db, articles, "config:kb.dir"); err != nil {
 			return nil, err
