@@ -67,7 +67,7 @@ func (a *Adapter) message(ctx context.Context, user, botID, subtype, channel, ch
 		Roles:    a.roles(ctx, user),
 		DM:       channelType == "im" || (channelType == "" && strings.HasPrefix(channel, "D")),
 		Mention:  mention,
-		Text:     fromSlack(text, a.botUserID, func(id string) string { return a.name(ctx, id) }),
+		Text:     fromSlack(text, a.resolver(ctx)),
 		Time:     tsTime(ts),
 	}, true, nil
 }

@@ -321,12 +321,12 @@ func FuzzFromSlack(f *testing.F) {
 		f.Add(s)
 	}
 	f.Fuzz(func(t *testing.T, text string) {
-		got := fromSlack(text, fuzzBot, func(id string) string {
+		got := fromSlack(text, names{bot: fuzzBot, user: func(id string) string {
 			if id == "UALICE" {
 				return "alice"
 			}
 			return ""
-		})
+		}})
 		if got != strings.TrimSpace(got) {
 			t.Fatalf("fromSlack(%q) = %q, not trimmed", text, got)
 		}

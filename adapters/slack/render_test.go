@@ -571,51 +571,6 @@ func assertValid(t testing.TB, blks []slackapi.Block) {
 	}
 }
 
-func TestFromSlack(t *testing.T) {
-	names := map[string]string{"U1": "alice", "U2": ""}
-	name := func(id string) string { return names[id] }
-	tests := []struct {
-		name, in, want string
-	}{
-		{"plain", "my laptop is slow", "my laptop is slow"},
-		{"bot mention first", "<@UBOT> my laptop is slow", "my laptop is slow"},
-		{"bot mention colon", "<@UBOT>: reset my password", "reset my password"},
-		{"bot mention comma", "<@UBOT>, help", "help"},
-		{"bot mention inside", "hey <@UBOT> can you help", "hey can you help"},
-		{"bot mention last", "help please <@UBOT>", "help please"},
-		{"bot mention with label", "<@UBOT|firstline> hi", "hi"},
-		{"user by name", "ask <@U1> about it", "ask @alice about it"},
-		{"user with label", "<@U9|bob> knows", "@bob knows"},
-		{"user with empty name", "<@U2> knows", "@U2 knows"},
-		{"channel with name", "see <#C1|general>", "see #general"},
-		{"channel without name", "see <#C1> and <#C2|>", "see #C1 and #C2"},
-		{"here", "<!here> down?", "@here down?"},
-		{"channel mention", "<!channel|channel> and <!everyone>", "@channel and @everyone"},
-		{"user group", "<!subteam^S1|@helpdesk> and <!subteam^S2>", "@helpdesk and @S2"},
-		{"date", "since <!date^1392734382^{date}|Feb 18, 2014>", "since Feb 18, 2014"},
-		{"link with text", "read <https://x.com/a?b=1&amp;c=2|the guide>", "read the guide (https://x.com/a?b=1&c=2)"},
-		{"bare link", "<https://x.com>", "https://x.com"},
-		{"link labelled as itself", "<https://x.com|x.com>", "https://x.com"},
-		{"mailto", "mail <mailto:a@b.com|a@b.com>", "mail a@b.com"},
-		{"mailto with name", "<mailto:a@b.com|Alice>", "Alice (a@b.com)"},
-		{"entities", "a &lt; b &amp;&amp; c &gt; d", "a < b && c > d"},
-		{"entity of an entity", "&amp;lt;", "&lt;"},
-		{"label entities", "<https://x.com|a &amp; b>", "a & b (https://x.com)"},
-		{"spaces", "  \n hi \n ", "hi"},
-		{"unclosed", "a < b", "a < b"},
-	}
-	for _, tt := range tests {
-		t.Run(tt.name, func(t *testing.T) {
-			if got := fromSlack(tt.in, "UBOT", name); got != tt.want {
-				t.Fatalf("fromSlack(%q) = %q, want %q", tt.in, got, tt.want)
-			}
-		})
-	}
-	if got := fromSlack("<@U1> hi", "", nil); got != "@U1 hi" {
-		t.Errorf("without bot id or names: %q", got)
-	}
-}
-
 func TestNormalizeReaction(t *testing.T) {
 	tests := []struct{ in, want string }{
 		{"raising_hand", "raising_hand"},

@@ -65,9 +65,12 @@ type Adapter struct {
 
 	botUserID string // learned from auth.test in Connect
 
-	mu    sync.Mutex
-	names map[string]string // user id -> display name
-	dms   map[string]string // user id -> DM channel id
+	mu       sync.Mutex
+	names    map[string]string // user id -> display name
+	channels map[string]string // channel id -> name, for <#C…> references that come without one
+	// channelsOff: the app may not read channels' names (no channels:read); references show the id.
+	channelsOff bool
+	dms         map[string]string // user id -> DM channel id
 	// groups is who is in which user group (user id -> "slack:subteam:S…"), so tiers and admins can be
 	// user groups; refreshed at most every groupsTTL, off when the app lacks usergroups:read.
 	groups    map[string][]string
@@ -107,6 +110,7 @@ func New(cfg Config, logger *slog.Logger) (*Adapter, error) {
 		api:       slackapi.New(cfg.BotToken, opts...),
 		log:       logger.With("component", "slack"),
 		names:     make(map[string]string),
+		channels:  make(map[string]string),
 		dms:       make(map[string]string),
 		connSince: time.Now(),
 	}, nil
@@ -321,6 +325,41 @@ func (a *Adapter) name(ctx context.Context, id string) string {
 	a.names[id] = n
 	a.mu.Unlock()
 	return n
+}
+
+// channelName returns a channel's name from conversations.info, cached; "" when Slack will not say.
+// Slack's <#C…> references carry the name mostly, but not always (<#C…|>).
+func (a *Adapter) channelName(ctx context.Context, id string) string {
+	a.mu.Lock()
+	n, ok := a.channels[id]
+	off := a.channelsOff
+	a.mu.Unlock()
+	if ok || off {
+		return n
+	}
+	ch, err := a.api.GetConversationInfoContext(ctx, &slackapi.GetConversationInfoInput{ChannelID: id})
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	switch {
+	case err != nil && slackError(err) == "missing_scope":
+		a.channelsOff = true
+		a.log.Warn("channel names are not readable (add the channels:read scope to show #name for channel links)")
+		return ""
+	case err != nil:
+		a.log.Warn("conversations.info failed", "channel", id, "err", err)
+		return ""
+	}
+	a.channels[id] = ch.Name
+	return ch.Name
+}
+
+// resolver is what fromSlack needs to name the users and channels a message refers to.
+func (a *Adapter) resolver(ctx context.Context) names {
+	return names{
+		bot:     a.botUserID,
+		user:    func(id string) string { return a.name(ctx, id) },
+		channel: func(id string) string { return a.channelName(ctx, id) },
+	}
 }
 
 // apiError turns a Web API failure into what the engine's dispatcher understands: a rate limit to wait
