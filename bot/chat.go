@@ -43,6 +43,12 @@ type Event struct {
 	Reaction string // a normalized reaction name: "raising_hand", "+1", ...
 	Choice   string // the ID of the Choice clicked
 	Time     time.Time
+	// Private says the event is a command only its author sees (a Slack slash command): the engine's
+	// replies to it are for that person alone (Post.To), never for the channel.
+	Private bool
+	// ReplyTo is the adapter's own handle for answering a private event (Slack: the command's
+	// response_url). The engine hands it back in Post.ReplyTo and never reads it.
+	ReplyTo string
 }
 
 // MessageRef points at a message a platform holds.
@@ -108,6 +114,12 @@ type Post struct {
 	// sets it on every post into a thread, from redacted text only: a ticket's id and subject, or the
 	// desk's name. Adapters name a thread from this and never from a message's content.
 	ThreadName string `json:"thread_name,omitempty"`
+	// To makes the post a private reply, seen by this user alone ("platform:id") in Channel: the answer to
+	// a private event. A PrivatePoster shows it to them only; for any other Chat the dispatcher sends it as
+	// a DM. A post with To is never posted for the whole channel to see, in a retry or after a crash.
+	To string `json:"to,omitempty"`
+	// ReplyTo is the private event's handle (Event.ReplyTo), passed back to the adapter that made it.
+	ReplyTo string `json:"reply_to,omitempty"`
 }
 
 // Chat is a chat platform as the engine sees it. The dispatcher is its only caller; it posts to several
@@ -130,6 +142,15 @@ type Chat interface {
 // process started, or an earlier attempt failed.
 type OncePoster interface {
 	PostOnce(ctx context.Context, p Post, key string, maybeSent bool) (MessageRef, error)
+}
+
+// PrivatePoster is a Chat that can show a post to one user only (Slack's ephemeral messages). The
+// dispatcher calls PostPrivate, instead of Post or PostOnce, for every post with Post.To set. It must not
+// post for anyone else to see: when it can no longer reach the user privately where they asked (the
+// handle expired, the bot is not in the channel), it sends the post as a DM. A private reply may be
+// shown twice after a crash; it is never lost or made public. Errors are as for Post.
+type PrivatePoster interface {
+	PostPrivate(ctx context.Context, p Post) (MessageRef, error)
 }
 
 // Editor is a Chat that can change a message it posted. Without it, updates to cards are posted as new

@@ -8,6 +8,9 @@ import (
 )
 
 func (w *work) command(cmd Command) error {
+	if done, err := w.namedTicket(&cmd); done || err != nil {
+		return err
+	}
 	switch cmd.Name {
 	case "help":
 		return w.reply("", w.e.helpText())
@@ -236,9 +239,22 @@ func (w *work) cmdReport() error {
 	return w.enqueue(Effect{Kind: EffectJob, Platform: ev.Platform, Lane: threadLane(ev.Platform, post.Channel, post.Thread), Job: jobReport, Post: post})
 }
 
-// ticketInContext returns the ticket of the thread the event is in (a card's or a requester's), with the
-// card when it is a card's thread.
+// ticketInContext returns the ticket a command is about: the one it named by id (see namedTicket), or
+// else the ticket of the thread the event is in (a card's or a requester's). The card is the card's
+// thread's, or for a named ticket its current card when the user works that card's tier.
 func (w *work) ticketInContext() (*Ticket, *Card, error) {
+	if t := w.explicit; t != nil {
+		if c := t.currentCard(); c != nil && w.canWork(c.Tier, w.ev.User) {
+			return t, c, nil
+		}
+		return t, nil, nil
+	}
+	return w.ticketAround()
+}
+
+// ticketAround returns the ticket of the thread the event is in, with the card when it is a card's
+// thread.
+func (w *work) ticketAround() (*Ticket, *Card, error) {
 	t, card, err := w.cardHere()
 	if err != nil || t != nil {
 		return t, card, err
@@ -281,7 +297,7 @@ func (w *work) cmdStatus() error {
 		return err
 	}
 	text := w.e.listText("You have no open tickets.", "Your open tickets", mine)
-	if w.ev.DM {
+	if w.ev.DM || w.ev.Private || w.replyInDM {
 		return w.reply("", text)
 	}
 	// A list of someone's tickets is theirs alone: it goes to their DM, not to the channel.

@@ -383,9 +383,17 @@ func (e *Engine) performPost(ctx context.Context, chat Chat, eff Effect, t *Tick
 	}
 	var ref MessageRef
 	var err error
-	if op, ok := chat.(OncePoster); ok {
+	pp, private := chat.(PrivatePoster)
+	if p.To != "" && !private {
+		// A platform that cannot show a post to one person gets it as a DM: never in the channel.
+		p.DM, p.Channel, p.Thread = p.To, "", ""
+	}
+	switch op, once := chat.(OncePoster); {
+	case p.To != "" && private:
+		ref, err = pp.PostPrivate(ctx, p)
+	case once:
 		ref, err = op.PostOnce(ctx, p, eff.onceKey(), eff.Attempts > 0 || eff.CreatedAt.Before(e.started))
-	} else {
+	default:
 		ref, err = chat.Post(ctx, p)
 	}
 	if err != nil {

@@ -27,11 +27,15 @@ func (w *work) threadNameOf(id string) string {
 	return "Help desk"
 }
 
-// reply posts in the place the event happened.
+// reply posts in the place the event happened (see here).
 func (w *work) reply(ticketID, text string) error {
 	p := w.here()
 	p.Text = text
-	return w.enqueue(Effect{Kind: EffectPost, Platform: w.ev.Platform, Lane: threadLane(w.ev.Platform, p.Channel, p.Thread), Ticket: ticketID, Post: p})
+	l := threadLane(w.ev.Platform, p.Channel, p.Thread)
+	if p.To != "" || p.DM != "" {
+		l = lane(w.ev.Platform, "dm:"+w.ev.User) // with the user's DMs, which a private reply may become
+	}
+	return w.enqueue(Effect{Kind: EffectPost, Platform: w.ev.Platform, Lane: l, Ticket: ticketID, Post: p})
 }
 
 // dm posts in a direct conversation with the event's user.

@@ -17,8 +17,15 @@ func threadLane(platform, channel, thread string) string {
 }
 
 // here is a post in the place the event happened: its thread, or a new thread under a top-level
-// channel message. DMs are answered at the top level.
+// channel message. DMs are answered at the top level, a private event (a slash command) privately, and a
+// command about a ticket typed where its answer does not belong (replyInDM) in the user's DMs.
 func (w *work) here() Post {
+	if w.replyInDM {
+		return Post{DM: w.ev.User}
+	}
+	if w.ev.Private {
+		return Post{Channel: w.ev.Channel, Thread: w.ev.Thread, To: w.ev.User, ReplyTo: w.ev.ReplyTo}
+	}
 	p := Post{Channel: w.ev.Channel, Thread: w.ev.Thread}
 	if p.Thread == "" && !w.ev.DM {
 		p.Thread = w.ev.Message

@@ -48,6 +48,12 @@ type work struct {
 	// flood records what the flood guard noted for the event, to be taken back if the transaction fails.
 	flood *floodMark
 
+	// explicit is the ticket a command named by its id ("!status T-000123"), found and visible to the
+	// event's user; ticketInContext returns it. replyInDM: the answer about it goes to the user's DMs,
+	// since the command was typed in a public place that is not the ticket's.
+	explicit  *Ticket
+	replyInDM bool
+
 	// committed holds what to log once the transaction has committed: "ticket opened" for a commit
 	// that a full disk refused would be a lie.
 	committed *[]func()
