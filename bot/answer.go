@@ -5,6 +5,7 @@ package bot
 import (
 	"context"
 	"fmt"
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
@@ -32,33 +33,9 @@ func (e *Engine) runJob(ctx context.Context, eff Effect) error {
 	}); err != nil && !IsNotFound(err) {
 		return fmt.Errorf("job %s for %s: %w", eff.Job, eff.Ticket, err)
 	}
-	var hits []kb.Hit
-	var outcome modelOutcome
-	var sug triage
-	var suggested bool
+	var f findings
 	if t != nil && t.Status == StatusOpen {
-		var offered []string
-		for _, o := range t.Offers {
-			offered = append(offered, o.Article)
-		}
-		if cs, ok := e.search.(ContextSearcher); ok {
-			// The query may leave for an embeddings endpoint.
-			hits = cs.SearchContext(ctx, redact.String(t.searchText()), 10, offered...)
-		} else {
-			hits = e.search.Search(t.searchText(), 10, offered...)
-		}
-		if e.model != nil {
-			var wg sync.WaitGroup
-			if eff.Job == jobAnswer && e.modelOpts.Triage && (t.PrioritySource == "" || t.PrioritySource == "default" || t.Category == "") {
-				wg.Add(1)
-				go func() {
-					defer wg.Done()
-					sug, suggested = e.suggestTriage(ctx, t)
-				}()
-			}
-			outcome = e.groundedAnswer(ctx, t, hits)
-			wg.Wait()
-		}
+		f = e.find(ctx, t, eff.Job)
 	}
 	now := e.clock.Now()
 	var committed []func()
@@ -75,20 +52,25 @@ func (e *Engine) runJob(ctx context.Context, eff Effect) error {
 		if err != nil {
 			return err
 		}
-		if t.Status != StatusOpen {
-			return nil // a human took over while the search ran
+		if t.Status != StatusOpen || f.nothingNew {
+			return nil // a human took over while the search ran, or an earlier job read these words
 		}
 		w := &work{e: e, tx: e.slaTx(tx), now: now, ev: Event{Platform: t.Conversation.Platform}, committed: &committed}
-		if suggested {
-			if err := w.applyTriage(t, sug); err != nil {
+		t.Heard = max(t.Heard, f.heard)
+		if f.suggested {
+			if err := w.applyTriage(t, f.sug); err != nil {
 				return err
 			}
 		}
-		if outcome.answer != nil {
-			if err := w.postModelAnswer(t, eff.Job, outcome.answer); err != nil {
-				return err
-			}
-		} else if err := w.answer(t, eff.Job, hits, outcome); err != nil {
+		switch {
+		case eff.Job == jobFollowUp:
+			err = w.answerFollowUp(t, f)
+		case f.outcome.answer != nil:
+			err = w.postModelAnswer(t, eff.Job, f.outcome.answer)
+		default:
+			err = w.answer(t, eff.Job, f.hits, f.outcome)
+		}
+		if err != nil {
 			return err
 		}
 		return w.tx.PutTicket(t)
@@ -97,6 +79,79 @@ func (e *Engine) runJob(ctx context.Context, eff Effect) error {
 		committed = nil
 	}
 	return err
+}
+
+// findings is what a job's search, and the model, found for a ticket, outside any transaction.
+type findings struct {
+	// hits are the articles not offered on the ticket yet, best first, ranked among themselves.
+	hits []kb.Hit
+	// again, for a follow-up, are the best articles for everything the ticket now says, offered before
+	// or not: whether the requester's new details still point at an answer they had.
+	again []kb.Hit
+	// heard is how many transcript entries the search read; nothingNew: a follow-up found no words from
+	// the requester that an earlier job had not read already (two quick messages, one answer).
+	heard      int
+	nothingNew bool
+	outcome    modelOutcome
+	sug        triage
+	suggested  bool
+}
+
+// find searches the knowledge base for what the ticket says and asks the model, when there is one.
+func (e *Engine) find(ctx context.Context, t *Ticket, job string) findings {
+	f := findings{heard: len(t.Transcript)}
+	if job == jobFollowUp && !t.saidSince(t.Heard) {
+		f.nothingNew = true
+		return f
+	}
+	var offered []string
+	for _, o := range t.Offers {
+		offered = append(offered, o.Article)
+	}
+	query := t.searchText()
+	f.hits = e.searchKB(ctx, query, offered...)
+	sources := f.hits
+	if job == jobFollowUp && len(offered) > 0 {
+		// The details may be about the answer they had ("it still says error 809 after step 2"): the model
+		// reads that article with the conversation, and the decision needs to know whether it is still
+		// the best match.
+		f.again = e.searchKB(ctx, query)
+		sources = f.again
+	}
+	if e.model == nil {
+		return f
+	}
+	var wg sync.WaitGroup
+	if job == jobAnswer && e.modelOpts.Triage && (t.PrioritySource == "" || t.PrioritySource == "default" || t.Category == "") {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			f.sug, f.suggested = e.suggestTriage(ctx, t)
+		}()
+	}
+	f.outcome = e.groundedAnswer(ctx, t, sources)
+	wg.Wait()
+	return f
+}
+
+// searchKB searches the knowledge base outside any transaction.
+func (e *Engine) searchKB(ctx context.Context, query string, exclude ...string) []kb.Hit {
+	if cs, ok := e.search.(ContextSearcher); ok {
+		// The query may leave for an embeddings endpoint.
+		return cs.SearchContext(ctx, redact.String(query), 10, exclude...)
+	}
+	return e.search.Search(query, 10, exclude...)
+}
+
+// saidSince reports whether the requester wrote anything in the transcript after its first n entries.
+func (t *Ticket) saidSince(n int) bool {
+	return slices.ContainsFunc(t.Transcript[min(n, len(t.Transcript)):], t.requesterWrote)
+}
+
+// requesterWrote reports whether an entry is words of the requester: not a technician's, and not one of
+// the markers their clicks leave ("(not helpful)").
+func (t *Ticket) requesterWrote(e Entry) bool {
+	return e.Role == RoleRequester && e.Author == t.Requester && !strings.HasPrefix(e.Text, "(")
 }
 
 // ContextSearcher is a Searcher whose ranking may call out over the network (embeddings for hybrid
@@ -109,16 +164,16 @@ type ContextSearcher interface {
 func (t *Ticket) searchText() string {
 	var parts []string
 	for _, e := range t.Transcript {
-		if e.Role == RoleRequester && e.Author == t.Requester && !strings.HasPrefix(e.Text, "(") {
+		if t.requesterWrote(e) {
 			parts = append(parts, e.Text)
 		}
 	}
 	return strings.Join(parts, "\n")
 }
 
-// answer decides what Level 1 says after a search: an answer citing an article when one is confident,
-// a short list to choose from when the best is only likely, a clarifying question, or an escalation. The
-// caller stores the ticket.
+// answer decides what Level 1 says after a search for a question or after "Not helpful": an answer
+// citing an article when one is confident, a short list to choose from when the best is only likely, a
+// clarifying question, or an escalation (follow-ups: answerFollowUp). The caller stores the ticket.
 func (w *work) answer(t *Ticket, job string, hits []kb.Hit, model modelOutcome) error {
 	min, suggest := w.cfg().MinConfidence, w.cfg().SuggestConfidence
 	var fresh []kb.Hit
@@ -142,18 +197,6 @@ func (w *work) answer(t *Ticket, job string, hits []kb.Hit, model modelOutcome) 
 			return w.askClarifying(t)
 		}
 		return w.escalate(t, "no other article matched")
-	case jobFollowUp:
-		switch {
-		case confident:
-			t.Clarifying = false
-			return w.offer(t, related(fresh, min), "Thanks, with that detail this looks like the one:")
-		case likely && t.Clarifying:
-			t.Clarifying = false
-			return w.suggest(t, above(fresh, suggest), "Thanks. I'm not sure, but one of these may help:", "Thanks. I'm not sure, but this may help:")
-		case !t.Clarifying && t.awaitingFeedback():
-			return w.toRequester(t, "", "Did the article above help? Press **Solved**, **Not helpful** or **Talk to a human** under it, or tell me more about the problem.")
-		}
-		return w.escalate(t, "the knowledge base has no confident answer to the details given")
 	default:
 		switch {
 		case confident:

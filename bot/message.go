@@ -155,6 +155,13 @@ func (w *work) inConversation(t *Ticket) error {
 		}
 		if t.ResolvedAt != nil && w.now.Sub(*t.ResolvedAt) <= w.cfg().ReopenWindow {
 			t.say(w.now, ev.User, name, role, text, false)
+			if acknowledgement(text) != ackNone {
+				// "Thanks!" after it was solved says nothing is wrong: no reopening, no new search.
+				if err := w.toRequester(t, "", fmt.Sprintf("You're welcome! **%s** stays solved; write here if the problem comes back.", t.ID)); err != nil {
+					return err
+				}
+				return w.tx.PutTicket(t)
+			}
 			return w.reopen(t)
 		}
 		return w.open()
@@ -175,11 +182,7 @@ func (w *work) inConversation(t *Ticket) error {
 		if !isRequester {
 			return w.tx.PutTicket(t)
 		}
-		t.resubject(text)
-		if err := w.tx.PutTicket(t); err != nil {
-			return err
-		}
-		return w.job(t, jobFollowUp)
+		return w.followUp(t, text)
 	}
 }
 

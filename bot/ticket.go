@@ -43,30 +43,36 @@ const LevelOne = "L1"
 // and every transition it went through. It is stored as JSON; the field names are a stable interface
 // (`firstline tickets show -json`).
 type Ticket struct {
-	Version       int                   `json:"version"`
-	ID            string                `json:"id"`
-	Status        Status                `json:"status"`
-	Tier          string                `json:"tier"`
-	Priority      string                `json:"priority"`
-	Category      string                `json:"category,omitempty"`
-	Requester     string                `json:"requester"`
-	RequesterName string                `json:"requester_name,omitempty"`
-	Assignee      string                `json:"assignee,omitempty"`
-	AssigneeName  string                `json:"assignee_name,omitempty"`
-	Conversation  Conversation          `json:"conversation"`
-	Subject       string                `json:"subject"`
-	Offers        []Offer               `json:"offers,omitempty"`
-	NotHelpful    int                   `json:"not_helpful,omitempty"`
-	Clarifying    bool                  `json:"clarifying,omitempty"` // the bot asked a question and waits for the answer
-	Cards         []Card                `json:"cards,omitempty"`
-	Messages      map[string]MessageRef `json:"messages,omitempty"` // what the bot posted, by key ("card-1", "answer-2")
-	Transcript    []Entry               `json:"transcript"`
-	Events        []Transition          `json:"events"`
-	CSAT          *Rating               `json:"csat"`
-	CreatedAt     time.Time             `json:"created_at"`
-	UpdatedAt     time.Time             `json:"updated_at"`
-	ResolvedAt    *time.Time            `json:"resolved_at"`
-	ResolvedBy    string                `json:"resolved_by,omitempty"`
+	Version       int          `json:"version"`
+	ID            string       `json:"id"`
+	Status        Status       `json:"status"`
+	Tier          string       `json:"tier"`
+	Priority      string       `json:"priority"`
+	Category      string       `json:"category,omitempty"`
+	Requester     string       `json:"requester"`
+	RequesterName string       `json:"requester_name,omitempty"`
+	Assignee      string       `json:"assignee,omitempty"`
+	AssigneeName  string       `json:"assignee_name,omitempty"`
+	Conversation  Conversation `json:"conversation"`
+	Subject       string       `json:"subject"`
+	Offers        []Offer      `json:"offers,omitempty"`
+	NotHelpful    int          `json:"not_helpful,omitempty"`
+	Clarifying    bool         `json:"clarifying,omitempty"` // the bot asked a question and waits for the answer
+	// FollowUps counts the requester's follow-ups at Level 1 that found nothing new to offer; at
+	// maxFruitlessFollowUps the ticket is escalated.
+	FollowUps int `json:"follow_ups,omitempty"`
+	// Heard is how many transcript entries the last search read, so a follow-up job for words an
+	// earlier job already read does nothing.
+	Heard      int                   `json:"heard,omitempty"`
+	Cards      []Card                `json:"cards,omitempty"`
+	Messages   map[string]MessageRef `json:"messages,omitempty"` // what the bot posted, by key ("card-1", "answer-2")
+	Transcript []Entry               `json:"transcript"`
+	Events     []Transition          `json:"events"`
+	CSAT       *Rating               `json:"csat"`
+	CreatedAt  time.Time             `json:"created_at"`
+	UpdatedAt  time.Time             `json:"updated_at"`
+	ResolvedAt *time.Time            `json:"resolved_at"`
+	ResolvedBy string                `json:"resolved_by,omitempty"`
 	// PrioritySource says who set Priority: "default", "rule:NAME", "technician", "model" (a model may
 	// only lower the default, see applyTriage).
 	PrioritySource string `json:"priority_source,omitempty"`

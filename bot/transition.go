@@ -142,6 +142,7 @@ func (w *work) surveyedRecently(t *Ticket) (bool, error) {
 // recorded the requester's message.
 func (w *work) reopen(t *Ticket) error {
 	t.ResolvedAt, t.ResolvedBy = nil, ""
+	t.FollowUps = 0 // the problem is back: its follow-ups start again
 	if t.Tier == LevelOne {
 		t.transition(w.now, "reopened", StatusOpen, w.ev.User, "")
 		if err := w.toRequester(t, "", fmt.Sprintf("I've reopened **%s**. Let me look again.", t.ID)); err != nil {
