@@ -78,6 +78,23 @@ type modelOutcome struct {
 	why       string // why there is no answer, for the ticket's history
 }
 
+// ModelMayAnswer is the model path's abstention rule: a model's answer, written from sources, is posted
+// only when the search is confident of one of them (minConfidence, the desk's min_confidence), as an
+// article would need to be. Below that, a question whose article is missing still brings up the
+// closest articles, and a model that answers from whatever it is given (most do, given near
+// neighbours) would answer it; there the model may only decline (NO_ANSWER keeps the likely articles
+// from being offered), and the desk offers the likely articles or escalates as without a model. So the
+// model path answers no question the article path would not, and its NO_ANSWER is a last line of
+// defence on top. kb eval -model-path measures it.
+func ModelMayAnswer(sources []kb.Hit, minConfidence float64) bool {
+	for _, h := range sources {
+		if h.Confidence >= minConfidence {
+			return true
+		}
+	}
+	return false
+}
+
 // groundedAnswer asks the model to answer the requester from the sources only. It runs in a job, outside
 // any transaction.
 func (e *Engine) groundedAnswer(ctx context.Context, t *Ticket, hits []kb.Hit) modelOutcome {
@@ -122,6 +139,9 @@ func (e *Engine) groundedAnswer(ctx context.Context, t *Ticket, hits []kb.Hit) m
 	default:
 		e.log.Warn("model answer rejected", "ticket_id", t.ID, "why", verdict)
 		return modelOutcome{why: "model answer rejected: " + verdict}
+	}
+	if !ModelMayAnswer(sources, e.cfg.MinConfidence) {
+		return modelOutcome{why: "the search is not confident enough for the model's answer"}
 	}
 	return modelOutcome{answer: &modelAnswer{Text: text, Sources: sources, Cited: cited}}
 }

@@ -150,7 +150,9 @@ func TestModelFollowUpReadsTheConversation(t *testing.T) {
 	m := &fakeModel{reply: answers("Sign in to Example VPN [1].", "", "")}
 	d, _ := modelDesk(t, testConfig(), m, bot.ModelOptions{})
 	q := d.Say(alice, "help", "vpn problem")
-	d.SayIn(alice, "help", q, "it says my vpn certificate expired")
+	// The details name the gateway, so the search is confident of another article and the model's answer
+	// to them is posted (see TestModelAnswersOnlyWhenTheSearchIsConfident).
+	d.SayIn(alice, "help", q, "it says my vpn gateway certificate expired")
 	reqs := m.requests(bot.PurposeAnswer)
 	if len(reqs) != 2 {
 		t.Fatalf("%d answer requests, want 2", len(reqs))
@@ -159,11 +161,51 @@ func TestModelFollowUpReadsTheConversation(t *testing.T) {
 	for _, msg := range reqs[1].Messages {
 		turns = append(turns, msg.Role+": "+msg.Content)
 	}
-	want := []string{"user: vpn problem", "assistant: Sign in to Example VPN [1].", "user: it says my vpn certificate expired"}
+	want := []string{"user: vpn problem", "assistant: Sign in to Example VPN [1].", "user: it says my vpn gateway certificate expired"}
 	if strings.Join(turns, "|") != strings.Join(want, "|") {
 		t.Fatalf("follow-up turns:\n%s\nwant\n%s", strings.Join(turns, "\n"), strings.Join(want, "\n"))
 	}
 	mustContain(t, "follow-up answer", d.Chat.Last("help").Text(), "Thanks, with that detail:")
+}
+
+// A model answers from whatever sources it is given, and for a question whose article is missing the
+// search still brings up the closest articles. So a model's answer is posted only where the search is
+// confident, as an article's would be; below that the desk offers the likely articles or escalates, as
+// without a model, whichever job asked (a new question, details added, "Not helpful").
+func TestModelAnswersOnlyWhenTheSearchIsConfident(t *testing.T) {
+	credulous := answers("Here is how to do it, from the knowledge base [1].", "", "")
+	for _, tc := range []struct {
+		name  string
+		ask   func(d *bottest.Desk) string // returns the question's id
+		model bool                         // the model's answer is the last reply
+		want  []string
+	}{
+		{name: "confident question", ask: func(d *bottest.Desk) string { return d.Say(alice, "help", "my vpn won't connect") },
+			model: true, want: []string{"from the knowledge base [1]"}},
+		{name: "likely question", ask: func(d *bottest.Desk) string { return d.Say(alice, "help", "my laptop does odd things") },
+			want: []string{"may help", "**Office Wi-Fi**"}},
+		{name: "not helpful, the next is only likely", ask: func(d *bottest.Desk) string {
+			q := d.Say(alice, "help", "my vpn won't connect")
+			d.Click(alice, d.Chat.Thread("help", q)[0], "Not helpful")
+			return q
+		}, want: []string{"Sorry that didn't help. This may be closer:", "**VPN is slow**"}},
+		{name: "details, still only likely", ask: func(d *bottest.Desk) string {
+			q := d.Say(alice, "help", "my laptop does odd things")
+			d.SayIn(alice, "help", q, "it is my laptop keyboard")
+			return q
+		}, want: []string{"Did the article above help?"}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			d, _ := modelDesk(t, testConfig(), &fakeModel{reply: credulous}, bot.ModelOptions{})
+			q := tc.ask(d)
+			thread := d.Chat.Thread("help", q)
+			last := thread[len(thread)-1].Text()
+			mustContain(t, "last reply", last, tc.want...)
+			if got := strings.Contains(last, "Written by an AI assistant"); got != tc.model {
+				t.Errorf("model answer posted = %v, want %v:\n%s", got, tc.model, last)
+			}
+		})
+	}
 }
 
 func TestSanitizeModelOutput(t *testing.T) {
