@@ -30,12 +30,17 @@ func (a *Adapter) post(ctx context.Context, p bot.Post, key string) (bot.Message
 			return bot.MessageRef{}, err
 		}
 	}
-	target := channel
+	target, parent := channel, ""
+	if p.Thread != "" {
+		target, parent = p.Thread, channel
+	}
+	// Before the post: once the desk has spoken in a thread or DM, what is said there while it is stopped
+	// must be caught up.
+	a.track(ctx, target, parent, p.DM != "")
 	if p.Thread != "" {
 		if err := a.ensureThread(channel, p.Thread, p.ThreadName); err != nil {
 			return bot.MessageRef{}, err
 		}
-		target = p.Thread
 	}
 	var last *discordgo.Message
 	for i, m := range messageSend(p) {
@@ -68,7 +73,6 @@ func (a *Adapter) ensureThread(channel, root, name string) error {
 	}
 	a.mu.Lock()
 	a.parents[root] = channel
-	a.threads[root] = true
 	a.mu.Unlock()
 	return nil
 }

@@ -39,9 +39,12 @@ type Config struct {
 	APIURL string
 	// HTTPClient, when set, is used for REST as is (APIURL is then ignored).
 	HTTPClient *http.Client
-	// HelpChannels are the channel ids where questions open tickets; after a refused resume their messages
-	// are fetched so that none asked in the gap is lost.
+	// HelpChannels are the channel ids where questions open tickets. They are always caught up: on every
+	// new session (at start too) what was written since the last message handled is fetched over REST.
 	HelpChannels []string
+	// State keeps, in the data file, the newest message handled in each channel the desk works in, so
+	// that a desk started again fetches what it missed (see State). Nil keeps it in memory.
+	State State
 	// CustomEmoji names the server's own emoji: emoji id or name -> reaction name ("raising_hand").
 	CustomEmoji map[string]string
 }
@@ -65,18 +68,20 @@ type Adapter struct {
 	s   *discordgo.Session
 	log *slog.Logger
 
+	help       map[string]bool // the help channels
+	catchUpNow chan struct{}   // asks catchUpLoop for a round
+	saveMu     sync.Mutex      // one save of the cursors at a time
+
 	mu          sync.Mutex
 	ctx         context.Context // Run's, for handlers called by discordgo
 	handler     Handler
 	botID       string
 	sessionID   string
-	readies     int               // READYs seen: a second one means a new session, so a gap to catch up
-	established bool              // READY or RESUMED since the last Open
-	lastUp      time.Time         // when the gateway last was connected, for catch-up without a known message
-	parents     map[string]string // thread id -> parent channel id ("" for channels that are not threads)
-	threads     map[string]bool   // threads the desk takes part in, for catch-up
-	lastSeen    map[string]string // channel id -> newest message id handled
-	dms         map[string]string // user id -> DM channel id
+	established bool               // READY or RESUMED since the last Open
+	parents     map[string]string  // thread id -> parent channel id ("" for channels that are not threads)
+	cursors     map[string]*cursor // channel id -> where catch-up starts (cursors.go)
+	dirty       bool               // cursors changed since they were saved
+	dms         map[string]string  // user id -> DM channel id
 	// connected and connSince are the gateway's state for Connection (/healthz): up from READY or
 	// RESUMED until the connection drops, down from New until the first READY.
 	connected bool
@@ -113,8 +118,13 @@ func New(cfg Config, logger *slog.Logger) (*Adapter, error) {
 	s.SyncEvents = true
 	a := &Adapter{
 		cfg: cfg, s: s, log: logger.With("component", "discord"),
-		parents: make(map[string]string), threads: make(map[string]bool), lastSeen: make(map[string]string),
+		help: map[string]bool{}, catchUpNow: make(chan struct{}, 1),
+		parents: make(map[string]string), cursors: make(map[string]*cursor),
 		dms: make(map[string]string), disconnected: make(chan struct{}, 1), connSince: time.Now(),
+	}
+	for _, ch := range cfg.HelpChannels {
+		a.help[ch] = true
+		a.cursors[ch] = &cursor{Guild: cfg.Guild}
 	}
 	s.AddHandler(a.onEvent)
 	s.AddHandler(func(*discordgo.Session, *discordgo.Disconnect) {
@@ -184,17 +194,32 @@ var fatalCodes = map[int]string{
 const maxQuickFailures = 5
 
 // Run connects to the gateway and hands events to h until ctx ends. It is the supervisor discordgo needs
-// (see LIBRARY-NOTES): a dropped connection is opened again, which resumes the session; a refused resume
-// makes a new session and the messages of the gap are fetched over REST (catchUp); a fatal close code
-// stops with one clear error instead of a reconnect loop.
+// (see LIBRARY-NOTES): a dropped connection is opened again, which resumes the session; every new session
+// (the first, one after a refused resume, one after a zombie connection was closed) catches up over REST
+// what the gateway will not dispatch (catchup.go); a fatal close code stops with one clear error instead
+// of a reconnect loop.
 func (a *Adapter) Run(ctx context.Context, h Handler) error {
+	if err := a.loadCursors(ctx); err != nil {
+		return err
+	}
 	a.mu.Lock()
 	a.ctx, a.handler = ctx, h
 	a.mu.Unlock()
+	loopCtx, stopLoop := context.WithCancel(ctx)
+	looping := make(chan struct{})
+	go func() { a.catchUpLoop(loopCtx); close(looping) }()
 	defer func() {
+		stopLoop()
+		<-looping
 		a.mu.Lock()
 		a.setConnectedLocked(false)
 		a.mu.Unlock()
+		// The cursors of the last messages handled, so the next start fetches no more than it must.
+		save, cancel := context.WithTimeout(context.WithoutCancel(ctx), 5*time.Second)
+		defer cancel()
+		if err := a.saveCursors(save); err != nil {
+			a.log.Warn("discord catch-up cursors not saved at stop", "err", err)
+		}
 	}()
 	delay, failures := time.Second, 0
 	for {
@@ -212,7 +237,6 @@ func (a *Adapter) Run(ctx context.Context, h Handler) error {
 			}
 			a.mu.Lock()
 			ok := a.established
-			a.lastUp = time.Now()
 			a.setConnectedLocked(false)
 			a.mu.Unlock()
 			if ok {

@@ -42,21 +42,18 @@ func (a *Adapter) onReady(r *discordgo.Ready) {
 	a.mu.Lock()
 	a.established = true
 	a.setConnectedLocked(true)
-	a.readies++
-	again := a.readies > 1
 	a.sessionID = r.SessionID
 	if r.User != nil {
 		a.botID = r.User.ID
 	}
 	a.mu.Unlock()
-	if !again {
-		a.log.Info("connected to the discord gateway", "bot_user", a.BotID())
-		return
-	}
-	// A second READY is a new session: Discord refused to resume, and what was said in between will not
-	// be dispatched. Fetch it, without holding up the gateway's reader.
-	a.log.Warn("discord session was not resumed; fetching the messages of the gap")
-	go a.catchUp()
+	// Every READY starts a session, and nothing said before it will be dispatched: at start (the desk was
+	// stopped), after Discord refused to resume, after a zombie connection was closed. The gaps are
+	// opened here, before the gateway's reader hands over the next dispatch, so that no live message
+	// moves a cursor past one not fetched yet; the fetching runs on catchUpLoop's goroutine.
+	n := a.openGaps()
+	a.log.Info("connected to the discord gateway; catching up", "bot_user", a.BotID(), "channels", n)
+	a.kickCatchUp()
 }
 
 // handle gives an event to the engine; false when it was not recorded.
@@ -74,20 +71,43 @@ func (a *Adapter) handle(ev bot.Event) bool {
 	return true
 }
 
-// onMessage translates a message. Its id is the dedup key: a dispatch replayed on resume and a message
-// fetched again by catchUp change nothing twice.
+// outcome is what became of a message handed to the engine.
+type outcome int
+
+const (
+	skipped  outcome = iota // not for the desk: the bot's own, a system notice, another server
+	recorded                // the engine recorded it
+	failed                  // the engine did not record it
+)
+
+// onMessage handles a message the gateway dispatched, and moves its channel's catch-up cursor.
 func (a *Adapter) onMessage(m *discordgo.Message) {
-	if m == nil || m.Author == nil || m.Author.Bot || m.Author.ID == a.BotID() {
+	if m == nil {
 		return
+	}
+	switch a.handleMessage(m, m.GuildID == "") {
+	case recorded:
+		a.recorded(m.ChannelID, m.ID, m.GuildID)
+	case failed:
+		a.notRecorded(m.ChannelID, m.GuildID)
+	}
+}
+
+// handleMessage translates a message, dispatched or fetched by catch-up (dm: it is in a DM channel; a
+// fetched message does not say), and hands it to the engine. Its id is the dedup key: a dispatch replayed
+// on resume and a message fetched again by catch-up change nothing twice.
+func (a *Adapter) handleMessage(m *discordgo.Message, dm bool) outcome {
+	if m.Author == nil || m.Author.Bot || m.Author.ID == a.BotID() {
+		return skipped
 	}
 	if m.Type != discordgo.MessageTypeDefault && m.Type != discordgo.MessageTypeReply {
-		return // joins, pins, "thread created" notices: nobody asking anything
+		return skipped // joins, pins, "thread created" notices: nobody asking anything
 	}
 	if a.cfg.Guild != "" && m.GuildID != "" && m.GuildID != a.cfg.Guild {
-		return
+		return skipped
 	}
 	channel, thread := a.place(m.ChannelID)
-	if thread == "" && m.GuildID != "" && m.MessageReference != nil && m.MessageReference.MessageID != "" {
+	if thread == "" && !dm && m.MessageReference != nil && m.MessageReference.MessageID != "" {
 		// A Discord reply to a message counts as written in its thread: replying to a tier card is how a
 		// technician answers without opening the thread first.
 		thread = m.MessageReference.MessageID
@@ -109,21 +129,15 @@ func (a *Adapter) onMessage(m *discordgo.Message) {
 		User:     bot.JoinID(Platform, m.Author.ID),
 		UserName: displayName(m.Author, m.Member),
 		Roles:    roles(m.Member),
-		DM:       m.GuildID == "",
+		DM:       dm,
 		Mention:  mention,
 		Text:     fromDiscord(m.Content, botID, a.userName(m), func(string) string { return "" }),
 		Time:     m.Timestamp,
 	}
-	if a.handle(ev) {
-		a.mu.Lock()
-		if newer(m.ID, a.lastSeen[m.ChannelID]) {
-			a.lastSeen[m.ChannelID] = m.ID
-		}
-		if thread != "" {
-			a.threads[thread] = true
-		}
-		a.mu.Unlock()
+	if !a.handle(ev) {
+		return failed
 	}
+	return recorded
 }
 
 // userName resolves the mentions of a message from the users it says it mentions.
@@ -233,54 +247,6 @@ func (a *Adapter) place(channelID string) (channel, thread string) {
 		return channelID, ""
 	}
 	return parent, channelID
-}
-
-// catchUp fetches the messages of help channels and of the desk's threads that came after the newest one
-// handled (or, for a channel with none, since the gateway was last up) and handles them like dispatches.
-func (a *Adapter) catchUp() {
-	a.mu.Lock()
-	since := a.lastUp
-	channels := map[string]string{}
-	for _, ch := range a.cfg.HelpChannels {
-		channels[ch] = a.lastSeen[ch]
-	}
-	for th := range a.threads {
-		channels[th] = a.lastSeen[th]
-	}
-	a.mu.Unlock()
-	if since.IsZero() {
-		since = time.Now().Add(-time.Minute)
-	}
-	fetched := 0
-	for ch, after := range channels {
-		if after == "" {
-			after = snowflakeAt(since.Add(-time.Minute))
-		}
-		msgs, err := a.s.ChannelMessages(ch, 100, "", after, "")
-		if err != nil {
-			a.log.Warn("discord catch-up failed", "channel", ch, "err", err)
-			continue
-		}
-		// Discord lists newest first.
-		for i := len(msgs) - 1; i >= 0; i-- {
-			m := msgs[i]
-			if m.ChannelID == "" {
-				m.ChannelID = ch
-			}
-			a.onMessage(m)
-			fetched++
-		}
-	}
-	a.log.Info("discord catch-up done", "messages", fetched, "channels", len(channels))
-}
-
-// snowflakeAt is the smallest Discord id of a moment: ids are milliseconds since 2015 shifted left 22 bits.
-func snowflakeAt(t time.Time) string {
-	ms := t.UnixMilli() - 1420070400000
-	if ms < 0 {
-		ms = 0
-	}
-	return strconv.FormatUint(uint64(ms)<<22, 10)
 }
 
 // newer reports whether snowflake x is after y ("" is before everything).

@@ -59,6 +59,7 @@ func (m *Main) serve(ctx context.Context, cfg Config, engine *bot.Engine, db *st
 			APIURL:       cfg.Discord.APIURL,
 			HelpChannels: cfg.Discord.HelpChannels,
 			CustomEmoji:  cfg.Discord.Emoji,
+			State:        db.Adapter(discord.Platform),
 		}, logger)
 		if err != nil {
 			return err

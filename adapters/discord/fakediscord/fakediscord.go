@@ -9,6 +9,8 @@
 // URL: Client returns an http.Client whose transport sends requests for discord.com to the fake, and the
 // gateway URL the fake hands out is its own.
 //
+// Messages read over REST carry no guild_id or member, as on Discord (only the gateway adds them).
+//
 // Not modelled: GUILD_CREATE after READY, MESSAGE_CREATE echoes of the bot's own messages (dispatch one
 // to test that the bot ignores itself), interaction follow-ups and webhooks, compression. Requests to
 // routes the fake does not serve are answered 404 and marked Call.Unknown.
@@ -289,8 +291,10 @@ func (s *Server) AddMember(userID string, roleIDs ...string) {
 // AddHistory puts a message (Discord JSON: id, channel_id, content, author{id,username}, timestamp, …)
 // into channelID's history, for GET /channels/{id}/messages and /messages/{mid}. A missing id is assigned
 // and channel_id is set; a message with the id of an existing one replaces it. Messages the bot sends and
-// MESSAGE_CREATE events dispatched through the fake are added by the fake itself.
-func (s *Server) AddHistory(channelID string, m map[string]any) {
+// MESSAGE_CREATE events dispatched through the fake are added by the fake itself. It returns the message's
+// id. Nothing is dispatched: this is a message the gateway never delivered (sent while the client was
+// away), which only a read of the history finds.
+func (s *Server) AddHistory(channelID string, m map[string]any) string {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	m = maps.Clone(m)
@@ -301,6 +305,7 @@ func (s *Server) AddHistory(channelID string, m map[string]any) {
 		m["id"] = id
 	}
 	s.putHistoryLocked(channelID, id, m, true)
+	return id
 }
 
 // Calls returns every REST request so far, in order, failed and unknown ones included.

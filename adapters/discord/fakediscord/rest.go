@@ -199,7 +199,7 @@ func (s *Server) routeLocked(r *http.Request, segs []string, body json.RawMessag
 			if !found {
 				return apiError(http.StatusNotFound, 10008, "Unknown Message")
 			}
-			return ok(msg)
+			return ok(restMessage(msg))
 		case http.MethodPatch:
 			return s.editLocked(v[0], v[1], body, fields)
 		}
@@ -379,9 +379,31 @@ func (s *Server) listMessagesLocked(channelID string, q url.Values) reply {
 	}
 	out := make([]any, 0, len(page))
 	for i := len(page) - 1; i >= 0; i-- {
-		out = append(out, page[i].data)
+		out = append(out, restMessage(page[i].data))
 	}
 	return ok(out)
+}
+
+// restMessage is a message as the REST API returns it: without guild_id and member (and the members of
+// its mentions), which only the gateway's MESSAGE_CREATE and MESSAGE_UPDATE carry. Code that reads
+// history must find a message's server and its author's roles another way.
+func restMessage(data map[string]any) map[string]any {
+	out := maps.Clone(data)
+	delete(out, "guild_id")
+	delete(out, "member")
+	if mentions, ok := out["mentions"].([]any); ok {
+		clean := make([]any, 0, len(mentions))
+		for _, u := range mentions {
+			if um, ok := u.(map[string]any); ok {
+				um = maps.Clone(um)
+				delete(um, "member")
+				u = um
+			}
+			clean = append(clean, u)
+		}
+		out["mentions"] = clean
+	}
+	return out
 }
 
 // sendLocked answers POST /channels/{id}/messages. Any channel id is accepted: the fake does not make
