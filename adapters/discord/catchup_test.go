@@ -33,11 +33,13 @@ type logWatch struct {
 	changed chan struct{}
 }
 
-func newLogWatch() *logWatch { return &logWatch{counts: map[string]int{}, changed: make(chan struct{})} }
+func newLogWatch() *logWatch {
+	return &logWatch{counts: map[string]int{}, changed: make(chan struct{})}
+}
 
 func (w *logWatch) Enabled(context.Context, slog.Level) bool { return true }
-func (w *logWatch) WithAttrs([]slog.Attr) slog.Handler      { return w }
-func (w *logWatch) WithGroup(string) slog.Handler           { return w }
+func (w *logWatch) WithAttrs([]slog.Attr) slog.Handler       { return w }
+func (w *logWatch) WithGroup(string) slog.Handler            { return w }
 
 func (w *logWatch) Handle(_ context.Context, r slog.Record) error {
 	w.mu.Lock()
