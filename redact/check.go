@@ -391,6 +391,7 @@ var stopWords = setOf(`
 	please pls thanks thank help ask asking see check use using try trying call contact click enter
 	entered type typed typing go goes going gonna visit follow following follows sign signing log login
 	logging open opening reenter re-enter retype confirm confirmed verify verified
+	choose select pick press tap remove delete copy paste
 	supposed meant probably maybe perhaps definitely certainly actually apparently basically
 	something's same-as identical similar like unlike as
 	true false yes no on off enabled disabled yes/no n/a tbd

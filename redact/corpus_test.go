@@ -12,7 +12,7 @@ import (
 // The corpora are the measure of the package: every secret in secrets.txt must go, and the look-alikes
 // must stay. The figures are logged (go test -v -run Corpus ./redact/) and go into the README.
 
-// lookalikeFloor is the share of look-alikes String must leave unchanged. Measured: 208 of 208. The
+// lookalikeFloor is the share of look-alikes String must leave unchanged. Measured: 211 of 211. The
 // floor leaves room for four new look-alikes that a rule change gets wrong before someone fixes them.
 const lookalikeFloor = 0.98
 
