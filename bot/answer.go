@@ -358,7 +358,7 @@ func (e *Engine) runReport(ctx context.Context, eff Effect) error {
 		text = "Sorry, the report could not be computed: " + err.Error()
 		e.log.Error("report", "err", err)
 	}
-	err = e.store.Update(ctx, func(tx Tx) error {
+	err = e.update(ctx, func(tx Tx) error {
 		if err := tx.DeleteEffect(eff.Seq); err != nil {
 			return err
 		}

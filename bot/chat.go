@@ -20,43 +20,43 @@ const (
 // Event is a neutral inbound event. Adapters translate platform events into it and hand it to the engine;
 // every reference in it is the platform's own opaque id, and users are "platform:id".
 type Event struct {
-	Kind EventKind
+	Kind EventKind `redact:"-"`
 	// ID is the dedup key of the event, unique within its platform (Slack's event_id, Discord's message or
 	// interaction id). The engine records it in the same transaction as the change it causes, so a
 	// redelivery changes nothing. Empty disables deduplication.
-	ID       string
-	Platform string // "slack", "discord", "console"
-	Channel  string // the platform's channel id (for a DM, the DM channel)
+	ID       string `redact:"-"`
+	Platform string `redact:"-"` // "slack", "discord", "console"
+	Channel  string `redact:"-"` // the platform's channel id (for a DM, the DM channel)
 	// Thread is the root message of the thread the event happened in, "" when it is not in a thread.
 	// For reactions and clicks it is the thread of the message reacted to, when the platform says.
-	Thread string
+	Thread string `redact:"-"`
 	// Message is the message written, or the message reacted to or clicked.
-	Message  string
-	User     string // who did it, "platform:id"
+	Message  string `redact:"-"`
+	User     string `redact:"-"` // who did it, "platform:id"
 	UserName string // their display name, as the platform shows it
 	// Roles are the user's roles where the platform has them, "platform:role:id" (Discord), so tiers
 	// and admins can be given as roles.
-	Roles    []string
-	DM       bool   // the event is in a direct conversation with the bot
-	Mention  bool   // the message mentions the bot
-	Text     string // the message, in Markdown
-	Reaction string // a normalized reaction name: "raising_hand", "+1", ...
-	Choice   string // the ID of the Choice clicked
+	Roles    []string `redact:"-"`
+	DM       bool     // the event is in a direct conversation with the bot
+	Mention  bool     // the message mentions the bot
+	Text     string   // the message, in Markdown
+	Reaction string   `redact:"-"` // a normalized reaction name: "raising_hand", "+1", ...
+	Choice   string   `redact:"-"` // the ID of the Choice clicked
 	Time     time.Time
 	// Private says the event is a command only its author sees (a Slack slash command): the engine's
 	// replies to it are for that person alone (Post.To), never for the channel.
 	Private bool
 	// ReplyTo is the adapter's own handle for answering a private event (Slack: the command's
 	// response_url). The engine hands it back in Post.ReplyTo and never reads it.
-	ReplyTo string
+	ReplyTo string `redact:"-"`
 }
 
 // MessageRef points at a message a platform holds.
 type MessageRef struct {
-	Platform string `json:"platform"`
-	Channel  string `json:"channel"`
-	Thread   string `json:"thread,omitempty"` // root of the thread the message is in, "" at top level
-	ID       string `json:"id"`
+	Platform string `json:"platform" redact:"-"`
+	Channel  string `json:"channel" redact:"-"`
+	Thread   string `json:"thread,omitempty" redact:"-"` // root of the thread the message is in, "" at top level
+	ID       string `json:"id" redact:"-"`
 }
 
 // Key is the stable index key of the message: message ids are only unique within a channel on some
@@ -65,9 +65,9 @@ func (r MessageRef) Key() string { return r.Platform + "\x1f" + r.Channel + "\x1
 
 // Conversation is where a ticket's requester talks: a thread in a channel, or a DM.
 type Conversation struct {
-	Platform string `json:"platform"`
-	Channel  string `json:"channel"`
-	Thread   string `json:"thread,omitempty"` // "" for a DM spoken at top level
+	Platform string `json:"platform" redact:"-"`
+	Channel  string `json:"channel" redact:"-"`
+	Thread   string `json:"thread,omitempty" redact:"-"` // "" for a DM spoken at top level
 	DM       bool   `json:"dm,omitempty"`
 }
 
@@ -77,10 +77,10 @@ func (c Conversation) Key() string { return c.Platform + "\x1f" + c.Channel + "\
 // Choice is a button under a message. Platforms without buttons render the label as text and rely on the
 // engine accepting Reaction on the message instead.
 type Choice struct {
-	ID       string `json:"id"`    // what a click reports back in Event.Choice
-	Label    string `json:"label"` // what the button says
-	Style    string `json:"style,omitempty"`
-	Reaction string `json:"reaction,omitempty"` // a reaction with the same meaning, for platforms without buttons
+	ID       string `json:"id" redact:"-"` // what a click reports back in Event.Choice
+	Label    string `json:"label"`         // what the button says
+	Style    string `json:"style,omitempty" redact:"-"`
+	Reaction string `json:"reaction,omitempty" redact:"-"` // a reaction with the same meaning, for platforms without buttons
 }
 
 // Button styles.
@@ -98,17 +98,17 @@ type Field struct {
 // Post is a message to send. Text is Markdown (bold, italics, links, code, lists); adapters render it
 // natively and must make sure it can never trigger a mass mention.
 type Post struct {
-	Channel string   `json:"channel,omitempty"` // the platform's channel id; unused when DM is set
-	Thread  string   `json:"thread,omitempty"`  // the root message to reply under, "" at top level
-	DM      string   `json:"dm,omitempty"`      // "platform:id": post in a DM with this user instead
-	Title   string   `json:"title,omitempty"`   // a card's heading
+	Channel string   `json:"channel,omitempty" redact:"-"` // the platform's channel id; unused when DM is set
+	Thread  string   `json:"thread,omitempty" redact:"-"`  // the root message to reply under, "" at top level
+	DM      string   `json:"dm,omitempty" redact:"-"`      // "platform:id": post in a DM with this user instead
+	Title   string   `json:"title,omitempty"`              // a card's heading
 	Text    string   `json:"text"`
 	Fields  []Field  `json:"fields,omitempty"`
 	Choices []Choice `json:"choices,omitempty"`
 	// Notify are groups to ping, the one deliberate mention the desk makes (an SLA breach to a tier's
 	// on-call group): "slack:subteam:S0123", "discord:role:123". Adapters render only their own and keep
 	// every other mention off; text can never produce one.
-	Notify []string `json:"notify,omitempty"`
+	Notify []string `json:"notify,omitempty" redact:"-"`
 	// ThreadName names the thread the post goes into (Thread, or the message of an effect's ThreadKey),
 	// for platforms whose threads have names (Discord), should the adapter have to start it. The engine
 	// sets it on every post into a thread, from redacted text only: a ticket's id and subject, or the
@@ -117,9 +117,9 @@ type Post struct {
 	// To makes the post a private reply, seen by this user alone ("platform:id") in Channel: the answer to
 	// a private event. A PrivatePoster shows it to them only; for any other Chat the dispatcher sends it as
 	// a DM. A post with To is never posted for the whole channel to see, in a retry or after a crash.
-	To string `json:"to,omitempty"`
+	To string `json:"to,omitempty" redact:"-"`
 	// ReplyTo is the private event's handle (Event.ReplyTo), passed back to the adapter that made it.
-	ReplyTo string `json:"reply_to,omitempty"`
+	ReplyTo string `json:"reply_to,omitempty" redact:"-"`
 }
 
 // Chat is a chat platform as the engine sees it. The dispatcher is its only caller; it posts to several

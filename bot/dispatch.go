@@ -310,10 +310,10 @@ func (e *Engine) retryLater(ctx context.Context, eff Effect, cause error) error 
 	var err error
 	if permanent || eff.Attempts >= maxAttempts {
 		log.Error("effect dropped", "attempts", eff.Attempts, "err", cause)
-		err = e.store.Update(ctx, func(tx Tx) error { return tx.DeleteEffect(eff.Seq) })
+		err = e.update(ctx, func(tx Tx) error { return tx.DeleteEffect(eff.Seq) })
 	} else {
 		log.Warn("effect failed, will retry", "attempts", eff.Attempts, "retry_in", delay.String(), "err", cause)
-		err = e.store.Update(ctx, func(tx Tx) error { return tx.PutEffect(eff) })
+		err = e.update(ctx, func(tx Tx) error { return tx.PutEffect(eff) })
 	}
 	e.setUnsaved(eff, err != nil)
 	return err
@@ -367,7 +367,7 @@ func (e *Engine) perform(ctx context.Context, eff Effect) error {
 	default:
 		return Errorf(EINVALID, "unknown effect kind %q", eff.Kind)
 	}
-	return e.store.Update(ctx, func(tx Tx) error { return tx.DeleteEffect(eff.Seq) })
+	return e.update(ctx, func(tx Tx) error { return tx.DeleteEffect(eff.Seq) })
 }
 
 // performPost posts, then in one transaction removes the effect and records where the message went, so
@@ -399,7 +399,7 @@ func (e *Engine) performPost(ctx context.Context, chat Chat, eff Effect, t *Tick
 	if err != nil {
 		return err
 	}
-	return e.store.Update(ctx, func(tx Tx) error {
+	return e.update(ctx, func(tx Tx) error {
 		if err := tx.DeleteEffect(eff.Seq); err != nil {
 			return err
 		}

@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/firstline-desk/firstline/kb"
+	"github.com/firstline-desk/firstline/redact"
 )
 
 // Searcher finds knowledge-base articles. *kb.Library implements it; the engine calls it from jobs, never
@@ -138,6 +139,10 @@ func (e *Engine) chat(platform string) (Chat, bool) {
 // durable and the platform may be acknowledged; the effects are performed later by the dispatcher (Run or
 // Flush). A redelivered event (same ID) changes nothing.
 func (e *Engine) Handle(ctx context.Context, ev Event) error {
+	// What people type is redacted at the door, before anything is derived from it: a subject clipped
+	// from the text, a rating comment, a vendor's reference, an article's body. Clipping first could cut a
+	// secret where no detector knows it any more.
+	redact.Fields(&ev)
 	if ev.Kind == EventMessage && strings.TrimSpace(ev.Text) == "" {
 		return nil
 	}

@@ -36,11 +36,11 @@ type KBDraft struct {
 	Title   string    `json:"title"`
 	Body    string    `json:"body"`
 	Aliases []string  `json:"aliases,omitempty"`
-	By      string    `json:"by"`
+	By      string    `json:"by" redact:"-"`
 	At      time.Time `json:"at"`
 	// Outcome is "published" or "discarded" once an admin decided; Article is what was published.
-	Outcome string `json:"outcome,omitempty"`
-	Article string `json:"article,omitempty"`
+	Outcome string `json:"outcome,omitempty" redact:"-"`
+	Article string `json:"article,omitempty" redact:"-"`
 }
 
 // kbText is what follows "!kb" in the message, newlines kept.

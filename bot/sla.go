@@ -5,6 +5,9 @@ import (
 	"fmt"
 	"strings"
 	"time"
+
+	"github.com/firstline-desk/firstline/kb"
+	"github.com/firstline-desk/firstline/redact"
 )
 
 // Calendar is business time: when the desk works. Package sla implements it; the engine only adds and
@@ -365,7 +368,13 @@ func dueText(now, due time.Time) string {
 	return "in " + strings.TrimSuffix(d.String(), "0s")
 }
 
-// slaTx keeps SLA clocks in step with every ticket the engine writes.
+// slaTx is what the engine writes through: it redacts, keeps SLA clocks in step and audits transitions.
+//
+// Redaction is structural: every ticket, effect, audit entry and article written through it has every
+// string field passed through redact.Text (secrets out, bidi overrides and control characters out),
+// whatever its fields are, except those tagged `redact:"-"`, which are identifiers (ids, keys, platform
+// references, enum values). A field added later is redacted unless someone decides it is an identifier,
+// and TestEveryStringFieldIsDecided makes them decide. Redacting again what was read back changes nothing.
 //
 // It also writes every new transition of a ticket to the audit log, so the log cannot miss one that a
 // code path forgot to audit. To know which transitions are new it remembers how many each ticket had when
@@ -377,6 +386,12 @@ type slaTx struct {
 }
 
 func (e *Engine) slaTx(tx Tx) Tx { return &slaTx{Tx: tx, e: e, stored: map[string]int{}} }
+
+// update runs fn in a write transaction whose writes go through slaTx, for the writes outside an event
+// or a job (the dispatcher's, a report's), so they are redacted too.
+func (e *Engine) update(ctx context.Context, fn func(Tx) error) error {
+	return e.store.Update(ctx, func(tx Tx) error { return fn(e.slaTx(tx)) })
+}
 
 func (s *slaTx) remember(t *Ticket) {
 	if t != nil {
@@ -405,6 +420,7 @@ func (s *slaTx) FindTickets(f TicketFilter) ([]*Ticket, error) {
 }
 
 func (s *slaTx) CreateTicket(t *Ticket) error {
+	redact.Fields(t)
 	s.e.syncSLA(t)
 	if err := s.Tx.CreateTicket(t); err != nil {
 		return err
@@ -415,6 +431,7 @@ func (s *slaTx) CreateTicket(t *Ticket) error {
 }
 
 func (s *slaTx) PutTicket(t *Ticket) error {
+	redact.Fields(t)
 	s.e.syncSLA(t)
 	seen, ok := s.stored[t.ID]
 	if !ok {
@@ -438,9 +455,35 @@ func (s *slaTx) auditTransitions(t *Ticket, from int) error {
 		if tr.To != "" {
 			detail = strings.TrimSpace(string(tr.From) + " → " + string(tr.To) + " " + detail)
 		}
-		if err := s.Tx.Audit(AuditEntry{At: tr.At, Actor: tr.By, Action: "ticket." + tr.Type, Target: t.ID, Detail: detail}); err != nil {
+		if err := s.Audit(AuditEntry{At: tr.At, Actor: tr.By, Action: "ticket." + tr.Type, Target: t.ID, Detail: detail}); err != nil {
 			return err
 		}
 	}
 	return nil
+}
+
+// Enqueue redacts what the effect will post (text, title, fields, button labels) before it is stored in
+// the outbox, and so before any platform sees it.
+func (s *slaTx) Enqueue(eff *Effect) error {
+	redact.Fields(eff)
+	return s.Tx.Enqueue(eff)
+}
+
+// PutEffect redacts a rewritten effect like a new one.
+func (s *slaTx) PutEffect(eff Effect) error {
+	redact.Fields(&eff)
+	return s.Tx.PutEffect(eff)
+}
+
+// Audit redacts an audit entry's detail: it quotes what people typed (a vendor's reference, a title).
+func (s *slaTx) Audit(a AuditEntry) error {
+	redact.Fields(&a)
+	return s.Tx.Audit(a)
+}
+
+// PutKBArticle redacts an article written from chat like any other text: an article is shown to everyone
+// who asks, so a password in one would be a leak to the whole company.
+func (s *slaTx) PutKBArticle(a kb.Article, deleted bool, author string, at time.Time, base int) (int, error) {
+	redact.Fields(&a)
+	return s.Tx.PutKBArticle(a, deleted, author, at, base)
 }

@@ -80,7 +80,7 @@ type KBArticle struct {
 	Article kb.Article `json:"article"`
 	Version int        `json:"version"`
 	Deleted bool       `json:"deleted,omitempty"`
-	Author  string     `json:"author"`
+	Author  string     `json:"author" redact:"-"`
 	At      time.Time  `json:"at"`
 }
 
@@ -95,9 +95,9 @@ type ArticleFeedback struct {
 // AuditEntry is one line of the audit log: who did what to what, when.
 type AuditEntry struct {
 	At     time.Time `json:"at"`
-	Actor  string    `json:"actor"`  // "platform:id", or "" for the desk itself
-	Action string    `json:"action"` // "kb.add", "kb.edit", "kb.delete", "kb.restore", "kb.publish", "ticket.claimed", "refused", ...
-	Target string    `json:"target"` // an article id or a ticket id
+	Actor  string    `json:"actor" redact:"-"`  // "platform:id", or "" for the desk itself
+	Action string    `json:"action" redact:"-"` // "kb.add", "kb.edit", "kb.delete", "kb.restore", "kb.publish", "ticket.claimed", "refused", ...
+	Target string    `json:"target" redact:"-"` // an article id or a ticket id
 	Detail string    `json:"detail,omitempty"`
 }
 
@@ -110,8 +110,8 @@ type TicketFilter struct {
 
 // MessageLink is what a message posted by the bot belongs to.
 type MessageLink struct {
-	Ticket string `json:"ticket"`
-	Key    string `json:"key"` // key in Ticket.Messages: "card-1", "answer-2", "csat"
+	Ticket string `json:"ticket" redact:"-"`
+	Key    string `json:"key" redact:"-"` // key in Ticket.Messages: "card-1", "answer-2", "csat"
 }
 
 // EffectKind says what the dispatcher has to do.
@@ -128,18 +128,18 @@ const (
 // Effect is one entry in the outbox: something the engine decided and the dispatcher must do.
 type Effect struct {
 	Seq      uint64     `json:"seq"`
-	Kind     EffectKind `json:"kind"`
-	Platform string     `json:"platform"`
+	Kind     EffectKind `json:"kind" redact:"-"`
+	Platform string     `json:"platform" redact:"-"`
 	// Lane keeps order: effects in one lane (a conversation) are done in Seq order, one at a time.
-	Lane   string `json:"lane"`
-	Ticket string `json:"ticket,omitempty"`
-	Key    string `json:"key,omitempty"`
+	Lane   string `json:"lane" redact:"-"`
+	Ticket string `json:"ticket,omitempty" redact:"-"`
+	Key    string `json:"key,omitempty" redact:"-"`
 	// ThreadKey makes a post a reply under the message recorded under that key, which may not have been
 	// posted yet when the effect was enqueued (a card and the first reply in its thread).
-	ThreadKey string `json:"thread_key,omitempty"`
+	ThreadKey string `json:"thread_key,omitempty" redact:"-"`
 	Post      Post   `json:"post,omitempty"`
-	Reaction  string `json:"reaction,omitempty"`
-	Job       string `json:"job,omitempty"`
+	Reaction  string `json:"reaction,omitempty" redact:"-"`
+	Job       string `json:"job,omitempty" redact:"-"`
 	// Attempts and NotBefore schedule retries after failures.
 	Attempts  int       `json:"attempts,omitempty"`
 	NotBefore time.Time `json:"not_before,omitempty"`

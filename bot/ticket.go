@@ -4,8 +4,6 @@ import (
 	"fmt"
 	"strings"
 	"time"
-
-	"github.com/firstline-desk/firstline/redact"
 )
 
 // TicketVersion is the version of the stored ticket's JSON shape.
@@ -42,16 +40,20 @@ const LevelOne = "L1"
 // Ticket is one request for help: the conversation it lives in, who asked, who owns it, what was tried,
 // and every transition it went through. It is stored as JSON; the field names are a stable interface
 // (`firstline tickets show -json`).
+//
+// Every string field is text, redacted when the ticket is written, unless it is tagged `redact:"-"`: an
+// identifier (an id, a key, a platform reference, a status) that redaction must not touch. A new field
+// needs that decision; TestEveryStringFieldIsDecided fails until it is made.
 type Ticket struct {
 	Version       int          `json:"version"`
-	ID            string       `json:"id"`
-	Status        Status       `json:"status"`
-	Tier          string       `json:"tier"`
-	Priority      string       `json:"priority"`
+	ID            string       `json:"id" redact:"-"`
+	Status        Status       `json:"status" redact:"-"`
+	Tier          string       `json:"tier" redact:"-"`
+	Priority      string       `json:"priority" redact:"-"`
 	Category      string       `json:"category,omitempty"`
-	Requester     string       `json:"requester"`
+	Requester     string       `json:"requester" redact:"-"`
 	RequesterName string       `json:"requester_name,omitempty"`
-	Assignee      string       `json:"assignee,omitempty"`
+	Assignee      string       `json:"assignee,omitempty" redact:"-"`
 	AssigneeName  string       `json:"assignee_name,omitempty"`
 	Conversation  Conversation `json:"conversation"`
 	Subject       string       `json:"subject"`
@@ -72,15 +74,15 @@ type Ticket struct {
 	CreatedAt  time.Time             `json:"created_at"`
 	UpdatedAt  time.Time             `json:"updated_at"`
 	ResolvedAt *time.Time            `json:"resolved_at"`
-	ResolvedBy string                `json:"resolved_by,omitempty"`
+	ResolvedBy string                `json:"resolved_by,omitempty" redact:"-"`
 	// PrioritySource says who set Priority: "default", "rule:NAME", "technician", "model" (a model may
 	// only lower the default, see applyTriage).
-	PrioritySource string `json:"priority_source,omitempty"`
+	PrioritySource string `json:"priority_source,omitempty" redact:"-"`
 	// SuggestedPriority is a model's suggestion more urgent than Priority: never applied by itself, it
 	// is shown on the card for a technician to accept ("!priority accept").
-	SuggestedPriority string `json:"suggested_priority,omitempty"`
+	SuggestedPriority string `json:"suggested_priority,omitempty" redact:"-"`
 	// CategorySource says who set Category: "model" when it is a model's suggestion.
-	CategorySource string `json:"category_source,omitempty"`
+	CategorySource string `json:"category_source,omitempty" redact:"-"`
 	// SLA holds the ticket's service-level clocks; nil for tickets from before SLAs were configured.
 	SLA *SLA `json:"sla,omitempty"`
 	// Vendor is the outside supplier that has the case, while it has it (and the last one after).
@@ -96,7 +98,7 @@ type Ticket struct {
 // Summary is a ticket's handoff summary for technicians.
 type Summary struct {
 	Text string    `json:"text"`
-	By   string    `json:"by"` // "model" or "desk" (written from the ticket's facts)
+	By   string    `json:"by" redact:"-"` // "model" or "desk" (written from the ticket's facts)
 	At   time.Time `json:"at"`
 }
 
@@ -104,7 +106,7 @@ type Summary struct {
 // facts. Times are wall-clock instants; durations counted against a target are business time.
 type SLA struct {
 	// Priority is the priority the targets were taken from.
-	Priority string `json:"priority"`
+	Priority string `json:"priority" redact:"-"`
 	// Response runs from the first escalation to the first technician message or claim.
 	Response SLAClock `json:"response"`
 	// Resolution runs from opening to resolution.
@@ -149,11 +151,11 @@ func TicketID(seq uint64) string { return fmt.Sprintf("T-%06d", seq) }
 
 // Offer is an article the bot offered and what the requester said about it.
 type Offer struct {
-	Article    string    `json:"article"`
+	Article    string    `json:"article" redact:"-"`
 	Title      string    `json:"title"`
 	Confidence float64   `json:"confidence"`
-	Message    string    `json:"message,omitempty"`  // key in Ticket.Messages of the answer that offered it
-	Feedback   string    `json:"feedback,omitempty"` // "", FeedbackSolved, FeedbackNotHelpful, FeedbackHuman
+	Message    string    `json:"message,omitempty" redact:"-"`  // key in Ticket.Messages of the answer that offered it
+	Feedback   string    `json:"feedback,omitempty" redact:"-"` // "", FeedbackSolved, FeedbackNotHelpful, FeedbackHuman
 	At         time.Time `json:"at"`
 	// Model: the article was cited by an answer the model wrote, rather than posted itself.
 	Model bool `json:"model,omitempty"`
@@ -168,8 +170,8 @@ const (
 
 // Card is a handoff card posted in a tier channel.
 type Card struct {
-	Key      string    `json:"key"` // key in Ticket.Messages
-	Tier     string    `json:"tier"`
+	Key      string    `json:"key" redact:"-"` // key in Ticket.Messages
+	Tier     string    `json:"tier" redact:"-"`
 	Current  bool      `json:"current"` // the card technicians work the ticket from
 	Note     string    `json:"note,omitempty"`
 	PostedAt time.Time `json:"posted_at"`
@@ -181,9 +183,9 @@ type Card struct {
 // Entry is one line of a ticket's transcript.
 type Entry struct {
 	At     time.Time `json:"at"`
-	Author string    `json:"author"` // "platform:id"; "" for the bot
+	Author string    `json:"author" redact:"-"` // "platform:id"; "" for the bot
 	Name   string    `json:"name"`
-	Role   string    `json:"role"` // RoleRequester, RoleTechnician, RoleBot
+	Role   string    `json:"role" redact:"-"` // RoleRequester, RoleTechnician, RoleBot
 	Text   string    `json:"text"`
 	// Internal entries are technicians' notes: never shown to the requester.
 	Internal bool `json:"internal,omitempty"`
@@ -199,11 +201,11 @@ const (
 // Transition is a change in a ticket's life, kept for audit and reports.
 type Transition struct {
 	At     time.Time `json:"at"`
-	Type   string    `json:"type"` // opened, answered, feedback, escalated, claimed, released, resolved, reopened, rated
-	From   Status    `json:"from,omitempty"`
-	To     Status    `json:"to,omitempty"`
-	By     string    `json:"by,omitempty"`
-	Tier   string    `json:"tier,omitempty"`
+	Type   string    `json:"type" redact:"-"` // opened, answered, feedback, escalated, claimed, released, resolved, reopened, rated
+	From   Status    `json:"from,omitempty" redact:"-"`
+	To     Status    `json:"to,omitempty" redact:"-"`
+	By     string    `json:"by,omitempty" redact:"-"`
+	Tier   string    `json:"tier,omitempty" redact:"-"`
 	Detail string    `json:"detail,omitempty"`
 }
 
@@ -211,7 +213,7 @@ type Transition struct {
 type Rating struct {
 	Score   int       `json:"score"` // 1..5
 	RatedAt time.Time `json:"rated_at"`
-	By      string    `json:"by"`
+	By      string    `json:"by" redact:"-"`
 	Comment string    `json:"comment,omitempty"`
 }
 
@@ -271,15 +273,15 @@ func (t *Ticket) transition(at time.Time, typ string, to Status, by, detail stri
 // the desk asked what was wrong, and this is the answer.
 func (t *Ticket) resubject(text string) {
 	if t.Clarifying && len(t.Offers) == 0 && len(strings.Fields(t.Subject)) <= 4 {
-		if s := clip(firstLine(redact.String(text)), 120); s != "" {
+		if s := clip(firstLine(text), 120); s != "" {
 			t.Subject = s
 		}
 	}
 }
 
-// say records a message in the transcript, with secrets (passwords, tokens, card numbers) redacted:
-// what people paste into a help desk is stored, shown to technicians and read by the model.
+// say records a message in the transcript. It is redacted where every text is: at the engine's door
+// (Engine.Handle) and when the ticket is written (slaTx).
 func (t *Ticket) say(at time.Time, author, name, role, text string, internal bool) {
-	t.Transcript = append(t.Transcript, Entry{At: at, Author: author, Name: name, Role: role, Text: redact.String(text), Internal: internal})
+	t.Transcript = append(t.Transcript, Entry{At: at, Author: author, Name: name, Role: role, Text: text, Internal: internal})
 	t.UpdatedAt = at
 }

@@ -16,7 +16,7 @@ import (
 // between +++ fences.
 type Article struct {
 	// ID names the article in links, feedback and file names (<id>.md).
-	ID string `toml:"id" json:"id"`
+	ID string `toml:"id" json:"id" redact:"-"`
 	// Title is what a requester sees in a list of suggested articles.
 	Title string `toml:"title" json:"title"`
 	// Tags are short topic words; they rank between the title and the body.
