@@ -26,6 +26,7 @@ import (
 	"sync"
 
 	"github.com/firstline-desk/firstline/bot"
+	"github.com/firstline-desk/firstline/redact"
 )
 
 // platform is the console's name in identities ("console:alice") and message references.
@@ -172,7 +173,7 @@ func (a *Adapter) Update(ctx context.Context, ref bot.MessageRef, p bot.Post) er
 		return fmt.Errorf("update: %w", err)
 	}
 	m.Title, m.Text, m.Fields, m.Choices = p.Title, p.Text, p.Fields, p.Choices
-	if err := a.save(ctx, m); err != nil {
+	if err := a.save(ctx, &m); err != nil {
 		return fmt.Errorf("update: %w", err)
 	}
 	a.write(render(m, true)...)
@@ -210,10 +211,10 @@ func errNotRunning() error {
 // its buttons after a restart.
 type message struct {
 	V       int          `json:"v"`
-	ID      string       `json:"id"`
-	Channel string       `json:"channel"`          // "help", or "@alice" for alice's DM with the bot
-	Thread  string       `json:"thread,omitempty"` // the thread root, "" at top level
-	Author  string       `json:"author"`           // a user name, or the bot's
+	ID      string       `json:"id" redact:"-"`
+	Channel string       `json:"channel" redact:"-"`          // "help", or "@alice" for alice's DM with the bot
+	Thread  string       `json:"thread,omitempty" redact:"-"` // the thread root, "" at top level
+	Author  string       `json:"author" redact:"-"`           // a user name, or the bot's
 	Title   string       `json:"title,omitempty"`
 	Text    string       `json:"text"`
 	Fields  []bot.Field  `json:"fields,omitempty"`
@@ -247,13 +248,16 @@ func (a *Adapter) create(ctx context.Context, m *message) error {
 		return fmt.Errorf("new message id: %w", err)
 	}
 	m.ID = "m" + strconv.FormatUint(n, 10)
-	return a.save(ctx, *m)
+	return a.save(ctx, m)
 }
 
-// save stores m under its id. The caller holds mu.
-func (a *Adapter) save(ctx context.Context, m message) error {
+// save redacts m in place (secrets and control characters out of its text, title, fields and labels)
+// and stores it under its id: the console's messages are in the data file, and what is printed is what
+// is stored. The caller holds mu.
+func (a *Adapter) save(ctx context.Context, m *message) error {
+	redact.Fields(m)
 	m.V = messageVersion
-	data, err := json.Marshal(m)
+	data, err := json.Marshal(*m)
 	if err != nil {
 		return fmt.Errorf("encode message %s: %w", m.ID, err)
 	}

@@ -822,3 +822,35 @@ func TestOutputFailsAtEnd(t *testing.T) {
 		t.Fatalf("run: %v", err)
 	}
 }
+
+// TestTypedLinesAreRedacted: a secret typed in the console, or posted by an engine that did not redact
+// it, is neither stored in the console's messages (the data file) nor printed, nor handed to the
+// engine; nor are bidi overrides and control characters.
+func TestTypedLinesAreRedacted(t *testing.T) {
+	const secret = "Hunter-2024x"
+	st := newMemState()
+	a := console.New(demoConfig, st, nil)
+	eng := &fakeEngine{}
+	eng.onFlush = func(ev bot.Event) {
+		if ev.Kind == bot.EventMessage {
+			_, _ = a.Post(context.Background(), bot.Post{Channel: ev.Channel, Thread: ev.Message, Title: "card password: " + secret,
+				Text: "echo: password: " + secret, Fields: []bot.Field{{Name: "Said", Value: "password: " + secret}},
+				Choices: []bot.Choice{{ID: "x", Label: "password: " + secret}}})
+		}
+	}
+	out := runScript(t, a, eng, "my new password: "+secret+" \u202Egnp.exe\x1b[2J\n")
+	if strings.Contains(out, secret) || strings.ContainsAny(out, "\u202E\x1b") {
+		t.Fatalf("printed unredacted:\n%s", out)
+	}
+	if !strings.Contains(out, "[#help] m1 alice: my new password: [redacted password] gnp.exe[2J") {
+		t.Fatalf("the typed line is not printed redacted:\n%s", out)
+	}
+	for k, v := range st.data {
+		if strings.Contains(string(v), secret) || strings.Contains(string(v), "\u202E") || strings.Contains(string(v), `\u001b`) {
+			t.Errorf("stored unredacted under %s: %s", k, v)
+		}
+	}
+	if evs := eng.Events(); len(evs) != 1 || strings.Contains(evs[0].Text, secret) {
+		t.Fatalf("events handed to the engine: %+v", evs)
+	}
+}

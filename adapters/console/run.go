@@ -177,12 +177,15 @@ func (s *session) handle(ctx context.Context, raw string) bool {
 // fail reports a mistake in the input on a line of its own.
 func (s *session) fail(msg string) { s.a.print("! " + msg) }
 
-// say posts a message from the current user where they are, then hands it to the engine.
+// say posts a message from the current user where they are, then hands it to the engine. The line is
+// stored, printed and handed on redacted (create redacts it): a password typed in the console is never
+// in the data file, nor on the screen a moment later.
 func (s *session) say(ctx context.Context, text string) {
 	a := s.a
 	m := message{Channel: s.channel, Thread: s.thread, Author: s.user, Text: text}
 	a.mu.Lock()
 	err := a.create(ctx, &m)
+	text = m.Text
 	if err == nil {
 		a.write(render(m, false)...)
 	}
