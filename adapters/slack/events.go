@@ -150,8 +150,9 @@ func (a *Adapter) interaction(ctx context.Context, payload []byte) (bot.Event, b
 	}, true, nil
 }
 
-// slashCommand turns "/firstline status" into the message "!status", so slash commands and typed
-// commands go through one parser. A bare "/firstline" asks for help.
+// slashCommand turns "/firstline status T-000123" into the message "!status T-000123", so slash commands
+// and typed commands go through one parser; a bare "/firstline" asks for help. The event is private: Slack
+// shows a slash command to its author only, and the answers go to them alone (PostPrivate).
 func (a *Adapter) slashCommand(ctx context.Context, cmd slackapi.SlashCommand) (bot.Event, bool, error) {
 	if cmd.UserID == "" || cmd.ChannelID == "" {
 		return bot.Event{}, false, nil
@@ -160,10 +161,12 @@ func (a *Adapter) slashCommand(ctx context.Context, cmd slackapi.SlashCommand) (
 	if text == "" {
 		text = "help"
 	}
+	// The trigger id is unique per command typed, and the same in a redelivery: the dedup key.
 	id := cmd.TriggerID
 	if id == "" {
 		id = cmd.ChannelID + ":" + cmd.UserID + ":" + strconv.FormatInt(time.Now().UnixNano(), 10)
 	}
+	a.rememberResponseURL(cmd.ResponseURL)
 	return bot.Event{
 		Kind:     bot.EventMessage,
 		ID:       "cmd:" + id,
@@ -173,8 +176,11 @@ func (a *Adapter) slashCommand(ctx context.Context, cmd slackapi.SlashCommand) (
 		UserName: a.name(ctx, cmd.UserID),
 		Roles:    a.roles(ctx, cmd.UserID),
 		DM:       strings.HasPrefix(cmd.ChannelID, "D"),
-		Text:     a.cfg.CommandPrefix + text,
-		Time:     time.Now(),
+		// A command's text is mrkdwn like a message's (entities, and <@U…> when the command escapes them).
+		Text:    a.cfg.CommandPrefix + fromSlack(text, a.resolver(ctx)),
+		Time:    time.Now(),
+		Private: true, // a slash command is seen by its author alone, and so are the answers to it
+		ReplyTo: cmd.ResponseURL,
 	}, true, nil
 }
 

@@ -1,6 +1,7 @@
 package slack
 
 import (
+	"context"
 	"encoding/json"
 	"io"
 	"mime"
@@ -37,7 +38,8 @@ func (a *Adapter) HTTPHandler(h Handler) http.Handler {
 			http.Error(w, "invalid signature", http.StatusUnauthorized)
 			return
 		}
-		ctx := r.Context()
+		tctx, cancel := context.WithTimeout(r.Context(), translateBudget)
+		defer cancel()
 		media, _, _ := mime.ParseMediaType(r.Header.Get("Content-Type"))
 		var (
 			ev bot.Event
@@ -58,7 +60,7 @@ func (a *Adapter) HTTPHandler(h Handler) http.Handler {
 				_, _ = io.WriteString(w, probe.Challenge)
 				return
 			}
-			ev, ok, err = a.eventsAPI(ctx, body)
+			ev, ok, err = a.eventsAPI(tctx, body)
 		case "application/x-www-form-urlencoded":
 			form, perr := url.ParseQuery(string(body))
 			if perr != nil {
@@ -67,9 +69,9 @@ func (a *Adapter) HTTPHandler(h Handler) http.Handler {
 			}
 			switch {
 			case form.Has("payload"):
-				ev, ok, err = a.interaction(ctx, []byte(form.Get("payload")))
+				ev, ok, err = a.interaction(tctx, []byte(form.Get("payload")))
 			case form.Has("command"):
-				ev, ok, err = a.slashCommand(ctx, slashCommandFromForm(form))
+				ev, ok, err = a.slashCommand(tctx, slashCommandFromForm(form))
 			}
 		default:
 			http.Error(w, "unexpected content type", http.StatusUnsupportedMediaType)
@@ -81,7 +83,7 @@ func (a *Adapter) HTTPHandler(h Handler) http.Handler {
 			return
 		}
 		if ok {
-			if err := h.Handle(ctx, ev); err != nil {
+			if err := h.Handle(r.Context(), ev); err != nil {
 				a.log.Error("slack event not recorded, Slack will retry", "event_id", ev.ID, "err", err)
 				http.Error(w, "not recorded, retry", http.StatusInternalServerError)
 				return

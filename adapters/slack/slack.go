@@ -8,6 +8,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"net/http"
 	"strings"
 	"sync"
 	"time"
@@ -59,9 +60,10 @@ var (
 // Adapter is one Slack workspace: a bot.Chat (with Editor and Reactor) for the engine, and the receiver of
 // the workspace's events (RunSocket or HTTPHandler).
 type Adapter struct {
-	cfg Config
-	api *slackapi.Client
-	log *slog.Logger
+	cfg  Config
+	api  *slackapi.Client
+	http *http.Client // for response URLs, which are not Web API methods
+	log  *slog.Logger
 
 	botUserID string // learned from auth.test in Connect
 
@@ -76,6 +78,8 @@ type Adapter struct {
 	groups    map[string][]string
 	groupsAt  time.Time
 	groupsOff bool
+	// responses are the slash commands' response URLs, with their uses (see private.go).
+	responses map[string]responseUse
 	// once is what PostOnce knows of the keys it was given and has not finished with (see once.go).
 	once map[string]onceState
 
@@ -85,8 +89,12 @@ type Adapter struct {
 	connSince time.Time
 }
 
-// groupsTTL is how long user-group membership is trusted before it is read again.
-const groupsTTL = 5 * time.Minute
+// groupsTTL is how long user-group membership is trusted before it is read again; groupsRetry how long
+// after a failed read it is tried again.
+const (
+	groupsTTL   = 5 * time.Minute
+	groupsRetry = 30 * time.Second
+)
 
 // New returns an adapter for cfg. It checks the configuration but does not call Slack: Connect does.
 func New(cfg Config, logger *slog.Logger) (*Adapter, error) {
@@ -108,6 +116,7 @@ func New(cfg Config, logger *slog.Logger) (*Adapter, error) {
 	return &Adapter{
 		cfg:       cfg,
 		api:       slackapi.New(cfg.BotToken, opts...),
+		http:      &http.Client{Timeout: 30 * time.Second},
 		log:       logger.With("component", "slack"),
 		names:     make(map[string]string),
 		channels:  make(map[string]string),
@@ -280,6 +289,9 @@ func (a *Adapter) roles(ctx context.Context, user string) []string {
 			a.groupsOff = true
 			a.log.Warn("user groups are not readable (add the usergroups:read scope to use them as tiers or admins)")
 		case err != nil:
+			// Tried again in a while, not after the whole TTL: a slow answer (cut short by the ack's
+			// budget) must not leave a tier's members without their group for five minutes.
+			a.groupsAt = time.Now().Add(groupsRetry - groupsTTL)
 			a.log.Warn("usergroups.list failed", "err", err)
 		default:
 			a.groups = map[string][]string{}

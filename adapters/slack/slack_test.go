@@ -347,7 +347,7 @@ func TestIgnored(t *testing.T) {
 }
 
 // TestDMAndSlashCommand checks a question in a DM and "/firstline status", which goes through the
-// same parser as "!status".
+// same parser as "!status" and is answered privately: without a response_url, as an ephemeral message.
 func TestDMAndSlashCommand(t *testing.T) {
 	d := newDesk(t)
 	d.say("UALICE", "DUALICE", "", "My VPN will not connect")
@@ -358,7 +358,15 @@ func TestDMAndSlashCommand(t *testing.T) {
 		"user_name": "alice", "channel_id": "CRANDOM", "trigger_id": "trigS1", "team_id": "T1"})
 	d.fake.WaitAck(t, d.fake.SendEnvelope(t, env))
 	d.flush()
-	d.find("DUALICE", "-", "T-000001")
+	eph := d.fake.WaitCalls(t, "chat.postEphemeral", 1)
+	if f := eph[0].Form; f.Get("channel") != "CRANDOM" || f.Get("user") != "UALICE" || !strings.Contains(f.Get("blocks"), "T-000001") {
+		t.Fatalf("the answer to /firstline status: %+v", f)
+	}
+	for _, m := range d.fake.Posted() {
+		if m.Channel == "CRANDOM" {
+			t.Fatalf("the answer was posted in the channel: %+v", m)
+		}
+	}
 }
 
 // TestPostErrors checks how Web API failures reach the engine's dispatcher: a rate limit to wait out, a

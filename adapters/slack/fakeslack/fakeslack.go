@@ -99,6 +99,13 @@ type Server struct {
 	current   *socket
 	open      map[*socket]bool
 	acks      map[string]json.RawMessage
+	channels  map[string]string // channel id -> name (conversations.info)
+
+	responses   []Response
+	respSeq     int // response URLs handed out
+	respExpired int // response URLs up to this one are expired
+	holds       map[string]chan struct{}
+	done        chan struct{} // closed when the server closes
 }
 
 // New starts a fake Slack and closes it at t.Cleanup, websockets first. The bot user (BotUserID) is known
@@ -115,9 +122,12 @@ func New(t testing.TB) *Server {
 		faults:    map[string][]fault{},
 		open:      map[*socket]bool{},
 		acks:      map[string]json.RawMessage{},
+		channels:  map[string]string{},
+		done:      make(chan struct{}),
 	}
 	mux := http.NewServeMux()
 	mux.HandleFunc("/api/", s.serveAPI)
+	mux.HandleFunc("/commands/", s.serveResponse)
 	mux.HandleFunc("/socket", s.serveSocket)
 	s.http = httptest.NewServer(mux)
 	t.Cleanup(s.close)
@@ -127,7 +137,13 @@ func New(t testing.TB) *Server {
 // APIURL is the Web API's base URL, for slack.OptionAPIURL.
 func (s *Server) APIURL() string { return s.http.URL + "/api/" }
 
-// AddUser makes a user known to users.info.
+// AddChannel makes a channel's name known to conversations.info.
+func (s *Server) AddChannel(id, name string) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.channels[id] = name
+}
+
 // AddUserGroup makes usergroups.list report a user group with its members.
 func (s *Server) AddUserGroup(id string, members ...string) {
 	s.mu.Lock()
@@ -138,6 +154,7 @@ func (s *Server) AddUserGroup(id string, members ...string) {
 	s.groups[id] = members
 }
 
+// AddUser makes a user known to users.info.
 func (s *Server) AddUser(id, realName, displayName string) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
@@ -255,6 +272,9 @@ func (s *Server) notifyLocked() {
 // close ends the websockets, so their handlers return, before the HTTP server, which waits for handlers.
 func (s *Server) close() {
 	s.mu.Lock()
+	if !s.closed {
+		close(s.done)
+	}
 	s.closed = true
 	open := slices.Collect(maps.Keys(s.open))
 	s.current = nil
@@ -299,6 +319,7 @@ func (s *Server) serveAPI(w http.ResponseWriter, r *http.Request) {
 	if c.Token == "" {
 		c.Token = form.Get("token")
 	}
+	s.hold(c.Method)
 
 	s.mu.Lock()
 	s.calls = append(s.calls, c)
@@ -438,6 +459,12 @@ func (s *Server) answerLocked(c Call, host string) reply {
 				"display_name": u.displayName, "display_name_normalized": u.displayName,
 			},
 		}})
+	case "conversations.info":
+		name, found := s.channels[f.Get("channel")]
+		if !found {
+			return errReply("channel_not_found")
+		}
+		return okReply(map[string]any{"channel": map[string]any{"id": f.Get("channel"), "name": name, "is_channel": true}})
 	case "conversations.open":
 		return s.openLocked(f)
 	case "conversations.history":
