@@ -303,3 +303,17 @@ func TestCatchUpAfterZombieConnection(t *testing.T) {
 	p.fake.WaitIdentifies(t, 2)
 	d.find(q, "printer-add")
 }
+
+// TestCatchUpWaitsOutRateLimits checks that a 429 on reading a channel's history delays its catch-up
+// rather than leaving the question for a later round.
+func TestCatchUpWaitsOutRateLimits(t *testing.T) {
+	p := newPlace(t)
+	_, logs, stop := p.start(false, nil)
+	logs.wait(t, caughtUp, 1)
+	stop()
+	q := p.fake.AddHistory(help, written(bob, "How do I add a printer?", time.Now()))
+	p.fake.RateLimit("/api/v9/channels/"+help+"/messages", 300*time.Millisecond, false, 2)
+	d, logs, _ := p.start(false, nil)
+	logs.wait(t, caughtUp, 1)
+	d.find(q, "printer-add")
+}
