@@ -342,6 +342,9 @@ func (e *Engine) perform(ctx context.Context, eff Effect) error {
 		if !ok {
 			return Errorf(ENOTFOUND, "ticket %s has no message %q to update", eff.Ticket, eff.Key)
 		}
+		if eff.DropChoices {
+			return e.performDropChoices(ctx, chat, eff, ref)
+		}
 		if ed, ok := chat.(Editor); ok {
 			if err := ed.Update(ctx, ref, eff.Post); err != nil {
 				return err
@@ -403,8 +406,17 @@ func (e *Engine) performPost(ctx context.Context, chat Chat, eff Effect, t *Tick
 		if err := tx.DeleteEffect(eff.Seq); err != nil {
 			return err
 		}
-		if eff.Key == "" || eff.Ticket == "" {
+		if eff.Ticket == "" {
 			return nil
+		}
+		// Every message of a ticket is linked, notices too, so a reaction on one is known to be on the
+		// desk's message; one with choices keeps what it said, to be sent again without them.
+		link := MessageLink{Ticket: eff.Ticket, Key: eff.Key}
+		if len(p.Choices) > 0 {
+			link.Post = &p
+		}
+		if eff.Key == "" {
+			return tx.LinkMessage(ref, link)
 		}
 		t, err := tx.Ticket(eff.Ticket)
 		if err != nil {
@@ -417,7 +429,41 @@ func (e *Engine) performPost(ctx context.Context, chat Chat, eff Effect, t *Tick
 		if err := tx.PutTicket(t); err != nil {
 			return err
 		}
-		return tx.LinkMessage(ref, MessageLink{Ticket: t.ID, Key: eff.Key})
+		return tx.LinkMessage(ref, link)
+	})
+}
+
+// performDropChoices sends a message again as it was posted, without its choices and with the effect's
+// note as its last line, and then forgets what it said. A platform that cannot edit keeps the buttons:
+// a press on them gets a short reply.
+func (e *Engine) performDropChoices(ctx context.Context, chat Chat, eff Effect, ref MessageRef) error {
+	var link MessageLink
+	err := e.store.View(ctx, func(tx Tx) error {
+		var err error
+		link, err = tx.MessageLink(ref)
+		return err
+	})
+	if err != nil && !IsNotFound(err) {
+		return fmt.Errorf("read the message %s of %s: %w", eff.Key, eff.Ticket, err)
+	}
+	ed, canEdit := chat.(Editor)
+	if link.Post != nil && canEdit {
+		p := *link.Post
+		p.Choices = nil
+		p.Text = appendNote(p.Text, eff.Post.Text)
+		if err := ed.Update(ctx, ref, p); err != nil {
+			return err
+		}
+	}
+	return e.store.Update(ctx, func(tx Tx) error {
+		if err := tx.DeleteEffect(eff.Seq); err != nil {
+			return err
+		}
+		if link.Post == nil {
+			return nil
+		}
+		link.Post = nil
+		return tx.LinkMessage(ref, link)
 	})
 }
 

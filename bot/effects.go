@@ -44,9 +44,19 @@ func (w *work) dm(text string) error {
 		Post: Post{DM: w.ev.User, Text: text}})
 }
 
-// toRequester posts in the ticket's conversation, recording the message under key when key is set.
+// toRequester posts in the ticket's conversation, recording the message under key when key is set. A
+// message with choices records that they are live; a new answer or question takes them off the ones
+// before it, which it replaces.
 func (w *work) toRequester(t *Ticket, key, text string, choices ...Choice) error {
 	c := t.Conversation
+	if len(choices) > 0 && key != "" {
+		if isFeedbackKey(key) {
+			if err := w.withdrawAnswers(t, key, "_See my newer message below._"); err != nil {
+				return err
+			}
+		}
+		t.offerChoices(key)
+	}
 	p := Post{Channel: c.Channel, Thread: c.Thread, Text: text, Choices: choices}
 	if c.Thread != "" {
 		p.ThreadName = threadName(t) // the subject as this transaction leaves it

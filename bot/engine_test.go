@@ -529,7 +529,7 @@ func TestBadInputIsIgnored(t *testing.T) {
 	d, _ := newDesk(t)
 	d.Say(alice, "help", "   \n\t ")
 	d.Say(alice, "help", "")
-	d.React(tom, &bottest.Message{Ref: bot.MessageRef{Channel: "tier2", ID: "nope"}}, "raising_hand")
+	d.React(tom, &bottest.Message{Ref: bot.MessageRef{Channel: "help", ID: "nope"}}, "raising_hand")
 	if err := d.Handle(bot.Event{Kind: bot.EventClick, Channel: "help", Message: "nope", User: alice, Choice: "solved"}); err != nil {
 		t.Fatalf("click on an unknown message: %v", err)
 	}

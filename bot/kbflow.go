@@ -471,6 +471,11 @@ func (w *work) capture(t *Ticket) error {
 		return w.reply(t.ID, fmt.Sprintf("**%s** has no technician reply to turn into an article yet.", t.ID))
 	}
 	title := clip(firstLine(t.Subject), kb.MaxTitleLength)
+	// A draft still waiting for review is replaced: its buttons go, so nobody publishes the old text.
+	if err := w.withdraw(t, keyDraft, "_Replaced by a newer draft._"); err != nil {
+		return err
+	}
+	t.offerChoices(keyDraft)
 	t.Draft = &KBDraft{Title: title, Body: body, Aliases: []string{title}, By: w.ev.User, At: w.now}
 	text := fmt.Sprintf("Draft article from **%s**, captured by %s:\n\n**%s**\n\n%s\n\nAliases: %s", t.ID, nameOf(w.ev.UserName, w.ev.User), title, body, title)
 	if err := w.enqueue(Effect{Kind: EffectPost, Platform: platform, Lane: lane(platform, channel), Ticket: t.ID, Key: keyDraft,
@@ -544,6 +549,7 @@ func (w *work) draftChoice(t *Ticket, choice string) error {
 	default:
 		return nil
 	}
+	t.dropLive(keyDraft) // the update below replaces the draft, without its buttons
 	platform, channel := SplitID(w.cfg().KBReviewChannel)
 	if err := w.enqueue(Effect{Kind: EffectUpdate, Platform: platform, Lane: lane(platform, channel), Ticket: t.ID, Key: keyDraft,
 		Post: Post{Title: "Draft: " + d.Title, Text: text}}); err != nil {

@@ -22,7 +22,12 @@ func (w *work) linked() (*Ticket, MessageLink, error) {
 func (w *work) reaction() error {
 	t, link, err := w.linked()
 	if IsNotFound(err) {
-		return nil // a reaction on a message that is not the bot's: none of our business
+		// Not a message of a ticket: someone's own, most often, and none of our business, except in a
+		// tier channel, where a card's reaction on the wrong message deserves a word.
+		if _, ok := w.cfg().tierByChannel(w.ev.Platform, w.ev.Channel); ok {
+			return w.misplacedReaction(nil)
+		}
+		return nil
 	}
 	if err != nil {
 		return err
@@ -36,11 +41,6 @@ func (w *work) reaction() error {
 		}
 		return w.capture(t)
 	}
-	if link.Key == keyCSAT && added {
-		if i := slices.Index(ratingReactions, name); i >= 0 {
-			return w.rate(t, strconv.Itoa(i+1))
-		}
-	}
 	switch {
 	case isCardKey(link.Key):
 		card := t.card(link.Key)
@@ -49,10 +49,7 @@ func (w *work) reaction() error {
 		}
 		switch {
 		case r.Urgent != "" && name == r.Urgent && added:
-			if !w.canWork(card.Tier, w.ev.User) || t.Priority == "P1" {
-				return nil
-			}
-			return w.setPriority(t, "P1")
+			return w.urgent(t, card)
 		case name == r.Claim && added:
 			return w.claim(t, card)
 		case name == r.Claim:
@@ -62,23 +59,102 @@ func (w *work) reaction() error {
 		case name == r.Resolve && added:
 			return w.resolveFromCard(t, card)
 		}
+		return nil
+	case link.Key == keyCSAT && added:
+		if i := slices.Index(ratingReactions, name); i >= 0 {
+			if !w.pressedLive(t, link.Key) {
+				return w.stalePress(t, link.Key)
+			}
+			return w.rate(t, strconv.Itoa(i+1))
+		}
 	case isFeedbackKey(link.Key) && added:
+		kind := ""
 		switch name {
 		case r.Solved:
-			return w.feedback(t, link.Key, FeedbackSolved)
+			kind = FeedbackSolved
 		case r.NotHelpful:
-			return w.feedback(t, link.Key, FeedbackNotHelpful)
+			kind = FeedbackNotHelpful
 		case r.Human:
-			return w.feedback(t, link.Key, FeedbackHuman)
+			kind = FeedbackHuman
+		}
+		// The claim reaction is "talk to a human" on an answer by default: from a technician who is not
+		// the requester, it is a claim in the wrong place.
+		if kind != "" && !(name == r.Claim && w.ev.User != t.Requester && w.isStaff()) {
+			if !w.pressedLive(t, link.Key) {
+				return w.stalePress(t, link.Key)
+			}
+			return w.feedback(t, link.Key, kind)
 		}
 	}
+	if added {
+		return w.misplacedReaction(t)
+	}
 	return nil
+}
+
+// isStaff reports whether the event's user is a technician or an admin.
+func (w *work) isStaff() bool {
+	return w.cfg().isTechnician(w.ev.User, w.ev.Roles) || w.isAdmin()
+}
+
+// urgent makes a ticket P1 when a member of its card's tier reacts urgent on the card.
+func (w *work) urgent(t *Ticket, card *Card) error {
+	switch {
+	case !card.Current:
+		return w.reply(t.ID, w.staleCardText(t))
+	case !w.canWork(card.Tier, w.ev.User):
+		return w.reply(t.ID, fmt.Sprintf("Only members of %s can make **%s** urgent.", w.cfg().tierName(card.Tier), t.ID))
+	case t.Priority == "P1":
+		return nil // already urgent: a second reaction says nothing new
+	}
+	return w.setPriority(t, "P1")
+}
+
+// misplacedReaction answers a card's reaction (claim, escalate, resolve, urgent) on a message that cannot
+// take it: one of the desk's other messages, or any message in a tier channel (t is nil when it is not a
+// ticket's). Other reactions, and reactions of people to whom these mean nothing, get no reply.
+func (w *work) misplacedReaction(t *Ticket) error {
+	r := w.cfg().Reactions
+	name := w.ev.Reaction
+	if name != r.Claim && name != r.Escalate && name != r.Resolve && (r.Urgent == "" || name != r.Urgent) {
+		return nil
+	}
+	if t == nil {
+		if !w.isStaff() {
+			return nil
+		}
+		return w.reply("", fmt.Sprintf("Reactions :%s: (claim), :%s: (escalate) and :%s: (resolve) work on a ticket's card, not on other messages.", r.Claim, r.Escalate, r.Resolve))
+	}
+	if !w.isStaff() {
+		if w.ev.User != t.Requester || !t.Status.Active() {
+			return nil
+		}
+		p := w.cfg().CommandPrefix
+		switch name {
+		case r.Resolve:
+			return w.reply(t.ID, fmt.Sprintf("To close **%s**, write `%sresolve` here.", t.ID, p))
+		case r.Escalate:
+			if t.Status == StatusOpen {
+				return w.reply(t.ID, fmt.Sprintf("To talk to a human about **%s**, write `%sescalate` here.", t.ID, p))
+			}
+		}
+		return nil
+	}
+	switch card := t.currentCard(); {
+	case t.Status == StatusResolved:
+		return w.reply(t.ID, fmt.Sprintf("**%s** is resolved; that reaction does nothing here.", t.ID))
+	case card == nil:
+		return w.reply(t.ID, fmt.Sprintf("**%s** is still with Level 1: it has no card to act on yet (`%sescalate` in its thread hands it to %s).",
+			t.ID, w.cfg().CommandPrefix, w.cfg().tierName(w.cfg().workTier(t))))
+	default:
+		return w.reply(t.ID, fmt.Sprintf("That reaction works on the card of **%s** in %s, not on this message.", t.ID, w.cfg().tierName(card.Tier)))
+	}
 }
 
 func (w *work) click() error {
 	t, link, err := w.linked()
 	if IsNotFound(err) {
-		return nil
+		return nil // not a message of a ticket (any more)
 	}
 	if err != nil {
 		return err
@@ -87,14 +163,23 @@ func (w *work) click() error {
 	case isFeedbackKey(link.Key):
 		switch w.ev.Choice {
 		case FeedbackSolved, FeedbackNotHelpful, FeedbackHuman:
+			if !w.pressedLive(t, link.Key) {
+				return w.stalePress(t, link.Key)
+			}
 			return w.feedback(t, link.Key, w.ev.Choice)
 		}
 	case link.Key == keyCSAT && strings.HasPrefix(w.ev.Choice, choiceCSATPrefix):
+		if !w.pressedLive(t, link.Key) {
+			return w.stalePress(t, link.Key)
+		}
 		return w.rate(t, strings.TrimPrefix(w.ev.Choice, choiceCSATPrefix))
 	case link.Key == keyDraft:
+		if !w.pressedLive(t, link.Key) {
+			return w.stalePress(t, link.Key)
+		}
 		return w.draftChoice(t, w.ev.Choice)
 	}
-	return nil
+	return w.reply(t.ID, "That button no longer does anything.")
 }
 
 // ratingReactions rate 1 to 5 where buttons are missing: the keycap emoji, by their Slack names.
@@ -106,11 +191,8 @@ func (w *work) feedback(t *Ticket, key, kind string) error {
 	if ev.User != t.Requester {
 		return w.reply(t.ID, fmt.Sprintf("Only %s can say whether this answer helped.", t.RequesterName))
 	}
-	switch t.Status {
-	case StatusResolved:
-		return w.reply(t.ID, fmt.Sprintf("**%s** is already resolved. Write here if you need more help and I'll reopen it.", t.ID))
-	case StatusEscalated, StatusClaimed:
-		return w.reply(t.ID, fmt.Sprintf("**%s** is already with %s: write here and the technician will see it.", t.ID, w.cfg().tierName(t.Tier)))
+	if t.Status != StatusOpen {
+		return w.stalePress(t, key)
 	}
 	idx := t.offersIn(key)
 	if kind != FeedbackHuman {
@@ -134,6 +216,10 @@ func (w *work) feedback(t *Ticket, key, kind string) error {
 		titles = append(titles, t.Offers[i].Article)
 	}
 	t.transition(w.now, "feedback", "", ev.User, strings.TrimSpace(kind+" "+strings.Join(titles, " ")))
+	// The answer has had its say: its buttons go, with what was chosen under it.
+	if err := w.withdraw(t, key, feedbackNote(kind)); err != nil {
+		return err
+	}
 	switch kind {
 	case FeedbackSolved:
 		t.say(w.now, ev.User, t.RequesterName, RoleRequester, "(solved)", false)

@@ -111,7 +111,10 @@ type TicketFilter struct {
 // MessageLink is what a message posted by the bot belongs to.
 type MessageLink struct {
 	Ticket string `json:"ticket" redact:"-"`
-	Key    string `json:"key" redact:"-"` // key in Ticket.Messages: "card-1", "answer-2", "csat"
+	Key    string `json:"key" redact:"-"` // key in Ticket.Messages: "card-1", "answer-2", "csat"; "" for a notice
+	// Post is the message as posted, kept while it offers choices, so they can be taken off it (an edit
+	// has to send the whole message again) once they stop being valid.
+	Post *Post `json:"post,omitempty"`
 }
 
 // EffectKind says what the dispatcher has to do.
@@ -140,6 +143,9 @@ type Effect struct {
 	Post      Post   `json:"post,omitempty"`
 	Reaction  string `json:"reaction,omitempty" redact:"-"`
 	Job       string `json:"job,omitempty" redact:"-"`
+	// DropChoices makes an update take the choices off the message recorded under Key: it is sent again
+	// as it was posted, without them, with Post.Text (when set) added as its last line.
+	DropChoices bool `json:"drop_choices,omitempty"`
 	// Attempts and NotBefore schedule retries after failures.
 	Attempts  int       `json:"attempts,omitempty"`
 	NotBefore time.Time `json:"not_before,omitempty"`

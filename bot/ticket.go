@@ -6,8 +6,10 @@ import (
 	"time"
 )
 
-// TicketVersion is the version of the stored ticket's JSON shape.
-const TicketVersion = 1
+// TicketVersion is the version of the stored ticket's JSON shape. Version 2 records which of the bot's
+// messages still offer choices (Live); a version 1 ticket never did, and its choices are judged by its
+// status alone.
+const TicketVersion = 2
 
 // Status is where a ticket is in its life.
 type Status string
@@ -65,16 +67,19 @@ type Ticket struct {
 	FollowUps int `json:"follow_ups,omitempty"`
 	// Heard is how many transcript entries the last search read, so a follow-up job for words an
 	// earlier job already read does nothing.
-	Heard      int                   `json:"heard,omitempty"`
-	Cards      []Card                `json:"cards,omitempty"`
-	Messages   map[string]MessageRef `json:"messages,omitempty"` // what the bot posted, by key ("card-1", "answer-2")
-	Transcript []Entry               `json:"transcript"`
-	Events     []Transition          `json:"events"`
-	CSAT       *Rating               `json:"csat"`
-	CreatedAt  time.Time             `json:"created_at"`
-	UpdatedAt  time.Time             `json:"updated_at"`
-	ResolvedAt *time.Time            `json:"resolved_at"`
-	ResolvedBy string                `json:"resolved_by,omitempty" redact:"-"`
+	Heard    int                   `json:"heard,omitempty"`
+	Cards    []Card                `json:"cards,omitempty"`
+	Messages map[string]MessageRef `json:"messages,omitempty"` // what the bot posted, by key ("card-1", "answer-2")
+	// Live are the keys of the bot's messages whose choices (buttons, or reactions standing for them)
+	// still work; a message leaves it when they stop being valid, and its buttons are taken off.
+	Live       []string     `json:"live,omitempty" redact:"-"`
+	Transcript []Entry      `json:"transcript"`
+	Events     []Transition `json:"events"`
+	CSAT       *Rating      `json:"csat"`
+	CreatedAt  time.Time    `json:"created_at"`
+	UpdatedAt  time.Time    `json:"updated_at"`
+	ResolvedAt *time.Time   `json:"resolved_at"`
+	ResolvedBy string       `json:"resolved_by,omitempty" redact:"-"`
 	// PrioritySource says who set Priority: "default", "rule:NAME", "technician", "model" (a model may
 	// only lower the default, see applyTriage).
 	PrioritySource string `json:"priority_source,omitempty" redact:"-"`

@@ -33,6 +33,9 @@ func (w *work) escalate(t *Ticket, reason string) error {
 			return err
 		}
 	}
+	if err := w.withdrawAnswers(t, "", fmt.Sprintf("_No longer current: **%s** went to %s._", t.ID, next.Name)); err != nil {
+		return err
+	}
 	t.Tier = next.ID
 	t.Assignee, t.AssigneeName = "", ""
 	t.Clarifying = false
@@ -83,6 +86,9 @@ func (w *work) resolve(t *Ticket) error {
 		t.Vendor.Back = &at // solved while the vendor had it: their case ends with the ticket
 	}
 	t.transition(w.now, "resolved", StatusResolved, by, "")
+	if err := w.withdrawAnswers(t, "", fmt.Sprintf("_No longer current: **%s** is resolved._", t.ID)); err != nil {
+		return err
+	}
 	if card := t.currentCard(); card != nil {
 		if err := w.updateCard(t, card); err != nil {
 			return err
@@ -97,7 +103,10 @@ func (w *work) resolve(t *Ticket) error {
 	if by != t.Requester {
 		who = "**" + nameOf(w.ev.UserName, by) + "**"
 	}
-	if t.CSAT != nil || t.Survey != nil {
+	// Asked once per resolution: a survey withdrawn by a reopening is asked again (tickets from before
+	// choices were recorded were asked once).
+	asked := t.Survey != nil && (t.Version < 2 || t.choicesLive(keyCSAT))
+	if t.CSAT != nil || asked {
 		return w.toRequester(t, "", fmt.Sprintf("%s resolved **%s**. If the problem comes back within %s, write here to reopen it.", who, t.ID, window))
 	}
 	if recent, err := w.surveyedRecently(t); err != nil {
@@ -143,6 +152,9 @@ func (w *work) surveyedRecently(t *Ticket) (bool, error) {
 func (w *work) reopen(t *Ticket) error {
 	t.ResolvedAt, t.ResolvedBy = nil, ""
 	t.FollowUps = 0 // the problem is back: its follow-ups start again
+	if err := w.withdraw(t, keyCSAT, fmt.Sprintf("_**%s** was reopened: you can rate it once it is resolved again._", t.ID)); err != nil {
+		return err
+	}
 	if t.Tier == LevelOne {
 		t.transition(w.now, "reopened", StatusOpen, w.ev.User, "")
 		if err := w.toRequester(t, "", fmt.Sprintf("I've reopened **%s**. Let me look again.", t.ID)); err != nil {
@@ -194,6 +206,7 @@ func (w *work) rate(t *Ticket, value string) error {
 		return w.reply(t.ID, fmt.Sprintf("You already rated **%s** %d/5. Thank you!", t.ID, t.CSAT.Score))
 	}
 	t.CSAT = &Rating{Score: score, RatedAt: w.now, By: ev.User}
+	t.dropLive(keyCSAT) // the update below replaces the survey with the rating
 	t.transition(w.now, "rated", "", ev.User, fmt.Sprintf("%d/5", score))
 	c := t.Conversation
 	if err := w.enqueue(Effect{Kind: EffectUpdate, Platform: c.Platform, Lane: threadLane(c.Platform, c.Channel, c.Thread), Ticket: t.ID, Key: keyCSAT,
