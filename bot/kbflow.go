@@ -111,7 +111,7 @@ func (w *work) cmdKB() error {
 			return w.kbRestore(c)
 		}
 	}
-	return w.reply("", w.kbHelp())
+	return w.replyKB(w.kbHelp())
 }
 
 func (w *work) kbHelp() string {
@@ -198,9 +198,9 @@ func (w *work) kbList(c KBCommand) error {
 	}
 	if len(list) == 0 {
 		if c.Tag != "" {
-			return w.reply("", "No articles tagged "+c.Tag+".")
+			return w.replyKB("No articles tagged " + c.Tag + ".")
 		}
-		return w.reply("", "No articles.")
+		return w.replyKB("No articles.")
 	}
 	page := max(c.Page, 1)
 	pages := (len(list) + kbListPage - 1) / kbListPage
@@ -213,7 +213,7 @@ func (w *work) kbList(c KBCommand) error {
 	if page < pages {
 		fmt.Fprintf(&b, "\nMore: `%skb list %s page %d`", w.cfg().CommandPrefix, c.Tag, page+1)
 	}
-	return w.reply("", b.String())
+	return w.replyKB(b.String())
 }
 
 func (w *work) kbHistory(c KBCommand) error {

@@ -47,6 +47,13 @@ type Tx interface {
 	// the error is ECONFLICT, so a concurrent edit is never silently lost (base 0: a new article).
 	PutKBArticle(a kb.Article, deleted bool, author string, at time.Time, base int) (int, error)
 
+	// KBFiles returns what is remembered of the files kb.dir imported, by article id (see SyncKBFolder).
+	KBFiles() (map[string]KBFile, error)
+	// PutKBFile records what became of an article's file, replacing the earlier record.
+	PutKBFile(f KBFile) error
+	// DeleteKBFile forgets an article's file (no error when there is none).
+	DeleteKBFile(id string) error
+
 	// CountFeedback counts an article offered (kind "") or an answer's outcome (a Feedback* kind).
 	CountFeedback(article, kind string) error
 	// Feedback returns the counts of every article that was offered.

@@ -37,6 +37,7 @@ var (
 	bucketByUpdated     = []byte("tickets_by_updated")      // last change (unix nanos, 8 bytes BE) seq -> ""
 	bucketAudit         = []byte("audit")                   // seq (8 bytes BE) -> AuditEntry JSON, append-only
 	bucketFeedback      = []byte("article_feedback")        // article id -> bot.ArticleFeedback JSON
+	bucketKBFiles       = []byte("kb_files")                // article id -> bot.KBFile JSON (what kb.dir imported)
 	keySchema           = []byte("schema_version")
 	defaultLockTimeout  = time.Second
 	errDataFileInUseFmt = "the data file %s is in use by another Firstline process (stop it, or use another -data directory)"
@@ -176,6 +177,15 @@ var migrations = []func(*bolt.Tx) error{
 	func(btx *bolt.Tx) error {
 		if _, err := btx.CreateBucketIfNotExists(bucketVectors); err != nil {
 			return fmt.Errorf("create bucket %s: %w", bucketVectors, err)
+		}
+		return nil
+	},
+	// 6: what kb.dir imported, per article, so a restart re-imports only files that changed. A data file
+	// from before has no records: the first start compares each file with its article (see
+	// bot.SyncKBFolder).
+	func(btx *bolt.Tx) error {
+		if _, err := btx.CreateBucketIfNotExists(bucketKBFiles); err != nil {
+			return fmt.Errorf("create bucket %s: %w", bucketKBFiles, err)
 		}
 		return nil
 	},

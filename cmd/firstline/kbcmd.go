@@ -7,6 +7,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/firstline-desk/firstline/bot"
 	"github.com/firstline-desk/firstline/kb"
 )
 
@@ -29,8 +30,9 @@ func (m *Main) kb(ctx context.Context, args []string) error {
 	return usageError("unknown kb command %q\n\n%s", args[0], usage)
 }
 
-// kbImport adds or updates every article of a folder. A folder with any bad file imports nothing, so a
-// half-imported KB never happens.
+// kbImport adds or updates every article of a folder, in one transaction: a folder with any bad file
+// imports nothing, and neither does an import interrupted half way. The folder's files win over edits
+// made in chat (the deliberate way to take a kb.dir file in a conflict).
 func (m *Main) kbImport(ctx context.Context, args []string) error {
 	fs := m.flagSet("kb import")
 	rest, err := parseFlags(fs, args, false)
@@ -63,30 +65,12 @@ func (m *Main) kbImport(ctx context.Context, args []string) error {
 		return err
 	}
 	defer db.Close()
-	before := map[string]bool{}
-	have, err := db.Articles(ctx)
+	res, err := bot.ImportKBArticles(ctx, db, articles, "cli:"+currentUser(), time.Now())
 	if err != nil {
 		return err
 	}
-	for _, a := range have {
-		before[a.ID] = true
-	}
-	added, changed := 0, 0
-	now := time.Now()
-	for _, a := range articles {
-		_, ch, err := db.PutArticle(ctx, a, "cli:"+currentUser(), now)
-		if err != nil {
-			return err
-		}
-		switch {
-		case !before[a.ID]:
-			added++
-		case ch:
-			changed++
-		}
-	}
 	fmt.Fprintf(m.Stdout, "Imported %d articles from %s: %d new, %d changed, %d unchanged.\n",
-		len(articles), dir, added, changed, len(articles)-added-changed)
+		len(articles), dir, res.Added, res.Changed, res.Unchanged)
 	return nil
 }
 

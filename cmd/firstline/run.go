@@ -190,11 +190,7 @@ func (m *Main) loadKB(ctx context.Context, cfg Config, db *storage.DB, logger *s
 		if err != nil {
 			return nil, fmt.Errorf("read knowledge base %s: %w", cfg.KB.Dir, err)
 		}
-		var articles []kb.Article
-		for _, f := range files {
-			articles = append(articles, f.Article)
-		}
-		if err := putArticles(ctx, db, articles, "config:kb.dir"); err != nil {
+		if err := m.syncKBDir(ctx, cfg.KB.Dir, files, db, logger); err != nil {
 			return nil, err
 		}
 	case m.configFile == "":
@@ -225,6 +221,34 @@ func (m *Main) loadKB(ctx context.Context, cfg Config, db *storage.DB, logger *s
 	logger.Info("knowledge base indexed", "articles", index.Len())
 	return index, nil
 }
+
+// syncKBDir brings kb.dir's files into the data file without undoing chat's edits (bot.SyncKBFolder says
+// which source wins), and logs what it did and every conflict.
+func (m *Main) syncKBDir(ctx context.Context, dir string, files []kb.File, db *storage.DB, logger *slog.Logger) error {
+	res, err := bot.SyncKBFolder(ctx, db, files, kbDirAuthor, time.Now())
+	if err != nil {
+		return err
+	}
+	if len(res.Added)+len(res.Changed)+len(res.Deleted) > 0 {
+		logger.Info("imported the knowledge base folder", "dir", dir, "added", len(res.Added), "changed", len(res.Changed), "deleted", len(res.Deleted))
+	}
+	if res.KeptEmpty {
+		logger.Warn("the knowledge base folder has no articles: the articles imported from it earlier are kept", "dir", dir)
+	}
+	for _, c := range res.Conflicts {
+		what := "changed"
+		if c.Conflict.Removed {
+			what = "removed"
+		}
+		logger.Warn("knowledge base conflict: the file "+what+" while the article was changed in Firstline; the article's version is kept (see !kb, or run kb export or kb import)",
+			"article_id", c.ID, "file", c.File, "version", c.Conflict.Version)
+	}
+	return nil
+}
+
+// kbDirAuthor is the author of the versions kb.dir writes; SyncKBFolder also reads it back to tell the
+// folder's versions from chat's in a data file from before it kept records.
+const kbDirAuthor = "config:kb.dir"
 
 func putArticles(ctx context.Context, db *storage.DB, articles []kb.Article, author string) error {
 	now := time.Now()
