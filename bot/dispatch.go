@@ -132,6 +132,9 @@ func (e *Engine) dispatchOnce(ctx context.Context) (int, error) {
 		return 0, err
 	}
 	e.overlayUnsaved(effects)
+	if e.sequential {
+		return e.performInOrder(ctx, effects)
+	}
 	// Lanes are independent: each due lane's effects are performed in order by one goroutine, and
 	// several lanes at once, so one slow post (or a platform's backoff) holds up only its conversation.
 	blocked := map[string]bool{}
@@ -188,6 +191,52 @@ func (e *Engine) dispatchOnce(ctx context.Context) (int, error) {
 		firstErr = ctx.Err()
 	}
 	return done, firstErr
+}
+
+// SetSequential makes the dispatcher perform effects one at a time in outbox order, and run each job
+// itself, to its end, before the next effect: the same events then always give the same posts in the
+// same order. The console demo needs that (its message ids are given in post order, and the README's
+// walkthrough names them); a server does not, and leaves it off to post to eight conversations at once
+// and run jobs side by side. Call it before Run or Flush.
+func (e *Engine) SetSequential() { e.sequential = true }
+
+// performInOrder is dispatchOnce for a sequential engine: the due effects in outbox order, one at a
+// time, jobs included. A job's result is new effects further down the outbox, so the rest of its lane
+// waits for the next pass, which reads them; so does the rest of the lane of an effect that failed.
+func (e *Engine) performInOrder(ctx context.Context, effects []Effect) (int, error) {
+	blocked := map[string]bool{}
+	done := 0
+	for _, eff := range effects {
+		if ctx.Err() != nil {
+			return done, ctx.Err()
+		}
+		if blocked[eff.Lane] {
+			continue
+		}
+		if e.clock.Now().Before(eff.NotBefore) {
+			blocked[eff.Lane] = true
+			continue
+		}
+		var err error
+		if eff.Kind == EffectJob {
+			blocked[eff.Lane] = true
+			err = e.runJob(ctx, eff)
+			e.obs.EffectDone(eff.Platform, eff.Kind, eff.Job, e.clock.Now().Sub(eff.CreatedAt), err)
+		} else {
+			err = e.perform(ctx, eff)
+			e.obs.EffectDone(eff.Platform, eff.Kind, "", e.clock.Now().Sub(eff.CreatedAt), err)
+		}
+		if err != nil {
+			blocked[eff.Lane] = true
+			if rerr := e.retryLater(ctx, eff, err); rerr != nil {
+				return done, rerr
+			}
+			continue
+		}
+		e.setUnsaved(eff, false)
+		done++
+	}
+	return done, nil
 }
 
 // dueEffects reads the outbox in batches until it has dispatchBatch effects of lanes that are not

@@ -71,6 +71,10 @@ type Engine struct {
 	modelOpts ModelOptions
 	canary    string // in every system prompt; a reply that repeats it is never posted
 
+	// sequential: effects one at a time in outbox order, jobs run by the dispatcher itself
+	// (SetSequential).
+	sequential bool
+
 	flood floodGuard
 	obs   Observer
 	// started is when this engine was made: effects older than that may have been performed by the

@@ -43,6 +43,9 @@ type Main struct {
 	Stdout io.Writer
 	Stderr io.Writer
 	Getenv func(string) (string, bool)
+	// Clock is the desk's time; nil is the system clock. Tests fix it, so the console's output (SLA
+	// deadlines on cards) is the same byte for byte in every run.
+	Clock bot.Clock
 
 	// set by the common flags
 	dataDir    string
@@ -236,4 +239,12 @@ func (m *Main) openData(readOnly bool) (*storage.DB, error) {
 		return nil, err
 	}
 	return db, nil
+}
+
+// clock returns the desk's clock.
+func (m *Main) clock() bot.Clock {
+	if m.Clock == nil {
+		return bot.SystemClock{}
+	}
+	return m.Clock
 }

@@ -67,7 +67,7 @@ func (m *Main) runDesk(ctx context.Context, args []string) error {
 	if err != nil {
 		return err
 	}
-	engine, err := bot.New(cfg.Bot(), db, dm.search, bot.SystemClock{}, logger)
+	engine, err := bot.New(cfg.Bot(), db, dm.search, m.clock(), logger)
 	if err != nil {
 		return err
 	}
@@ -89,6 +89,9 @@ func (m *Main) runDesk(ctx context.Context, args []string) error {
 	}
 	con := console.New(consoleConfig(cfg), db.Adapter("console"), logger)
 	engine.AddChat(con)
+	// The console gives message ids in post order, and the README's walkthrough names them: effects
+	// one at a time in outbox order make the same lines give the same ids, every time.
+	engine.SetSequential()
 
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
@@ -158,7 +161,7 @@ func (m *Main) housekeeping(ctx context.Context, engine *bot.Engine, db *storage
 		t := time.NewTicker(slaTick)
 		defer t.Stop()
 		for {
-			if n, err := engine.CheckSLAs(ctx, time.Now()); err != nil && ctx.Err() == nil {
+			if n, err := engine.CheckSLAs(ctx, m.clock().Now()); err != nil && ctx.Err() == nil {
 				logger.Warn("SLA check", "err", err)
 			} else if n > 0 {
 				logger.Debug("SLA check", "tickets", n)
