@@ -41,24 +41,45 @@ var DefaultCategories = []string{"access", "accounts", "email", "hardware", "net
 // SetModel has the engine write answers, summaries and triage with a model. Call it before Run; a nil
 // model turns it off.
 func (e *Engine) SetModel(m Model, opts ModelOptions) {
-	if opts.Sources <= 0 {
-		opts.Sources = 3
-	}
-	if opts.MinSourceConfidence <= 0 {
-		opts.MinSourceConfidence = e.cfg.SuggestConfidence / 2
-	}
-	if opts.MaxAnswerChars <= 0 {
-		opts.MaxAnswerChars = 1500
-	}
-	if len(opts.Categories) == 0 {
-		opts.Categories = DefaultCategories
-	}
-	e.model, e.modelOpts = m, opts
+	e.model, e.modelOpts = m, opts.withDefaults(e.cfg)
 	if e.canary == "" {
 		var b [8]byte
 		_, _ = rand.Read(b[:])
 		e.canary = "FLC-" + hex.EncodeToString(b[:])
 	}
+}
+
+// withDefaults fills in the zero values of opts for a desk of config cfg.
+func (o ModelOptions) withDefaults(cfg Config) ModelOptions {
+	if o.Sources <= 0 {
+		o.Sources = 3
+	}
+	if o.MinSourceConfidence <= 0 {
+		o.MinSourceConfidence = cfg.SuggestConfidence / 2
+	}
+	if o.MaxAnswerChars <= 0 {
+		o.MaxAnswerChars = 1500
+	}
+	if len(o.Categories) == 0 {
+		o.Categories = DefaultCategories
+	}
+	return o
+}
+
+// ModelSources returns the hits a grounded answer is written from, in order: the first opts.Sources
+// (default 3) of hits, up to the first below opts.MinSourceConfidence (default half the desk's
+// suggest_confidence). The engine passes the hits whose articles it still has; kb eval -model-path
+// passes all of them, to measure the model path as the engine runs it.
+func ModelSources(hits []kb.Hit, opts ModelOptions, cfg Config) []kb.Hit {
+	opts = opts.withDefaults(cfg)
+	var sources []kb.Hit
+	for _, h := range hits {
+		if len(sources) == opts.Sources || h.Confidence < opts.MinSourceConfidence {
+			break
+		}
+		sources = append(sources, h)
+	}
+	return sources
 }
 
 // noAnswer is what the model writes when the sources do not answer the question.
@@ -101,16 +122,18 @@ func (e *Engine) groundedAnswer(ctx context.Context, t *Ticket, hits []kb.Hit) m
 	if e.modelOpts.NoAnswers {
 		return modelOutcome{}
 	}
-	var sources []kb.Hit
-	var articles []kb.Article
+	var present []kb.Hit
+	have := make(map[string]kb.Article)
 	for _, h := range hits {
-		if len(sources) == e.modelOpts.Sources || h.Confidence < e.modelOpts.MinSourceConfidence {
-			break
-		}
 		if a, ok := e.search.Article(h.ID); ok {
-			sources = append(sources, h)
-			articles = append(articles, a)
+			present = append(present, h)
+			have[h.ID] = a
 		}
+	}
+	sources := ModelSources(present, e.modelOpts, e.cfg)
+	var articles []kb.Article
+	for _, h := range sources {
+		articles = append(articles, have[h.ID])
 	}
 	if len(sources) == 0 {
 		return modelOutcome{why: "no article close enough to give the model"}

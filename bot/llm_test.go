@@ -12,6 +12,7 @@ import (
 
 	"github.com/firstline-desk/firstline/bot"
 	"github.com/firstline-desk/firstline/bot/bottest"
+	"github.com/firstline-desk/firstline/kb"
 )
 
 // fakeModel answers with a function and records every request.
@@ -189,11 +190,11 @@ func TestModelAnswersOnlyWhenTheSearchIsConfident(t *testing.T) {
 			d.Click(alice, d.Chat.Thread("help", q)[0], "Not helpful")
 			return q
 		}, want: []string{"Sorry that didn't help. This may be closer:", "**VPN is slow**"}},
-		{name: "details, still only likely", ask: func(d *bottest.Desk) string {
+		{name: "details, and the next is not even likely", ask: func(d *bottest.Desk) string {
 			q := d.Say(alice, "help", "my laptop does odd things")
-			d.SayIn(alice, "help", q, "it is my laptop keyboard")
+			d.SayIn(alice, "help", q, "the laptop restarts at random")
 			return q
-		}, want: []string{"Did the article above help?"}},
+		}},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			d, _ := modelDesk(t, testConfig(), &fakeModel{reply: credulous}, bot.ModelOptions{})
@@ -730,5 +731,34 @@ func TestCanaryInAnySpellingIsNeverPosted(t *testing.T) {
 				t.Errorf("summary %+v, want the desk's", tk.Summary)
 			}
 		})
+	}
+}
+
+func TestModelSources(t *testing.T) {
+	cfg := testConfig()
+	hits := []kb.Hit{{ID: "a", Confidence: 0.9}, {ID: "b", Confidence: 0.5}, {ID: "c", Confidence: 0.3}, {ID: "d", Confidence: 0.2}, {ID: "e", Confidence: 0.1}}
+	ids := func(hs []kb.Hit) string {
+		var out []string
+		for _, h := range hs {
+			out = append(out, h.ID)
+		}
+		return strings.Join(out, ",")
+	}
+	for _, tc := range []struct {
+		name string
+		opts bot.ModelOptions
+		want string
+	}{
+		{"defaults: three, from half the suggest confidence", bot.ModelOptions{}, "a,b,c"},
+		{"two", bot.ModelOptions{Sources: 2}, "a,b"},
+		{"up to the first below the floor", bot.ModelOptions{Sources: 5, MinSourceConfidence: 0.25}, "a,b,c"},
+		{"none above the floor", bot.ModelOptions{MinSourceConfidence: 0.95}, ""},
+	} {
+		if got := ids(bot.ModelSources(hits, tc.opts, cfg)); got != tc.want {
+			t.Errorf("%s: %q, want %q", tc.name, got, tc.want)
+		}
+	}
+	if !bot.ModelMayAnswer(hits[:2], cfg.MinConfidence) || bot.ModelMayAnswer(hits[2:], cfg.MinConfidence) {
+		t.Errorf("ModelMayAnswer: at min_confidence %v", cfg.MinConfidence)
 	}
 }
