@@ -291,6 +291,7 @@ func TestHelp(t *testing.T) {
   /echo TEXT         print TEXT
   /help              this help
   /quit              leave (so does end of input)
+A line ending in \ continues the message on the next line, for !kb add and !kb edit (\\ ends it with a \).
 People: alice (employee), tom (Tier 2), sara (Tier 3), ada (admin)
 Channels: #help, #tier2, #tier3
 `
@@ -852,5 +853,69 @@ func TestTypedLinesAreRedacted(t *testing.T) {
 	}
 	if evs := eng.Events(); len(evs) != 1 || strings.Contains(evs[0].Text, secret) {
 		t.Fatalf("events handed to the engine: %+v", evs)
+	}
+}
+
+// TestMultiLineMessage: a line ending in a backslash continues the message on the next line, so an
+// article can be added from the console; a doubled backslash ends a line with one; the end of input
+// ends a continued message.
+func TestMultiLineMessage(t *testing.T) {
+	tests := []struct {
+		name, script, want string
+		texts              []string
+	}{
+		{
+			name:   "kb add",
+			script: "!kb add\\\nPrinter paper jam\\\n\\\nOpen tray 2 and pull the paper.\\\ntags: printer\nnext\n",
+			want:   "[#help] m1 alice: !kb add\n  Printer paper jam\n  Open tray 2 and pull the paper.\n  tags: printer\n[#help] m2 alice: next\n",
+			texts:  []string{"!kb add\nPrinter paper jam\n\nOpen tray 2 and pull the paper.\ntags: printer", "next"},
+		},
+		{
+			name:   "CRLF line endings",
+			script: "one\\\r\ntwo\r\n",
+			want:   "[#help] m1 alice: one\n  two\n",
+			texts:  []string{"one\ntwo"},
+		},
+		{
+			name:   "a doubled backslash ends the line with one",
+			script: "the share is C:\\Temp\\\\\nnext\n",
+			want:   "[#help] m1 alice: the share is C:\\Temp\\\n[#help] m2 alice: next\n",
+			texts:  []string{"the share is C:\\Temp\\", "next"},
+		},
+		{
+			name:   "end of input ends the message",
+			script: "first\\\nsecond\\",
+			want:   "[#help] m1 alice: first\n  second\n",
+			texts:  []string{"first\nsecond"},
+		},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			eng := &fakeEngine{}
+			got := runScript(t, console.New(demoConfig, newMemState(), nil), eng, tt.script)
+			if got != tt.want {
+				t.Fatalf("output:\n%s\nwant:\n%s", got, tt.want)
+			}
+			var texts []string
+			for _, ev := range eng.Events() {
+				texts = append(texts, ev.Text)
+			}
+			if strings.Join(texts, "|") != strings.Join(tt.texts, "|") {
+				t.Fatalf("events %q, want %q", texts, tt.texts)
+			}
+		})
+	}
+}
+
+// TestMultiLinePrompt: while a message is continued, the prompt says so.
+func TestMultiLinePrompt(t *testing.T) {
+	a := console.New(demoConfig, newMemState(), nil)
+	var out bytes.Buffer
+	if err := a.Run(context.Background(), &fakeEngine{}, strings.NewReader("one\\\ntwo\n"), &out, true); err != nil {
+		t.Fatal(err)
+	}
+	got := strings.SplitAfterN(out.String(), "\n", welcomeLines+1)[welcomeLines]
+	if want := "alice #help> ... [#help] m1 alice: one\n  two\nalice #help> \n"; got != want {
+		t.Fatalf("output:\n%q\nwant:\n%q", got, want)
 	}
 }

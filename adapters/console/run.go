@@ -45,6 +45,7 @@ func (a *Adapter) Run(ctx context.Context, eng Engine, in io.Reader, out io.Writ
 	s.flush(ctx)
 
 	r := bufio.NewReader(in)
+	var more strings.Builder // the lines of a message continued with a trailing backslash
 	for {
 		if ctx.Err() != nil {
 			return nil
@@ -53,7 +54,11 @@ func (a *Adapter) Run(ctx context.Context, eng Engine, in io.Reader, out io.Writ
 			return err
 		}
 		if interactive {
-			a.showPrompt(s.prompt())
+			p := s.prompt()
+			if more.Len() > 0 {
+				p = continuePrompt
+			}
+			a.showPrompt(p)
 		}
 		line, err := r.ReadString('\n')
 		if interactive {
@@ -62,11 +67,41 @@ func (a *Adapter) Run(ctx context.Context, eng Engine, in io.Reader, out io.Writ
 		if err != nil && !errors.Is(err, io.EOF) {
 			return fmt.Errorf("read console input: %w", err)
 		}
+		text, continues := continued(line)
+		if continues && err == nil {
+			more.WriteString(text)
+			more.WriteString("\n")
+			continue
+		}
+		if more.Len() > 0 {
+			more.WriteString(text)
+			line = more.String()
+			more.Reset()
+		} else if line != "" {
+			line = text
+		}
 		// The last line counts even without a newline: a script's file may not end with one.
 		if line != "" && s.handle(ctx, line) || err != nil {
 			return a.writeErr()
 		}
 	}
+}
+
+// continuePrompt is the prompt for the next line of a message continued with a trailing backslash.
+const continuePrompt = "... "
+
+// continued strips a line's line ending and reports whether it continues on the next line: it ends with
+// a backslash, which is dropped. A line that ends with two backslashes ends with one, and does not
+// continue, so a message can end with a Windows path (typed C:\Temp\\, sent C:\Temp\).
+func continued(line string) (string, bool) {
+	text := strings.TrimRight(line, "\r\n")
+	if t, ok := strings.CutSuffix(text, `\\`); ok {
+		return t + `\`, false
+	}
+	if t, ok := strings.CutSuffix(text, `\`); ok {
+		return t, true
+	}
+	return text, false
 }
 
 // print writes lines to Run's output.
@@ -456,6 +491,7 @@ func (s *session) help() []string {
 		"  /echo TEXT         print TEXT",
 		"  /help              this help",
 		"  /quit              leave (so does end of input)",
+		"A line ending in \\ continues the message on the next line, for !kb add and !kb edit (\\\\ ends it with a \\).",
 	}
 	if len(cfg.Users) > 0 {
 		var people []string

@@ -188,3 +188,50 @@ func lineDiff(a, b string) string {
 	}
 	return "(same lines)"
 }
+
+// TestConsoleMultiLineAndRedaction types, into the real program's console, an article in several lines
+// (a trailing backslash continues a message) and a question with a password: the article is added and
+// shown, and the password is in neither the output, the data file's bytes nor the log.
+func TestConsoleMultiLineAndRedaction(t *testing.T) {
+	const secret = "Sh4red-Pw-Kiosk9"
+	data := t.TempDir()
+	script := strings.Join([]string{
+		"/as ada",
+		`!kb add\`,
+		`Kiosk printer paper jam\`,
+		`Open tray 2 and pull the paper out gently.\`,
+		`tags: printer`,
+		"!kb show kiosk-printer-paper-jam",
+		"/as alice",
+		"the kiosk asks for a password: " + secret,
+	}, "\n") + "\n"
+	var out, errOut bytes.Buffer
+	m := &Main{Stdin: strings.NewReader(script), Stdout: &out, Stderr: &errOut, Getenv: noEnv}
+	if code := m.Run(context.Background(), []string{"-data", data}); code != 0 {
+		t.Fatalf("exit %d: %s\n%s", code, errOut.String(), out.String())
+	}
+	for _, want := range []string{
+		"[#help] m1 ada: !kb add\n  Kiosk printer paper jam\n  Open tray 2 and pull the paper out gently.\n  tags: printer\n",
+		"Open tray 2 and pull the paper out gently.",
+		"alice: the kiosk asks for a password: [redacted password]",
+	} {
+		if !strings.Contains(out.String(), want) {
+			t.Errorf("output lacks %q:\n%s", want, out.String())
+		}
+	}
+	if n := strings.Count(out.String(), "Open tray 2 and pull the paper out gently."); n < 2 {
+		t.Errorf("the article is not shown by !kb show:\n%s", out.String())
+	}
+	for _, f := range []string{"firstline.db", "firstline.log"} {
+		b, err := os.ReadFile(filepath.Join(data, f))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if bytes.Contains(b, []byte(secret)) {
+			t.Errorf("%s holds the password typed in the console", f)
+		}
+	}
+	if strings.Contains(out.String(), secret) {
+		t.Errorf("the console printed the password")
+	}
+}
