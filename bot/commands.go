@@ -162,7 +162,7 @@ func (w *work) cmdVendor(cmd Command) error {
 	}
 	if strings.EqualFold(cmd.Args[0], "back") {
 		if v, why := w.cfg().mayAct(t, tier, a, actVendorBack); v != allow {
-			return w.reply(t.ID, why)
+			return w.toTechnicians(t, why)
 		}
 		at := w.now
 		t.Vendor.Back = &at
@@ -177,13 +177,13 @@ func (w *work) cmdVendor(cmd Command) error {
 				return err
 			}
 		}
-		if err := w.reply(t.ID, fmt.Sprintf("**%s** is back from %s.", t.ID, t.Vendor.Name)); err != nil {
+		if err := w.toTechnicians(t, fmt.Sprintf("**%s** is back from %s.", t.ID, t.Vendor.Name)); err != nil {
 			return err
 		}
 		return w.tx.PutTicket(t)
 	}
 	if v, why := w.cfg().mayAct(t, tier, a, actVendor); v != allow {
-		return w.reply(t.ID, why)
+		return w.toTechnicians(t, why)
 	}
 	if t.Status == StatusEscalated {
 		// Nobody owns it yet: whoever hands it to a vendor owns it, so the case is never nobody's.
@@ -218,7 +218,8 @@ func (w *work) cmdVendor(cmd Command) error {
 	if t.Assignee != w.ev.User {
 		owns = t.AssigneeName + " still owns it"
 	}
-	if err := w.reply(t.ID, fmt.Sprintf("**%s** is with %s; %s.%s", t.ID, with, owns, note)); err != nil {
+	// The vendor's name, reference and target are the technicians' business, wherever this was typed.
+	if err := w.toTechnicians(t, fmt.Sprintf("**%s** is with %s; %s.%s", t.ID, with, owns, note)); err != nil {
 		return err
 	}
 	return w.tx.PutTicket(t)
@@ -280,7 +281,8 @@ func (w *work) cmdStatus() error {
 		return w.reply(t.ID, w.e.statusText(t))
 	}
 	if tier, ok := w.cfg().tierByChannel(w.ev.Platform, w.ev.Channel); ok && w.canWork(tier.ID, w.ev.User) {
-		all, err := w.tx.FindTickets(TicketFilter{Status: []Status{StatusEscalated, StatusClaimed}})
+		// A ticket with a vendor is still the tier's: its owner answers for it.
+		all, err := w.tx.FindTickets(TicketFilter{Status: []Status{StatusEscalated, StatusClaimed, StatusPendingVendor}})
 		if err != nil {
 			return err
 		}
@@ -292,7 +294,7 @@ func (w *work) cmdStatus() error {
 		}
 		return w.reply("", w.e.listText(tier.Name+" has no open tickets.", tier.Name+" queue", queue))
 	}
-	mine, err := w.tx.FindTickets(TicketFilter{Requester: w.ev.User, Status: []Status{StatusOpen, StatusEscalated, StatusClaimed}})
+	mine, err := w.tx.FindTickets(TicketFilter{Requester: w.ev.User, Status: []Status{StatusOpen, StatusEscalated, StatusClaimed, StatusPendingVendor}})
 	if err != nil {
 		return err
 	}

@@ -201,3 +201,14 @@ func TestOwnershipRule(t *testing.T) {
 		}
 	}
 }
+
+// TestVendorTicketsAreInTheLists: a ticket a vendor has is still open, for its requester's "!status" and
+// for its tier's queue.
+func TestVendorTicketsAreInTheLists(t *testing.T) {
+	d, _, card := ownedDesk(t, "pending_vendor")
+	d.Say(alice, "@alice", "!status")
+	mustContain(t, "requester's list", d.Chat.Last("@alice").Text(), "T-000001", "pending_vendor")
+	d.Say(tom, "tier2", "!status")
+	mustContain(t, "tier queue", d.Chat.Last("tier2").Text(), "T-000001", "pending_vendor")
+	_ = card
+}

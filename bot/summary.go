@@ -126,7 +126,10 @@ func factSummary(t *Ticket) string {
 }
 
 // cmdSummary posts a fresh handoff summary of the ticket ("!summary"), for its tier's technicians and
-// admins. The model writes it when there is one; it runs as a job, since a model call takes seconds.
+// admins. The model writes it when there is one; it runs as a job, since a model call takes seconds. It
+// holds internal notes, so it goes where the command was typed only when that is for technicians alone;
+// typed in the requester's thread (or any other place people read), it goes to the ticket's card thread,
+// or, without a card, to the technician's DM.
 func (w *work) cmdSummary() error {
 	t, card, err := w.ticketInContext()
 	if err != nil {
@@ -135,7 +138,7 @@ func (w *work) cmdSummary() error {
 	if t == nil {
 		return w.reply("", "Use this in a ticket's card thread.")
 	}
-	tier := t.Tier
+	tier := w.cfg().workTier(t)
 	if card != nil {
 		tier = card.Tier
 	}
@@ -143,8 +146,72 @@ func (w *work) cmdSummary() error {
 		return w.reply(t.ID, fmt.Sprintf("Summaries of **%s** are for the technicians working it.", t.ID))
 	}
 	ev := w.ev
-	here := w.here()
-	return w.enqueue(Effect{Kind: EffectJob, Platform: ev.Platform, Lane: threadLane(ev.Platform, here.Channel, here.Thread), Ticket: t.ID, Job: jobSummary, Post: here})
+	private, err := w.forTechniciansHere()
+	if err != nil {
+		return err
+	}
+	job := Effect{Kind: EffectJob, Ticket: t.ID, Job: jobSummary}
+	switch c := t.currentCard(); {
+	case private:
+		job.Post = w.here()
+		job.Platform, job.Lane = ev.Platform, postLane(ev.Platform, job.Post)
+		return w.enqueue(job)
+	case c != nil:
+		platform, channel := w.tierChannel(c.Tier)
+		// Its own lane, as the summary of an escalation: a slow model holds up nothing in the channel.
+		job.Platform, job.Lane, job.ThreadKey = platform, lane(platform, "summary:"+t.ID), c.Key
+		job.Post = Post{Channel: channel}
+		if err := w.enqueue(job); err != nil {
+			return err
+		}
+		return w.reply(t.ID, fmt.Sprintf("I'll post a fresh summary of **%s** in its card's thread in %s: summaries are for technicians.", t.ID, w.cfg().tierName(c.Tier)))
+	default:
+		job.Post = Post{DM: ev.User}
+		job.Platform, job.Lane = ev.Platform, postLane(ev.Platform, job.Post)
+		if err := w.enqueue(job); err != nil {
+			return err
+		}
+		return w.reply(t.ID, fmt.Sprintf("I'll send you the summary of **%s** in a direct message: summaries are for technicians.", t.ID))
+	}
+}
+
+// forTechniciansHere reports whether what is said in reply to the event is read by technicians alone: it
+// is in a card's thread or a tier channel, or private to the user (a DM, an ephemeral answer).
+func (w *work) forTechniciansHere() (bool, error) {
+	ev := w.ev
+	if ev.DM || ev.Private || w.replyInDM {
+		return true, nil
+	}
+	if _, ok := w.cfg().tierByChannel(ev.Platform, ev.Channel); ok {
+		return true, nil
+	}
+	t, _, err := w.cardHere()
+	return t != nil, err
+}
+
+// toTechnicians says something about a ticket that is for its technicians only (a vendor's reference,
+// a summary): where the event happened when only technicians read there, else in the card's thread, or
+// the user's DM.
+func (w *work) toTechnicians(t *Ticket, text string) error {
+	private, err := w.forTechniciansHere()
+	if err != nil {
+		return err
+	}
+	if private {
+		return w.reply(t.ID, text)
+	}
+	if c := t.currentCard(); c != nil {
+		return w.toCard(t, c, text)
+	}
+	return w.dm(text)
+}
+
+// postLane is the lane of a post: its DM's, or its thread's.
+func postLane(platform string, p Post) string {
+	if p.DM != "" {
+		return lane(platform, "dm:"+p.DM)
+	}
+	return threadLane(platform, p.Channel, p.Thread)
 }
 
 // summaryJob asks for a ticket's summary after it reaches a tier. The card is posted at once with the
@@ -196,7 +263,11 @@ func (e *Engine) runSummary(ctx context.Context, eff Effect) error {
 			}
 			p := eff.Post
 			p.Text = fmt.Sprintf("Summary of **%s** (%s):\n%s", t.ID, who, text)
-			if err := w.enqueue(Effect{Kind: EffectPost, Platform: eff.Platform, Lane: eff.Lane, Ticket: t.ID, Post: p}); err != nil {
+			out := Effect{Kind: EffectPost, Platform: eff.Platform, Lane: eff.Lane, Ticket: t.ID, ThreadKey: eff.ThreadKey, Post: p}
+			if eff.ThreadKey != "" {
+				out.Lane = lane(eff.Platform, p.Channel) // a card's thread goes in its channel's lane, behind the card
+			}
+			if err := w.enqueue(out); err != nil {
 				return err
 			}
 		}
