@@ -82,6 +82,8 @@ type Adapter struct {
 	cursors     map[string]*cursor // channel id -> where catch-up starts (cursors.go)
 	dirty       bool               // cursors changed since they were saved
 	dms         map[string]string  // user id -> DM channel id
+	// channelNames caches channel id -> name, for <#id> in messages (names.go).
+	channelNames sync.Map
 	// connected and connSince are the gateway's state for Connection (/healthz): up from READY or
 	// RESUMED until the connection drops, down from New until the first READY.
 	connected bool

@@ -131,7 +131,7 @@ func (a *Adapter) handleMessage(m *discordgo.Message, dm bool) outcome {
 		Roles:    roles(m.Member),
 		DM:       dm,
 		Mention:  mention,
-		Text:     fromDiscord(m.Content, botID, a.userName(m), func(string) string { return "" }),
+		Text:     fromDiscord(m.Content, botID, a.userName(m), func(string) string { return "" }, a.channelName),
 		Time:     m.Timestamp,
 	}
 	if !a.handle(ev) {

@@ -4,6 +4,7 @@ import (
 	"sort"
 	"strconv"
 	"strings"
+	"time"
 	"unicode"
 	"unicode/utf8"
 
@@ -629,12 +630,14 @@ func firstOf(s ...string) string {
 	return ""
 }
 
-// fromDiscord turns the content of an inbound Discord message into the plain Markdown the engine stores:
-// the bot's own mention removed (with the ":" or "," that addresses it), user mentions as @name, role
-// mentions as @role name, channels as #id, custom emoji as :name:. Anything else in <…>, such as
-// timestamps <t:…>, is left as it is. name and roleName look up display names; either may be nil or
-// return "".
-func fromDiscord(content, botID string, name func(userID string) string, roleName func(roleID string) string) string {
+// fromDiscord turns the content of an inbound Discord message into the Markdown the engine stores. Discord
+// content is Markdown already, so only its tokens change: the bot's own mention removed (with the ":" or
+// "," that addresses it), user mentions as @name, role mentions as @role name, channels as #name, custom
+// emoji as :name:, timestamps <t:…> as the date in UTC. Names are plain text: their Markdown characters
+// are escaped, so "@snake_case" or "@*star*" is a name on every platform, never formatting and never a
+// ping. Anything else in <…> is left as it is. name, roleName and channelName look up names; any may be
+// nil or return "".
+func fromDiscord(content, botID string, name func(userID string) string, roleName func(roleID string) string, channelName func(channelID string) string) string {
 	// Discord's tokens are short (ids have at most 20 digits, emoji names 32 characters): looking no
 	// further for the closing > keeps a message full of stray < linear.
 	const maxToken = 100
@@ -659,7 +662,7 @@ func fromDiscord(content, botID string, name func(userID string) string, roleNam
 			if roleName != nil {
 				role = roleName(id)
 			}
-			b.WriteString("@" + firstOf(role, "role"))
+			b.WriteString("@" + escapeName(firstOf(role, "role")))
 		case strings.HasPrefix(token, "@") && isDigits(strings.TrimPrefix(token[1:], "!")):
 			id := strings.TrimPrefix(token[1:], "!")
 			if id == botID && botID != "" {
@@ -676,9 +679,15 @@ func fromDiscord(content, botID string, name func(userID string) string, roleNam
 			if name != nil {
 				who = name(id)
 			}
-			b.WriteString("@" + firstOf(who, id))
+			b.WriteString("@" + escapeName(firstOf(who, id)))
 		case strings.HasPrefix(token, "#") && isDigits(token[1:]):
-			b.WriteString("#" + token[1:])
+			channel := ""
+			if channelName != nil {
+				channel = channelName(token[1:])
+			}
+			b.WriteString("#" + escapeName(firstOf(channel, token[1:])))
+		case timestamp(token) != "":
+			b.WriteString(timestamp(token))
 		case customEmoji(token) != "":
 			b.WriteString(":" + customEmoji(token) + ":")
 		default:
@@ -690,6 +699,36 @@ func fromDiscord(content, botID string, name func(userID string) string, roleNam
 	}
 	b.WriteString(content)
 	return strings.TrimSpace(b.String())
+}
+
+// escapeName escapes the characters of a name that Markdown would read as syntax.
+func escapeName(name string) string {
+	var b strings.Builder
+	for i := 0; i < len(name); i++ {
+		if strings.IndexByte("\\*_~`[]<>|#", name[i]) >= 0 {
+			b.WriteByte('\\')
+		}
+		b.WriteByte(name[i])
+	}
+	return b.String()
+}
+
+// timestamp returns the moment of a timestamp token "t:1700000000" or "t:1700000000:R" as a date in
+// UTC, or "" when token is not one. Other platforms have no such token, and a date reads the same to all.
+func timestamp(token string) string {
+	rest, ok := strings.CutPrefix(token, "t:")
+	if !ok {
+		return ""
+	}
+	secs, style, _ := strings.Cut(rest, ":")
+	if !isDigits(secs) || len(secs) > 12 || len(style) > 1 {
+		return ""
+	}
+	n, err := strconv.ParseInt(secs, 10, 64)
+	if err != nil {
+		return ""
+	}
+	return time.Unix(n, 0).UTC().Format("2 Jan 2006 15:04 UTC")
 }
 
 // customEmoji returns the name in a custom emoji token ":name:id" or "a:name:id", or "".

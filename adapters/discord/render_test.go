@@ -648,10 +648,12 @@ func TestMessageEdit(t *testing.T) {
 }
 
 func TestFromDiscord(t *testing.T) {
-	names := map[string]string{"111": "Ann", "222": ""}
+	names := map[string]string{"111": "Ann", "222": "", "333": "snake_case*star*"}
 	roles := map[string]string{"900": "IT Support"}
+	channels := map[string]string{"555": "it-help"}
 	name := func(id string) string { return names[id] }
 	roleName := func(id string) string { return roles[id] }
+	channelName := func(id string) string { return channels[id] }
 	tests := []struct {
 		name, in, want string
 	}{
@@ -663,9 +665,12 @@ func TestFromDiscord(t *testing.T) {
 		{"user mention", "ask <@111> or <@!111>", "ask @Ann or @Ann"},
 		{"unknown user", "ask <@222>", "ask @222"},
 		{"role", "ping <@&900> and <@&901>", "ping @IT Support and @role"},
-		{"channel", "see <#555>", "see #555"},
+		{"channel", "see <#555> and <#556>", "see #it-help and #556"},
+		{"name with markdown", "ask <@333>", `ask @snake\_case\*star\*`},
+		{"escapes stay", `\*literal\* 2\*3`, `\*literal\* 2\*3`},
 		{"custom emoji", "works <:party:123456789012345678> <a:spin:123>", "works :party: :spin:"},
-		{"timestamp stays", "since <t:1700000000:R>", "since <t:1700000000:R>"},
+		{"timestamp", "since <t:1700000000:R> or <t:1700000000>", "since 14 Nov 2023 22:13 UTC or 14 Nov 2023 22:13 UTC"},
+		{"not a timestamp", "<t:abc> <t:1:RR>", "<t:abc> <t:1:RR>"},
 		{"other angles stay", "a < b and <not a mention> <@abc>", "a < b and <not a mention> <@abc>"},
 		{"mention after stray angle", "x <<@111>> y", "x <@Ann> y"},
 		{"unclosed", "<@111", "<@111"},
@@ -678,16 +683,16 @@ func TestFromDiscord(t *testing.T) {
 			if tt.name == "no bot id" {
 				botID = ""
 			}
-			if got := fromDiscord(tt.in, botID, name, roleName); got != tt.want {
+			if got := fromDiscord(tt.in, botID, name, roleName, channelName); got != tt.want {
 				t.Errorf("fromDiscord(%q) = %q, want %q", tt.in, got, tt.want)
 			}
 		})
 	}
-	if got := fromDiscord("<@111> <@&900>", "999", nil, nil); got != "@111 @role" {
+	if got := fromDiscord("<@111> <@&900>", "999", nil, nil, nil); got != "@111 @role" {
 		t.Errorf("nil lookups: %q", got)
 	}
 	// Linear: a message of stray angles does not search to its end from each one.
-	if got := fromDiscord(strings.Repeat("<", 200_000)+">", "1", nil, nil); len(got) != 200_001 {
+	if got := fromDiscord(strings.Repeat("<", 200_000)+">", "1", nil, nil, nil); len(got) != 200_001 {
 		t.Errorf("stray angles: %d bytes back", len(got))
 	}
 }

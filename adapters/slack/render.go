@@ -267,11 +267,23 @@ func (p *inline) parse() {
 		c := s[i]
 		switch {
 		case c == '\\' && i+1 < len(s) && isASCIIPunct(s[i+1]):
-			if strings.IndexByte("&<>@", s[i+1]) >= 0 {
-				i++ // escaped or not, these must go through the escaping below
-				continue
+			switch e := s[i+1]; {
+			case e == '&' || e == '<' || e == '>':
+				// Escaped, these are text: "\<https://x>" is no link, so it must not reach the autolink below.
+				p.out = append(p.out, map[byte]string{'&': "&amp;", '<': "&lt;", '>': "&gt;"}[e])
+			case e == '@':
+				p.out = append(p.out, "@")
+				if massMention(s[i+2:]) {
+					p.out = append(p.out, zwsp)
+				}
+			case strings.IndexByte("*_~`", e) >= 0:
+				// Slack has no escapes: a literal marker is fenced with zero-width spaces, so that it touches
+				// no space or punctuation and can neither open nor close formatting ("\*literal\*" is not
+				// bold in Slack).
+				p.out = append(p.out, zwsp+s[i+1:i+2]+zwsp)
+			default:
+				p.out = append(p.out, s[i+1:i+2])
 			}
-			p.out = append(p.out, s[i+1:i+2])
 			i += 2
 		case c == '`':
 			i = p.code(i)

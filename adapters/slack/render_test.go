@@ -14,6 +14,7 @@ import (
 )
 
 func TestMrkdwn(t *testing.T) {
+	const zw = "\u200b"
 	tests := []struct {
 		name, in, want string
 	}{
@@ -31,7 +32,8 @@ func TestMrkdwn(t *testing.T) {
 		{"unbalanced bold", "**never closed", "**never closed"},
 		{"unbalanced inner", "**a *b** c", "*a *b* c"},
 		{"lone markers", "* _ ** __", "• _ ** __"},
-		{"escaped markers", `\*not italic\*`, "*not italic*"},
+		{"escaped markers", `\*not italic\* \_x\_`, zw + "*" + zw + "not italic" + zw + "*" + zw + " " + zw + "_" + zw + "x" + zw + "_" + zw},
+		{"escaped autolink", `\<https://x.com> \& \@here`, "&lt;<https://x.com>&gt; &amp; @" + zw + "here"},
 		{"escaped lt still escaped", `a \< b`, "a &lt; b"},
 		{"entities", "a < b > c & d", "a &lt; b &gt; c &amp; d"},
 		{"already an entity is text", "write &amp; literally", "write &amp;amp; literally"},
