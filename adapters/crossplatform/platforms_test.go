@@ -295,7 +295,9 @@ func (d *discordSide) see(text string) view {
 	return mdView(text, discordUsers, discordChannels, true)
 }
 func (d *discordSide) typed(c formatCase) string { return c.discord }
-func (d *discordSide) seen(text string) view     { return mdView(text, discordUsers, discordChannels, true) }
+func (d *discordSide) seen(text string) view {
+	return mdView(text, discordUsers, discordChannels, true)
+}
 
 // --- the console ---
 

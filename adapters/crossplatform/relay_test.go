@@ -19,7 +19,7 @@ import (
 // formatCase is one formatting case as a person types it on each platform ("" when it cannot be typed
 // there: Slack has no escapes, the console reads one line at a time).
 type formatCase struct {
-	name                     string
+	name                    string
 	slack, discord, console string
 }
 
