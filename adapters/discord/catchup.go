@@ -95,8 +95,12 @@ func (a *Adapter) catchUpChannel(ctx context.Context, ch string, members map[str
 	a.mu.Lock()
 	c := a.cursors[ch]
 	last, epoch, dm := c.Last, c.epoch, c.DM
+	since := time.Now().Add(-catchUpWindow)
+	if c.Since.After(since) {
+		since = c.Since
+	}
 	a.mu.Unlock()
-	msgs, err := a.history(ctx, ch, last, time.Now().Add(-catchUpWindow))
+	msgs, err := a.history(ctx, ch, last, since)
 	if err != nil {
 		return 0, err
 	}

@@ -157,8 +157,9 @@ func sentIn(fake *fakediscord.Server, channel string) int {
 
 // TestCatchUpAfterRestart stops the desk, writes on Discord while it is stopped, and starts it again on
 // the same data file: a question in the help channel is answered; the requester's follow-up in their
-// ticket's thread reaches the card's thread; the technician's reply in the card's thread (a message
-// from history, without the member the gateway would add) reaches the requester; a DM of an open ticket
+// ticket's thread reaches the card's thread; the technician's replies, in the card's thread and as a
+// Discord reply to the card (messages from history, without the member the gateway would add), reach the
+// requester; a DM of an open ticket
 // is handled; a question older than the 24-hour window is not answered; and nothing is answered twice,
 // neither by that start nor by later ones, with or without the saved cursors.
 func TestCatchUpAfterRestart(t *testing.T) {
@@ -188,6 +189,9 @@ func TestCatchUpAfterRestart(t *testing.T) {
 	late := p.fake.AddHistory(help, written(dave, "How do I add a printer?", now))
 	p.fake.AddHistory(q2, written(bob, "Now it says error 812", now))
 	p.fake.AddHistory(card.ID, written(tom, "Reinstall the client, then try again", now))
+	reply := written(tom, "Or use the web portal meanwhile", now) // a Discord reply to the card, in the tier channel
+	reply["type"], reply["message_reference"] = 19, map[string]any{"message_id": card.ID, "channel_id": tier2}
+	p.fake.AddHistory(tier2, reply)
 	p.fake.AddHistory(dm, written(carol, "It did not help, I still cannot connect", now))
 
 	d, logs, stop = p.start(false, nil)
@@ -195,6 +199,7 @@ func TestCatchUpAfterRestart(t *testing.T) {
 	d.find(late, "printer-add")
 	d.find(card.ID, "Now it says error 812")
 	d.find(q2, "Reinstall the client")
+	d.find(q2, "Or use the web portal")
 	if err := d.engine.Flush(context.Background()); err != nil {
 		t.Fatal(err)
 	}
@@ -316,4 +321,24 @@ func TestCatchUpWaitsOutRateLimits(t *testing.T) {
 	d, logs, _ := p.start(false, nil)
 	logs.wait(t, caughtUp, 1)
 	d.find(q, "printer-add")
+}
+
+// TestFirstStartAnswersNoPast checks that a desk watching a help channel for the first time does not
+// turn the channel's past day into tickets: catch-up starts where the desk started.
+func TestFirstStartAnswersNoPast(t *testing.T) {
+	p := newPlace(t)
+	before := p.fake.AddHistory(help, written(bob, "How do I add a printer?", time.Now().Add(-2*time.Hour)))
+	d, logs, _ := p.start(false, nil)
+	logs.wait(t, caughtUp, 1)
+	if err := d.engine.Flush(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	if n := len(p.fake.Sent()); n != 0 {
+		t.Fatalf("a first start answered the channel's past: %s", dump(p.fake.Sent()))
+	}
+	q := d.say(carol, help, "How do I add a printer?")
+	d.find(q, "printer-add")
+	if sentIn(p.fake, before) != 0 {
+		t.Fatal("a question from before the first start was answered")
+	}
 }

@@ -51,6 +51,9 @@ type cursor struct {
 	Last string `json:"last,omitempty"`
 	// Active is when the desk last handled or posted a message in the channel.
 	Active time.Time `json:"active"`
+	// Since is when the desk started watching a help channel: catch-up does not go further back, so a
+	// desk started for the first time on a busy channel does not turn its past day into tickets.
+	Since  time.Time `json:"since,omitempty"`
 	Guild  string    `json:"guild,omitempty"`
 	Parent string    `json:"parent,omitempty"` // a thread's channel
 	DM     bool      `json:"dm,omitempty"`
@@ -64,26 +67,45 @@ type cursor struct {
 	liveMax string
 }
 
-// loadCursors reads the saved cursors; help channels have one whatever was saved.
+// sinceMargin is how far before its start a desk watching a help channel for the first time looks back:
+// clocks differ, and Discord's timestamps may be cut to the second.
+const sinceMargin = time.Minute
+
+// loadCursors reads the saved cursors, and saves at once where the help channels not watched before start
+// from. Without State nothing is saved, so nothing says where the desk stopped: every start catches up
+// the help channels over the whole window.
 func (a *Adapter) loadCursors(ctx context.Context) error {
 	if a.cfg.State == nil {
 		return nil
 	}
-	raw, err := a.cfg.State.Get(ctx, cursorsKey)
-	if bot.IsNotFound(err) {
-		return nil
-	}
-	if err != nil {
-		return fmt.Errorf("discord: read the catch-up cursors: %w", err)
-	}
 	saved := map[string]*cursor{}
-	if err := json.Unmarshal(raw, &saved); err != nil {
-		// Unreadable cursors cost a catch-up of the help channels only, not the desk.
-		a.log.Warn("discord catch-up cursors unreadable, starting from the help channels", "err", err)
-		return nil
+	raw, err := a.cfg.State.Get(ctx, cursorsKey)
+	switch {
+	case bot.IsNotFound(err):
+	case err != nil:
+		return fmt.Errorf("discord: read the catch-up cursors: %w", err)
+	default:
+		if err := json.Unmarshal(raw, &saved); err != nil {
+			// Unreadable cursors cost the gap's messages of threads and DMs, not the desk.
+			a.log.Warn("discord catch-up cursors unreadable, starting from the help channels", "err", err)
+			saved = map[string]*cursor{}
+		}
 	}
 	a.mu.Lock()
-	defer a.mu.Unlock()
+	since := time.Now().Add(-sinceMargin)
+	for id := range a.help {
+		if saved[id] == nil {
+			a.cursors[id].Since, a.cursors[id].Active = since, since
+			a.dirty = true
+		}
+	}
+	a.mergeLocked(saved)
+	a.mu.Unlock()
+	return a.saveCursors(ctx)
+}
+
+// mergeLocked takes the saved cursors in.
+func (a *Adapter) mergeLocked(saved map[string]*cursor) {
 	for id, c := range saved {
 		if c == nil || id == "" {
 			continue
@@ -96,7 +118,6 @@ func (a *Adapter) loadCursors(ctx context.Context) error {
 			a.parents[id] = c.Parent
 		}
 	}
-	return nil
 }
 
 // saveCursors writes the cursors when they changed, dropping those inactive for longer than keepActive
