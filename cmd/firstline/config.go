@@ -258,9 +258,9 @@ func DefaultConfig() Config {
 // LoadConfig reads a config file: defaults, then the file (strictly: an unknown key is an error with its
 // line and column), then ${ENV} references, then Validate.
 func LoadConfig(name string) (Config, error) {
-	data, err := os.ReadFile(name)
+	data, err := readConfigFile(name)
 	if err != nil {
-		return Config{}, fmt.Errorf("read config: %w", err)
+		return Config{}, err
 	}
 	return ParseConfig(name, data, os.LookupEnv)
 }

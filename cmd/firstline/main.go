@@ -31,10 +31,33 @@ var demoFS embed.FS
 var version = ""
 
 func main() {
+	// The one place signals are turned into a context: every command gets ctx and stops at its next
+	// check of it, with "interrupted" and exit status 1 (the desk stops cleanly, with 0).
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
+	go exitIfStuck(ctx, stop, stuckGrace, os.Stderr, os.Exit)
 	m := &Main{Stdin: os.Stdin, Stdout: os.Stdout, Stderr: os.Stderr, Getenv: os.LookupEnv}
 	os.Exit(m.Run(ctx, os.Args[1:]))
+}
+
+// stuckGrace is how long the program may take to stop after SIGINT or SIGTERM. The desk's clean stop
+// (the HTTP listener's drain is 5 s) fits well within it.
+const stuckGrace = 10 * time.Second
+
+// exitIfStuck is the last resort once ctx is done: a command blocked in a system call (reading a pipe
+// nobody writes to, a hung network file system) never looks at ctx, and the signal that cancelled it
+// no longer kills the process, so it would hang until SIGKILL. Once ctx is done, a second signal kills
+// the process at once (stop restores the default action), and if the program is still running grace
+// later, exit ends it with status 1. Every write that matters is a transaction or a rename, so this is
+// no worse than a crash, which Firstline is built to survive.
+func exitIfStuck(ctx context.Context, stop func(), grace time.Duration, stderr io.Writer, exit func(int)) {
+	<-ctx.Done()
+	stop()
+	t := time.NewTimer(grace)
+	defer t.Stop()
+	<-t.C
+	fmt.Fprintf(stderr, "firstline: %v, and still busy %s later (blocked reading or writing?): exiting now\n", context.Cause(ctx), grace)
+	exit(1)
 }
 
 // Main is the program with its inputs and outputs, so tests run it as a user would.
@@ -102,6 +125,16 @@ func (m *Main) Run(ctx context.Context, args []string) int {
 	err := m.run(ctx, args)
 	if err == nil {
 		return 0
+	}
+	if ctx.Err() != nil {
+		// Told to stop: whatever the command was doing is abandoned. Writes are transactions and files are
+		// renamed into place, so nothing is left half-written.
+		msg := fmt.Sprintf("interrupted (%v): stopped before finishing", context.Cause(ctx))
+		if !errors.Is(err, context.Canceled) && !errors.Is(err, context.DeadlineExceeded) {
+			msg += ": " + err.Error()
+		}
+		fmt.Fprintln(m.Stderr, "firstline:", msg)
+		return 1
 	}
 	var ee *exitError
 	if errors.As(err, &ee) {
@@ -213,11 +246,36 @@ func (m *Main) config() (Config, error) {
 		}
 		return ParseConfig("demo/firstline.toml", data, m.Getenv)
 	}
-	data, err := os.ReadFile(m.configFile)
+	data, err := readConfigFile(m.configFile)
 	if err != nil {
-		return Config{}, fmt.Errorf("read config: %w", err)
+		return Config{}, err
 	}
 	return ParseConfig(m.configFile, data, m.Getenv)
+}
+
+// maxConfigSize bounds what is read of a config file: a real one is a few kilobytes.
+const maxConfigSize = 1 << 20
+
+// readConfigFile reads a config file of at most maxConfigSize bytes. A pipe is allowed (`-config
+// <(generate-config)`), so the open may wait for its writer; a signal still ends the wait (exitIfStuck),
+// and /dev/zero or a huge file is refused instead of read whole.
+func readConfigFile(name string) ([]byte, error) {
+	f, err := os.Open(name)
+	if err != nil {
+		return nil, fmt.Errorf("read config: %w", err)
+	}
+	defer f.Close()
+	if fi, err := f.Stat(); err == nil && fi.IsDir() {
+		return nil, fmt.Errorf("read config: %s is a folder, not a file", name)
+	}
+	data, err := io.ReadAll(io.LimitReader(f, maxConfigSize+1))
+	if err != nil {
+		return nil, fmt.Errorf("read config: %w", err)
+	}
+	if len(data) > maxConfigSize {
+		return nil, fmt.Errorf("read config: %s is larger than %d bytes (1 MiB); is it the right file?", name, maxConfigSize)
+	}
+	return data, nil
 }
 
 func (m *Main) dataFile() string { return filepath.Join(m.dataDir, "firstline.db") }
