@@ -85,10 +85,21 @@ func (w *work) cmdKB() error {
 		return w.kbShow(c)
 	case "list":
 		return w.kbList(c)
-	case "history":
-		return w.kbHistory(c)
-	case "diff":
+	case "history", "diff":
+		// Earlier versions keep what was taken out of an article on purpose (a wrong step, an internal
+		// address): the desk's staff see them, employees see what is published now.
+		if !w.isStaff() {
+			return w.refuse("see earlier versions of articles", "technicians and admins")
+		}
+		if c.Sub == "history" {
+			return w.kbHistory(c)
+		}
 		return w.kbDiff(c)
+	case "purge":
+		if !w.isAdmin() {
+			return w.refuse("purge articles", "admins")
+		}
+		return w.kbPurge(c)
 	case "stale":
 		if !w.isAdmin() && !w.cfg().isTechnician(w.ev.User, w.ev.Roles) {
 			return w.refuse("list stale articles", "technicians and admins")
@@ -118,9 +129,11 @@ func (w *work) kbHelp() string {
 	p := w.cfg().CommandPrefix + "kb"
 	return strings.Join([]string{
 		"Knowledge base commands:",
-		"- `" + p + " search QUERY`, `" + p + " show ID`, `" + p + " list [TAG]`, `" + p + " history ID`, `" + p + " diff ID V1 V2`: anyone",
+		"- `" + p + " search QUERY`, `" + p + " show ID`, `" + p + " list [TAG]`: anyone, for the articles published now",
+		"- `" + p + " show ID vN`, `" + p + " history ID`, `" + p + " diff ID V1 V2`: technicians and admins",
 		"- `" + p + " add` with the title on the next line, then the body (and `tags:` / `aliases:` lines): admins",
 		"- `" + p + " edit ID vN` with a new body, or `title:` / `tags:` / `aliases:`; `" + p + " delete ID vN`; `" + p + " restore ID N`: admins",
+		"- `" + p + " purge ID`: admins: the old versions go (a deleted article goes entirely)",
 		"- `" + p + " capture` in a ticket's thread: draft an article from its answer; `" + p + " stale`: technicians",
 	}, "\n")
 }
@@ -156,6 +169,20 @@ func (w *work) kbVersion(id string, v int) (KBArticle, error) {
 }
 
 func (w *work) kbShow(c KBCommand) error {
+	if !w.isStaff() {
+		// Employees read what is published now: a deleted article is no article, an old version not theirs.
+		cur, err := w.tx.KBArticle(c.ID)
+		if IsNotFound(err) || (err == nil && cur.Deleted) {
+			return w.reply("", fmt.Sprintf("There is no article `%s`.", c.ID))
+		}
+		if err != nil {
+			return err
+		}
+		if c.Version != 0 && c.Version != cur.Version {
+			return w.refuse("see earlier versions of articles", "technicians and admins")
+		}
+		c.Version = 0
+	}
 	a, err := w.kbVersion(c.ID, c.Version)
 	if IsNotFound(err) {
 		return w.reply("", fmt.Sprintf("There is no article `%s`%s.", c.ID, versionText(c.Version)))
@@ -174,7 +201,10 @@ func (w *work) kbShow(c KBCommand) error {
 	if len(a.Article.Aliases) > 0 {
 		fmt.Fprintf(&b, "\nAliases: %s", strings.Join(a.Article.Aliases, "; "))
 	}
-	fmt.Fprintf(&b, "\n\n%s\n\nEdit it with `%skb edit %s v%d`.", clip(a.Article.Body, 1500), w.cfg().CommandPrefix, a.Article.ID, a.Version)
+	fmt.Fprintf(&b, "\n\n%s", clip(a.Article.Body, 1500))
+	if w.isAdmin() && !a.Deleted {
+		fmt.Fprintf(&b, "\n\nEdit it with `%skb edit %s v%d`.", w.cfg().CommandPrefix, a.Article.ID, a.Version)
+	}
 	return w.reply("", b.String())
 }
 
@@ -255,6 +285,35 @@ func (w *work) kbDiff(c KBCommand) error {
 		text += "\n```\n" + d + "\n```"
 	}
 	return w.reply("", text)
+}
+
+// kbPurge removes an article's old versions (admins): a live article keeps its newest, a deleted one
+// goes entirely. Audited, like every change to the knowledge base.
+func (w *work) kbPurge(c KBCommand) error {
+	cur, err := w.tx.KBArticle(c.ID)
+	if IsNotFound(err) {
+		return w.reply("", fmt.Sprintf("There is no article `%s`.", c.ID))
+	}
+	if err != nil {
+		return err
+	}
+	n, err := w.tx.PurgeKBArticle(c.ID)
+	if err != nil {
+		return err
+	}
+	if cur.Deleted {
+		if err := w.audit("kb.purge", c.ID, fmt.Sprintf("deleted article removed entirely (%d versions)", n)); err != nil {
+			return err
+		}
+		return w.reply("", fmt.Sprintf("Purged `%s`: it was deleted, and all %d of its versions are gone. It can no longer be restored.", c.ID, n))
+	}
+	if err := w.audit("kb.purge", c.ID, fmt.Sprintf("kept v%d, removed %d earlier versions", cur.Version, n)); err != nil {
+		return err
+	}
+	if n == 0 {
+		return w.reply("", fmt.Sprintf("`%s` has no earlier versions to purge.", c.ID))
+	}
+	return w.reply("", fmt.Sprintf("Purged `%s`: %d earlier versions are gone; version %d, the current one, stays.", c.ID, n, cur.Version))
 }
 
 // kbWrite stores a new version and queues the index update for after the commit.

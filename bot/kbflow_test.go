@@ -44,7 +44,10 @@ func TestKBRoles(t *testing.T) {
 		{"!kb search vpn", map[string]bool{alice: true, tom: true, ada: true}},
 		{"!kb show vpn-connect", map[string]bool{alice: true, tom: true, ada: true}},
 		{"!kb list", map[string]bool{alice: true, tom: true, ada: true}},
-		{"!kb history vpn-connect", map[string]bool{alice: true, tom: true, ada: true}},
+		{"!kb show vpn-connect v1", map[string]bool{alice: true, tom: true, ada: true}}, // v1 is the current one
+		{"!kb history vpn-connect", map[string]bool{tom: true, ada: true}},
+		{"!kb diff vpn-connect 1 1", map[string]bool{tom: true, ada: true}},
+		{"!kb purge vpn-connect", map[string]bool{ada: true}},
 		{"!kb add\nPrinter jammed\nOpen tray 2 and pull the paper.", map[string]bool{ada: true}},
 		{"!kb edit vpn-connect v1 title: Connect to the company VPN", map[string]bool{ada: true}},
 		{"!kb delete vpn-connect v1", map[string]bool{ada: true}},
@@ -83,11 +86,11 @@ func TestKBEditing(t *testing.T) {
 	if got := lastText(d, "help"); !strings.Contains(got, "changed since version 1") || !strings.Contains(got, "version 2") {
 		t.Fatalf("a stale edit was not refused: %q", got)
 	}
-	d.Say(alice, "help", "!kb history printer-paper-jam")
+	d.Say(tom, "help", "!kb history printer-paper-jam")
 	if got := lastText(d, "help"); !strings.Contains(got, "v1") || !strings.Contains(got, "v2") || !strings.Contains(got, "body") {
 		t.Fatalf("history: %q", got)
 	}
-	d.Say(alice, "help", "!kb diff printer-paper-jam 1 2")
+	d.Say(tom, "help", "!kb diff printer-paper-jam 1 2")
 	if got := lastText(d, "help"); !strings.Contains(got, "+ ") {
 		t.Fatalf("diff: %q", got)
 	}
@@ -179,4 +182,72 @@ func TestKBCommandNameInAnyCase(t *testing.T) {
 	d, _ := newDesk(t)
 	d.Say(ada, "@ada", "!KB search vpn")
 	mustContain(t, "search", d.Chat.Last("@ada").Text(), "vpn-connect")
+}
+
+// TestKBWhoSeesWhat: employees read the articles published now; earlier versions and deleted articles are
+// for technicians and admins, through every "!kb" sub-command; an admin's purge removes the earlier
+// versions (a deleted article entirely), and is audited.
+func TestKBWhoSeesWhat(t *testing.T) {
+	d, _ := kbDesk(t)
+	d.Say(ada, "help", "!kb add\nWi-Fi passphrase\nJoin the network tulipfield on floor 2.")
+	d.Say(ada, "help", "!kb edit wi-fi-passphrase v1\nAsk reception which network guests join.")
+	d.Say(ada, "help", "!kb add\nOld VPN gateway\nUse gw-legacy.corp.example.com.")
+	d.Say(ada, "help", "!kb delete old-vpn-gateway v1")
+
+	for _, cmd := range []string{
+		"!kb show wi-fi-passphrase v1", "!kb show wi-fi-passphrase 1", "!kb history wi-fi-passphrase",
+		"!kb diff wi-fi-passphrase 1 2", "!kb show old-vpn-gateway", "!kb show old-vpn-gateway v1",
+		"!kb history old-vpn-gateway", "!kb diff old-vpn-gateway 1 2", "!kb list", "!kb search passphrase",
+		"!kb search gateway", "!kb purge old-vpn-gateway", "!kb restore old-vpn-gateway 1",
+	} {
+		d.Say(alice, "help", cmd)
+		got := lastText(d, "help")
+		if strings.Contains(got, "tulipfield") || strings.Contains(got, "gw-legacy") || strings.Contains(got, "Old VPN gateway") {
+			t.Errorf("%q shows an employee an earlier version or a deleted article:\n%s", cmd, got)
+		}
+	}
+	d.Say(alice, "help", "!kb show wi-fi-passphrase")
+	mustContain(t, "current version", lastText(d, "help"), "Ask reception", "version 2")
+	d.Say(alice, "help", "!kb show wi-fi-passphrase v2")
+	mustContain(t, "current version by number", lastText(d, "help"), "Ask reception which")
+	d.Say(alice, "help", "!kb show old-vpn-gateway")
+	mustContain(t, "deleted article", lastText(d, "help"), "There is no article `old-vpn-gateway`.")
+
+	// Staff see history.
+	d.Say(tom, "help", "!kb show wi-fi-passphrase v1")
+	mustContain(t, "technician, old version", lastText(d, "help"), "tulipfield")
+	d.Say(tom, "help", "!kb show old-vpn-gateway v1")
+	mustContain(t, "technician, deleted article", lastText(d, "help"), "gw-legacy")
+
+	// Purge: the old version of a live article goes, the newest stays; a deleted article goes entirely.
+	d.Say(tom, "help", "!kb purge wi-fi-passphrase")
+	mustContain(t, "purge by a technician", lastText(d, "help"), "Only admins can purge articles")
+	d.Say(ada, "help", "!kb purge wi-fi-passphrase")
+	mustContain(t, "purge", lastText(d, "help"), "1 earlier versions are gone", "version 2")
+	d.Say(ada, "help", "!kb show wi-fi-passphrase v1")
+	mustContain(t, "purged version", lastText(d, "help"), "no article `wi-fi-passphrase` version 1")
+	d.Say(alice, "help", "!kb show wi-fi-passphrase")
+	mustContain(t, "after purge", lastText(d, "help"), "Ask reception which")
+	d.Say(ada, "help", "!kb purge old-vpn-gateway")
+	mustContain(t, "purge a deleted article", lastText(d, "help"), "all 2 of its versions are gone")
+	d.Say(ada, "help", "!kb history old-vpn-gateway")
+	mustContain(t, "history after purge", lastText(d, "help"), "There is no article `old-vpn-gateway`")
+	d.Say(ada, "help", "!kb restore old-vpn-gateway 1")
+	mustContain(t, "restore after purge", lastText(d, "help"), "has no version 1 to restore")
+	d.Say(ada, "help", "!kb add\nOld VPN gateway\nThe legacy gateway is retired.") // the id is free again
+	mustContain(t, "add after purge", lastText(d, "help"), "Added `old-vpn-gateway` (version 1)")
+
+	entries, err := d.Store.(*storage.DB).AuditEntries(context.Background(), time.Time{}, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var purges []string
+	for _, e := range entries {
+		if e.Action == "kb.purge" {
+			purges = append(purges, e.Actor+" "+e.Target+": "+e.Detail)
+		}
+	}
+	if len(purges) != 2 {
+		t.Fatalf("audited purges: %v, want 2", purges)
+	}
 }

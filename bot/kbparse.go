@@ -15,9 +15,9 @@ import (
 // the fields of its sub-command are set.
 type KBCommand struct {
 	// Sub is the sub-command, lower-cased: search, show, list, add, edit, delete, history, restore,
-	// diff, capture, stale or help.
+	// diff, purge, capture, stale or help.
 	Sub string
-	// ID is the article id (show, edit, delete, history, restore, diff), lower-cased. For add it is
+	// ID is the article id (show, edit, delete, history, restore, diff, purge), lower-cased. For add it is
 	// derived from the title with ArticleIDFromTitle; the caller makes it unique if it is taken.
 	ID string
 	// Version is the version shown (show ID vN; 0 means the current one), the version a change is
@@ -98,7 +98,7 @@ func ParseKB(text string) (KBCommand, error) {
 		return c, nil
 	case "list":
 		return parseKBList(c, args)
-	case "show", "history", "delete", "restore", "diff":
+	case "show", "history", "delete", "restore", "diff", "purge":
 		return parseKBArticle(c, args)
 	default:
 		return KBCommand{}, Errorf(EINVALID, "I don't know `!kb %s`. Try `!kb help` for the list of commands.", shorten(words[0]))
@@ -106,13 +106,13 @@ func ParseKB(text string) (KBCommand, error) {
 }
 
 // parseKBArticle parses the sub-commands that name an article and versions: show ID [vN],
-// history ID, delete ID vN, restore ID N and diff ID V1 V2.
+// history ID, delete ID vN, restore ID N, diff ID V1 V2 and purge ID.
 func parseKBArticle(c KBCommand, args []string) (KBCommand, error) {
 	var minArgs, maxArgs int
 	switch c.Sub {
 	case "show":
 		minArgs, maxArgs = 1, 2
-	case "history":
+	case "history", "purge":
 		minArgs, maxArgs = 1, 1
 	case "delete", "restore":
 		minArgs, maxArgs = 2, 2
@@ -505,6 +505,8 @@ func kbUsage(sub string) string {
 		return "!kb delete ID vN"
 	case "history":
 		return "!kb history ID"
+	case "purge":
+		return "!kb purge ID"
 	case "restore":
 		return "!kb restore ID N"
 	case "diff":

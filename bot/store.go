@@ -42,6 +42,10 @@ type Tx interface {
 	KBVersions(id string) ([]KBArticle, error)
 	// KBArticles returns the newest version of every article, deleted ones included, sorted by id.
 	KBArticles() ([]KBArticle, error)
+	// PurgeKBArticle removes the old versions of an article, keeping the newest; a deleted article is
+	// removed entirely (every version, and its feedback counts). It returns how many versions it
+	// removed, or an ENOTFOUND error when there is no such article.
+	PurgeKBArticle(id string) (int, error)
 	// PutKBArticle stores a new version of a.ID (deleted marks it deleted) and returns its number. base is
 	// the version the change was made from: when the newest version is another, nothing is written and
 	// the error is ECONFLICT, so a concurrent edit is never silently lost (base 0: a new article).
@@ -103,7 +107,7 @@ type ArticleFeedback struct {
 type AuditEntry struct {
 	At     time.Time `json:"at"`
 	Actor  string    `json:"actor" redact:"-"`  // "platform:id", or "" for the desk itself
-	Action string    `json:"action" redact:"-"` // "kb.add", "kb.edit", "kb.delete", "kb.restore", "kb.publish", "ticket.claimed", "refused", ...
+	Action string    `json:"action" redact:"-"` // "kb.add", "kb.edit", "kb.delete", "kb.restore", "kb.purge", "kb.publish", "ticket.claimed", "refused", ...
 	Target string    `json:"target" redact:"-"` // an article id or a ticket id
 	Detail string    `json:"detail,omitempty"`
 }

@@ -1,6 +1,7 @@
 package storage
 
 import (
+	"bytes"
 	"context"
 	"encoding/binary"
 	"encoding/json"
@@ -305,6 +306,44 @@ func (t *tx) PutKBArticle(a kb.Article, deleted bool, author string, at time.Tim
 		return 0, fmt.Errorf("store article %s version %d: %w", a.ID, rec.Version, err)
 	}
 	return rec.Version, nil
+}
+
+// PurgeKBArticle removes the old versions of an article and keeps its newest; a deleted article goes
+// entirely (every version, and its feedback counts), so nothing of it can be read or restored.
+func (t *tx) PurgeKBArticle(id string) (int, error) {
+	latest := t.bucket(bucketArticles)
+	v := latest.Get([]byte(id))
+	if v == nil {
+		return 0, bot.Errorf(bot.ENOTFOUND, "no article %q", id)
+	}
+	var cur storedArticle
+	if err := decode(v, &cur, "article "+id); err != nil {
+		return 0, err
+	}
+	vers := t.bucket(bucketArticleVers)
+	prefix := compose([]byte(id), nil)
+	var old [][]byte
+	c := vers.Cursor()
+	for k, _ := c.Seek(prefix); k != nil && len(k) == len(prefix)+8 && bytes.HasPrefix(k, prefix); k, _ = c.Next() {
+		if !cur.Deleted && binary.BigEndian.Uint64(k[len(prefix):]) == uint64(cur.Version) {
+			continue // the newest of a live article stays
+		}
+		old = append(old, bytes.Clone(k)) // keys belong to the page; deleting under a cursor moves it
+	}
+	for _, k := range old {
+		if err := vers.Delete(k); err != nil {
+			return 0, fmt.Errorf("purge article %s: %w", id, err)
+		}
+	}
+	if cur.Deleted {
+		if err := latest.Delete([]byte(id)); err != nil {
+			return 0, fmt.Errorf("purge article %s: %w", id, err)
+		}
+		if err := t.bucket(bucketFeedback).Delete([]byte(id)); err != nil {
+			return 0, fmt.Errorf("purge the feedback of article %s: %w", id, err)
+		}
+	}
+	return len(old), nil
 }
 
 // CountFeedback adds one to an article's offers (kind "") or to the outcome kind of an answer.
