@@ -160,7 +160,7 @@ type evalJSON struct {
 
 // kbBench times the search on a corpus: build, memory, latency, throughput. Like kb eval it works in
 // memory.
-func (m *Main) kbBench(_ context.Context, args []string) error {
+func (m *Main) kbBench(ctx context.Context, args []string) error {
 	fset := m.flagSet("kb bench")
 	corpusFile := fset.String("corpus", "", "the articles, JSON Lines")
 	queriesFile := fset.String("queries", "", "the questions, JSON Lines (relevant may be empty)")
@@ -193,7 +193,14 @@ func (m *Main) kbBench(_ context.Context, args []string) error {
 	}
 	defer f.Close()
 	corpus := kbeval.NewCorpusReader(f)
-	r, err := kbeval.Bench(corpus.Next, queries, kbeval.BenchOptions{Index: kb.Options{Synonyms: cfg.KB.Synonyms}, Duration: *duration})
+	// A signal stops the build of a large corpus between two articles.
+	next := func() (kb.Article, error) {
+		if err := ctx.Err(); err != nil {
+			return kb.Article{}, err
+		}
+		return corpus.Next()
+	}
+	r, err := kbeval.Bench(next, queries, kbeval.BenchOptions{Index: kb.Options{Synonyms: cfg.KB.Synonyms}, Duration: *duration})
 	m.reportLineErrors(*corpusFile, corpus.Bad)
 	if err != nil {
 		return evalFileError(*corpusFile, kbeval.FileError("corpus", *corpusFile, corpus.Bad, err))

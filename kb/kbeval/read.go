@@ -119,10 +119,21 @@ func (c *CorpusReader) readLine() ([]byte, error) {
 	}
 	c.buf = append(c.buf[:0], line...)
 	for errors.Is(err, bufio.ErrBufferFull) {
+		if len(c.buf) > MaxLineSize {
+			return nil, lineTooLong(c.line + 1)
+		}
 		line, err = c.br.ReadSlice('\n')
 		c.buf = append(c.buf, line...)
 	}
 	return c.buf, err
+}
+
+// MaxLineSize is the longest line a corpus or queries file may have (16 MiB): a row is one article or
+// question, and a file without line breaks (a binary, /dev/zero) must fail rather than be read whole.
+const MaxLineSize = 16 << 20
+
+func lineTooLong(n int) error {
+	return fmt.Errorf("line %d is longer than %d bytes (16 MiB): is this a JSON Lines file?", n, MaxLineSize)
 }
 
 func (c *CorpusReader) article(line []byte) (kb.Article, string) {
@@ -223,7 +234,7 @@ func readLines(r io.Reader, row func(line []byte) string) ([]LineError, error) {
 	br := bufio.NewReaderSize(r, 1<<16)
 	var bad []LineError
 	for n := 1; ; n++ {
-		line, err := br.ReadBytes('\n')
+		line, err := readBoundedLine(br, n)
 		if len(bytes.TrimSpace(line)) > 0 {
 			if reason := row(line); reason != "" {
 				bad = append(bad, LineError{Line: n, Reason: reason})
@@ -234,6 +245,21 @@ func readLines(r io.Reader, row func(line []byte) string) ([]LineError, error) {
 		}
 		if err != nil {
 			return bad, err
+		}
+	}
+}
+
+// readBoundedLine is br.ReadBytes('\n') that gives up past MaxLineSize; n is the line's number.
+func readBoundedLine(br *bufio.Reader, n int) ([]byte, error) {
+	var line []byte
+	for {
+		part, err := br.ReadSlice('\n')
+		line = append(line, part...)
+		if !errors.Is(err, bufio.ErrBufferFull) {
+			return line, err
+		}
+		if len(line) > MaxLineSize {
+			return nil, lineTooLong(n)
 		}
 	}
 }

@@ -2,6 +2,7 @@ package kbeval_test
 
 import (
 	"errors"
+	"io"
 	"reflect"
 	"strings"
 	"testing"
@@ -120,5 +121,31 @@ func TestReadLongLine(t *testing.T) {
 	}
 	if len(bad) != 1 || bad[0].Line != 2 {
 		t.Fatalf("bad lines %v, want line 2", bad)
+	}
+}
+
+// zeros is an endless stream of zero bytes, as /dev/zero is.
+type zeros struct{}
+
+func (zeros) Read(p []byte) (int, error) {
+	clear(p)
+	return len(p), nil
+}
+
+// TestReadEndlessLine checks a corpus or queries file with no line breaks (a binary, /dev/zero) fails
+// past MaxLineSize, naming the line, instead of being read until memory runs out.
+func TestReadEndlessLine(t *testing.T) {
+	// Cut at four times the limit, so that without it the test fails rather than exhausting memory.
+	endless := func() io.Reader { return io.LimitReader(zeros{}, 4*kbeval.MaxLineSize) }
+	if _, _, err := kbeval.ReadCorpus(endless()); err == nil || !strings.Contains(err.Error(), "line 1 is longer than") {
+		t.Fatalf("ReadCorpus(zeros) = %v", err)
+	}
+	if _, _, err := kbeval.ReadQueries(endless()); err == nil || !strings.Contains(err.Error(), "line 1 is longer than") {
+		t.Fatalf("ReadQueries(zeros) = %v", err)
+	}
+	// A long line below the limit is still read (TestReadLongLine has 500 kB).
+	long := `{"id":"a","title":"A","body":"` + strings.Repeat("w", 2<<20) + `"}` + "\n"
+	if articles, _, err := kbeval.ReadCorpus(strings.NewReader(long)); err != nil || len(articles) != 1 {
+		t.Fatalf("a 2 MiB line: %d articles, %v", len(articles), err)
 	}
 }
