@@ -119,12 +119,13 @@ func (w *work) cmdWaiting() error {
 	}
 	if !t.pauseSLA(w.now) {
 		if t.SLA != nil && t.SLA.WaitingSince != nil {
-			return w.reply(t.ID, fmt.Sprintf("**%s** is already waiting on the requester.", t.ID))
+			return w.toTechnicians(t, fmt.Sprintf("**%s** is already waiting on the requester.", t.ID))
 		}
-		return w.reply(t.ID, fmt.Sprintf("**%s** has no SLA clock running to pause.", t.ID))
+		return w.toTechnicians(t, fmt.Sprintf("**%s** has no SLA clock running to pause.", t.ID))
 	}
 	t.transition(w.now, "waiting", "", w.ev.User, "waiting on the requester")
-	if err := w.reply(t.ID, fmt.Sprintf("**%s** is waiting on the requester: its SLA clocks are paused until they write.", t.ID)); err != nil {
+	// The SLA is the desk's business; the requester is asked below, in words of their own.
+	if err := w.toTechnicians(t, fmt.Sprintf("**%s** is waiting on the requester: its SLA clocks are paused until they write.", t.ID)); err != nil {
 		return err
 	}
 	if err := w.toRequester(t, "", fmt.Sprintf("We need something from you to go on with **%s**: please answer here.", t.ID)); err != nil {

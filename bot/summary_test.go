@@ -56,6 +56,13 @@ func TestSummariesStayWithTechnicians(t *testing.T) {
 	}
 	mustContain(t, "vendor notice", d.Chat.Last("tier2").Text(), "acme (CASE-4411)")
 
+	// So are the SLA clocks: "!waiting" in the requester's thread answers in the card's thread.
+	d.SayIn(tom, "help", q, "!waiting")
+	if side := requesterSide(d); strings.Contains(side, "SLA") {
+		t.Fatalf("SLA talk reached the requester's side:\n%s", side)
+	}
+	mustContain(t, "waiting notice", d.Chat.Last("tier2").Text(), "SLA clock")
+
 	// Where only technicians read, it is posted right there.
 	d.SayIn(tom, "tier2", card.Ref.ID, "!summary")
 	mustContain(t, "in the card's thread", d.Chat.Last("tier2").Text(), "Summary of **T-000001**", "stolen")
