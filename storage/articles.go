@@ -33,7 +33,7 @@ func (db *DB) PutArticle(ctx context.Context, a kb.Article, author string, at ti
 	if err := ctx.Err(); err != nil {
 		return 0, false, err
 	}
-	err = db.bolt.Update(func(btx *bolt.Tx) error {
+	err = db.update(func(btx *bolt.Tx) error {
 		latest := btx.Bucket(bucketArticles)
 		if v := latest.Get([]byte(a.ID)); v != nil {
 			var cur storedArticle
@@ -85,7 +85,7 @@ func (db *DB) Articles(ctx context.Context) ([]kb.Article, error) {
 		return nil, err
 	}
 	var out []kb.Article
-	err := db.bolt.View(func(btx *bolt.Tx) error {
+	err := db.view(func(btx *bolt.Tx) error {
 		return btx.Bucket(bucketArticles).ForEach(func(k, v []byte) error {
 			var rec storedArticle
 			if err := decode(v, &rec, "article "+string(k)); err != nil {
@@ -109,7 +109,7 @@ func (db *DB) ArticleVersions(ctx context.Context, id string) ([]ArticleVersion,
 		return nil, err
 	}
 	var out []ArticleVersion
-	err := db.bolt.View(func(btx *bolt.Tx) error {
+	err := db.view(func(btx *bolt.Tx) error {
 		prefix := compose([]byte(id), nil)
 		c := btx.Bucket(bucketArticleVers).Cursor()
 		for k, v := c.Seek(prefix); k != nil && len(k) == len(prefix)+8 && string(k[:len(prefix)]) == string(prefix); k, v = c.Next() {
@@ -136,7 +136,7 @@ func (db *DB) PruneEvents(ctx context.Context, cutoff time.Time) (int, error) {
 		return 0, err
 	}
 	n := 0
-	err := db.bolt.Update(func(btx *bolt.Tx) error {
+	err := db.update(func(btx *bolt.Tx) error {
 		c := btx.Bucket(bucketDedup).Cursor()
 		for k, v := c.First(); k != nil; {
 			if len(v) == 8 && int64(binary.BigEndian.Uint64(v)) < cutoff.UnixNano() {
@@ -172,7 +172,7 @@ func (s *AdapterState) update(ctx context.Context, fn func(*bolt.Bucket) error) 
 	if err := ctx.Err(); err != nil {
 		return err
 	}
-	return s.db.bolt.Update(func(btx *bolt.Tx) error {
+	return s.db.update(func(btx *bolt.Tx) error {
 		b, err := btx.Bucket(bucketAdapters).CreateBucketIfNotExists(s.name)
 		if err != nil {
 			return fmt.Errorf("adapter bucket %s: %w", s.name, err)
@@ -210,7 +210,7 @@ func (s *AdapterState) Get(ctx context.Context, key string) ([]byte, error) {
 		return nil, err
 	}
 	var out []byte
-	err := s.db.bolt.View(func(btx *bolt.Tx) error {
+	err := s.db.view(func(btx *bolt.Tx) error {
 		if b := btx.Bucket(bucketAdapters).Bucket(s.name); b != nil {
 			if v := b.Get([]byte(key)); v != nil {
 				out = append([]byte{}, v...)

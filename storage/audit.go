@@ -41,7 +41,7 @@ func (db *DB) AuditEntries(ctx context.Context, since time.Time, limit int) ([]b
 		return nil, err
 	}
 	var out []bot.AuditEntry
-	err := db.bolt.View(func(btx *bolt.Tx) error {
+	err := db.view(func(btx *bolt.Tx) error {
 		c := btx.Bucket(bucketAudit).Cursor()
 		for k, v := c.Last(); k != nil; k, v = c.Prev() {
 			var e bot.AuditEntry

@@ -13,11 +13,9 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
-	"syscall"
 	"time"
 
 	bolt "go.etcd.io/bbolt"
-	bolterrors "go.etcd.io/bbolt/errors"
 
 	"github.com/firstline-desk/firstline/bot"
 )
@@ -28,55 +26,6 @@ type FileInfo struct {
 	Size    int64
 	Tickets int
 	Schema  int
-}
-
-// openRaw opens a data file at the bbolt level without migrating it: maintenance works on a file of any
-// schema this build understands and must not change a file it was only asked to copy or check. A file held
-// by another process fails after the lock timeout with an EUNAVAILABLE error.
-func openRaw(path string, readOnly bool, timeout time.Duration) (*bolt.DB, error) {
-	if timeout <= 0 {
-		timeout = defaultLockTimeout
-	}
-	st, err := os.Stat(path)
-	if errors.Is(err, fs.ErrNotExist) {
-		return nil, bot.Errorf(bot.ENOTFOUND, "there is no data file at %s", path)
-	}
-	if err != nil {
-		return nil, fmt.Errorf("open %s: %w", path, err)
-	}
-	if st.Size() == 0 {
-		return nil, bot.Errorf(bot.EINVALID, "%s is empty, not a Firstline data file", path)
-	}
-	b, err := bolt.Open(path, 0o600, &bolt.Options{Timeout: timeout, ReadOnly: readOnly})
-	if errors.Is(err, bolterrors.ErrTimeout) {
-		return nil, bot.Errorf(bot.EUNAVAILABLE, errDataFileInUseFmt, path)
-	}
-	if err != nil && !readOnly {
-		if nw := notWritable(path, err); nw != nil {
-			return nil, nw // not "not a data file": the file may be fine, and restore must not go on unlocked
-		}
-	}
-	if err != nil { // invalid, version mismatch, checksum: not (or no longer) a bbolt file
-		return nil, bot.Errorf(bot.EINVALID, "%s is not a readable Firstline data file (%v)", path, err)
-	}
-	return b, nil
-}
-
-// notWritable explains an error opening the data file for writing that comes from permissions or a
-// read-only file system, naming the file; for other errors it returns nil.
-func notWritable(path string, err error) error {
-	if !errors.Is(err, fs.ErrPermission) && !errors.Is(err, syscall.EROFS) {
-		return nil
-	}
-	return fmt.Errorf("cannot write the data file %s: Firstline must be able to write it and its directory (read-only file system, or owned by another user?): %w", path, err)
-}
-
-// stopFirstline turns "the file is in use" into what a command that needs the file to itself must say.
-func stopFirstline(err error, path, what string) error {
-	if bot.ErrorCode(err) == bot.EUNAVAILABLE {
-		return bot.Errorf(bot.EUNAVAILABLE, "the data file %s is in use by a running Firstline: stop Firstline first, then %s", path, what)
-	}
-	return err
 }
 
 // schemaOf reads the file's schema version; ok is false when the file has none (it is not Firstline's).
@@ -99,35 +48,39 @@ func countTickets(btx *bolt.Tx) int {
 	return 0
 }
 
-// VerifyFile opens a data file or a backup read-only and checks it: every bbolt page (Tx.Check), a
-// Firstline schema version, and one not newer than this build. It changes nothing.
+// VerifyFile opens a data file or a backup read-only and checks it: its structure as bbolt will read it
+// (see inspect), every bbolt page (Tx.Check), a Firstline schema version, and one not newer than this
+// build. It changes nothing. Its errors name the file without saying what to do: that depends on what the
+// file was for (a backup to restore, a backup just written, a compacted copy).
 func VerifyFile(path string, opts Options) (FileInfo, error) {
-	b, err := openRaw(path, true, opts.LockTimeout)
+	b, _, err := openBolt(path, roleBackup, bolt.Options{Timeout: opts.LockTimeout, ReadOnly: true})
 	if err != nil {
 		return FileInfo{}, err
 	}
 	defer b.Close()
 	info := FileInfo{Path: path}
-	err = b.View(func(btx *bolt.Tx) error {
-		var damage []string
-		for err := range btx.Check() {
-			damage = append(damage, err.Error())
-		}
-		if len(damage) > 0 {
-			if len(damage) > 3 {
-				damage = append(damage[:3], fmt.Sprintf("and %d more", len(damage)-3))
+	err = guard(path, roleBackup, func() error {
+		return b.View(func(btx *bolt.Tx) error {
+			var damage []string
+			for err := range btx.Check() {
+				damage = append(damage, err.Error())
 			}
-			return bot.Errorf(bot.EINVALID, "%s is damaged: %s", path, strings.Join(damage, "; "))
-		}
-		v, ok := schemaOf(btx)
-		if !ok {
-			return bot.Errorf(bot.EINVALID, "%s is a bbolt file but not a Firstline data file (it has no schema version)", path)
-		}
-		if v > SchemaVersion() {
-			return bot.Errorf(bot.EINVALID, "%s has schema version %d, newer than this Firstline understands (%d): use a newer Firstline", path, v, SchemaVersion())
-		}
-		info.Schema, info.Size, info.Tickets = v, btx.Size(), countTickets(btx)
-		return nil
+			if len(damage) > 0 {
+				if len(damage) > 3 {
+					damage = append(damage[:3], fmt.Sprintf("and %d more", len(damage)-3))
+				}
+				return bot.Errorf(bot.EINVALID, "%s is damaged: %s", path, strings.Join(damage, "; "))
+			}
+			v, ok := schemaOf(btx)
+			if !ok {
+				return bot.Errorf(bot.EINVALID, "%s is a bbolt file but not a Firstline data file (it has no schema version)", path)
+			}
+			if v > SchemaVersion() {
+				return bot.Errorf(bot.EINVALID, "%s has schema version %d, newer than this Firstline understands (%d): use a newer Firstline", path, v, SchemaVersion())
+			}
+			info.Schema, info.Size, info.Tickets = v, btx.Size(), countTickets(btx)
+			return nil
+		})
 	})
 	if err != nil {
 		return FileInfo{}, err
@@ -150,7 +103,7 @@ func (db *DB) Backup(ctx context.Context, dest string) (FileInfo, error) {
 // a file of an older schema can be backed up before an upgrade. When a process holds the file the error
 // is EUNAVAILABLE: the copy must then be asked of that process (DB.Backup).
 func BackupFile(ctx context.Context, src, dest string, opts Options) (FileInfo, error) {
-	b, err := openRaw(src, true, opts.LockTimeout)
+	b, _, err := openRaw(src, true, opts.LockTimeout)
 	if err != nil {
 		return FileInfo{}, err
 	}
@@ -175,14 +128,16 @@ func backup(ctx context.Context, b *bolt.DB, src, dest string) (FileInfo, error)
 		os.Remove(tmp.Name()) // after the rename there is nothing left to remove
 	}()
 	info := FileInfo{Path: dest}
-	err = b.View(func(btx *bolt.Tx) error {
-		if _, err := btx.WriteTo(ctxWriter{ctx: ctx, w: tmp}); err != nil {
-			return err
-		}
-		info.Size = btx.Size()
-		info.Schema, _ = schemaOf(btx)
-		info.Tickets = countTickets(btx)
-		return nil
+	err = guard(src, roleData, func() error {
+		return b.View(func(btx *bolt.Tx) error {
+			if _, err := btx.WriteTo(ctxWriter{ctx: ctx, w: tmp}); err != nil {
+				return err
+			}
+			info.Size = btx.Size()
+			info.Schema, _ = schemaOf(btx)
+			info.Tickets = countTickets(btx)
+			return nil
+		})
 	})
 	if err != nil {
 		return FileInfo{}, fmt.Errorf("write the backup %s: %w", dest, err)
@@ -246,25 +201,30 @@ func sameFile(a, b string) bool {
 
 // copyFile copies src to a new file dst (which must not exist), fsync'd.
 func copyFile(src, dst string) error {
-	in, err := os.Open(src)
-	if err != nil {
-		return err
-	}
-	defer in.Close()
 	out, err := os.OpenFile(dst, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o600)
 	if err != nil {
 		return err
 	}
-	if _, err := io.Copy(out, in); err != nil {
-		out.Close()
-		os.Remove(dst)
-		return err
-	}
-	if err := syncClose(out); err != nil {
+	if err := copyInto(out, src); err != nil {
 		os.Remove(dst)
 		return err
 	}
 	return nil
+}
+
+// copyInto copies src into out, fsyncs and closes out.
+func copyInto(out *os.File, src string) error {
+	in, err := os.Open(src)
+	if err != nil {
+		out.Close()
+		return err
+	}
+	defer in.Close()
+	if _, err := io.Copy(out, in); err != nil {
+		out.Close()
+		return err
+	}
+	return syncClose(out)
 }
 
 // RestoreResult is what Restore did.
@@ -278,7 +238,9 @@ type RestoreResult struct {
 // holds the data file, and refuses a backup that fails verification or has a schema newer than this build
 // (an older one is upgraded when Firstline next opens it). The backup is copied next to the data file and
 // verified there; the current file is kept as DATA.before-restore-TIMESTAMP (a hard link, so there is never
-// a moment without a data file) and the copy is renamed over it. The backup itself is left as it was.
+// a moment without a data file) and the copy is renamed over it. The backup itself is left as it was. The
+// data file is never opened with bbolt, only locked: whatever it holds (it may be cut short or damaged,
+// which is when one restores) cannot stop or crash the restore.
 func Restore(ctx context.Context, dataPath, backupPath string, now time.Time, opts Options) (RestoreResult, error) {
 	if sameFile(dataPath, backupPath) {
 		return RestoreResult{}, bot.Errorf(bot.EINVALID, "%s is the data file itself, not a backup of it", backupPath)
@@ -290,7 +252,7 @@ func Restore(ctx context.Context, dataPath, backupPath string, now time.Time, op
 		lock.Close()
 	}
 	if _, err := VerifyFile(backupPath, opts); err != nil {
-		return RestoreResult{}, fmt.Errorf("the backup cannot be restored: %w", err)
+		return RestoreResult{}, restate(err, "the backup cannot be restored: %s: restore another backup")
 	}
 	if err := ctx.Err(); err != nil {
 		return RestoreResult{}, err
@@ -299,14 +261,22 @@ func Restore(ctx context.Context, dataPath, backupPath string, now time.Time, op
 	if err := os.MkdirAll(dir, 0o700); err != nil {
 		return RestoreResult{}, fmt.Errorf("create data directory: %w", err)
 	}
-	tmp := filepath.Join(dir, fmt.Sprintf(".%s.restore-%d", filepath.Base(dataPath), now.UnixNano()))
-	if err := copyFile(backupPath, tmp); err != nil {
+	// A name no one can plant a file or a link at beforehand (CreateTemp creates it, O_EXCL).
+	out, err := os.CreateTemp(dir, "."+filepath.Base(dataPath)+".restore-*")
+	if nw := notWritable(dataPath, err); err != nil && nw != nil {
+		return RestoreResult{}, nw
+	}
+	if err != nil {
 		return RestoreResult{}, fmt.Errorf("copy the backup next to the data file: %w", err)
 	}
+	tmp := out.Name()
 	defer os.Remove(tmp) // gone after the rename
+	if err := copyInto(out, backupPath); err != nil {
+		return RestoreResult{}, fmt.Errorf("copy the backup next to the data file: %w", err)
+	}
 	info, err := VerifyFile(tmp, opts)
 	if err != nil {
-		return RestoreResult{}, fmt.Errorf("the copy of the backup does not verify: %w", err)
+		return RestoreResult{}, restate(err, "the copy of the backup does not verify: %s")
 	}
 
 	// Hold the data file's lock while swapping: no Firstline started since the first check runs on it.
@@ -340,14 +310,28 @@ func Restore(ctx context.Context, dataPath, backupPath string, now time.Time, op
 	return res, nil
 }
 
-// lockData takes the data file's lock for a restore: nil when there is no file to lock, or when it is too
-// damaged to open (restoring is how one repairs it); an error when a process holds it.
-func lockData(path string, opts Options) (*bolt.DB, error) {
-	b, err := openRaw(path, false, opts.LockTimeout)
-	switch code := bot.ErrorCode(err); {
+// restate puts a domain error's message into format (one %s), keeping its code: the sentence a user sees
+// is the message alone, so context must be in it.
+func restate(err error, format string) error {
+	var be *bot.Error
+	if errors.As(err, &be) {
+		return bot.Errorf(be.Code, format, be.Message)
+	}
+	return fmt.Errorf(format, err)
+}
+
+// lockData takes the data file's lock for a restore (the lock bbolt's writers take), without opening the
+// file with bbolt: nil when there is no file to lock; an error when a process holds it.
+func lockData(path string, opts Options) (*os.File, error) {
+	timeout := opts.LockTimeout
+	if timeout <= 0 {
+		timeout = defaultLockTimeout
+	}
+	f, err := lockFile(path, true, timeout)
+	switch {
 	case err == nil:
-		return b, nil
-	case code == bot.ENOTFOUND || code == bot.EINVALID:
+		return f, nil
+	case errors.Is(err, fs.ErrNotExist):
 		return nil, nil
 	default:
 		return nil, stopFirstline(err, path, "restore")
@@ -362,7 +346,7 @@ const compactTxSize = 64 << 20
 // erased records, which bbolt leaves in free pages, are gone from disk. It refuses while a process holds
 // the file. It returns the sizes before and after.
 func Compact(ctx context.Context, path string, opts Options) (before, after int64, err error) {
-	src, err := openRaw(path, false, opts.LockTimeout)
+	src, _, err := openRaw(path, false, opts.LockTimeout)
 	if err != nil {
 		return 0, 0, stopFirstline(err, path, "compact")
 	}
@@ -374,16 +358,25 @@ func Compact(ctx context.Context, path string, opts Options) (before, after int6
 	if err != nil {
 		return 0, 0, err
 	}
-	tmp := filepath.Join(filepath.Dir(path), "."+filepath.Base(path)+".compact")
-	os.Remove(tmp) // left by an interrupted compaction: never the data file
-	defer os.Remove(tmp)
-	dst, err := bolt.Open(tmp, 0o600, &bolt.Options{Timeout: opts.LockTimeout})
+	dir, base := filepath.Dir(path), filepath.Base(path)
+	removeLeftovers(dir, "."+base+".compact-*") // of an interrupted compaction: this one holds the lock now
+	// The copy is created here (O_EXCL, a random name) and handed to bbolt open: no file or link planted
+	// in the directory can receive it.
+	out, err := os.CreateTemp(dir, "."+base+".compact-*")
 	if err != nil {
+		return 0, 0, fmt.Errorf("create the compacted copy in %s: %w", dir, err)
+	}
+	tmp := out.Name()
+	defer os.Remove(tmp)
+	dst, err := bolt.Open(tmp, 0o600, &bolt.Options{Timeout: opts.LockTimeout,
+		OpenFile: func(string, int, os.FileMode) (*os.File, error) { return out, nil }})
+	if err != nil {
+		out.Close()
 		return 0, 0, fmt.Errorf("create %s: %w", tmp, err)
 	}
-	if err := bolt.Compact(dst, src, compactTxSize); err != nil {
+	if err := guard(path, roleData, func() error { return bolt.Compact(dst, src, compactTxSize) }); err != nil {
 		dst.Close()
-		return 0, 0, fmt.Errorf("compact %s: %w", path, err)
+		return 0, 0, restate(err, "compact: %s")
 	}
 	if err := dst.Close(); err != nil {
 		return 0, 0, fmt.Errorf("compact %s: %w", path, err)
@@ -397,13 +390,23 @@ func Compact(ctx context.Context, path string, opts Options) (before, after int6
 	}
 	info, err := VerifyFile(tmp, opts)
 	if err != nil {
-		return 0, 0, fmt.Errorf("the compacted copy does not verify, the data file is unchanged: %w", err)
+		return 0, 0, restate(err, "the compacted copy does not verify, the data file is unchanged: %s")
 	}
 	if err := os.Rename(tmp, path); err != nil {
 		return 0, 0, fmt.Errorf("move the compacted file into place: %w", err)
 	}
-	if err := syncDir(filepath.Dir(path)); err != nil {
+	if err := syncDir(dir); err != nil {
 		return 0, 0, err
 	}
 	return st.Size(), info.Size, nil
+}
+
+// removeLeftovers removes the regular files in dir matching pattern.
+func removeLeftovers(dir, pattern string) {
+	names, _ := filepath.Glob(filepath.Join(dir, pattern))
+	for _, name := range names {
+		if fi, err := os.Lstat(name); err == nil && fi.Mode().IsRegular() {
+			os.Remove(name)
+		}
+	}
 }

@@ -7,9 +7,11 @@ import (
 	"context"
 	"encoding/binary"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"hash/maphash"
 	"maps"
+	"os"
 	"slices"
 	"strings"
 	"time"
@@ -39,20 +41,27 @@ func (r *CheckReport) add(format string, args ...any) {
 	r.Omitted++
 }
 
-// CheckFile checks a data file no process holds: bbolt's page check and Firstline's own invariants (see
-// checkData), in one read transaction. It opens the file read-only and changes nothing.
+// CheckFile checks a data file no process holds: its structure as bbolt reads it (see inspect), bbolt's
+// page check and Firstline's own invariants (see checkData), in one read transaction. It opens the file
+// read-only and changes nothing. A file bbolt cannot be given (empty, cut short, damaged where bbolt would
+// crash, another program's) is an error that says so.
 func CheckFile(ctx context.Context, path string, opts Options) (CheckReport, error) {
-	b, err := openRaw(path, true, opts.LockTimeout)
+	b, ins, err := openRaw(path, true, opts.LockTimeout)
 	if err != nil {
 		return CheckReport{}, err
 	}
 	defer b.Close()
 	var r CheckReport
-	err = b.View(func(btx *bolt.Tx) error {
-		if checkPages(btx, &r) {
-			return checkData(ctx, btx, &r)
-		}
-		return nil
+	for _, w := range ins.warnings {
+		r.add("bbolt: %s", w)
+	}
+	err = guard(path, roleData, func() error {
+		return b.View(func(btx *bolt.Tx) error {
+			if checkPages(btx, &r) {
+				return checkData(ctx, btx, &r)
+			}
+			return nil
+		})
 	})
 	return r, err
 }
@@ -60,33 +69,75 @@ func CheckFile(ctx context.Context, path string, opts Options) (CheckReport, err
 // CheckAll checks the open data file while the desk works. The page check runs in a write transaction
 // that is rolled back: Tx.Check reads the freelist, which a concurrent writer changes, so in a read
 // transaction it races with the desk's commits; the desk's writes wait for it (3 s for a 0.9 GB file of
-// 200,000 tickets on a busy 2-core machine). The invariants are then checked in a read transaction,
-// which blocks nothing.
+// 200,000 tickets on a busy 2-core machine). In the same transaction, before it, the file's structure is
+// inspected again as on open: bbolt's check would crash the process on a page damaged since (its checker
+// runs on a goroutine of its own, where no panic can be recovered), and nothing writes the file meanwhile.
+// The invariants are then checked in a read transaction, which blocks nothing.
 func (db *DB) CheckAll(ctx context.Context) (CheckReport, error) {
 	var r CheckReport
 	if err := ctx.Err(); err != nil {
 		return r, err
 	}
 	sound := false
-	pages := func(btx *bolt.Tx) error { sound = checkPages(btx, &r); return nil }
-	var err error
-	if db.bolt.IsReadOnly() {
-		err = db.bolt.View(pages)
-	} else {
-		var btx *bolt.Tx
-		if btx, err = db.bolt.Begin(true); err == nil {
-			err = pages(btx)
-			btx.Rollback()
+	pages := func(btx *bolt.Tx) error {
+		if !db.inspectOpen(&r) {
+			return nil
 		}
+		sound = checkPages(btx, &r)
+		return nil
 	}
+	err := guard(db.path, roleData, func() error {
+		if db.bolt.IsReadOnly() {
+			return db.bolt.View(pages)
+		}
+		btx, err := db.bolt.Begin(true)
+		if err != nil {
+			return err
+		}
+		defer btx.Rollback()
+		return pages(btx)
+	})
 	if err != nil {
 		return r, fmt.Errorf("check pages: %w", err)
 	}
 	if !sound {
 		return r, nil
 	}
-	err = db.bolt.View(func(btx *bolt.Tx) error { return checkData(ctx, btx, &r) })
+	err = db.view(func(btx *bolt.Tx) error { return checkData(ctx, btx, &r) })
 	return r, err
+}
+
+// inspectOpen inspects the open file as inspect does on open, adding what it finds to r, and reports
+// whether bbolt's page check may run.
+func (db *DB) inspectOpen(r *CheckReport) bool {
+	f, err := os.Open(db.path)
+	if err != nil {
+		r.add("bbolt: the file cannot be read to check it: %v", err)
+		return false
+	}
+	defer f.Close()
+	ins, err := inspect(f)
+	for _, w := range ins.warnings {
+		r.add("bbolt: %s", w)
+	}
+	if err != nil {
+		var fault *fileFault
+		if errors.As(err, &fault) {
+			err = refusal(db.path, roleData, fault)
+		}
+		r.add("%s", userText(err))
+		return false
+	}
+	return true
+}
+
+// userText is what a user reads of err: a domain error's message, else the error.
+func userText(err error) string {
+	var be *bot.Error
+	if errors.As(err, &be) {
+		return be.Message
+	}
+	return err.Error()
 }
 
 // checkPages runs bbolt's page check and reports whether the pages are sound. When they are not, the

@@ -71,7 +71,7 @@ func (db *DB) EraseUser(ctx context.Context, user string, dryRun bool) (Erasure,
 		return Erasure{}, err
 	}
 	var res Erasure
-	err := db.bolt.Update(func(btx *bolt.Tx) error {
+	err := db.update(func(btx *bolt.Tx) error {
 		res = Erasure{User: user}
 		t := &tx{btx: btx}
 		er := newEraser(user)

@@ -729,7 +729,7 @@ func TestRestoreRefusesBadBackups(t *testing.T) {
 	}{
 		{"newer schema", newer, "newer than this Firstline understands"},
 		{"another program's bbolt file", foreign, "not a Firstline data file"},
-		{"not bbolt", garbage, "not a readable Firstline data file"},
+		{"not bbolt", garbage, "not a Firstline data file (nor any bbolt file)"},
 		{"missing", filepath.Join(dir, "nothing.db"), "there is no data file at"},
 		{"the data file itself", path, "is the data file itself"},
 	}

@@ -220,7 +220,7 @@ func (db *DB) PurgeResolved(ctx context.Context, cutoff time.Time, batch int) (P
 		if err := ctx.Err(); err != nil {
 			return res, err
 		}
-		err := db.bolt.Update(func(btx *bolt.Tx) error {
+		err := db.update(func(btx *bolt.Tx) error {
 			t := &tx{btx: btx}
 			var purge []*bot.Ticket
 			c := btx.Bucket(bucketByUpdated).Cursor()
@@ -283,7 +283,7 @@ func (db *DB) PurgeResolved(ctx context.Context, cutoff time.Time, batch int) (P
 	}
 	// The other links to the deleted tickets: found in one read, deleted in small batches.
 	var stale []link
-	if err := db.bolt.View(func(btx *bolt.Tx) error { stale = staleLinks(btx); return nil }); err != nil {
+	if err := db.view(func(btx *bolt.Tx) error { stale = staleLinks(btx); return nil }); err != nil {
 		return res, fmt.Errorf("find stale links: %w", err)
 	}
 	for len(stale) > 0 {
@@ -291,7 +291,7 @@ func (db *DB) PurgeResolved(ctx context.Context, cutoff time.Time, batch int) (P
 			return res, err
 		}
 		batch := stale[:min(len(stale), 1000)]
-		err := db.bolt.Update(func(btx *bolt.Tx) error {
+		err := db.update(func(btx *bolt.Tx) error {
 			n, err := deleteStaleLinks(btx, batch)
 			res.Links += n
 			return err

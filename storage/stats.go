@@ -41,7 +41,7 @@ func (db *DB) Stats(ctx context.Context) (Stats, error) {
 	st := Stats{Tickets: map[bot.Status]int{
 		bot.StatusOpen: 0, bot.StatusEscalated: 0, bot.StatusClaimed: 0, bot.StatusPendingVendor: 0, bot.StatusResolved: 0,
 	}}
-	err := db.bolt.View(func(btx *bolt.Tx) error {
+	err := db.view(func(btx *bolt.Tx) error {
 		st.FileBytes = btx.Size()
 		byStatus := btx.Bucket(bucketByStatus)
 		active := 0
@@ -90,7 +90,7 @@ func (db *DB) Ping(ctx context.Context) error {
 	if err := ctx.Err(); err != nil {
 		return err
 	}
-	err := db.bolt.Update(func(btx *bolt.Tx) error {
+	err := db.update(func(btx *bolt.Tx) error {
 		return btx.Bucket(bucketMeta).Put(keyHeartbeat, u64(uint64(time.Now().UnixNano())))
 	})
 	if err != nil {

@@ -14,7 +14,6 @@ import (
 	"time"
 
 	bolt "go.etcd.io/bbolt"
-	bolterrors "go.etcd.io/bbolt/errors"
 
 	"github.com/firstline-desk/firstline/bot"
 )
@@ -62,27 +61,18 @@ type DB struct {
 var _ bot.Store = (*DB)(nil)
 
 // Open opens (creating if needed) the data file at path and brings its schema up to date. A file held by
-// another process fails after the lock timeout with an EUNAVAILABLE error that says so.
+// another process fails after the lock timeout with an EUNAVAILABLE error that says so; a file that is
+// empty, damaged (cut short, a flipped byte in a page bbolt reads) or another program's is refused, with
+// a sentence that says so and what to do, and left as it is (see openBolt).
 func Open(path string, opts Options) (*DB, error) {
-	if opts.LockTimeout <= 0 {
-		opts.LockTimeout = defaultLockTimeout
-	}
 	if !opts.ReadOnly {
 		if err := os.MkdirAll(filepath.Dir(path), 0o700); err != nil {
 			return nil, fmt.Errorf("create data directory: %w", err)
 		}
 	}
-	b, err := bolt.Open(path, 0o600, &bolt.Options{Timeout: opts.LockTimeout, NoSync: opts.NoSync, ReadOnly: opts.ReadOnly})
-	if errors.Is(err, bolterrors.ErrTimeout) {
-		return nil, bot.Errorf(bot.EUNAVAILABLE, errDataFileInUseFmt, path)
-	}
-	if err != nil && !opts.ReadOnly {
-		if nw := notWritable(path, err); nw != nil {
-			return nil, nw
-		}
-	}
+	b, _, err := openBolt(path, roleData, bolt.Options{Timeout: opts.LockTimeout, NoSync: opts.NoSync, ReadOnly: opts.ReadOnly})
 	if err != nil {
-		return nil, fmt.Errorf("open data file %s: %w", path, err)
+		return nil, err
 	}
 	db := &DB{bolt: b, path: path}
 	if err := db.migrate(opts.ReadOnly); err != nil {
@@ -100,7 +90,7 @@ func (db *DB) Path() string { return db.path }
 
 // Check verifies the file's B+tree pages and returns every problem found.
 func (db *DB) Check() error {
-	return db.bolt.View(func(btx *bolt.Tx) error {
+	return db.view(func(btx *bolt.Tx) error {
 		var errs []error
 		for err := range btx.Check() {
 			errs = append(errs, err)
@@ -196,7 +186,7 @@ func SchemaVersion() int { return len(migrations) }
 
 func (db *DB) migrate(readOnly bool) error {
 	var have int
-	if err := db.bolt.View(func(btx *bolt.Tx) error {
+	if err := db.view(func(btx *bolt.Tx) error {
 		if m := btx.Bucket(bucketMeta); m != nil {
 			if v := m.Get(keySchema); len(v) == 8 {
 				have = int(binary.BigEndian.Uint64(v))
@@ -216,7 +206,7 @@ func (db *DB) migrate(readOnly bool) error {
 		return bot.Errorf(bot.EINVALID, "the data file %s needs an upgrade (schema %d to %d): run any Firstline command that writes first", db.path, have, len(migrations))
 	}
 	for v := have; v < len(migrations); v++ {
-		if err := db.bolt.Update(func(btx *bolt.Tx) error {
+		if err := db.update(func(btx *bolt.Tx) error {
 			if err := migrations[v](btx); err != nil {
 				return err
 			}
@@ -241,7 +231,7 @@ func (db *DB) Update(ctx context.Context, fn func(bot.Tx) error) error {
 		return err
 	}
 	committing := false
-	err := db.bolt.Update(func(btx *bolt.Tx) error {
+	err := db.update(func(btx *bolt.Tx) error {
 		if err := fn(&tx{btx: btx}); err != nil {
 			return err
 		}
@@ -259,7 +249,7 @@ func (db *DB) View(ctx context.Context, fn func(bot.Tx) error) error {
 	if err := ctx.Err(); err != nil {
 		return err
 	}
-	return db.bolt.View(func(btx *bolt.Tx) error { return fn(&tx{btx: btx}) })
+	return db.view(func(btx *bolt.Tx) error { return fn(&tx{btx: btx}) })
 }
 
 func u64(v uint64) []byte {

@@ -272,7 +272,7 @@ func (db *DB) TicketsActiveOrUpdatedSince(ctx context.Context, since time.Time) 
 		return nil, err
 	}
 	var out []*bot.Ticket
-	err := db.bolt.View(func(btx *bolt.Tx) error {
+	err := db.view(func(btx *bolt.Tx) error {
 		var seqs []uint64
 		c := btx.Bucket(bucketByUpdated).Cursor()
 		for k, _ := c.Seek(u64(uint64(max(since.UnixNano(), 0)))); k != nil; k, _ = c.Next() {

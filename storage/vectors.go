@@ -20,7 +20,7 @@ var _ kb.VectorStore = (*DB)(nil)
 // vectors are copies: nothing of bbolt's memory outlives the transaction.
 func (db *DB) Vectors(keys []string) (map[string][]float32, error) {
 	out := make(map[string][]float32, len(keys))
-	err := db.bolt.View(func(btx *bolt.Tx) error {
+	err := db.view(func(btx *bolt.Tx) error {
 		b := btx.Bucket(bucketVectors)
 		for _, k := range keys {
 			v := b.Get([]byte(k))
@@ -46,7 +46,7 @@ func (db *DB) PutVectors(vecs map[string][]float32) error {
 	if len(vecs) == 0 {
 		return nil
 	}
-	err := db.bolt.Update(func(btx *bolt.Tx) error {
+	err := db.update(func(btx *bolt.Tx) error {
 		b := btx.Bucket(bucketVectors)
 		for k, vec := range vecs {
 			if k == "" {
@@ -69,7 +69,7 @@ func (db *DB) PutVectors(vecs map[string][]float32) error {
 // never read again; kb.Hybrid's VectorKeys are the ones to keep.
 func (db *DB) PruneVectors(keep map[string]bool) (int, error) {
 	var n int
-	err := db.bolt.Update(func(btx *bolt.Tx) error {
+	err := db.update(func(btx *bolt.Tx) error {
 		b := btx.Bucket(bucketVectors)
 		// Collected first: deleting under a running cursor can skip the key after each deletion.
 		var drop [][]byte
@@ -98,7 +98,7 @@ func (db *DB) PruneVectors(keep map[string]bool) (int, error) {
 // CountVectors returns how many vectors are stored.
 func (db *DB) CountVectors() (int, error) {
 	var n int
-	err := db.bolt.View(func(btx *bolt.Tx) error {
+	err := db.view(func(btx *bolt.Tx) error {
 		n = btx.Bucket(bucketVectors).Stats().KeyN
 		return nil
 	})

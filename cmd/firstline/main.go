@@ -143,7 +143,9 @@ func (m *Main) Run(ctx context.Context, args []string) int {
 		}
 		return ee.code
 	}
-	fmt.Fprintln(m.Stderr, "firstline:", err)
+	// A domain error's message is the sentence for the user, wherever in the chain it is: the context
+	// wrapped around it ("list tickets: ...") and its code are for logs.
+	fmt.Fprintln(m.Stderr, "firstline:", userMessage(err))
 	return 1
 }
 
