@@ -7,10 +7,13 @@ import (
 	"io"
 	"math"
 	"strings"
+
+	"github.com/firstline-desk/firstline/internal/escape"
 )
 
 // HTML writes the report as one self-contained page: inline CSS and SVG charts, nothing fetched from the
-// network, so it can be mailed or opened from a file share as it is.
+// network, so it can be mailed or opened from a file share as it is. Control characters and bidi
+// overrides in it are written as visible escapes.
 func (r *Report) HTML(w io.Writer) error {
 	clocks, met := 0, 0
 	for _, s := range r.SLA {
@@ -46,7 +49,14 @@ func (r *Report) HTML(w io.Writer) error {
 		BacklogChart: template.HTML(backlogChart(r.Series.BacklogByAge)),
 		Buckets:      AgeBuckets,
 	}
-	return pageTemplate.Execute(w, page)
+	// The page goes through escape.Writer: html/template escapes markup, not control characters or bidi
+	// overrides, which a question quoted as a knowledge gap (or a tier's name) may hold. They come out as
+	// visible escapes (\u202e), so the page reads as stored and a cat of the file is harmless.
+	ew := escape.NewWriter(w)
+	if err := pageTemplate.Execute(ew, page); err != nil {
+		return err
+	}
+	return ew.Flush()
 }
 
 // Tile is one key figure at the top of the page.

@@ -19,6 +19,7 @@ import (
 	"time"
 
 	"github.com/firstline-desk/firstline/bot"
+	"github.com/firstline-desk/firstline/internal/escape"
 	"github.com/firstline-desk/firstline/storage"
 )
 
@@ -120,8 +121,18 @@ Usage:
 Every command takes -data DIR (default ./firstline-data) and -config FILE.
 `
 
-// Run runs one command and returns the process exit code.
+// Run runs one command and returns the process exit code. Everything it prints goes through
+// escape.Writer: tickets, reports, the audit log, listings and errors quote what people typed in chat, and
+// a control character or bidi override in it must reach the operator's terminal as a visible escape, not
+// as a command to the terminal (see package escape; JSON stays valid through it).
 func (m *Main) Run(ctx context.Context, args []string) int {
+	stdout, stderr := escape.NewWriter(m.Stdout), escape.NewWriter(m.Stderr)
+	m.Stdout, m.Stderr = stdout, stderr
+	defer func() {
+		stdout.Flush()
+		stderr.Flush()
+		m.Stdout, m.Stderr = stdout.Unwrap(), stderr.Unwrap()
+	}()
 	err := m.run(ctx, args)
 	if err == nil {
 		return 0
