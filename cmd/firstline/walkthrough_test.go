@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"fmt"
+	"io/fs"
 	"os"
 	"path/filepath"
 	"regexp"
@@ -13,6 +14,8 @@ import (
 
 	"github.com/firstline-desk/firstline/bot"
 	"github.com/firstline-desk/firstline/bot/bottest"
+	"github.com/firstline-desk/firstline/kb"
+	"github.com/firstline-desk/firstline/redact"
 	"github.com/firstline-desk/firstline/storage"
 )
 
@@ -233,5 +236,25 @@ func TestConsoleMultiLineAndRedaction(t *testing.T) {
 	}
 	if strings.Contains(out.String(), secret) {
 		t.Errorf("the console printed the password")
+	}
+}
+
+// TestDemoArticlesSurviveRedaction: every post is redacted, answers quoting articles included, so an
+// article that redaction changes would reach the demo's users mangled ("the old password: [redacted
+// password] Forget network"). The demo's articles must come through unchanged.
+func TestDemoArticlesSurviveRedaction(t *testing.T) {
+	sub, err := fs.Sub(demoFS, "demo/kb")
+	if err != nil {
+		t.Fatal(err)
+	}
+	articles, err := kb.ReadDir(sub, ".")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, a := range articles {
+		r := a
+		if redact.Fields(&r) {
+			t.Errorf("redaction changes the demo article %s:\n%s", a.ID, lineDiff(a.Title+"\n"+a.Body, r.Title+"\n"+r.Body))
+		}
 	}
 }
