@@ -71,6 +71,10 @@ type Engine struct {
 	modelOpts ModelOptions
 	canary    string // in every system prompt; a reply that repeats it is never posted
 
+	// redactor redacts every event at the door and everything written through slaTx; it remembers
+	// the texts it found clean, so a ticket's transcript is not examined again on every rewrite.
+	redactor *redact.Cache
+
 	// sequential: effects one at a time in outbox order, jobs run by the dispatcher itself
 	// (SetSequential).
 	sequential bool
@@ -121,9 +125,14 @@ func New(cfg Config, store Store, search Searcher, clock Clock, logger *slog.Log
 		jobDone:   make(chan struct{}, 1),
 		unsaved:   map[uint64]Effect{},
 		obs:       nopObserver{},
+		redactor:  redact.NewCache(redactCacheSize),
 		started:   clock.Now(),
 	}, nil
 }
+
+// redactCacheSize is how many clean texts the engine remembers: the transcripts of the tickets being
+// worked, a few hundred bytes each.
+const redactCacheSize = 1 << 14
 
 // AddChat registers a chat platform. Effects for a platform without a chat wait in the outbox.
 func (e *Engine) AddChat(c Chat) {
@@ -146,7 +155,7 @@ func (e *Engine) Handle(ctx context.Context, ev Event) error {
 	// What people type is redacted at the door, before anything is derived from it: a subject clipped
 	// from the text, a rating comment, a vendor's reference, an article's body. Clipping first could cut a
 	// secret where no detector knows it any more.
-	redact.Fields(&ev)
+	e.redactor.Fields(&ev)
 	if ev.Kind == EventMessage && strings.TrimSpace(ev.Text) == "" {
 		return nil
 	}

@@ -7,7 +7,6 @@ import (
 	"time"
 
 	"github.com/firstline-desk/firstline/kb"
-	"github.com/firstline-desk/firstline/redact"
 )
 
 // Calendar is business time: when the desk works. Package sla implements it; the engine only adds and
@@ -420,7 +419,7 @@ func (s *slaTx) FindTickets(f TicketFilter) ([]*Ticket, error) {
 }
 
 func (s *slaTx) CreateTicket(t *Ticket) error {
-	redact.Fields(t)
+	s.e.redactor.Fields(t)
 	s.e.syncSLA(t)
 	if err := s.Tx.CreateTicket(t); err != nil {
 		return err
@@ -431,7 +430,7 @@ func (s *slaTx) CreateTicket(t *Ticket) error {
 }
 
 func (s *slaTx) PutTicket(t *Ticket) error {
-	redact.Fields(t)
+	s.e.redactor.Fields(t)
 	s.e.syncSLA(t)
 	seen, ok := s.stored[t.ID]
 	if !ok {
@@ -465,25 +464,25 @@ func (s *slaTx) auditTransitions(t *Ticket, from int) error {
 // Enqueue redacts what the effect will post (text, title, fields, button labels) before it is stored in
 // the outbox, and so before any platform sees it.
 func (s *slaTx) Enqueue(eff *Effect) error {
-	redact.Fields(eff)
+	s.e.redactor.Fields(eff)
 	return s.Tx.Enqueue(eff)
 }
 
 // PutEffect redacts a rewritten effect like a new one.
 func (s *slaTx) PutEffect(eff Effect) error {
-	redact.Fields(&eff)
+	s.e.redactor.Fields(&eff)
 	return s.Tx.PutEffect(eff)
 }
 
 // Audit redacts an audit entry's detail: it quotes what people typed (a vendor's reference, a title).
 func (s *slaTx) Audit(a AuditEntry) error {
-	redact.Fields(&a)
+	s.e.redactor.Fields(&a)
 	return s.Tx.Audit(a)
 }
 
 // PutKBArticle redacts an article written from chat like any other text: an article is shown to everyone
 // who asks, so a password in one would be a leak to the whole company.
 func (s *slaTx) PutKBArticle(a kb.Article, deleted bool, author string, at time.Time, base int) (int, error) {
-	redact.Fields(&a)
+	s.e.redactor.Fields(&a)
 	return s.Tx.PutKBArticle(a, deleted, author, at, base)
 }

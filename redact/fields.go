@@ -15,17 +15,19 @@ import (
 // so a field added later is redacted unless someone decided it is an identifier. A string is set only
 // when Text changes it, so shared constant data (a slice of button labels) is never written to. ptr
 // must be a non-nil pointer; anything else is left alone. Fields reports whether it changed anything.
-func Fields(ptr any) bool {
+func Fields(ptr any) bool { return walkPtr(ptr, Text) }
+
+func walkPtr(ptr any, text func(string) string) bool {
 	v := reflect.ValueOf(ptr)
 	if v.Kind() != reflect.Pointer || v.IsNil() {
 		return false
 	}
-	return walk(v.Elem())
+	return walk(v.Elem(), text)
 }
 
-// walk redacts the strings in v and reports whether it changed one. v is settable, or its strings are
-// reached through a pointer, slice or map.
-func walk(v reflect.Value) bool {
+// walk passes the strings in v through text and reports whether it changed one. v is settable, or its
+// strings are reached through a pointer, slice or map.
+func walk(v reflect.Value, text func(string) string) bool {
 	p := planFor(v.Type())
 	if !p.text {
 		return false
@@ -33,13 +35,13 @@ func walk(v reflect.Value) bool {
 	switch v.Kind() {
 	case reflect.String:
 		s := v.String()
-		if r := Text(s); r != s && v.CanSet() {
+		if r := text(s); r != s && v.CanSet() {
 			v.SetString(r)
 			return true
 		}
 	case reflect.Pointer:
 		if !v.IsNil() {
-			return walk(v.Elem())
+			return walk(v.Elem(), text)
 		}
 	case reflect.Interface:
 		if v.IsNil() || !v.CanSet() {
@@ -47,14 +49,14 @@ func walk(v reflect.Value) bool {
 		}
 		c := reflect.New(v.Elem().Type()).Elem()
 		c.Set(v.Elem())
-		if walk(c) {
+		if walk(c, text) {
 			v.Set(c)
 			return true
 		}
 	case reflect.Struct:
 		changed := false
 		for _, i := range p.fields {
-			changed = walk(v.Field(i)) || changed
+			changed = walk(v.Field(i), text) || changed
 		}
 		return changed
 	case reflect.Slice, reflect.Array:
@@ -63,7 +65,7 @@ func walk(v reflect.Value) bool {
 		}
 		changed := false
 		for i := range v.Len() {
-			changed = walk(v.Index(i)) || changed
+			changed = walk(v.Index(i), text) || changed
 		}
 		return changed
 	case reflect.Map:
@@ -72,7 +74,7 @@ func walk(v reflect.Value) bool {
 		for it.Next() {
 			c := reflect.New(v.Type().Elem()).Elem()
 			c.Set(it.Value())
-			if walk(c) {
+			if walk(c, text) {
 				v.SetMapIndex(it.Key(), c)
 				changed = true
 			}

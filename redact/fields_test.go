@@ -124,3 +124,39 @@ func BenchmarkFields(b *testing.B) {
 		redact.Fields(&r)
 	}
 }
+
+// TestCache: a cache gives what Text and Fields give, the first time and every time after, from several
+// goroutines, with more texts than it holds.
+func TestCache(t *testing.T) {
+	var texts []string
+	for _, c := range readCorpus(t, "testdata/secrets.txt", true) {
+		texts = append(texts, c.text)
+	}
+	for _, c := range readCorpus(t, "testdata/lookalikes.txt", false) {
+		texts = append(texts, c.text)
+	}
+	cache := redact.NewCache(50)
+	var wg sync.WaitGroup
+	for g := range 4 {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for round := range 3 {
+				for i, s := range texts {
+					if (i+g+round)%2 == 0 {
+						s = "\u202E" + s
+					}
+					if got, want := cache.Text(s), redact.Text(s); got != want {
+						t.Errorf("Cache.Text(%q) = %q, want %q", s, got, want)
+						return
+					}
+				}
+			}
+		}()
+	}
+	wg.Wait()
+	r := &record{Text: pw, List: []string{pw}}
+	if !cache.Fields(r) || r.Text != "password: [redacted password]" || r.List[0] != r.Text || cache.Fields(r) {
+		t.Fatalf("Cache.Fields: %+v", r)
+	}
+}

@@ -105,10 +105,19 @@ func FuzzText(f *testing.F) {
 		f.Add(s)
 	}
 	markers := regexp.MustCompile(`\[redacted (?:password|token|card number|card security code|private key|recovery key|one-time code)\]`)
+	cache := redact.NewCache(64)
 	f.Fuzz(func(t *testing.T, s string) {
 		out := redact.Text(s)
 		if again := redact.Text(out); again != out {
 			t.Fatalf("Text(%q) = %q, but Text of that is %q", s, out, again)
+		}
+		for range 2 { // a miss, then a hit
+			if c := cache.Text(s); c != out {
+				t.Fatalf("Cache.Text(%q) = %q, Text = %q", s, c, out)
+			}
+		}
+		if c := cache.Text(out); c != out {
+			t.Fatalf("Cache.Text(%q) = %q, want it unchanged", out, c)
 		}
 		if !utf8.ValidString(out) {
 			t.Fatalf("Text(%q) = %q is not UTF-8", s, out)
