@@ -38,6 +38,11 @@ func (a *Adapter) catchUpLoop(ctx context.Context) {
 			return
 		case <-a.catchUpNow:
 			session = true
+		case <-a.saveNow:
+			if err := a.saveCursors(ctx); err != nil && ctx.Err() == nil {
+				a.log.Warn("discord catch-up cursors not saved; saving again later", "err", err)
+			}
+			continue
 		case <-tick.C:
 		}
 		a.catchUp(ctx, session)
@@ -51,6 +56,14 @@ func (a *Adapter) catchUpLoop(ctx context.Context) {
 func (a *Adapter) kickCatchUp() {
 	select {
 	case a.catchUpNow <- struct{}{}:
+	default:
+	}
+}
+
+// kickSave asks catchUpLoop to save the cursors soon: a channel became known off the dispatcher's path.
+func (a *Adapter) kickSave() {
+	select {
+	case a.saveNow <- struct{}{}:
 	default:
 	}
 }

@@ -342,3 +342,23 @@ func TestFirstStartAnswersNoPast(t *testing.T) {
 		t.Fatal("a question from before the first start was answered")
 	}
 }
+
+// TestCatchUpThreadsPeopleStarted checks that a thread a technician started on a card themselves (the desk
+// has not posted in it) is caught up after a restart once the desk has handled a message there.
+func TestCatchUpThreadsPeopleStarted(t *testing.T) {
+	p := newPlace(t)
+	d, logs, stop := p.start(false, nil)
+	logs.wait(t, caughtUp, 1)
+	q := d.say(bob, help, "My VPN will not connect")
+	d.click(bob, q, d.find(q, "Talk to a human").ID, bot.FeedbackHuman)
+	card := d.find(tier2, "T-000001")
+	p.fake.AddChannel(card.ID, tier2, 11) // tom's thread on the card, named by him
+	d.say(tom, card.ID, "Looking at it now", techs)
+	d.find(q, "Looking at it now")
+	stop()
+
+	p.fake.AddHistory(card.ID, written(tom, "Found it: the gateway certificate expired", time.Now()))
+	d, logs, _ = p.start(false, nil)
+	logs.wait(t, caughtUp, 1)
+	d.find(q, "gateway certificate expired")
+}

@@ -211,11 +211,17 @@ func (a *Adapter) recorded(channel, id, guild string) {
 	defer a.mu.Unlock()
 	c, known := a.cursors[channel]
 	if !known {
-		if guild != "" {
+		parent := a.parents[channel]
+		switch {
+		case guild == "": // a DM: a conversation with the desk from its first message
+			c = &cursor{DM: true}
+		case parent != "" && a.cursors[parent] != nil: // a thread someone started in a channel the desk works in
+			c = &cursor{Parent: parent, Guild: guild}
+		default:
 			return // a channel the desk does not work in: nothing to catch up there
 		}
-		c = &cursor{DM: true} // a DM: a conversation with the desk from its first message
 		a.cursors[channel] = c
+		a.kickSave()
 	}
 	if c.gap {
 		if newer(id, c.liveMax) {
@@ -235,8 +241,9 @@ func (a *Adapter) notRecorded(channel, guild string) {
 	defer a.mu.Unlock()
 	c, known := a.cursors[channel]
 	if !known {
-		c = &cursor{Guild: guild, DM: guild == ""}
+		c = &cursor{Guild: guild, DM: guild == "", Parent: a.parents[channel]}
 		a.cursors[channel] = c
+		a.kickSave()
 	}
 	c.gap = true
 	c.epoch++

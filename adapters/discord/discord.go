@@ -70,6 +70,7 @@ type Adapter struct {
 
 	help       map[string]bool // the help channels
 	catchUpNow chan struct{}   // asks catchUpLoop for a round
+	saveNow    chan struct{}   // asks catchUpLoop to save the cursors
 	saveMu     sync.Mutex      // one save of the cursors at a time
 
 	mu          sync.Mutex
@@ -120,7 +121,7 @@ func New(cfg Config, logger *slog.Logger) (*Adapter, error) {
 	s.SyncEvents = true
 	a := &Adapter{
 		cfg: cfg, s: s, log: logger.With("component", "discord"),
-		help: map[string]bool{}, catchUpNow: make(chan struct{}, 1),
+		help: map[string]bool{}, catchUpNow: make(chan struct{}, 1), saveNow: make(chan struct{}, 1),
 		parents: make(map[string]string), cursors: make(map[string]*cursor),
 		dms: make(map[string]string), disconnected: make(chan struct{}, 1), connSince: time.Now(),
 	}
