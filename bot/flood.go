@@ -6,8 +6,6 @@ import (
 	"strings"
 	"sync"
 	"time"
-
-	"github.com/firstline-desk/firstline/redact"
 )
 
 // FloodConfig keeps one person from swamping the desk, by mistake (a script, a stuck key) or on purpose.
@@ -196,7 +194,7 @@ func (w *work) join(t *Ticket) error {
 			}
 		case StatusEscalated, StatusClaimed, StatusPendingVendor:
 			if card := t.currentCard(); card != nil {
-				if err := w.toCard(t, card, fmt.Sprintf("**%s** (requester): %s", nameOf(ev.UserName, ev.User), redact.String(text))); err != nil {
+				if err := w.toCard(t, card, fmt.Sprintf("**%s** (requester): %s", nameOf(ev.UserName, ev.User), text)); err != nil {
 					return err
 				}
 			}

@@ -5,8 +5,6 @@ package bot
 import (
 	"fmt"
 	"strings"
-
-	"github.com/firstline-desk/firstline/redact"
 )
 
 func (w *work) message() error {
@@ -95,7 +93,7 @@ func (w *work) open() error {
 		Requester:     ev.User,
 		RequesterName: nameOf(ev.UserName, ev.User),
 		Conversation:  conv,
-		Subject:       clip(firstLine(redact.String(text)), 120),
+		Subject:       clip(firstLine(text), 120),
 		Messages:      map[string]MessageRef{},
 		CreatedAt:     w.now,
 	}
@@ -172,7 +170,7 @@ func (w *work) inConversation(t *Ticket) error {
 			if !isRequester {
 				who = "in the requester's thread"
 			}
-			if err := w.toCard(t, card, fmt.Sprintf("**%s** (%s): %s", name, who, redact.String(text))); err != nil {
+			if err := w.toCard(t, card, fmt.Sprintf("**%s** (%s): %s", name, who, text)); err != nil {
 				return err
 			}
 		}
@@ -207,8 +205,9 @@ func (w *work) inCardThread(t *Ticket, card *Card) error {
 		// Relayed all the same: a closing word from the technician is still for the requester.
 		w.e.log.Debug("relay on a resolved ticket", "ticket_id", t.ID)
 	}
-	// Relayed redacted like everything else: a requester's thread may be in a public channel.
-	if err := w.toRequester(t, "", fmt.Sprintf("**%s** (%s): %s", name, w.cfg().tierName(card.Tier), redact.String(text))); err != nil {
+	// Relayed redacted like everything else (the text at the door, the post in the outbox): a
+	// requester's thread may be in a public channel.
+	if err := w.toRequester(t, "", fmt.Sprintf("**%s** (%s): %s", name, w.cfg().tierName(card.Tier), text)); err != nil {
 		return err
 	}
 	return w.tx.PutTicket(t)
