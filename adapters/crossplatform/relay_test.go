@@ -45,12 +45,8 @@ var formatCases = []formatCase{
 	{"heading typed in slack", "# 1 priority for me", `\# 1 priority for me`, `\# 1 priority for me`},
 }
 
-// desk is an engine on a data file with the platforms of a requester and a tier.
-type desk struct {
-	engine *bot.Engine
-	db     *storage.DB
-}
-
+// newPairDesk starts an engine on a data file with the platforms of a requester and of a tier (one
+// platform when they are the same), and returns them.
 func newPairDesk(t *testing.T, requester, tier string) (platform, platform) {
 	t.Helper()
 	db, err := storage.Open(filepath.Join(t.TempDir(), "data.db"), storage.Options{NoSync: true})
