@@ -104,10 +104,12 @@ func (m *Main) startControl(ctx context.Context, db *storage.DB, logger *slog.Lo
 	}
 }
 
-// listenControl creates the socket at path. It binds under a temporary name, sets mode 0600, then renames
-// it into place, so the socket never appears at path with wider permissions. A socket already at path is
-// left by a process that crashed: this process holds the data file's lock, so no other process can be
-// serving this file, and the stale socket is replaced.
+// listenControl creates the socket at path. It binds in a directory of its own (os.MkdirTemp beside
+// path: a random name, mode 0700, so no one else can put or swap anything in it), sets mode 0600, then
+// renames the socket into place, so the socket never appears at path with wider permissions and the chmod
+// can only reach the socket this process made. A socket already at path is left by a process that
+// crashed: this process holds the data file's lock, so no other process can be serving this file, and the
+// stale socket is replaced.
 func listenControl(path string, logger *slog.Logger) (*net.UnixListener, os.FileInfo, error) {
 	if fi, err := os.Lstat(path); err == nil {
 		if fi.Mode().Type() != fs.ModeSocket {
@@ -115,8 +117,12 @@ func listenControl(path string, logger *slog.Logger) (*net.UnixListener, os.File
 		}
 		logger.Info("replacing a stale control socket")
 	}
-	tmp := path + ".new"
-	os.Remove(tmp) // left by a crash between bind and rename
+	dir, err := os.MkdirTemp(filepath.Dir(path), ".sock-*") // no longer than path: a socket path has ~100 bytes
+	if err != nil {
+		return nil, nil, err
+	}
+	defer os.RemoveAll(dir) // empty once the socket is renamed out of it
+	tmp := filepath.Join(dir, "s")
 	ln, err := net.ListenUnix("unix", &net.UnixAddr{Name: tmp, Net: "unix"})
 	if err != nil {
 		return nil, nil, err
@@ -124,7 +130,6 @@ func listenControl(path string, logger *slog.Logger) (*net.UnixListener, os.File
 	ln.SetUnlinkOnClose(false) // the socket is renamed; stop removes it by its final name
 	fail := func(err error) (*net.UnixListener, os.FileInfo, error) {
 		ln.Close()
-		os.Remove(tmp)
 		return nil, nil, err
 	}
 	if err := os.Chmod(tmp, 0o600); err != nil {

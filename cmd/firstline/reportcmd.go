@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"os"
+	"path/filepath"
 	"strconv"
 	"strings"
 	"time"
@@ -107,23 +108,35 @@ func parseSince(s string, until time.Time) (time.Time, error) {
 	return time.Time{}, usageError("-since %q is neither a span like 30d or 12h nor a date like 2026-11-01", s)
 }
 
-// writeReportHTML writes the page to a temporary file first, so a failed write never leaves half a page
-// where the last good one was.
+// writeReportHTML writes the page to a new file next to path and renames it over path, so a failed write
+// never leaves half a page where the last good one was. The file is os.CreateTemp's: a random name,
+// created exclusively, so nothing planted in the directory beforehand (a link at a name one could guess,
+// like path+".tmp") receives the page; the rename replaces path itself, never what a link there points to.
+// The page gets the mode of the file it replaces, or 0644 (a page is for sharing).
 func writeReportHTML(path string, r *report.Report) error {
-	tmp := path + ".tmp"
-	f, err := os.Create(tmp)
+	mode := os.FileMode(0o644)
+	if st, err := os.Lstat(path); err == nil && st.Mode().IsRegular() {
+		mode = st.Mode().Perm()
+	}
+	f, err := os.CreateTemp(filepath.Dir(path), "."+filepath.Base(path)+".tmp-*")
 	if err != nil {
 		return fmt.Errorf("write the HTML report: %w", err)
 	}
+	defer os.Remove(f.Name()) // nothing left to remove after the rename
 	err = r.HTML(f)
+	if err == nil {
+		err = f.Chmod(mode)
+	}
+	if err == nil {
+		err = f.Sync()
+	}
 	if cerr := f.Close(); err == nil {
 		err = cerr
 	}
 	if err == nil {
-		err = os.Rename(tmp, path)
+		err = os.Rename(f.Name(), path)
 	}
 	if err != nil {
-		os.Remove(tmp)
 		return fmt.Errorf("write the HTML report: %w", err)
 	}
 	return nil

@@ -181,3 +181,40 @@ func TestParseSince(t *testing.T) {
 		}
 	}
 }
+
+// TestReportHTMLWritesNoPlantedFile: a link planted where the page's temporary file would have been
+// (FILE.tmp, the name it used to have) or at FILE itself must not carry the page to what it points at:
+// the page lands at FILE, a file of its own, and the target is untouched; no temporary file is left.
+func TestReportHTMLWritesNoPlantedFile(t *testing.T) {
+	data := mustReportData(t)
+	dir := t.TempDir()
+	victim := filepath.Join(t.TempDir(), "victim")
+	if err := os.WriteFile(victim, []byte("precious"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	for _, tc := range []struct{ name, link string }{{"FILE.tmp", "report.html.tmp"}, {"FILE", "report.html"}} {
+		t.Run(tc.name, func(t *testing.T) {
+			page := filepath.Join(dir, "report.html")
+			os.Remove(page)
+			if err := os.Symlink(victim, filepath.Join(dir, tc.link)); err != nil {
+				t.Fatal(err)
+			}
+			defer os.Remove(filepath.Join(dir, tc.link))
+			mustRun(t, "The HTML report is in", "report", "-since", "2026-11-01", "-until", "2026-11-30", "-html", page, "-data", data)
+			if b, _ := os.ReadFile(victim); string(b) != "precious" {
+				t.Fatalf("the page went through the link planted at %s", tc.link)
+			}
+			fi, err := os.Lstat(page)
+			if err != nil || !fi.Mode().IsRegular() || fi.Mode().Perm() != 0o644 {
+				t.Fatalf("the page is not a file of its own with mode 0644: %v %v", fi, err)
+			}
+			if b, _ := os.ReadFile(page); !strings.HasPrefix(string(b), "<!DOCTYPE html>") {
+				t.Fatal("the page is not the report")
+			}
+			left, _ := filepath.Glob(filepath.Join(dir, ".report.html.tmp*"))
+			if len(left) > 0 {
+				t.Fatalf("temporary files left: %v", left)
+			}
+		})
+	}
+}
