@@ -77,6 +77,8 @@ type Main struct {
 
 	// retention is the running desk's [retention], for housekeeping.
 	retention RetentionConfig
+	// httpLimits bound the clients of the HTTP listener; nil is defaultHTTPLimits (tests shorten them).
+	httpLimits *httpLimits
 }
 
 // exitError carries an exit code with a message for the user.

@@ -99,7 +99,11 @@ func (m *Main) serve(ctx context.Context, cfg Config, engine *bot.Engine, db *st
 		if err != nil {
 			return fmt.Errorf("http listener %s: %w", cfg.HTTP.Listen, err)
 		}
-		srv := &http.Server{Handler: mux, ReadHeaderTimeout: 10 * time.Second}
+		limits := defaultHTTPLimits
+		if m.httpLimits != nil {
+			limits = *m.httpLimits
+		}
+		srv, ln := newHTTPServer(mux, ln, limits)
 		running.Go(func() {
 			if err := srv.Serve(ln); err != nil && !errors.Is(err, http.ErrServerClosed) {
 				failed <- fmt.Errorf("http listener %s: %w", cfg.HTTP.Listen, err)
