@@ -111,18 +111,18 @@ func (w *work) urgent(t *Ticket, card *Card) error {
 }
 
 // misplacedReaction answers a card's reaction (claim, escalate, resolve, urgent) on a message that cannot
-// take it: one of the desk's other messages, or any message in a tier channel (t is nil when it is not a
-// ticket's). Other reactions, and reactions of people to whom these mean nothing, get no reply.
+// take it: any message in a tier channel (t is nil when it is not a ticket's), or one of the desk's other
+// messages elsewhere, from technicians and the ticket's requester. Other reactions, and reactions of
+// people to whom these mean nothing, get no reply.
 func (w *work) misplacedReaction(t *Ticket) error {
 	r := w.cfg().Reactions
 	name := w.ev.Reaction
 	if name != r.Claim && name != r.Escalate && name != r.Resolve && (r.Urgent == "" || name != r.Urgent) {
 		return nil
 	}
-	if t == nil {
-		if !w.isStaff() {
-			return nil
-		}
+	_, inTier := w.cfg().tierByChannel(w.ev.Platform, w.ev.Channel)
+	if t == nil || (inTier && !w.isStaff()) {
+		// A tier channel is where cards are worked: there these reactions always mean a card's action.
 		return w.reply("", fmt.Sprintf("Reactions :%s: (claim), :%s: (escalate) and :%s: (resolve) work on a ticket's card, not on other messages.", r.Claim, r.Escalate, r.Resolve))
 	}
 	if !w.isStaff() {

@@ -73,3 +73,26 @@ func TestMisplacedReactionsGetAReply(t *testing.T) {
 		t.Fatalf("priority %s after a refused urgent", tk.Priority)
 	}
 }
+
+// TestCardReactionsInATierChannelAlwaysGetAReply: in a tier channel a claim means a card's claim,
+// whoever makes it and on whatever message.
+func TestCardReactionsInATierChannelAlwaysGetAReply(t *testing.T) {
+	d, db := newDesk(t)
+	q, card := escalated(t, d)
+	d.SayIn(alice, "help", q, "it still fails") // relayed into the card's thread
+	for _, m := range []*bottest.Message{
+		{Ref: bot.MessageRef{Platform: "test", Channel: "tier2", ID: d.Say(bob, "tier2", "hello techs")}},
+		d.Chat.Thread("tier2", card.Ref.ID)[0],
+	} {
+		for _, who := range []string{tom, bob} {
+			posted := d.Chat.Count()
+			d.React(who, m, "raising_hand")
+			if d.Chat.Count() != posted+1 {
+				t.Fatalf("a claim by %s on %q in a tier channel got no reply", who, m.Text())
+			}
+		}
+	}
+	if tk := ticket(t, db, "T-000001"); tk.Assignee != "" {
+		t.Fatalf("a misplaced claim claimed: %s", tk.Assignee)
+	}
+}
