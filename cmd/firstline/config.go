@@ -375,6 +375,7 @@ func (c Config) Validate() error {
 func (c Config) problems() []string {
 	var p []string
 	add := func(format string, args ...any) { p = append(p, fmt.Sprintf(format, args...)) }
+	nonFinite(reflect.ValueOf(c), "", add)
 	if strings.TrimSpace(c.Desk.Name) == "" {
 		add("desk.name: must not be empty")
 	}
@@ -389,8 +390,9 @@ func (c Config) problems() []string {
 	if c.Desk.ReopenWindow < 0 {
 		add("desk.reopen_window: must not be negative")
 	}
-	if days := c.Retention.ClosedTicketDays; days < 0 {
-		add("retention.closed_ticket_days: %d must be 0 (keep resolved tickets forever) or a number of days", days)
+	if days := c.Retention.ClosedTicketDays; days < 0 || days > maxDays {
+		// Past maxDays the cut-off date overflows into the future, and every resolved ticket would go.
+		add("retention.closed_ticket_days: %d must be 0 (keep resolved tickets forever) or a number of days up to %d", days, maxDays)
 	} else if days > 0 && time.Duration(days)*24*time.Hour < time.Duration(c.Desk.ReopenWindow) {
 		add("retention.closed_ticket_days: %d days is shorter than desk.reopen_window (%g days): a ticket could be deleted while its requester may still reopen it",
 			days, time.Duration(c.Desk.ReopenWindow).Hours()/24)
@@ -507,6 +509,41 @@ func (c Config) problems() []string {
 	return p
 }
 
+// maxDays bounds a number of days in the config: a hundred years. Dates computed from more overflow.
+const maxDays = 36_500
+
+// nonFinite reports, by key, every float in v (the config, walked whole) that is NaN or infinite: TOML
+// has nan and inf, and a range check written x < lo || x > hi lets NaN through. Walking every field means
+// a float added to the config later is covered without a check of its own.
+func nonFinite(v reflect.Value, path string, add func(string, ...any)) {
+	switch v.Kind() {
+	case reflect.Float32, reflect.Float64:
+		if f := v.Float(); math.IsNaN(f) || math.IsInf(f, 0) {
+			add("%s: %v is not a number; give one like 0.5", path, f)
+		}
+	case reflect.Pointer, reflect.Interface:
+		if !v.IsNil() {
+			nonFinite(v.Elem(), path, add)
+		}
+	case reflect.Struct:
+		for i := 0; i < v.NumField(); i++ {
+			if !v.Type().Field(i).IsExported() {
+				continue
+			}
+			key, _, _ := strings.Cut(v.Type().Field(i).Tag.Get("toml"), ",")
+			nonFinite(v.Field(i), joinKey(path, key), add)
+		}
+	case reflect.Slice, reflect.Array:
+		for i := 0; i < v.Len(); i++ {
+			nonFinite(v.Index(i), fmt.Sprintf("%s[%d]", path, i), add)
+		}
+	case reflect.Map:
+		for _, k := range v.MapKeys() {
+			nonFinite(v.MapIndex(k), joinKey(path, fmt.Sprint(k.Interface())), add)
+		}
+	}
+}
+
 // slaPriorities lists the configured SLA targets by priority.
 func (c Config) slaPriorities() map[string]*SLAPriorityConfig {
 	out := map[string]*SLAPriorityConfig{}
@@ -549,6 +586,9 @@ func (c Config) validateSLA(add func(string, ...any)) {
 	}
 	if c.CSAT.MinDaysBetween < 0 || c.CSAT.RemindAfter < 0 || c.CSAT.CommentWindow < 0 {
 		add("csat: min_days_between, remind_after and comment_window must not be negative")
+	}
+	if c.CSAT.MinDaysBetween > maxDays {
+		add("csat.min_days_between: %d must be at most %d days", c.CSAT.MinDaysBetween, maxDays)
 	}
 	for i, r := range c.PriorityRules {
 		if !validPriority(r.Priority) {

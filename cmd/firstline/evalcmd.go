@@ -43,7 +43,7 @@ func (m *Main) kbEval(ctx context.Context, args []string) error {
 	}
 	threshold := cfg.KB.MinConfidence
 	if isSet(fset, "min-confidence") {
-		if *minConfidence < 0 || *minConfidence > 1 {
+		if !(*minConfidence >= 0 && *minConfidence <= 1) { // written so NaN fails too
 			return usageError("-min-confidence is %v; it must be between 0 and 1", *minConfidence)
 		}
 		threshold = *minConfidence

@@ -119,6 +119,9 @@ func (m *Main) kbSearch(ctx context.Context, args []string) error {
 	if query == "" {
 		return usageError("kb search needs a question, like: firstline kb search my vpn won't connect")
 	}
+	if *n < 1 || *n > maxSearchResults {
+		return usageError("-n is %d; it must be between 1 and %d results", *n, maxSearchResults)
+	}
 	cfg, err := m.config()
 	if err != nil {
 		return err
@@ -173,6 +176,9 @@ func (m *Main) kbSearch(ctx context.Context, args []string) error {
 	}
 	return nil
 }
+
+// maxSearchResults bounds kb search -n: more than a person reads, fewer than would take long to print.
+const maxSearchResults = 1000
 
 // snippetRunes is how much of an article a search result shows: two or three lines of a terminal.
 const snippetRunes = 200

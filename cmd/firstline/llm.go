@@ -137,7 +137,7 @@ func (c LLMConfig) problems() []string {
 	if c.Sources < 0 || c.Sources > 10 {
 		p = append(p, fmt.Sprintf("llm.sources: %d must be between 1 and 10", c.Sources))
 	}
-	if c.MinSourceConfidence < 0 || c.MinSourceConfidence > 1 {
+	if !(c.MinSourceConfidence >= 0 && c.MinSourceConfidence <= 1) { // written so NaN fails too
 		p = append(p, fmt.Sprintf("llm.min_source_confidence: %v must be between 0 and 1", c.MinSourceConfidence))
 	}
 	if c.MaxAnswerChars < 0 {
@@ -148,9 +148,12 @@ func (c LLMConfig) problems() []string {
 			p = append(p, fmt.Sprintf("llm.categories[%d]: %q must be lower-case letters, digits, - or _", i, cat))
 		}
 	}
-	if c.EmbeddingModel != "" {
-		if err := c.hybrid(Config{}, nil).Confidence.Validate(); err != nil && c.Hybrid != (HybridConfig{}) {
-			p = append(p, "llm.hybrid: "+err.Error())
+	if c.EmbeddingModel != "" && c.Hybrid != (HybridConfig{}) {
+		// All of [llm.hybrid]: candidates, rrf_k and the weights as well as the confidence ramp.
+		if err := c.hybrid(Config{}, nil).Validate(); err != nil {
+			for _, line := range strings.Split(err.Error(), "\n") {
+				p = append(p, "llm.hybrid: "+line)
+			}
 		}
 	}
 	return p

@@ -10,6 +10,7 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"math"
 	"os"
 	"os/signal"
 	"path/filepath"
@@ -231,6 +232,9 @@ func parseFlags(fs *flag.FlagSet, args []string, stopAtWord bool) ([]string, err
 			return nil, usageError("%v\n\n%s", err, usage)
 		}
 		args = fs.Args()
+		if err := finiteFlags(fs); err != nil {
+			return nil, err
+		}
 		if len(args) == 0 {
 			return positional, nil
 		}
@@ -240,6 +244,23 @@ func parseFlags(fs *flag.FlagSet, args []string, stopAtWord bool) ([]string, err
 		positional = append(positional, args[0])
 		args = args[1:]
 	}
+}
+
+// finiteFlags refuses a float flag given as NaN or an infinity (flag's Float64 parses "NaN" and "Inf"):
+// a range check written x < lo || x > hi lets NaN through, so every command's float flags are checked
+// here, whatever checks follow.
+func finiteFlags(fs *flag.FlagSet) error {
+	var err error
+	fs.Visit(func(f *flag.Flag) {
+		g, ok := f.Value.(flag.Getter)
+		if !ok || err != nil {
+			return
+		}
+		if x, ok := g.Get().(float64); ok && (math.IsNaN(x) || math.IsInf(x, 0)) {
+			err = usageError("-%s %v is not a number: give one like 0.5", f.Name, x)
+		}
+	})
+	return err
 }
 
 func buildVersion() string {
