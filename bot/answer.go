@@ -364,8 +364,8 @@ func (e *Engine) runReport(ctx context.Context, eff Effect) error {
 		}
 		p := eff.Post
 		p.Text = text
-		out := Effect{Kind: EffectPost, Platform: eff.Platform, Lane: eff.Lane, Post: p}
-		return tx.Enqueue(&out)
+		w := &work{e: e, tx: tx, now: e.clock.Now(), ev: Event{Platform: eff.Platform}}
+		return w.enqueue(Effect{Kind: EffectPost, Platform: eff.Platform, Lane: eff.Lane, Post: p})
 	})
 	if err == nil {
 		e.kick()

@@ -144,6 +144,18 @@ type OncePoster interface {
 	PostOnce(ctx context.Context, p Post, key string, maybeSent bool) (MessageRef, error)
 }
 
+// TextLimiter is a Chat whose messages hold a limited amount of text. MaxText is the most characters
+// (code points) of Post.Text, as Markdown, that one message takes, with room left for what the adapter's
+// rendering adds (escapes, a ping). The engine posts a longer text (an article, a relayed message, a
+// report) as several posts in order, split at paragraph boundaries with code blocks closed and reopened:
+// each is an effect of its own, with its own at-most-once key; the first carries the ping (Notify), the
+// last the buttons and the message key that reactions and clicks find. Cards (posts with a title or
+// fields) are never split. An adapter still splits, or as a last resort clips, what its rendering makes
+// longer. Without it, or with 0, the engine splits nothing for the platform.
+type TextLimiter interface {
+	MaxText() int
+}
+
 // PrivatePoster is a Chat that can show a post to one user only (Slack's ephemeral messages). The
 // dispatcher calls PostPrivate, instead of Post or PostOnce, for every post with Post.To set. It must not
 // post for anyone else to see: when it can no longer reach the user privately where they asked (the

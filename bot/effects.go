@@ -4,12 +4,54 @@ import "strings"
 
 // Effects: what an event's handling asks the dispatcher to post, edit or run, addressed to a place.
 
+// enqueue adds an effect to the outbox. A post longer than its platform takes becomes several (see
+// splitPost).
 func (w *work) enqueue(eff Effect) error {
 	eff.CreatedAt = w.now
 	if (eff.Post.Thread != "" || eff.ThreadKey != "") && eff.Post.ThreadName == "" {
 		eff.Post.ThreadName = w.threadNameOf(eff.Ticket)
 	}
-	return w.tx.Enqueue(&eff)
+	for _, part := range w.e.splitPost(eff) {
+		if err := w.tx.Enqueue(&part); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// splitPost makes a post whose text is longer than its platform's messages take (TextLimiter) into
+// several, one effect each, so each has its own at-most-once key and they go out in order in their
+// lane. Nothing is cut: the text is split on paragraph boundaries (splitMarkdown). The ping goes with
+// the first part; the buttons, and the key the message is recorded under (so reactions and clicks find
+// it), with the last, under the end of the text. Other effects, cards and short posts are returned as
+// they are.
+func (e *Engine) splitPost(eff Effect) []Effect {
+	if eff.Kind != EffectPost || eff.Post.Title != "" || len(eff.Post.Fields) > 0 {
+		return []Effect{eff}
+	}
+	limit := 0
+	if c, ok := e.chat(eff.Platform); ok {
+		if tl, ok := c.(TextLimiter); ok {
+			limit = tl.MaxText()
+		}
+	}
+	texts := splitMarkdown(eff.Post.Text, limit)
+	if len(texts) < 2 {
+		return []Effect{eff}
+	}
+	out := make([]Effect, len(texts))
+	for i, text := range texts {
+		part := eff
+		part.Post.Text = text
+		if i > 0 {
+			part.Post.Notify = nil
+		}
+		if i < len(texts)-1 {
+			part.Post.Choices, part.Key = nil, ""
+		}
+		out[i] = part
+	}
+	return out
 }
 
 // threadNameOf names a thread of the ticket with id as stored, or, without one, after the desk: every

@@ -201,8 +201,17 @@ func (w *work) kbShow(c KBCommand) error {
 	if len(a.Article.Aliases) > 0 {
 		fmt.Fprintf(&b, "\nAliases: %s", strings.Join(a.Article.Aliases, "; "))
 	}
-	fmt.Fprintf(&b, "\n\n%s", clip(a.Article.Body, 1500))
-	if w.isAdmin() && !a.Deleted {
+	// The whole article, a page at a time (the engine splits a page into messages where the platform
+	// needs it).
+	pages := articlePages(a.Article.Body)
+	page := min(max(c.Page, 1), len(pages))
+	if len(pages) > 1 {
+		fmt.Fprintf(&b, "\nPage %d of %d", page, len(pages))
+	}
+	fmt.Fprintf(&b, "\n\n%s", pages[page-1])
+	if page < len(pages) {
+		fmt.Fprintf(&b, "\n\n%s", w.e.readOn(a.Article, c.Version, page, len(pages)))
+	} else if w.isAdmin() && !a.Deleted {
 		fmt.Fprintf(&b, "\n\nEdit it with `%skb edit %s v%d`.", w.cfg().CommandPrefix, a.Article.ID, a.Version)
 	}
 	return w.reply("", b.String())

@@ -30,7 +30,7 @@ type KBCommand struct {
 	Query string
 	// Tag restricts list to the articles with this tag, as written; "" lists them all.
 	Tag string
-	// Page is the 1-based page of a list.
+	// Page is the 1-based page of a list, or of a long article (show; 0 is the first).
 	Page int
 
 	// Title is the title of an added article, or a new title (edit).
@@ -105,13 +105,17 @@ func ParseKB(text string) (KBCommand, error) {
 	}
 }
 
-// parseKBArticle parses the sub-commands that name an article and versions: show ID [vN],
+// parseKBArticle parses the sub-commands that name an article and versions: show ID [vN] [page N],
 // history ID, delete ID vN, restore ID N, diff ID V1 V2 and purge ID.
 func parseKBArticle(c KBCommand, args []string) (KBCommand, error) {
 	var minArgs, maxArgs int
 	switch c.Sub {
 	case "show":
 		minArgs, maxArgs = 1, 2
+		var err error
+		if c, args, err = cutPage(c, args); err != nil {
+			return c, err
+		}
 	case "history", "purge":
 		minArgs, maxArgs = 1, 1
 	case "delete", "restore":
@@ -161,16 +165,9 @@ func parseKBArticle(c KBCommand, args []string) (KBCommand, error) {
 // parseKBList parses list [TAG] [page N].
 func parseKBList(c KBCommand, args []string) (KBCommand, error) {
 	c.Page = 1
-	if n := len(args); n > 0 && strings.EqualFold(args[n-1], "page") {
-		return c, kbUsageError(c.Sub, "Say which page, like `page 2`")
-	}
-	if n := len(args); n >= 2 && strings.EqualFold(args[n-2], "page") {
-		p, ok := parsePositive(args[n-1])
-		if !ok {
-			return c, kbUsageError(c.Sub, "%q is not a page number; pages count from 1", shorten(args[n-1]))
-		}
-		c.Page = p
-		args = args[:n-2]
+	c, args, err := cutPage(c, args)
+	if err != nil {
+		return c, err
 	}
 	switch len(args) {
 	case 0:
@@ -180,6 +177,23 @@ func parseKBList(c KBCommand, args []string) (KBCommand, error) {
 		return c, kbUsageError(c.Sub, "List takes one tag at a time")
 	}
 	return c, nil
+}
+
+// cutPage reads "page N" at the end of args (list, show) into c.Page, unchanged without it, and returns
+// the other arguments.
+func cutPage(c KBCommand, args []string) (KBCommand, []string, error) {
+	if n := len(args); n > 0 && strings.EqualFold(args[n-1], "page") {
+		return c, args, kbUsageError(c.Sub, "Say which page, like `page 2`")
+	}
+	if n := len(args); n >= 2 && strings.EqualFold(args[n-2], "page") {
+		p, ok := parsePositive(args[n-1])
+		if !ok {
+			return c, args, kbUsageError(c.Sub, "%q is not a page number; pages count from 1", shorten(args[n-1]))
+		}
+		c.Page = p
+		args = args[:n-2]
+	}
+	return c, args, nil
 }
 
 // parseKBAdd parses add: the title on the first non-empty line (the same line as "add" or the

@@ -90,6 +90,9 @@ type modelAnswer struct {
 	Text    string   // sanitized Markdown, citations as [n]
 	Sources []kb.Hit // the numbered sources the model was given: [n] is Sources[n-1]
 	Cited   []int    // the source numbers cited, ascending
+	// Cut: the answer was longer than max_answer_chars, or the endpoint stopped it at its token limit;
+	// the post says where the rest is.
+	Cut bool
 }
 
 // modelOutcome is what asking the model for an answer gave.
@@ -153,7 +156,7 @@ func (e *Engine) groundedAnswer(ctx context.Context, t *Ticket, hits []kb.Hit) m
 	for _, a := range articles {
 		texts = append(texts, a.Body)
 	}
-	text, cited, verdict := e.checkAnswer(reply, len(sources), allowedLinks(texts...))
+	text, cited, cut, verdict := e.checkAnswer(reply, len(sources), allowedLinks(texts...))
 	switch verdict {
 	case "":
 	case noAnswer:
@@ -166,7 +169,7 @@ func (e *Engine) groundedAnswer(ctx context.Context, t *Ticket, hits []kb.Hit) m
 	if !ModelMayAnswer(sources, e.cfg.MinConfidence) {
 		return modelOutcome{why: "the search is not confident enough for the model's answer"}
 	}
-	return modelOutcome{answer: &modelAnswer{Text: text, Sources: sources, Cited: cited}}
+	return modelOutcome{answer: &modelAnswer{Text: text, Sources: sources, Cited: cited, Cut: cut}}
 }
 
 // answerPrompt holds the rules and the numbered sources. The rules say that sources and messages are
@@ -225,25 +228,26 @@ func (e *Engine) conversation(t *Ticket) []ModelMessage {
 var citationRE = regexp.MustCompile(`\[(\d{1,2}(?:\s*,\s*\d{1,2})*)\]`)
 
 // checkAnswer validates and cleans a model's answer: verdict "" means usable, noAnswer an abstention,
-// anything else why it was rejected. cited are the source numbers cited, ascending.
-func (e *Engine) checkAnswer(reply ModelReply, sources int, allowed linkAllow) (text string, cited []int, verdict string) {
+// anything else why it was rejected. cited are the source numbers cited, ascending; cut says the answer
+// was cut at a paragraph to max_answer_chars, or by the endpoint.
+func (e *Engine) checkAnswer(reply ModelReply, sources int, allowed linkAllow) (text string, cited []int, cut bool, verdict string) {
 	text = strings.TrimSpace(reply.Text)
 	switch {
 	case text == "":
-		return "", nil, "empty reply"
+		return "", nil, false, "empty reply"
 	case leaksCanary(text, e.canary):
-		return "", nil, "the reply repeats the system prompt"
+		return "", nil, false, "the reply repeats the system prompt"
 	case strings.Contains(strings.ToUpper(text), noAnswer):
-		return "", nil, noAnswer
+		return "", nil, false, noAnswer
 	case reply.FinishReason == "content_filter":
-		return "", nil, "the endpoint's content filter cut the reply"
+		return "", nil, false, "the endpoint's content filter cut the reply"
 	}
 	seen := map[int]bool{}
 	for _, m := range citationRE.FindAllStringSubmatch(text, -1) {
 		for _, f := range strings.Split(m[1], ",") {
 			n, _ := strconv.Atoi(strings.TrimSpace(f))
 			if n < 1 || n > sources {
-				return "", nil, fmt.Sprintf("cites source [%d], and there were %d", n, sources)
+				return "", nil, false, fmt.Sprintf("cites source [%d], and there were %d", n, sources)
 			}
 			if !seen[n] {
 				seen[n] = true
@@ -252,15 +256,12 @@ func (e *Engine) checkAnswer(reply ModelReply, sources int, allowed linkAllow) (
 		}
 	}
 	if len(cited) == 0 {
-		return "", nil, "no citation of a source"
+		return "", nil, false, "no citation of a source"
 	}
 	slices.Sort(cited)
 	text = sanitize(text, allowed)
-	text = excerpt(text, e.modelOpts.MaxAnswerChars)
-	if reply.FinishReason == "length" && !strings.HasSuffix(text, "…") {
-		text += " …"
-	}
-	return text, cited, ""
+	text, cut = cutParagraphs(text, e.modelOpts.MaxAnswerChars)
+	return text, cited, cut || reply.FinishReason == "length", ""
 }
 
 // postModelAnswer posts a model's answer with the sources it cites listed under it, and records the
@@ -292,6 +293,10 @@ func (w *work) postModelAnswer(t *Ticket, job string, ans *modelAnswer) error {
 	}
 	if len(cited) == 0 {
 		return w.escalate(t, "the articles the answer cites are no longer in the knowledge base")
+	}
+	if ans.Cut {
+		// Not a bare "…": the reader learns the answer is incomplete and where all of it is.
+		fmt.Fprintf(&b, "\n\n_The answer above was cut short; these articles have all of it: `%skb show %s`._", w.cfg().CommandPrefix, ans.Sources[ans.Cited[0]-1].ID)
 	}
 	fmt.Fprintf(&b, "\n\n_Written by an AI assistant from these articles only._ Did this solve it? (ticket **%s**)", t.ID)
 	t.Clarifying = false

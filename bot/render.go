@@ -9,14 +9,36 @@ import (
 	"github.com/firstline-desk/firstline/kb"
 )
 
-// maxArticleChars bounds how much of an article goes into a chat answer; chat platforms cap message
-// length and long walls of text go unread.
-const maxArticleChars = 2500
+// maxArticleChars is the most of an article one answer or one "!kb show" holds: a page. Chat
+// platforms cap a message's length, and the engine posts a page as several messages where they do
+// (splitPost); a longer article ends with the command that shows the next page, so none of it is lost.
+const maxArticleChars = 8000
 
+// articlePages cuts an article's body into pages of at most maxArticleChars, at paragraph boundaries
+// (splitMarkdown): page 1 is what an answer shows.
+func articlePages(body string) []string {
+	return splitMarkdown(body, maxArticleChars)
+}
+
+// readOn is the line that ends a page of an article that has more: how to read the next.
+func (e *Engine) readOn(a kb.Article, version, page, pages int) string {
+	v := ""
+	if version > 0 {
+		v = fmt.Sprintf(" v%d", version)
+	}
+	return fmt.Sprintf("_Page %d of %d of this article: read on with `%skb show %s%s page %d`._", page, pages, e.cfg.CommandPrefix, a.ID, v, page+1)
+}
+
+// answerText posts the first article whole (or its first page, with how to read on) and lists the
+// others.
 func (e *Engine) answerText(t *Ticket, intro string, articles []kb.Article) string {
 	var b strings.Builder
 	first := articles[0]
-	fmt.Fprintf(&b, "%s **%s** (`%s`)\n\n%s", intro, first.Title, first.ID, excerpt(first.Body, maxArticleChars))
+	pages := articlePages(first.Body)
+	fmt.Fprintf(&b, "%s **%s** (`%s`)\n\n%s", intro, first.Title, first.ID, pages[0])
+	if len(pages) > 1 {
+		b.WriteString("\n\n" + e.readOn(first, 0, 1, len(pages)))
+	}
 	if len(articles) > 1 {
 		b.WriteString("\n\nAlso related:")
 		for _, a := range articles[1:] {
@@ -28,14 +50,14 @@ func (e *Engine) answerText(t *Ticket, intro string, articles []kb.Article) stri
 }
 
 // suggestionText lists articles the bot is not sure about, each with its opening lines, so the requester
-// can tell which fits.
+// can tell which fits, and says how to read one whole.
 func (e *Engine) suggestionText(t *Ticket, intro string, articles []kb.Article) string {
 	var b strings.Builder
 	b.WriteString(intro)
 	for i, a := range articles {
 		fmt.Fprintf(&b, "\n%d. **%s** (`%s`): %s", i+1, a.Title, a.ID, quoteLine(excerpt(firstParagraph(a.Body), 200)))
 	}
-	fmt.Fprintf(&b, "\n\nDid one of these solve it? (ticket **%s**)", t.ID)
+	fmt.Fprintf(&b, "\n\nRead one whole with `%skb show ID` (the id in brackets). Did one of these solve it? (ticket **%s**)", e.cfg.CommandPrefix, t.ID)
 	return b.String()
 }
 
@@ -44,17 +66,26 @@ func firstParagraph(md string) string {
 	return p
 }
 
-// excerpt cuts Markdown at a paragraph boundary before max characters.
+// excerpt cuts Markdown at a paragraph boundary before max characters, marking the cut with "…". It is
+// for previews that say where the whole text is (a list of suggestions); what a reader needs whole is
+// split, not cut (splitMarkdown).
 func excerpt(body string, max int) string {
+	text, cut := cutParagraphs(body, max)
+	if cut {
+		text += "\n\n…"
+	}
+	return text
+}
+
+// cutParagraphs cuts Markdown to at most max characters, at the last paragraph boundary (or, when that
+// would leave less than half, wherever the first part of splitMarkdown ends), and reports whether it cut.
+// The caller says what was left out and where it is.
+func cutParagraphs(body string, max int) (string, bool) {
 	body = strings.TrimSpace(body)
-	if utf8.RuneCountInString(body) <= max {
-		return body
+	if max <= 0 || utf8.RuneCountInString(body) <= max {
+		return body, false
 	}
-	cut := string([]rune(body)[:max])
-	if i := strings.LastIndex(cut, "\n\n"); i > max/2 {
-		cut = cut[:i]
-	}
-	return strings.TrimSpace(cut) + "\n\n…"
+	return splitMarkdown(body, max)[0], true
 }
 
 // cardPost renders a ticket's handoff card for technicians.

@@ -13,6 +13,7 @@ import (
 	"sync"
 	"testing"
 	"time"
+	"unicode/utf8"
 
 	"github.com/firstline-desk/firstline/bot"
 )
@@ -83,13 +84,20 @@ type Chat struct {
 	messages []*Message
 	// Fail, when set, is called before every call; a non-nil error is returned instead of doing it.
 	Fail func(op string, p bot.Post) error
+	// TextLimit is the platform's MaxText (bot.TextLimiter): 0, the default, takes any length; a
+	// post whose text is longer is refused, as a real platform would.
+	TextLimit int
 }
 
 var (
-	_ bot.Chat    = (*Chat)(nil)
-	_ bot.Editor  = (*Chat)(nil)
-	_ bot.Reactor = (*Chat)(nil)
+	_ bot.Chat        = (*Chat)(nil)
+	_ bot.Editor      = (*Chat)(nil)
+	_ bot.Reactor     = (*Chat)(nil)
+	_ bot.TextLimiter = (*Chat)(nil)
 )
+
+// MaxText implements bot.TextLimiter with TextLimit.
+func (c *Chat) MaxText() int { return c.TextLimit }
 
 // NewChat returns an empty fake platform with the given name.
 func NewChat(platform string) *Chat { return &Chat{platform: platform} }
@@ -117,6 +125,9 @@ func (c *Chat) Post(_ context.Context, p bot.Post) (bot.MessageRef, error) {
 	}
 	if p.Channel == "" {
 		return bot.MessageRef{}, bot.Errorf(bot.EINVALID, "post without a channel")
+	}
+	if n := utf8.RuneCountInString(p.Text); c.TextLimit > 0 && n > c.TextLimit && p.Title == "" && len(p.Fields) == 0 {
+		return bot.MessageRef{}, bot.Errorf(bot.EINVALID, "a text of %d characters, over the limit of %d", n, c.TextLimit)
 	}
 	c.seq++
 	ref := bot.MessageRef{Platform: c.platform, Channel: p.Channel, Thread: p.Thread, ID: fmt.Sprintf("b%d", c.seq)}
