@@ -55,7 +55,7 @@ func (e *Engine) runJob(ctx context.Context, eff Effect) error {
 		if t.Status != StatusOpen || f.nothingNew {
 			return nil // a human took over while the search ran, or an earlier job read these words
 		}
-		w := &work{e: e, tx: e.slaTx(tx), now: now, ev: Event{Platform: t.Conversation.Platform}, committed: &committed}
+		w := &work{e: e, tx: e.slaTx(tx, &committed), now: now, ev: Event{Platform: t.Conversation.Platform}, committed: &committed}
 		t.Heard = max(t.Heard, f.heard)
 		if f.suggested {
 			if err := w.applyTriage(t, f.sug); err != nil {

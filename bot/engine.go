@@ -190,7 +190,7 @@ func (e *Engine) Handle(ctx context.Context, ev Event) error {
 			throttled, notify = e.flood.note(e.cfg.Flood, ev.User, now, &mark)
 		}
 		committed = nil
-		w = &work{e: e, tx: e.slaTx(tx), ev: ev, now: now, throttled: throttled, notify: notify, committed: &committed, flood: &mark}
+		w = &work{e: e, tx: e.slaTx(tx, &committed), ev: ev, now: now, throttled: throttled, notify: notify, committed: &committed, flood: &mark}
 		return w.handle()
 	})
 	if err != nil {

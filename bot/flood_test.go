@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -255,5 +256,47 @@ func TestFailedTransactionsAreNotCounted(t *testing.T) {
 	d.SayIn(alice, "help", q, "and at the office")
 	if n := count(d.Chat.Messages("help"), "faster than I can keep up"); n != 1 {
 		t.Fatalf("%d throttle notices after four messages with a limit of three, want 1", n)
+	}
+}
+
+// countingObserver counts the transitions the engine reports, for metrics.
+type countingObserver struct {
+	mu          sync.Mutex
+	transitions map[string]int
+}
+
+func (o *countingObserver) EventHandled(string, bot.EventKind, time.Duration, error)        {}
+func (o *countingObserver) EffectDone(string, bot.EffectKind, string, time.Duration, error) {}
+func (o *countingObserver) Transition(typ string, _, _ bot.Status, _, _ string) {
+	o.mu.Lock()
+	defer o.mu.Unlock()
+	o.transitions[typ]++
+}
+
+// TestFailedTransactionsAreNotObserved: metrics hear of a transition once its transaction commits; a
+// claim whose commit failed twice, and one the store ran twice, is one claim.
+func TestFailedTransactionsAreNotObserved(t *testing.T) {
+	db := openStore(t, "")
+	store := &failingStore{Store: db}
+	d := bottest.NewDesk(t, testConfig(), store, testSearch())
+	obs := &countingObserver{transitions: map[string]int{}}
+	d.Engine.SetObserver(obs)
+	_, card := escalated(t, d)
+	claim := bot.Event{Kind: bot.EventReactionAdded, ID: "rx1", Channel: "tier2", Message: card.Ref.ID, User: tom, UserName: "tom", Reaction: "raising_hand"}
+	store.Fail = 2
+	for range 2 {
+		if err := d.Handle(claim); !errors.Is(err, errCommit) {
+			t.Fatalf("claim with a failing store: %v", err)
+		}
+	}
+	store.Retry = 1
+	if err := d.Handle(claim); err != nil {
+		t.Fatal(err)
+	}
+	if n := obs.transitions["claimed"]; n != 1 {
+		t.Fatalf("metrics counted %d claims, want 1", n)
+	}
+	if n := obs.transitions["escalated"]; n != 1 {
+		t.Fatalf("metrics counted %d escalations, want 1", n)
 	}
 }

@@ -3,8 +3,9 @@ package bot
 import "time"
 
 // Observer is told what the engine does, for metrics; cmd/firstline implements it with Prometheus.
-// Calls come from any goroutine, some from inside a storage transaction (so a transaction that then
-// fails may have been counted): they must be quick, must not block and must not call the engine.
+// Calls come from any goroutine, after the transaction that made what they report has committed (a
+// transaction that fails, or that the store runs again, is not counted): they must be quick, must not
+// block and must not call the engine.
 type Observer interface {
 	// EventHandled: an inbound event was recorded (err nil) or refused. d is the time to commit it, which
 	// is what the platform waits for before it is acknowledged.

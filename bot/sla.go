@@ -255,7 +255,7 @@ func (e *Engine) CheckSLAs(ctx context.Context, now time.Time) (int, error) {
 				return err
 			}
 			n++
-			w := &work{e: e, tx: e.slaTx(tx), now: now, ev: Event{Platform: t.Conversation.Platform}, committed: &committed}
+			w := &work{e: e, tx: e.slaTx(tx, &committed), now: now, ev: Event{Platform: t.Conversation.Platform}, committed: &committed}
 			if err := w.checkSLA(t); err != nil {
 				return fmt.Errorf("check SLA of %s: %w", id, err)
 			}
@@ -382,14 +382,27 @@ type slaTx struct {
 	Tx
 	e      *Engine
 	stored map[string]int // ticket id -> transitions it had when read
+	// committed is the transaction's after-commit list: transitions reach the Observer (metrics) from
+	// it, so a transaction that fails, or is run again, counts nothing twice.
+	committed *[]func()
 }
 
-func (e *Engine) slaTx(tx Tx) Tx { return &slaTx{Tx: tx, e: e, stored: map[string]int{}} }
+func (e *Engine) slaTx(tx Tx, committed *[]func()) Tx {
+	return &slaTx{Tx: tx, e: e, stored: map[string]int{}, committed: committed}
+}
 
 // update runs fn in a write transaction whose writes go through slaTx, for the writes outside an event
 // or a job (the dispatcher's, a report's), so they are redacted too.
 func (e *Engine) update(ctx context.Context, fn func(Tx) error) error {
-	return e.store.Update(ctx, func(tx Tx) error { return fn(e.slaTx(tx)) })
+	var committed []func()
+	err := e.store.Update(ctx, func(tx Tx) error {
+		committed = nil
+		return fn(e.slaTx(tx, &committed))
+	})
+	if err == nil {
+		runAll(committed)
+	}
+	return err
 }
 
 func (s *slaTx) remember(t *Ticket) {
@@ -449,7 +462,12 @@ func (s *slaTx) PutTicket(t *Ticket) error {
 
 func (s *slaTx) auditTransitions(t *Ticket, from int) error {
 	for _, tr := range t.Events[min(from, len(t.Events)):] {
-		s.e.obs.Transition(tr.Type, tr.From, tr.To, tr.Tier, tr.Detail)
+		observe := func() { s.e.obs.Transition(tr.Type, tr.From, tr.To, tr.Tier, tr.Detail) }
+		if s.committed != nil {
+			*s.committed = append(*s.committed, observe)
+		} else {
+			observe()
+		}
 		detail := tr.Detail
 		if tr.To != "" {
 			detail = strings.TrimSpace(string(tr.From) + " → " + string(tr.To) + " " + detail)

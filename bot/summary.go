@@ -238,7 +238,9 @@ func (e *Engine) runSummary(ctx context.Context, eff Effect) error {
 		text, by = e.summaryFor(ctx, t)
 	}
 	now := e.clock.Now()
-	return e.store.Update(ctx, func(tx Tx) error {
+	var committed []func()
+	err := e.store.Update(ctx, func(tx Tx) error {
+		committed = nil
 		if err := tx.DeleteEffect(eff.Seq); err != nil {
 			return err
 		}
@@ -249,7 +251,7 @@ func (e *Engine) runSummary(ctx context.Context, eff Effect) error {
 		if err != nil {
 			return err
 		}
-		w := &work{e: e, tx: e.slaTx(tx), now: now, ev: Event{Platform: eff.Platform}}
+		w := &work{e: e, tx: e.slaTx(tx, &committed), now: now, ev: Event{Platform: eff.Platform}, committed: &committed}
 		t.Summary = &Summary{Text: text, By: by, At: now}
 		if c := t.currentCard(); c != nil {
 			if err := w.updateCard(t, c); err != nil {
@@ -273,4 +275,8 @@ func (e *Engine) runSummary(ctx context.Context, eff Effect) error {
 		}
 		return w.tx.PutTicket(t)
 	})
+	if err == nil {
+		runAll(committed)
+	}
+	return err
 }
