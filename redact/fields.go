@@ -17,6 +17,12 @@ import (
 // must be a non-nil pointer; anything else is left alone. Fields reports whether it changed anything.
 func Fields(ptr any) bool { return walkPtr(ptr, Text) }
 
+// Walk passes every string Fields would redact through fn instead, in place, and reports whether fn
+// changed one: the text of a value, by the same rule (not under a field tagged `redact:"-"`), for other
+// passes that must reach all of it, so that a field added later cannot escape them either (erasing a
+// person from stored records).
+func Walk(ptr any, fn func(string) string) bool { return walkPtr(ptr, fn) }
+
 func walkPtr(ptr any, text func(string) string) bool {
 	v := reflect.ValueOf(ptr)
 	if v.Kind() != reflect.Pointer || v.IsNil() {

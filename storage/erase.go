@@ -1,6 +1,7 @@
 package storage
 
-// Erasing a person: their tickets, their words in other tickets, the audit log, articles and adapters' state.
+// Erasing a person: their tickets, their words in other tickets, the outbox, the audit log and articles.
+// (Adapters' state: eraseadapters.go; finding them in text: erasetext.go.)
 
 import (
 	"bytes"
@@ -8,15 +9,12 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"regexp"
-	"slices"
 	"strings"
-	"unicode"
-	"unicode/utf8"
 
 	bolt "go.etcd.io/bbolt"
 
 	"github.com/firstline-desk/firstline/bot"
+	"github.com/firstline-desk/firstline/redact"
 )
 
 // Erasure is what EraseUser changed, or in a dry run would change.
@@ -52,16 +50,30 @@ const (
 
 var errDryRun = errors.New("dry run")
 
-// EraseUser removes a person's data in one transaction: the tickets they requested are deleted (with
-// index entries, message and conversation links, pending effects); in every other ticket their messages
-// become "[erased]", and their id or name as assignee, in the history, as rater, or as a draft's author
-// becomes "erased"; their name and id, as whole words, become "erased" wherever they appear in other text
-// (transcripts, notes, subjects, ratings' comments, drafts, audit details, pending messages, adapters'
-// stored messages), and the words of their messages become "[erased]" where the same ticket quotes them
-// (a draft, a reply, a relay not yet posted); an adapter's stored message whose author they are becomes
-// "[erased]"; audit entries they made or that name them, and the article versions they wrote, name
-// "erased". Dedup keys are left: they are opaque event ids that expire within days. With dryRun nothing
-// is written. The freed bytes stay in the file until Compact.
+// EraseUser removes a person's data in one transaction. Erasure is structural: it reaches every text a
+// record holds by the records' own structure (redact.Walk: every string field not tagged as an
+// identifier, so a field added later is erased too), and knows which records belong to the person's
+// tickets by the desk's links, not by what they happen to say.
+//
+//   - The tickets they requested are deleted, with their index entries, message and conversation links
+//     and pending effects; whatever else the desk stored about those tickets is erased whole: the audit
+//     entries about them lose their detail, and the adapters' stored messages in their conversations and
+//     on their cards (the console's chat: the question, the cards, the summaries, the replies and the
+//     relays, whoever wrote them) become "[erased]".
+//   - In every other ticket their messages become "[erased]", and their id or name as assignee, in the
+//     history, as rater or as a draft's author becomes "erased"; in every text of those tickets (notes,
+//     subjects, summaries, the bot's entries, ratings' comments, drafts), of the effects waiting in their
+//     lanes and of the adapters' messages on them, their name and id as whole words become "erased" and
+//     what they wrote in that ticket, wherever it is quoted (verbatim or as the bot quotes: whitespace run
+//     together, cut short with "…"), becomes "[erased]". Only in that ticket: "I restarted, no change." in
+//     another ticket is someone else's.
+//   - Text tied to no ticket (an audit entry about an article, a post to a DM, a stored message outside any
+//     ticket's conversation) is scrubbed of everything they wrote and of their own tickets' subjects and
+//     summaries.
+//   - Audit entries they made or that name them, and the article versions they wrote, name "erased".
+//
+// Dedup keys are left: they are opaque event ids that expire within days. With dryRun nothing is
+// written. The freed bytes stay in the file until Compact.
 func (db *DB) EraseUser(ctx context.Context, user string, dryRun bool) (Erasure, error) {
 	platform, id := bot.SplitID(user)
 	if platform == "" || strings.TrimSpace(id) == "" {
@@ -85,6 +97,7 @@ func (db *DB) EraseUser(ctx context.Context, user string, dryRun bool) (Erasure,
 				return err
 			}
 			own = append(own, tk)
+			er.ownTicket(tk)
 			res.DeletedTickets = append(res.DeletedTickets, tk.ID)
 		}
 		quotedID := jsonText(user)
@@ -92,18 +105,7 @@ func (db *DB) EraseUser(ctx context.Context, user string, dryRun bool) (Erasure,
 			if err != nil {
 				return err
 			}
-			if tk.Requester == user {
-				er.addName(tk.RequesterName)
-			}
-			if tk.Assignee == user {
-				er.addName(tk.AssigneeName)
-			}
-			for _, e := range tk.Transcript {
-				if e.Author == user {
-					er.addName(e.Name)
-					er.addMessage(tk.ID, e.Text)
-				}
-			}
+			er.learn(tk)
 			return nil
 		})
 		if err != nil {
@@ -134,6 +136,19 @@ func (db *DB) EraseUser(ctx context.Context, user string, dryRun bool) (Erasure,
 			}
 			res.ChangedTickets = append(res.ChangedTickets, tk.ID)
 		}
+		// The records outside tickets, while the links still say which ticket each belongs to.
+		if err := er.adapters(t, &res); err != nil {
+			return err
+		}
+		if err := er.audit(t, &res); err != nil {
+			return err
+		}
+		if err := er.outbox(t, &res); err != nil {
+			return err
+		}
+		if err := er.articles(t, &res); err != nil {
+			return err
+		}
 		for _, tk := range own {
 			n, err := t.deleteTicket(tk)
 			if err != nil {
@@ -153,18 +168,6 @@ func (db *DB) EraseUser(ctx context.Context, user string, dryRun bool) (Erasure,
 			return err
 		}
 		res.Links += n
-		if err := er.outbox(t, res.DeletedTickets, &res); err != nil {
-			return err
-		}
-		if err := er.audit(t, &res); err != nil {
-			return err
-		}
-		if err := er.articles(t, &res); err != nil {
-			return err
-		}
-		if err := er.adapters(t, &res); err != nil {
-			return err
-		}
 		if dryRun {
 			return errDryRun
 		}
@@ -179,69 +182,75 @@ func (db *DB) EraseUser(ctx context.Context, user string, dryRun bool) (Erasure,
 // eraser finds and replaces one person in text and records.
 type eraser struct {
 	user, bare string
-	names      []string // their id and the names they went by
-	// messages are what they wrote, by ticket: matched verbatim where it is quoted in the same ticket (a
-	// draft captured from it, a reply quoting it, a relay waiting in the outbox). Only in the same ticket:
-	// "I restarted, no change." in another ticket is someone else's.
-	messages map[string][]string
-	re       *regexp.Regexp
-	lower    [][]byte // names, lower case, as they are and as JSON writes them: mayName's needles
+	names      nameMatcher
+	// own are the ids of the tickets they requested: everything about those goes.
+	own map[string]bool
+	// wrote is what they wrote, by ticket: matched where the same ticket is quoted (a card, a summary, a
+	// relay waiting in the outbox). Only in the same ticket: "I restarted, no change." in another ticket
+	// is someone else's.
+	wrote map[string]*phrases
+	// anywhere is everything they wrote and their own tickets' subjects and summaries: matched in text
+	// tied to no ticket.
+	anywhere phrases
 }
-
-// Names and messages shorter than these are not searched for in free text: "Al" or "thanks" would erase
-// other people's words. Fields that hold their id are replaced whatever its length.
-const (
-	minNameRunes    = 3
-	minMessageRunes = 8
-)
 
 func newEraser(user string) *eraser {
 	_, bare := bot.SplitID(user)
-	e := &eraser{user: user, bare: bare, messages: map[string][]string{}}
-	e.addName(user)
-	e.addName(bare)
+	e := &eraser{user: user, bare: bare, own: map[string]bool{}, wrote: map[string]*phrases{}}
+	e.names.add(user)
+	e.names.add(bare)
 	return e
 }
 
-func (e *eraser) addName(s string) {
-	s = strings.TrimSpace(s)
-	if utf8.RuneCountInString(s) >= minNameRunes && !slices.Contains(e.names, s) {
-		e.names = append(e.names, s)
+// ownTicket learns what their own ticket says of them.
+func (e *eraser) ownTicket(tk *bot.Ticket) {
+	e.own[tk.ID] = true
+	e.anywhere.add(tk.Subject)
+	if tk.Summary != nil {
+		e.anywhere.add(tk.Summary.Text)
+	}
+	if d := tk.Draft; d != nil {
+		e.anywhere.add(d.Title)
+		e.anywhere.add(d.Body)
 	}
 }
 
-func (e *eraser) addMessage(ticket, s string) {
-	s = strings.TrimSpace(s)
-	if utf8.RuneCountInString(s) >= minMessageRunes && !slices.Contains(e.messages[ticket], s) {
-		e.messages[ticket] = append(e.messages[ticket], s)
+// learn takes their names and what they wrote from a ticket that holds their id.
+func (e *eraser) learn(tk *bot.Ticket) {
+	if tk.Requester == e.user {
+		e.names.add(tk.RequesterName)
 	}
-}
-
-func (e *eraser) compile() {
-	longestFirst := func(a, b string) int { return len(b) - len(a) }
-	slices.SortFunc(e.names, longestFirst) // the regexp takes the first alternative that matches
-	for _, m := range e.messages {
-		slices.SortFunc(m, longestFirst)
+	if tk.Assignee == e.user {
+		e.names.add(tk.AssigneeName)
 	}
-	quoted := make([]string, len(e.names))
-	for i, n := range e.names {
-		quoted[i] = regexp.QuoteMeta(n)
-	}
-	e.re = regexp.MustCompile(`(?i)` + strings.Join(quoted, "|"))
-	for _, n := range e.names {
-		low := strings.ToLower(n)
-		e.lower = append(e.lower, []byte(low))
-		if j := jsonText(low); string(j) != low {
-			e.lower = append(e.lower, j)
+	for _, en := range tk.Transcript {
+		if en.Author == e.user {
+			e.names.add(en.Name)
+			e.wroteIn(tk.ID, en.Text)
 		}
 	}
+	if r := tk.CSAT; r != nil && r.By == e.user {
+		e.wroteIn(tk.ID, r.Comment)
+	}
 }
 
+func (e *eraser) wroteIn(ticket, s string) {
+	p := e.wrote[ticket]
+	if p == nil {
+		p = &phrases{}
+		e.wrote[ticket] = p
+	}
+	p.add(s)
+	e.anywhere.add(s)
+}
+
+func (e *eraser) compile() { e.names.compile() }
+
 // mayName reports whether a stored ticket may name them: whether its JSON holds one of their names or
-// ids in any case. It may say yes for "bobsled"; scrub decides on words.
+// ids in any case. It may say yes for "bobsled"; the words are decided on later.
 func (e *eraser) mayName(raw []byte) bool {
 	low := bytes.ToLower(raw)
-	for _, n := range e.lower {
+	for _, n := range e.names.lower {
 		if bytes.Contains(low, n) {
 			return true
 		}
@@ -255,52 +264,36 @@ func jsonText(s string) []byte {
 	return b[1 : len(b)-1]
 }
 
-// scrub replaces their messages in ticket with "[erased]" and their names, as whole words, with "erased".
+// scrub erases them from s, text of the ticket with id ticket ("" for text tied to no ticket): what they
+// wrote becomes "[erased]", their names "erased".
 func (e *eraser) scrub(s, ticket string) (string, int) {
 	if s == "" {
 		return s, 0
 	}
 	n := 0
-	for _, m := range e.messages[ticket] {
-		if c := strings.Count(s, m); c > 0 {
-			s, n = strings.ReplaceAll(s, m, erasedText), n+c
-		}
+	quotes := &e.anywhere
+	if ticket != "" {
+		quotes = e.wrote[ticket]
 	}
-	var out strings.Builder
-	last := 0
-	for _, loc := range e.re.FindAllStringIndex(s, -1) {
-		before, _ := utf8.DecodeLastRuneInString(s[:loc[0]])
-		after, _ := utf8.DecodeRuneInString(s[loc[1]:])
-		if isWordRune(before) || isWordRune(after) {
-			continue // "bob" in "bobsled"
-		}
-		out.WriteString(s[last:loc[0]])
-		out.WriteString(erasedName)
-		last = loc[1]
-		n++
+	if quotes != nil {
+		s, n = quotes.erase(s)
 	}
-	if n == 0 {
-		return s, 0
-	}
-	out.WriteString(s[last:])
-	return out.String(), n
+	s, c := e.names.erase(s)
+	return s, n + c
 }
 
-func isWordRune(r rune) bool {
-	return r != utf8.RuneError && (unicode.IsLetter(r) || unicode.IsDigit(r) || r == '_')
+// scrubAll scrubs every text of the record at ptr (see redact.Walk), text of ticket, adding the
+// replacements to *n, and reports whether any was made.
+func (e *eraser) scrubAll(ptr any, ticket string, n *int) bool {
+	return redact.Walk(ptr, func(s string) string {
+		s, c := e.scrub(s, ticket)
+		*n += c
+		return s
+	})
 }
 
-// text scrubs *p (in ticket, "" for none) and adds the replacements to *n.
-func (e *eraser) text(p *string, ticket string, n *int) bool {
-	s, c := e.scrub(*p, ticket)
-	if c == 0 {
-		return false
-	}
-	*p, *n = s, *n+c
-	return true
-}
-
-// ticket erases the person from another person's ticket and reports whether anything changed.
+// ticket erases the person from another person's ticket and reports whether anything changed: the
+// fields that hold their id, their messages, then every text of the ticket.
 func (e *eraser) ticket(tk *bot.Ticket, res *Erasure) bool {
 	changed := false
 	field := func(p *string) {
@@ -309,56 +302,42 @@ func (e *eraser) ticket(tk *bot.Ticket, res *Erasure) bool {
 			res.Fields++
 		}
 	}
-	text := func(p *string) {
-		if e.text(p, tk.ID, &res.Mentions) {
-			changed = true
-		}
-	}
 	if tk.Assignee == e.user {
 		tk.Assignee, tk.AssigneeName, changed = erasedName, erasedName, true
 		res.Assignments++
 	}
 	field(&tk.ResolvedBy)
-	text(&tk.Subject)
 	for i := range tk.Transcript {
 		en := &tk.Transcript[i]
 		if en.Author == e.user {
 			en.Author, en.Name, en.Text, changed = erasedName, erasedName, erasedText, true
 			res.Messages++
-			continue
 		}
-		text(&en.Text)
 	}
 	for i := range tk.Events {
 		field(&tk.Events[i].By)
-		text(&tk.Events[i].Detail)
 	}
-	for i := range tk.Cards {
-		text(&tk.Cards[i].Note)
-	}
-	if r := tk.CSAT; r != nil {
-		if r.By == e.user {
-			r.By, changed = erasedName, true
-			res.Fields++
-			if r.Comment != "" {
-				r.Comment = erasedName
-			}
+	if r := tk.CSAT; r != nil && r.By == e.user {
+		r.By, changed = erasedName, true
+		res.Fields++
+		if r.Comment != "" {
+			r.Comment = erasedText
 		}
-		text(&r.Comment)
 	}
 	if d := tk.Draft; d != nil {
 		field(&d.By)
-		text(&d.Title)
-		text(&d.Body)
+	}
+	if e.scrubAll(tk, tk.ID, &res.Mentions) {
+		changed = true
 	}
 	return changed
 }
 
-// outbox drops the pending effects of their deleted tickets and the messages to them, and scrubs the
-// others: a message not yet posted must not post what was erased.
-func (e *eraser) outbox(t *tx, deleted []string, res *Erasure) error {
+// outbox drops the pending effects of their tickets and the messages to them, and scrubs the others: a
+// message not yet posted must not post what was erased.
+func (e *eraser) outbox(t *tx, res *Erasure) error {
 	n, err := t.deleteEffects(func(eff *bot.Effect) bool {
-		return slices.Contains(deleted, eff.Ticket) || eff.Post.DM == e.user
+		return e.own[eff.Ticket] || eff.Post.DM == e.user || eff.Post.To == e.user
 	})
 	if err != nil {
 		return err
@@ -369,13 +348,8 @@ func (e *eraser) outbox(t *tx, deleted []string, res *Erasure) error {
 		return err
 	}
 	for _, eff := range effects {
-		var c int
-		e.text(&eff.Post.Text, eff.Ticket, &c)
-		e.text(&eff.Post.Title, eff.Ticket, &c)
-		for i := range eff.Post.Fields {
-			e.text(&eff.Post.Fields[i].Value, eff.Ticket, &c)
-		}
-		if c > 0 {
+		c := 0
+		if e.scrubAll(&eff, eff.Ticket, &c) {
 			if err := t.PutEffect(eff); err != nil {
 				return err
 			}
@@ -386,8 +360,8 @@ func (e *eraser) outbox(t *tx, deleted []string, res *Erasure) error {
 	return nil
 }
 
-// audit rewrites the audit entries they made or that name them. The audit log is otherwise never
-// rewritten; erasing a person is the one exception.
+// audit rewrites the audit entries they made, that name them, or that are about their tickets (whose
+// details go whole). The audit log is otherwise never rewritten; erasing a person is the one exception.
 func (e *eraser) audit(t *tx, res *Erasure) error {
 	type entry struct {
 		key []byte
@@ -407,7 +381,18 @@ func (e *eraser) audit(t *tx, res *Erasure) error {
 				c++
 			}
 		}
-		e.text(&a.Detail, "", &c)
+		switch {
+		case e.own[a.Target] && a.Detail != "" && a.Detail != erasedText:
+			a.Detail = erasedText
+			c++
+		case e.own[a.Target]:
+		default:
+			ticket := ""
+			if _, err := ticketSeq(a.Target); err == nil {
+				ticket = a.Target
+			}
+			e.scrubAll(&a, ticket, &c)
+		}
 		if c > 0 {
 			changed = append(changed, entry{bytes.Clone(k), a})
 		}
@@ -464,77 +449,4 @@ func (e *eraser) articles(t *tx, res *Erasure) error {
 		}
 	}
 	return nil
-}
-
-// adapters scrubs what the person's platform adapter keeps in the data file (the console keeps its chat
-// there). Adapter state is JSON the adapter owns, so this is generic: in an object whose "author" is the
-// person, "text" and "title" become "[erased]" and the author "erased"; every other string is scrubbed.
-func (e *eraser) adapters(t *tx, res *Erasure) error {
-	platform, _ := bot.SplitID(e.user)
-	b := t.bucket(bucketAdapters).Bucket([]byte(platform))
-	if b == nil {
-		return nil
-	}
-	var keys, values [][]byte
-	err := b.ForEach(func(k, v []byte) error {
-		if v == nil {
-			return nil
-		}
-		dec := json.NewDecoder(bytes.NewReader(v))
-		dec.UseNumber()
-		var doc any
-		if dec.Decode(&doc) != nil {
-			return nil // not JSON: nothing this can read
-		}
-		c := 0
-		doc = e.scrubJSON(doc, &c)
-		if c == 0 {
-			return nil
-		}
-		data, err := json.Marshal(doc)
-		if err != nil {
-			return err
-		}
-		keys, values = append(keys, bytes.Clone(k)), append(values, data)
-		res.Mentions += c
-		return nil
-	})
-	if err != nil {
-		return err
-	}
-	for i := range keys {
-		if err := b.Put(keys[i], values[i]); err != nil {
-			return fmt.Errorf("rewrite %s state: %w", platform, err)
-		}
-	}
-	res.AdapterRecords += len(keys)
-	return nil
-}
-
-func (e *eraser) scrubJSON(v any, c *int) any {
-	switch v := v.(type) {
-	case string:
-		e.text(&v, "", c)
-		return v
-	case []any:
-		for i := range v {
-			v[i] = e.scrubJSON(v[i], c)
-		}
-		return v
-	case map[string]any:
-		if a, ok := v["author"].(string); ok && (a == e.user || a == e.bare) {
-			v["author"] = erasedName
-			for _, k := range []string{"text", "title"} {
-				if _, ok := v[k].(string); ok {
-					v[k] = erasedText
-				}
-			}
-			*c++
-		}
-		for k := range v {
-			v[k] = e.scrubJSON(v[k], c)
-		}
-		return v
-	}
-	return v
 }
