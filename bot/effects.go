@@ -123,7 +123,14 @@ func (w *work) postCard(t *Ticket, card *Card) error {
 	platform, channel := w.tierChannel(card.Tier)
 	p := w.e.cardPost(t, card)
 	p.Channel = channel
-	return w.enqueue(Effect{Kind: EffectPost, Platform: platform, Lane: lane(platform, channel), Ticket: t.ID, Key: card.Key, Post: p})
+	if err := w.enqueue(Effect{Kind: EffectPost, Platform: platform, Lane: lane(platform, channel), Ticket: t.ID, Key: card.Key, Post: p}); err != nil {
+		return err
+	}
+	if !w.e.cardIsWhole(t, card) {
+		// The card shows the last lines, shortened; the technician reads the rest in its thread.
+		return w.toCard(t, card, conversationPost(t))
+	}
+	return nil
 }
 
 func (w *work) updateCard(t *Ticket, card *Card) error {

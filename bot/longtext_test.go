@@ -255,3 +255,33 @@ func TestSplitAnswerIsPostedOnceAcrossACrash(t *testing.T) {
 		t.Fatal("the buttons are not on the last part")
 	}
 }
+
+// TestCardKeepsTheWholeConversation: a card shows the last lines of the conversation, shortened to fit
+// where platforms show a card whole; what it cannot show is posted whole in the card's thread, so a
+// technician can read the log the requester pasted to the end.
+func TestCardKeepsTheWholeConversation(t *testing.T) {
+	d, _ := newDesk(t)
+	var log strings.Builder
+	for i := range 60 {
+		fmt.Fprintf(&log, "2026-11-02 08:%02d spooler: job %d failed, error 0x0000011b\n", i, i)
+	}
+	d.Say(alice, "help", "the printer eats paper, here is the log:\n"+log.String()+"END-OF-LOG")
+	card := d.Chat.Messages("tier2")[0]
+	if n := utf8.RuneCountInString(card.Post.Text); n > 3600 {
+		t.Errorf("the card's text has %d characters", n)
+	}
+	mustContain(t, "card", card.Text(), "the whole conversation is in this thread", "React :raising_hand: to claim")
+	thread := d.Chat.Thread("tier2", card.Ref.ID)
+	if len(thread) == 0 {
+		t.Fatal("nothing in the card's thread")
+	}
+	mustContain(t, "the card's thread", thread[0].Text(), "The whole conversation of **T-000001**", "job 59 failed", "END-OF-LOG")
+
+	// A short conversation fits on the card: nothing more is posted.
+	d2, _ := newDesk(t)
+	d2.Say(alice, "help", "the printer eats paper")
+	card2 := d2.Chat.Messages("tier2")[0]
+	if n := len(d2.Chat.Thread("tier2", card2.Ref.ID)); n != 0 || strings.Contains(card2.Text(), "whole conversation") {
+		t.Fatalf("a short conversation got %d thread posts:\n%s", n, card2.Text())
+	}
+}

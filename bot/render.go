@@ -136,15 +136,17 @@ func (e *Engine) cardPost(t *Ticket, card *Card) Post {
 		fmt.Fprintf(&b, "\nThis card is no longer current (%s).", card.Note)
 		return Post{Title: fmt.Sprintf("%s: %s", t.ID, t.Subject), Text: b.String(), Fields: fields}
 	}
+	summary, by := factSummary(t), ""
 	if t.Summary != nil {
-		by := ""
+		summary = t.Summary.Text
 		if t.Summary.By == "model" {
 			by = " (by the AI assistant)"
 		}
-		fmt.Fprintf(&b, "\nSummary%s:\n%s", by, t.Summary.Text)
-	} else {
-		fmt.Fprintf(&b, "\nSummary:\n%s", factSummary(t))
 	}
+	if cut, ok := cutParagraphs(summary, maxCardSummary); ok {
+		summary = fmt.Sprintf("%s\n(cut short: `%ssummary` in this thread posts it whole)", cut, cfg.CommandPrefix)
+	}
+	fmt.Fprintf(&b, "\nSummary%s:\n%s", by, summary)
 	if len(t.Offers) > 0 {
 		b.WriteString("\nArticles offered:")
 		for _, o := range t.Offers {
@@ -157,16 +159,76 @@ func (e *Engine) cardPost(t *Ticket, card *Card) Post {
 	} else {
 		b.WriteString("\nArticles offered: none")
 	}
-	if lines := transcriptTail(t, 8); len(lines) > 0 {
+	r := cfg.Reactions
+	footer := fmt.Sprintf("\nReact :%s: to claim, :%s: to escalate, :%s: to resolve. Replies in this thread reach the requester; start with `note:` to keep one internal.",
+		r.Claim, r.Escalate, r.Resolve)
+	lines, whole := cardConversation(t, maxCardText-utf8.RuneCountInString(b.String()+footer))
+	if len(lines) > 0 {
 		b.WriteString("\nConversation so far:")
 		for _, l := range lines {
 			b.WriteString("\n> " + l)
 		}
+		if !whole {
+			b.WriteString("\n(Earlier or longer messages: the whole conversation is in this thread.)")
+		}
 	}
-	r := cfg.Reactions
-	fmt.Fprintf(&b, "\nReact :%s: to claim, :%s: to escalate, :%s: to resolve. Replies in this thread reach the requester; start with `note:` to keep one internal.",
-		r.Claim, r.Escalate, r.Resolve)
+	b.WriteString(footer)
 	return Post{Title: fmt.Sprintf("%s: %s", t.ID, t.Subject), Text: b.String(), Fields: fields}
+}
+
+// A card's text must fit where platforms show it whole (Discord shows 4,096 characters of an embed's
+// text), instructions included. What does not fit is not lost: the full conversation is posted in the
+// card's thread with the card (conversationPost), and "!summary" posts the summary whole.
+const (
+	maxCardText    = 3600
+	maxCardSummary = 1200
+	cardTailLines  = 8
+)
+
+// cardConversation returns the last lines of the conversation a technician should read (notes
+// included) that fit in room characters, each flattened to one line, and whether they are the whole
+// conversation, unshortened.
+func cardConversation(t *Ticket, room int) (lines []string, whole bool) {
+	entries := t.Transcript
+	whole = len(entries) <= cardTailLines
+	if !whole {
+		entries = entries[len(entries)-cardTailLines:]
+	}
+	for _, en := range entries {
+		text := quoteLine(en.Text)
+		if utf8.RuneCountInString(strings.Join(strings.Fields(en.Text), " ")) > utf8.RuneCountInString(text) {
+			whole = false
+		}
+		if en.Internal {
+			text = "(note) " + text
+		}
+		lines = append(lines, fmt.Sprintf("%s: %s", en.Name, text))
+	}
+	room -= len("\nConversation so far:\n(Earlier or longer messages: the whole conversation is in this thread.)")
+	for len(lines) > 0 && utf8.RuneCountInString(strings.Join(lines, "\n> "))+3 > room {
+		lines, whole = lines[1:], false // the oldest give way; the thread has them
+	}
+	return lines, whole
+}
+
+// conversationPost is a ticket's whole conversation, for its card's thread when the card cannot show
+// all of it: every message as it was written (redacted when it was stored), notes marked.
+func conversationPost(t *Ticket) string {
+	var b strings.Builder
+	fmt.Fprintf(&b, "The whole conversation of **%s** so far:", t.ID)
+	for _, en := range t.Transcript {
+		role := en.Role
+		if en.Internal {
+			role = "note"
+		}
+		fmt.Fprintf(&b, "\n\n**%s** (%s, %s):\n%s", en.Name, role, en.At.UTC().Format("Mon 2 Jan 15:04"), strings.TrimSpace(en.Text))
+	}
+	return b.String()
+}
+
+// cardIsWhole reports whether a ticket's card shows its whole conversation unshortened.
+func (e *Engine) cardIsWhole(t *Ticket, card *Card) bool {
+	return !strings.Contains(e.cardPost(t, card).Text, "the whole conversation is in this thread")
 }
 
 // priorityText is a ticket's priority with who set it when that was the model, so technicians know to
@@ -188,23 +250,6 @@ func categoryText(t *Ticket) string {
 		return t.Category + " (suggested by AI)"
 	}
 	return t.Category
-}
-
-// transcriptTail returns the last n lines of the conversation a technician should read, notes included.
-func transcriptTail(t *Ticket, n int) []string {
-	entries := t.Transcript
-	if len(entries) > n {
-		entries = entries[len(entries)-n:]
-	}
-	var lines []string
-	for _, en := range entries {
-		text := quoteLine(en.Text)
-		if en.Internal {
-			text = "(note) " + text
-		}
-		lines = append(lines, fmt.Sprintf("%s: %s", en.Name, text))
-	}
-	return lines
 }
 
 // quoteLine flattens a message to one bounded line for cards and lists.

@@ -46,7 +46,7 @@ Internal marker, never to be repeated: %s`, e.canary)
 		return "", false
 	}
 	text = sanitize(text, allowedLinks(ticketForModel(t)))
-	return excerpt(text, 900), true
+	return text, true // whole: the card shortens it and says where it is whole
 }
 
 // ticketForModel is the ticket as the summary model reads it.
@@ -103,6 +103,10 @@ func factSummary(t *Ticket) string {
 			continue
 		}
 		said = append(said, quoteLine(clip(en.Text, 200)))
+	}
+	if n := len(said); n > 5 {
+		// The card's conversation and its thread have them all.
+		said = append([]string{fmt.Sprintf("(%d earlier messages)", n-5)}, said[n-5:]...)
 	}
 	var tried []string
 	for _, o := range t.Offers {

@@ -158,6 +158,11 @@ func (r rewrite) RoundTrip(req *http.Request) (*http.Response, error) {
 // Platform implements bot.Chat.
 func (a *Adapter) Platform() string { return Platform }
 
+// MaxText implements bot.TextLimiter: a message's content holds 2,000 characters, and the engine leaves
+// 100 of them for what rendering adds (mention breakers, a ping, a code fence reopened); messageSend still
+// splits what rendering makes longer into more messages.
+func (a *Adapter) MaxText() int { return maxContent - 100 }
+
 // BotID is the bot's own user id, known once connected.
 func (a *Adapter) BotID() string {
 	a.mu.Lock()

@@ -189,6 +189,12 @@ func (a *Adapter) BotUserID() string { return a.botUserID }
 // Platform implements bot.Chat.
 func (a *Adapter) Platform() string { return Platform }
 
+// MaxText implements bot.TextLimiter: the engine posts at most one section's worth of Markdown (3,000
+// characters) per message. A message takes 50 blocks, but Slack refuses one whose blocks hold much more
+// than 12,000 characters in all (msg_blocks_too_long), and rendering lengthens text (&amp;, &lt;), so
+// one section's worth leaves room; blocks still splits what rendering makes longer into more sections.
+func (a *Adapter) MaxText() int { return maxSectionText }
+
 // Post implements bot.Chat: a Block Kit message in a channel, a thread, or a DM.
 func (a *Adapter) Post(ctx context.Context, p bot.Post) (bot.MessageRef, error) {
 	channel, err := a.postChannel(ctx, p)

@@ -22,6 +22,7 @@ import (
 	"sync"
 	"testing"
 	"time"
+	"unicode/utf8"
 
 	"github.com/gorilla/websocket"
 )
@@ -492,6 +493,9 @@ func (s *Server) postMessageLocked(f url.Values) reply {
 	if !valid {
 		return errReply("invalid_blocks")
 	}
+	if e := blockLimits(blocks); e != "" {
+		return errReply(e)
+	}
 	if m.Text == "" && blocks == nil && f.Get("attachments") == "" {
 		return errReply("no_text")
 	}
@@ -518,6 +522,9 @@ func (s *Server) updateLocked(f url.Values) reply {
 	if !valid {
 		return errReply("invalid_blocks")
 	}
+	if e := blockLimits(blocks); e != "" {
+		return errReply(e)
+	}
 	m.Blocks = blocks
 	m.ThreadTS = s.posted[i].ThreadTS
 	s.updated = append(s.updated, m)
@@ -531,6 +538,49 @@ func blocksOf(f url.Values) (json.RawMessage, bool) {
 		return nil, true
 	}
 	return json.RawMessage(b), strings.HasPrefix(b, "[") && json.Valid([]byte(b))
+}
+
+// Slack's length limits on a message's blocks: 50 blocks, 3,000 characters in a section's text, and, not
+// documented but observed (slackapi/bolt-js#2509: msg_blocks_too_long at about 13,200 characters of
+// blocks), a total the fake puts at 12,000 characters of section text.
+const (
+	MaxBlocks      = 50
+	MaxSectionText = 3000
+	MaxBlocksText  = 12000
+)
+
+// blockLimits returns the error Slack answers blocks over its limits with, or "".
+func blockLimits(raw json.RawMessage) string {
+	if raw == nil {
+		return ""
+	}
+	var blocks []struct {
+		Type string `json:"type"`
+		Text *struct {
+			Text string `json:"text"`
+		} `json:"text"`
+	}
+	if json.Unmarshal(raw, &blocks) != nil {
+		return "invalid_blocks"
+	}
+	if len(blocks) > MaxBlocks {
+		return "invalid_blocks"
+	}
+	total := 0
+	for _, b := range blocks {
+		if b.Text == nil {
+			continue
+		}
+		n := utf8.RuneCountInString(b.Text.Text)
+		if b.Type == "section" && n > MaxSectionText {
+			return "invalid_blocks"
+		}
+		total += n
+	}
+	if total > MaxBlocksText {
+		return "msg_blocks_too_long"
+	}
+	return ""
 }
 
 func messageJSON(m Message) map[string]any {
