@@ -23,7 +23,9 @@ type Event struct {
 	Kind EventKind `redact:"-"`
 	// ID is the dedup key of the event, unique within its platform (Slack's event_id, Discord's message or
 	// interaction id). The engine records it in the same transaction as the change it causes, so a
-	// redelivery changes nothing. Empty disables deduplication.
+	// redelivery changes nothing. Empty disables deduplication by id. A message is also deduplicated by
+	// itself (Platform, Channel, Message), so one message delivered as two events with different ids
+	// (Slack's message and app_mention) is handled once.
 	ID       string `redact:"-"`
 	Platform string `redact:"-"` // "slack", "discord", "console"
 	Channel  string `redact:"-"` // the platform's channel id (for a DM, the DM channel)

@@ -172,8 +172,8 @@ func (e *Engine) Handle(ctx context.Context, ev Event) error {
 	err := e.store.Update(ctx, func(tx Tx) error {
 		w = nil
 		e.flood.undo(&mark)
-		if ev.ID != "" {
-			seen, err := tx.SeenEvent(ev.Platform+"\x1f"+ev.ID, now)
+		for _, key := range dedupKeys(ev) {
+			seen, err := tx.SeenEvent(key, now)
 			if err != nil {
 				return err
 			}
@@ -213,4 +213,18 @@ func (e *Engine) Handle(ctx context.Context, ev Event) error {
 	}
 	e.kick()
 	return nil
+}
+
+// dedupKeys are the keys that make an event a duplicate when one was seen before: its id, and for a
+// message the message itself (platform, channel, id), so one message that arrives as two events with
+// different ids (Slack's message and app_mention) is handled, and counted, once.
+func dedupKeys(ev Event) []string {
+	var keys []string
+	if ev.ID != "" {
+		keys = append(keys, ev.Platform+"\x1f"+ev.ID)
+	}
+	if ev.Kind == EventMessage && ev.Message != "" && ev.Channel != "" {
+		keys = append(keys, ev.Platform+"\x1fmessage\x1f"+ev.Channel+"\x1f"+ev.Message)
+	}
+	return keys
 }

@@ -300,3 +300,30 @@ func TestFailedTransactionsAreNotObserved(t *testing.T) {
 		t.Fatalf("metrics counted %d escalations, want 1", n)
 	}
 }
+
+// TestOneMessageTwoEvents: a message that reaches the desk as two events with different ids (Slack's
+// message and app_mention) is one message, whatever the adapter made of their ids.
+func TestOneMessageTwoEvents(t *testing.T) {
+	db := openStore(t, "")
+	cfg := floodConfig()
+	cfg.Flood.JoinWithin = 0
+	d := bottest.NewDesk(t, cfg, db, testSearch())
+	for i := range 6 {
+		id := fmt.Sprintf("m%d", i)
+		for _, ev := range []bot.Event{
+			{Kind: bot.EventMessage, ID: "message:" + id, Channel: "general", Message: id, User: alice, UserName: "alice", Text: "@firstline my vpn won't connect", Mention: true},
+			{Kind: bot.EventMessage, ID: "app_mention:" + id, Channel: "general", Message: id, User: alice, UserName: "alice", Text: "@firstline my vpn won't connect", Mention: true},
+		} {
+			if err := d.Handle(ev); err != nil {
+				t.Fatal(err)
+			}
+		}
+		d.Clock.Advance(8 * time.Second)
+	}
+	if n := len(ticketsOf(t, db, alice)); n != 6 {
+		t.Fatalf("%d tickets from six messages, each sent as two events, want 6", n)
+	}
+	if n := count(d.Chat.Messages("general"), "faster than I can keep up"); n != 0 {
+		t.Fatalf("six messages a minute, each sent as two events, were throttled")
+	}
+}
