@@ -2,6 +2,7 @@ package bot
 
 import (
 	"fmt"
+	"slices"
 	"strings"
 	"time"
 	"unicode/utf8"
@@ -182,32 +183,32 @@ func (e *Engine) cardPost(t *Ticket, card *Card) Post {
 const (
 	maxCardText    = 3600
 	maxCardSummary = 1200
-	cardTailLines  = 8
+	maxCardLines   = 40
 )
 
-// cardConversation returns the last lines of the conversation a technician should read (notes
-// included) that fit in room characters, each flattened to one line, and whether they are the whole
-// conversation, unshortened.
+// cardConversation returns the latest lines of the conversation a technician should read (notes
+// included), as many as fit in room characters (at most maxCardLines), each flattened to one line of at
+// most 300 characters, and whether they are the whole conversation, unshortened.
 func cardConversation(t *Ticket, room int) (lines []string, whole bool) {
-	entries := t.Transcript
-	whole = len(entries) <= cardTailLines
-	if !whole {
-		entries = entries[len(entries)-cardTailLines:]
-	}
-	for _, en := range entries {
+	room -= len("\nConversation so far:\n(Earlier or longer messages: the whole conversation is in this thread.)")
+	whole = true
+	for i := len(t.Transcript) - 1; i >= 0; i-- {
+		en := t.Transcript[i]
 		text := quoteLine(en.Text)
-		if utf8.RuneCountInString(strings.Join(strings.Fields(en.Text), " ")) > utf8.RuneCountInString(text) {
-			whole = false
-		}
 		if en.Internal {
 			text = "(note) " + text
 		}
-		lines = append(lines, fmt.Sprintf("%s: %s", en.Name, text))
+		line := fmt.Sprintf("%s: %s", en.Name, text)
+		if room -= utf8.RuneCountInString(line) + 3; room < 0 || len(lines) == maxCardLines {
+			whole = false // the oldest give way; the thread has them
+			break
+		}
+		if utf8.RuneCountInString(strings.Join(strings.Fields(en.Text), " ")) > utf8.RuneCountInString(quoteLine(en.Text)) {
+			whole = false
+		}
+		lines = append(lines, line)
 	}
-	room -= len("\nConversation so far:\n(Earlier or longer messages: the whole conversation is in this thread.)")
-	for len(lines) > 0 && utf8.RuneCountInString(strings.Join(lines, "\n> "))+3 > room {
-		lines, whole = lines[1:], false // the oldest give way; the thread has them
-	}
+	slices.Reverse(lines)
 	return lines, whole
 }
 
