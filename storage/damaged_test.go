@@ -11,6 +11,8 @@ import (
 	"testing"
 	"time"
 
+	bolt "go.etcd.io/bbolt"
+
 	"github.com/firstline-desk/firstline/bot"
 	"github.com/firstline-desk/firstline/storage"
 	"github.com/firstline-desk/firstline/storage/storagetest"
@@ -228,4 +230,34 @@ func TestAPanicOutsideStorageIsNotTheFilesFault(t *testing.T) {
 		}
 	}()
 	db.View(context.Background(), func(bot.Tx) error { panic("a bug") })
+}
+
+// TestABboltFileWithoutBucketsIsAdopted: a desk that stopped between creating its file and its first
+// migration leaves a bbolt file without any bucket; that file is Firstline's and is opened and migrated,
+// while a bbolt file with buckets but no schema version (another program's) is refused unchanged.
+func TestABboltFileWithoutBucketsIsAdopted(t *testing.T) {
+	dir := t.TempDir()
+	fresh := filepath.Join(dir, "fresh.db")
+	rawUpdate(t, fresh, func(*bolt.Tx) error { return nil })
+	db, err := storage.Open(fresh, storage.Options{NoSync: true})
+	if err != nil {
+		t.Fatalf("a bbolt file without buckets: %v", err)
+	}
+	db.Close()
+	mustCheckClean(t, fresh)
+
+	foreign := filepath.Join(dir, "foreign.db")
+	rawUpdate(t, foreign, func(tx *bolt.Tx) error { _, err := tx.CreateBucket([]byte("sessions")); return err })
+	before, _ := os.ReadFile(foreign)
+	for _, readOnly := range []bool{false, true} {
+		if _, err := storage.Open(foreign, storage.Options{ReadOnly: readOnly}); err == nil || !strings.Contains(err.Error(), "is not a Firstline data file") {
+			t.Fatalf("another program's bbolt file (read-only %v): %v", readOnly, err)
+		}
+	}
+	if _, _, err := storage.Compact(context.Background(), foreign, storage.Options{}); err == nil {
+		t.Fatal("compact rewrote another program's file")
+	}
+	if now, _ := os.ReadFile(foreign); !bytes.Equal(now, before) {
+		t.Fatal("refusing another program's file changed it")
+	}
 }
