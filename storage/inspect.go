@@ -21,7 +21,6 @@ import (
 	"io"
 	"os"
 	"runtime/debug"
-	"syscall"
 )
 
 const (
@@ -192,11 +191,11 @@ func findSecondMeta(f *os.File, size int64) (uint64, bool) {
 
 // walkFile maps the file read-only and walks every page reachable from meta.
 func walkFile(f *os.File, size int64, pageSize uint64, meta boltMeta) (err error) {
-	data, err := syscall.Mmap(int(f.Fd()), 0, int(size), syscall.PROT_READ, syscall.MAP_SHARED)
+	data, unmap, err := mapFile(f, size)
 	if err != nil {
 		return fmt.Errorf("map the data file to check it: %w", err)
 	}
-	defer syscall.Munmap(data)
+	defer unmap()
 	// A file truncated by another process while this reads it faults (SIGBUS): a panic here, not a crash.
 	defer debug.SetPanicOnFault(debug.SetPanicOnFault(true))
 	defer func() {

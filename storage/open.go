@@ -161,22 +161,19 @@ func lockFile(path string, exclusive bool, timeout time.Duration) (*os.File, err
 	if err != nil {
 		return nil, fmt.Errorf("open %s: %w", path, err)
 	}
-	how := syscall.LOCK_SH
-	if exclusive {
-		how = syscall.LOCK_EX
-	}
 	deadline := time.Now().Add(timeout)
 	for {
-		err := syscall.Flock(int(f.Fd()), how|syscall.LOCK_NB)
-		if err == nil {
+		busy, err := tryLock(f, exclusive)
+		if err != nil {
+			f.Close()
+			return nil, fmt.Errorf("lock %s: %w", path, err)
+		}
+		if !busy {
 			return f, nil
 		}
-		if !errors.Is(err, syscall.EWOULDBLOCK) || time.Now().After(deadline) {
+		if time.Now().After(deadline) {
 			f.Close()
-			if errors.Is(err, syscall.EWOULDBLOCK) {
-				return nil, bot.Errorf(bot.EUNAVAILABLE, errDataFileInUseFmt, path)
-			}
-			return nil, fmt.Errorf("lock %s: %w", path, err)
+			return nil, bot.Errorf(bot.EUNAVAILABLE, errDataFileInUseFmt, path)
 		}
 		time.Sleep(50 * time.Millisecond) // as bbolt polls its own lock
 	}
