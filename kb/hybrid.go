@@ -51,8 +51,17 @@ func NewHybrid(lib *Library, emb Embedder, store VectorStore, opts HybridOptions
 	if opts.RRFK <= 0 {
 		opts.RRFK = DefaultRRFK
 	}
+	if opts.Fusion == "" {
+		opts.Fusion = FusionScore
+	}
 	if opts.LexicalWeight == 0 && opts.VectorWeight == 0 {
 		opts.LexicalWeight, opts.VectorWeight = 1, 1
+		if opts.Fusion == FusionScore {
+			opts.LexicalWeight, opts.VectorWeight = DefaultScoreLexicalWeight, DefaultScoreVectorWeight
+		}
+	}
+	if opts.Agreement == (Agreement{}) {
+		opts.Agreement = DefaultAgreement
 	}
 	if opts.Confidence == (VectorConfidence{}) {
 		opts.Confidence = DefaultVectorConfidence

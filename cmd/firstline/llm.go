@@ -54,14 +54,35 @@ type LLMConfig struct {
 // HybridConfig tunes the fusion of lexical and embedding search (see kb.HybridOptions).
 type HybridConfig struct {
 	Candidates    int     `toml:"candidates"`
+	Fusion        string  `toml:"fusion"`
 	RRFK          float64 `toml:"rrf_k"`
 	LexicalWeight float64 `toml:"lexical_weight"`
 	VectorWeight  float64 `toml:"vector_weight"`
+	// The confidence of an article the lexical search found, revised by the embedding (kb.Agreement);
+	// pointers, as 0 is a value (lead 0 ignores the embedding) and unset is the default.
+	AgreementBias    *float64 `toml:"agreement_bias"`
+	AgreementLexical *float64 `toml:"agreement_lexical"`
+	AgreementLead    *float64 `toml:"agreement_lead"`
 	// The cosine-to-confidence ramp of articles found by embedding alone.
 	Low  float64 `toml:"low"`
 	High float64 `toml:"high"`
 	Max  float64 `toml:"max"`
 	Lead float64 `toml:"lead"`
+}
+
+// agreement is the configured kb.Agreement: the default with the keys that are set.
+func (h HybridConfig) agreement() kb.Agreement {
+	a := kb.DefaultAgreement
+	if h.AgreementBias != nil {
+		a.Bias = *h.AgreementBias
+	}
+	if h.AgreementLexical != nil {
+		a.Lexical = *h.AgreementLexical
+	}
+	if h.AgreementLead != nil {
+		a.Lead = *h.AgreementLead
+	}
+	return a
 }
 
 // FloodConfig keeps one person from swamping the desk (see bot.FloodConfig).
@@ -97,6 +118,8 @@ func (c LLMConfig) hybrid(desk Config, logger *slog.Logger) kb.HybridOptions {
 	h := c.Hybrid
 	opts := kb.HybridOptions{
 		Candidates:        h.Candidates,
+		Fusion:            h.Fusion,
+		Agreement:         h.agreement(),
 		RRFK:              h.RRFK,
 		LexicalWeight:     h.LexicalWeight,
 		VectorWeight:      h.VectorWeight,
@@ -149,7 +172,7 @@ func (c LLMConfig) problems() []string {
 		}
 	}
 	if c.EmbeddingModel != "" && c.Hybrid != (HybridConfig{}) {
-		// All of [llm.hybrid]: candidates, rrf_k and the weights as well as the confidence ramp.
+		// All of [llm.hybrid]: candidates, fusion, rrf_k and the weights, the agreement and the ramp.
 		if err := c.hybrid(Config{}, nil).Validate(); err != nil {
 			for _, line := range strings.Split(err.Error(), "\n") {
 				p = append(p, "llm.hybrid: "+line)
