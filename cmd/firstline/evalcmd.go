@@ -5,6 +5,7 @@ import (
 	"errors"
 	"flag"
 	"fmt"
+	"io"
 	"io/fs"
 	"log/slog"
 	"math"
@@ -12,6 +13,7 @@ import (
 	"time"
 
 	"github.com/firstline-desk/firstline/adapters/openai"
+	"github.com/firstline-desk/firstline/bot"
 	"github.com/firstline-desk/firstline/kb"
 	"github.com/firstline-desk/firstline/kb/kbeval"
 )
@@ -29,13 +31,18 @@ func (m *Main) kbEval(ctx context.Context, args []string) error {
 	asJSON := fset.Bool("json", false, "print JSON")
 	minConfidence := fset.Float64("min-confidence", 0, "the answer threshold (default: the config's kb.min_confidence)")
 	sweep := fset.Bool("sweep", false, "also print the answer figures at thresholds 0.30 to 0.90")
-	hybrid := fset.Bool("hybrid", false, "search lexically and by embedding, with the config's [llm] embedding_model")
+	hybrid := fset.Bool("hybrid", false, "also search lexically and by embedding, with the config's [llm] embedding_model, and print both")
+	modelPath := fset.Bool("model-path", false, "also measure grounded answers, with a stand-in model that answers from whatever sources it is given")
+	folds := fset.Int("folds", kbeval.DefaultFolds, "the figures' ranges are over this many folds of the questions, split by question")
 	rest, err := parseFlags(fset, args, false)
 	if err != nil {
 		return err
 	}
 	if len(rest) > 0 || *corpusFile == "" || *queriesFile == "" {
 		return usageError("kb eval needs -corpus FILE and -queries FILE (JSON Lines), like:\n  firstline kb eval -corpus articles.jsonl -queries queries.jsonl")
+	}
+	if *folds < 2 {
+		return usageError("-folds is %d; it must be at least 2", *folds)
 	}
 	cfg, err := m.config()
 	if err != nil {
@@ -52,93 +59,245 @@ func (m *Main) kbEval(ctx context.Context, args []string) error {
 	if err != nil {
 		return err
 	}
-	var r kbeval.Result
+	opts := kbeval.Options{Threshold: threshold}
+	if *modelPath {
+		opts.ModelPath = standInModel(cfg, threshold)
+	}
+	var cols []evalColumn
 	if *hybrid {
-		if !cfg.LLM.Enabled || cfg.LLM.EmbeddingModel == "" {
-			return usageError("-hybrid needs a config (-config FILE) with [llm] enabled and an embedding_model")
-		}
-		client, err := openai.New(cfg.LLM.client(), slog.New(slog.DiscardHandler))
-		if err != nil {
-			return fmt.Errorf("llm: %w", err)
-		}
-		r, err = kbeval.EvaluateHybrid(ctx, articles, queries, kbeval.HybridSetup{
-			Index:    kb.Options{Synonyms: cfg.KB.Synonyms},
-			Embedder: client,
-			Options:  cfg.LLM.hybrid(cfg, nil),
-		}, threshold)
+		setup, err := hybridSetup(cfg)
 		if err != nil {
 			return err
 		}
+		lex, hyb, err := kbeval.EvaluateSideBySide(ctx, articles, queries, setup, opts)
+		if err != nil {
+			return err
+		}
+		cols = []evalColumn{{"lexical", lex}, {"hybrid", hyb}}
 	} else {
-		r = kbeval.EvaluateArticles(articles, queries, kb.Options{Synonyms: cfg.KB.Synonyms}, threshold)
+		cols = []evalColumn{{"lexical", kbeval.EvaluateArticlesWith(articles, queries, kb.Options{Synonyms: cfg.KB.Synonyms}, opts)}}
 	}
 	if *asJSON {
-		return writeJSON(m.Stdout, evalJSON{
-			Queries:         r.Queries,
-			InKB:            r.InKB,
-			OutOfKB:         r.OutOfKB,
-			MAP:             round(r.MAP, 4),
-			MRR:             round(r.MRR, 4),
-			P1:              round(r.P1, 4),
-			P5:              round(r.P5, 4),
-			Recall10:        round(r.Recall10, 4),
-			NDCG10:          round(r.NDCG10, 4),
-			AnsweredInKB:    round(r.Answers.AnsweredInKB, 4),
-			AnswerPrecision: round(r.Answers.AnswerPrecision, 4),
-			AnsweredOutOfKB: round(r.Answers.AnsweredOutOfKB, 4),
-			BuildSeconds:    round(r.BuildTime.Seconds(), 4),
-			LatencyP50ms:    round(ms(r.LatencyP50), 4),
-			LatencyP99ms:    round(ms(r.LatencyP99), 4),
-			PeakRSSMB:       round(r.PeakRSSMB, 1),
-		})
-	}
-	w := m.Stdout
-	fmt.Fprintf(w, "Corpus   %s: %d articles\n", *corpusFile, len(articles))
-	fmt.Fprintf(w, "Queries  %s: %d (%d in the KB, %d out of it)\n\n", *queriesFile, r.Queries, r.InKB, r.OutOfKB)
-	fmt.Fprintf(w, "Ranking of the whole corpus, over the %d in-KB queries\n", r.InKB)
-	fmt.Fprintf(w, "  MAP        %.3f\n  MRR        %.3f\n  P@1        %.3f\n  P@5        %.3f\n  Recall@10  %.3f\n  nDCG@10    %.3f\n\n",
-		r.MAP, r.MRR, r.P1, r.P5, r.Recall10, r.NDCG10)
-	fmt.Fprintf(w, "Answers at min_confidence %.2f\n", threshold)
-	fmt.Fprintf(w, "  answered_in_kb      %.3f  in-KB queries answered\n", r.Answers.AnsweredInKB)
-	fmt.Fprintf(w, "  answer_precision    %.3f  answered in-KB queries with a relevant top article\n", r.Answers.AnswerPrecision)
-	fmt.Fprintf(w, "  answered_out_of_kb  %.3f  out-of-KB queries answered (should have escalated)\n\n", r.Answers.AnsweredOutOfKB)
-	if *sweep {
-		fmt.Fprintln(w, "Thresholds")
-		fmt.Fprintln(w, "  min_confidence  answered_in_kb  answer_precision  answered_out_of_kb")
-		var thresholds []float64
-		for i := 30; i <= 90; i += 5 {
-			thresholds = append(thresholds, float64(i)/100)
-		}
-		for _, d := range r.Sweep(thresholds...) {
-			fmt.Fprintf(w, "  %-14.2f  %-14.3f  %-16.3f  %.3f\n", d.Threshold, d.AnsweredInKB, d.AnswerPrecision, d.AnsweredOutOfKB)
-		}
-		fmt.Fprintln(w)
-	}
-	if r.Hybrid {
-		fmt.Fprintf(w, "Hybrid search with %s\n", cfg.LLM.EmbeddingModel)
-		fmt.Fprintf(w, "  embedded %d articles in %.1fs; %d searches fell back to lexical", r.Sync.Embedded, r.SyncTime.Seconds(), r.Fallbacks)
-		if r.FallbackErr != nil {
-			fmt.Fprintf(w, " (first: %v)", r.FallbackErr)
-		}
-		fmt.Fprintln(w)
-		fmt.Fprintln(w, "  how often the nearest article by embedding is right, by its cosine (set [llm.hybrid] low/high/max from this)")
-		fmt.Fprintln(w, "  cosine       queries  right  precision")
-		for _, b := range r.CosineBins() {
-			if b.Queries > 0 {
-				fmt.Fprintf(w, "  %.2f-%.2f    %-7d  %-5d  %.3f\n", b.Low, b.High, b.Queries, b.Right, b.Precision())
+		main := cols[len(cols)-1]
+		out := evalFiguresJSON(main.r, *folds)
+		if len(cols) > 1 {
+			lex := evalFiguresJSON(cols[0].r, *folds)
+			out.Lexical = &lex
+			out.PairedRanges = map[string][2]float64{}
+			for _, p := range pairedFolds(cols[0].r, main.r, *folds) {
+				out.PairedRanges[p.name] = [2]float64{round(p.lo, 4), round(p.hi, 4)}
 			}
 		}
+		return writeJSON(m.Stdout, out)
+	}
+	w := m.Stdout
+	r := cols[0].r
+	fmt.Fprintf(w, "Corpus   %s: %d articles\n", *corpusFile, len(articles))
+	fmt.Fprintf(w, "Queries  %s: %d (%d in the KB, %d out of it)\n", *queriesFile, r.Queries, r.InKB, r.OutOfKB)
+	fmt.Fprintf(w, "Ranges   (a-b): the lowest and highest figure over %d folds of the questions, split by question (paraphrases stay together): a difference smaller than that is noise\n\n", *folds)
+	printEvalTable(w, cols, *folds, threshold)
+	if *sweep {
+		for _, c := range cols {
+			fmt.Fprintf(w, "Thresholds (%s)\n", c.name)
+			fmt.Fprintln(w, "  min_confidence  answered_in_kb  answer_precision  answered_out_of_kb")
+			var thresholds []float64
+			for i := 30; i <= 90; i += 5 {
+				thresholds = append(thresholds, float64(i)/100)
+			}
+			for _, d := range c.r.Sweep(thresholds...) {
+				fmt.Fprintf(w, "  %-14.2f  %-14.3f  %-16.3f  %.3f\n", d.Threshold, d.AnsweredInKB, d.AnswerPrecision, d.AnsweredOutOfKB)
+			}
+			fmt.Fprintln(w)
+		}
+	}
+	if hyb := cols[len(cols)-1].r; hyb.Hybrid {
+		c := kbeval.Compare(cols[0].r, hyb)
+		fmt.Fprintf(w, "Hybrid search with %s\n", cfg.LLM.EmbeddingModel)
+		fmt.Fprintf(w, "  embedded %d articles in %.1fs; %d searches fell back to lexical", hyb.Sync.Embedded, hyb.SyncTime.Seconds(), hyb.Fallbacks)
+		if hyb.FallbackErr != nil {
+			fmt.Fprintf(w, " (first: %v)", hyb.FallbackErr)
+		}
+		fmt.Fprintln(w)
+		fmt.Fprintf(w, "  against lexical: %d in-KB questions ranked better, %d worse, %d the same\n", c.Better, c.Worse, c.Same)
+		fmt.Fprintln(w, "  hybrid minus lexical on each fold (the same questions), lowest to highest:")
+		for _, d := range pairedFolds(cols[0].r, hyb, *folds) {
+			fmt.Fprintf(w, "    %-19s %+.3f to %+.3f\n", d.name, d.lo, d.hi)
+		}
+		fmt.Fprintln(w, "  how often the nearest article by embedding is right, by its cosine (kb calibrate fits [llm.hybrid] from this)")
+		printCosineBins(w, hyb)
 		fmt.Fprintln(w)
 	}
 	fmt.Fprintln(w, "Speed")
-	fmt.Fprintf(w, "  build_seconds   %.3f\n", r.BuildTime.Seconds())
-	fmt.Fprintf(w, "  latency_p50_ms  %.3f\n", ms(r.LatencyP50))
-	fmt.Fprintf(w, "  latency_p99_ms  %.3f\n", ms(r.LatencyP99))
-	fmt.Fprintf(w, "  peak_rss_mb     %s\n", rssText(r.PeakRSSMB, r.PeakRSSKnown))
+	for _, c := range cols {
+		fmt.Fprintf(w, "  %-8s build_seconds %.3f  latency_p50_ms %.3f  latency_p99_ms %.3f  peak_rss_mb %s\n",
+			c.name, c.r.BuildTime.Seconds(), ms(c.r.LatencyP50), ms(c.r.LatencyP99), rssText(c.r.PeakRSSMB, c.r.PeakRSSKnown))
+	}
 	return nil
 }
 
+// foldFigures are the figures whose fold ranges kb eval reports, by their JSON names.
+var foldFigures = []struct {
+	name  string
+	value func(kbeval.Figures) (float64, bool)
+}{
+	{"map", func(f kbeval.Figures) (float64, bool) { return f.MAP, f.InKB > 0 }},
+	{"mrr", func(f kbeval.Figures) (float64, bool) { return f.MRR, f.InKB > 0 }},
+	{"p1", func(f kbeval.Figures) (float64, bool) { return f.P1, f.InKB > 0 }},
+	{"answered_in_kb", func(f kbeval.Figures) (float64, bool) { return f.Answers.AnsweredInKB, f.InKB > 0 }},
+	{"answer_precision", func(f kbeval.Figures) (float64, bool) { return f.Answers.AnswerPrecision, f.Answers.AnsweredInKB > 0 }},
+	{"answered_out_of_kb", func(f kbeval.Figures) (float64, bool) { return f.Answers.AnsweredOutOfKB, f.OutOfKB > 0 }},
+}
+
+type pairedRange struct {
+	name   string
+	lo, hi float64
+}
+
+// pairedFolds returns, for each figure, the lowest and highest difference b - a over the folds: a and b
+// ran the same questions, so fold i of each holds the same ones, and a gain in every fold is not noise.
+func pairedFolds(a, b kbeval.Result, folds int) []pairedRange {
+	fa, fb := a.Folds(folds), b.Folds(folds)
+	var out []pairedRange
+	for _, ff := range foldFigures {
+		p, any := pairedRange{name: ff.name}, false
+		for i := range fa {
+			va, oka := ff.value(fa[i])
+			vb, okb := ff.value(fb[i])
+			if !oka || !okb {
+				continue
+			}
+			d := vb - va
+			if !any {
+				p.lo, p.hi, any = d, d, true
+			}
+			p.lo, p.hi = min(p.lo, d), max(p.hi, d)
+		}
+		if any {
+			out = append(out, p)
+		}
+	}
+	return out
+}
+
+// evalColumn is one search's evaluation, printed side by side with the others.
+type evalColumn struct {
+	name string
+	r    kbeval.Result
+}
+
+// printEvalTable prints the ranking and answer figures of each column, with their fold ranges.
+func printEvalTable(w io.Writer, cols []evalColumn, folds int, threshold float64) {
+	type row struct {
+		name, note string
+		value      func(kbeval.Result) float64
+		fold       func(kbeval.Figures) (float64, bool)
+	}
+	table := func(rows []row) {
+		fmt.Fprintf(w, "  %-19s", "")
+		for _, c := range cols {
+			fmt.Fprintf(w, "%-22s", c.name)
+		}
+		fmt.Fprintln(w)
+		for _, rw := range rows {
+			fmt.Fprintf(w, "  %-19s", rw.name)
+			for _, c := range cols {
+				cell := fmt.Sprintf("%.3f", rw.value(c.r))
+				if rw.fold != nil {
+					fr := kbeval.FoldRange(c.r.Folds(folds), rw.fold)
+					cell += fmt.Sprintf("  (%.2f-%.2f)", fr.Low, fr.High)
+				}
+				fmt.Fprintf(w, "%-22s", cell)
+			}
+			fmt.Fprintln(w, rw.note)
+		}
+		fmt.Fprintln(w)
+	}
+	inKB := func(f kbeval.Figures) bool { return f.InKB > 0 }
+	fmt.Fprintf(w, "Ranking of the whole corpus, over the %d in-KB queries\n", cols[0].r.InKB)
+	table([]row{
+		{"MAP", "", func(r kbeval.Result) float64 { return r.MAP }, func(f kbeval.Figures) (float64, bool) { return f.MAP, inKB(f) }},
+		{"MRR", "", func(r kbeval.Result) float64 { return r.MRR }, func(f kbeval.Figures) (float64, bool) { return f.MRR, inKB(f) }},
+		{"P@1", "", func(r kbeval.Result) float64 { return r.P1 }, func(f kbeval.Figures) (float64, bool) { return f.P1, inKB(f) }},
+		{"P@5", "", func(r kbeval.Result) float64 { return r.P5 }, nil},
+		{"Recall@10", "", func(r kbeval.Result) float64 { return r.Recall10 }, nil},
+		{"nDCG@10", "", func(r kbeval.Result) float64 { return r.NDCG10 }, nil},
+	})
+	answerRows := func(d func(kbeval.Result) kbeval.Decisions, fd func(kbeval.Figures) kbeval.Decisions) []row {
+		rows := []row{
+			{"answered_in_kb", "  in-KB queries answered", func(r kbeval.Result) float64 { return d(r).AnsweredInKB },
+				func(f kbeval.Figures) (float64, bool) { return fd(f).AnsweredInKB, f.InKB > 0 }},
+			{"answer_precision", "  answered in-KB queries with a relevant article", func(r kbeval.Result) float64 { return d(r).AnswerPrecision },
+				func(f kbeval.Figures) (float64, bool) { return fd(f).AnswerPrecision, fd(f).AnsweredInKB > 0 }},
+			{"answered_out_of_kb", "  out-of-KB queries answered (should have escalated)", func(r kbeval.Result) float64 { return d(r).AnsweredOutOfKB },
+				func(f kbeval.Figures) (float64, bool) { return fd(f).AnsweredOutOfKB, f.OutOfKB > 0 }},
+		}
+		if fd == nil {
+			for i := range rows {
+				rows[i].fold = nil
+			}
+		}
+		return rows
+	}
+	fmt.Fprintf(w, "Answers at min_confidence %.2f\n", threshold)
+	table(answerRows(func(r kbeval.Result) kbeval.Decisions { return r.Answers }, func(f kbeval.Figures) kbeval.Decisions { return f.Answers }))
+	if cols[0].r.ModelAnswers != nil {
+		fmt.Fprintln(w, "Grounded answers, with a stand-in model that answers from whatever sources it is given (the worst case: a model that declines only helps)")
+		fmt.Fprintln(w, "- given sources: what such a model would answer if the desk posted whatever it wrote")
+		table(answerRows(func(r kbeval.Result) kbeval.Decisions { return *r.ModelAsked }, nil))
+		fmt.Fprintln(w, "- posted: the model's answers the desk posts (only where the search is confident of a source, bot.ModelMayAnswer)")
+		table(answerRows(func(r kbeval.Result) kbeval.Decisions { return *r.ModelAnswers }, func(f kbeval.Figures) kbeval.Decisions { return *f.ModelAnswers }))
+	}
+}
+
+// printCosineBins prints how often the nearest article by embedding is right, by its cosine.
+func printCosineBins(w io.Writer, r kbeval.Result) {
+	fmt.Fprintln(w, "  cosine       queries  right  precision")
+	for _, b := range r.CosineBins() {
+		if b.Queries > 0 {
+			fmt.Fprintf(w, "  %.2f-%.2f    %-7d  %-5d  %.3f\n", b.Low, b.High, b.Queries, b.Right, b.Precision())
+		}
+	}
+}
+
+// hybridSetup is the hybrid search of the config's [llm], for kb eval and kb calibrate.
+func hybridSetup(cfg Config) (kbeval.HybridSetup, error) {
+	if !cfg.LLM.Enabled || cfg.LLM.EmbeddingModel == "" {
+		return kbeval.HybridSetup{}, usageError("-hybrid and kb calibrate need a config (-config FILE) with [llm] enabled and an embedding_model")
+	}
+	client, err := openai.New(cfg.LLM.client(), slog.New(slog.DiscardHandler))
+	if err != nil {
+		return kbeval.HybridSetup{}, fmt.Errorf("llm: %w", err)
+	}
+	opts := cfg.LLM.hybrid(cfg, nil)
+	// A measurement waits for each question's embedding as long as [llm] allows a call: the desk's
+	// 3 s, after which a live search goes lexical, would measure the lexical search under the
+	// hybrid's name whenever the endpoint is slow.
+	opts.QueryTimeout = max(time.Duration(cfg.LLM.Timeout), kb.DefaultQueryEmbedTimeout)
+	return kbeval.HybridSetup{
+		Index:    kb.Options{Synonyms: cfg.KB.Synonyms},
+		Embedder: client,
+		Options:  opts,
+	}, nil
+}
+
+// standInModel is the grounded-answer path as the engine runs it (bot.ModelSources, bot.ModelMayAnswer)
+// with a stand-in for the model that answers from whatever sources it is given, citing the first. It
+// is the worst case for the desk's own abstention: a real model that declines (NO_ANSWER) only helps.
+func standInModel(cfg Config, threshold float64) func([]kb.Hit) (string, bool, bool) {
+	desk := cfg.Bot()
+	desk.MinConfidence = threshold
+	opts := cfg.LLM.modelOptions()
+	return func(hits []kb.Hit) (string, bool, bool) {
+		sources := bot.ModelSources(hits, opts, desk)
+		if len(sources) == 0 {
+			return "", false, false
+		}
+		return sources[0].ID, true, bot.ModelMayAnswer(sources, desk.MinConfidence)
+	}
+}
+
 // evalJSON is the contract of `kb eval -json`: scripts compare runs by these keys, so they only grow.
+// With -hybrid the top-level figures are the hybrid search's and lexical holds the lexical search's.
 type evalJSON struct {
 	Queries         int     `json:"queries"`
 	InKB            int     `json:"in_kb"`
@@ -156,6 +315,71 @@ type evalJSON struct {
 	LatencyP50ms    float64 `json:"latency_p50_ms"`
 	LatencyP99ms    float64 `json:"latency_p99_ms"`
 	PeakRSSMB       float64 `json:"peak_rss_mb"`
+	// Ranges are the lowest and highest value of each figure over the folds (see kbeval.Result.Folds).
+	Ranges map[string][2]float64 `json:"ranges"`
+	// ModelPath holds the grounded-answer figures, with -model-path.
+	ModelPath *modelPathJSON `json:"model_path,omitempty"`
+	// PairedRanges are, with -hybrid, the lowest and highest difference hybrid - lexical over the folds.
+	PairedRanges map[string][2]float64 `json:"paired_ranges,omitempty"`
+	// HybridSearch says how a hybrid evaluation went (-hybrid).
+	HybridSearch *hybridSearchJSON `json:"hybrid_search,omitempty"`
+	Lexical      *evalJSON         `json:"lexical,omitempty"`
+}
+
+// hybridSearchJSON: fallbacks are searches that were lexical only because the query could not be embedded.
+type hybridSearchJSON struct {
+	Embedded    int     `json:"embedded"`
+	SyncSeconds float64 `json:"sync_seconds"`
+	Fallbacks   int     `json:"fallbacks"`
+}
+
+type decisionsJSON struct {
+	AnsweredInKB    float64 `json:"answered_in_kb"`
+	AnswerPrecision float64 `json:"answer_precision"`
+	AnsweredOutOfKB float64 `json:"answered_out_of_kb"`
+}
+
+type modelPathJSON struct {
+	Asked  decisionsJSON `json:"given_sources"`
+	Posted decisionsJSON `json:"posted"`
+}
+
+func decisionsOf(d kbeval.Decisions) decisionsJSON {
+	return decisionsJSON{AnsweredInKB: round(d.AnsweredInKB, 4), AnswerPrecision: round(d.AnswerPrecision, 4), AnsweredOutOfKB: round(d.AnsweredOutOfKB, 4)}
+}
+
+func evalFiguresJSON(r kbeval.Result, folds int) evalJSON {
+	out := evalJSON{
+		Queries:         r.Queries,
+		InKB:            r.InKB,
+		OutOfKB:         r.OutOfKB,
+		MAP:             round(r.MAP, 4),
+		MRR:             round(r.MRR, 4),
+		P1:              round(r.P1, 4),
+		P5:              round(r.P5, 4),
+		Recall10:        round(r.Recall10, 4),
+		NDCG10:          round(r.NDCG10, 4),
+		AnsweredInKB:    round(r.Answers.AnsweredInKB, 4),
+		AnswerPrecision: round(r.Answers.AnswerPrecision, 4),
+		AnsweredOutOfKB: round(r.Answers.AnsweredOutOfKB, 4),
+		BuildSeconds:    round(r.BuildTime.Seconds(), 4),
+		LatencyP50ms:    round(ms(r.LatencyP50), 4),
+		LatencyP99ms:    round(ms(r.LatencyP99), 4),
+		PeakRSSMB:       round(r.PeakRSSMB, 1),
+		Ranges:          map[string][2]float64{},
+	}
+	fs := r.Folds(folds)
+	for _, ff := range foldFigures {
+		rg := kbeval.FoldRange(fs, ff.value)
+		out.Ranges[ff.name] = [2]float64{round(rg.Low, 4), round(rg.High, 4)}
+	}
+	if r.ModelAnswers != nil {
+		out.ModelPath = &modelPathJSON{Asked: decisionsOf(*r.ModelAsked), Posted: decisionsOf(*r.ModelAnswers)}
+	}
+	if r.Hybrid {
+		out.HybridSearch = &hybridSearchJSON{Embedded: r.Sync.Embedded, SyncSeconds: round(r.SyncTime.Seconds(), 2), Fallbacks: r.Fallbacks}
+	}
+	return out
 }
 
 // kbBench times the search on a corpus: build, memory, latency, throughput. Like kb eval it works in

@@ -23,20 +23,26 @@ func runMain(t *testing.T, args ...string) (stdout, stderr string, code int) {
 	return out.String(), errOut.String(), code
 }
 
-// jsonKeys returns the sorted keys of a JSON object, failing when out is not exactly one object.
+// jsonKeys returns the sorted keys of a JSON object and its numbers, failing when out is not exactly one
+// object. Keys whose values are not numbers (the ranges of kb eval) are listed, not returned as numbers.
 func jsonKeys(t *testing.T, out string) ([]string, map[string]float64) {
 	t.Helper()
 	dec := json.NewDecoder(strings.NewReader(out))
-	var obj map[string]float64
-	if err := dec.Decode(&obj); err != nil {
-		t.Fatalf("not a JSON object of numbers: %v\n%s", err, out)
+	var raw map[string]json.RawMessage
+	if err := dec.Decode(&raw); err != nil {
+		t.Fatalf("not a JSON object: %v\n%s", err, out)
 	}
 	if dec.More() {
 		t.Fatalf("more than one JSON value:\n%s", out)
 	}
 	var keys []string
-	for k := range obj {
+	obj := make(map[string]float64)
+	for k, v := range raw {
 		keys = append(keys, k)
+		var f float64
+		if json.Unmarshal(v, &f) == nil {
+			obj[k] = f
+		}
 	}
 	slices.Sort(keys)
 	return keys, obj
@@ -60,9 +66,20 @@ func TestKBEvalJSON(t *testing.T) {
 	keys, got := jsonKeys(t, out)
 	want := sorted("queries", "in_kb", "out_of_kb", "map", "mrr", "p1", "p5", "recall10", "ndcg10",
 		"answered_in_kb", "answer_precision", "answered_out_of_kb", "build_seconds", "latency_p50_ms",
-		"latency_p99_ms", "peak_rss_mb")
+		"latency_p99_ms", "peak_rss_mb", "ranges")
 	if !slices.Equal(keys, want) {
 		t.Fatalf("keys %v\nwant %v", keys, want)
+	}
+	var withRanges struct {
+		Ranges map[string][2]float64 `json:"ranges"`
+	}
+	if err := json.Unmarshal([]byte(out), &withRanges); err != nil {
+		t.Fatal(err)
+	}
+	for _, k := range []string{"map", "mrr", "p1", "answered_in_kb", "answer_precision", "answered_out_of_kb"} {
+		if r, ok := withRanges.Ranges[k]; !ok || r[0] > r[1] {
+			t.Errorf("range of %s: %v (present %v)", k, r, ok)
+		}
 	}
 	// The corpus's "mail" line is malformed, so q5 is out-of-KB like q4; q6 has no text and is skipped.
 	// Each in-KB query's words appear in its article only: a perfect ranking whatever the ranker.
@@ -97,7 +114,8 @@ func TestKBEvalReport(t *testing.T) {
 	}
 	for _, w := range []string{
 		"5 (3 in the KB, 2 out of it)",
-		"MAP        1.000", "MRR", "P@1", "P@5        0.200", "Recall@10", "nDCG@10",
+		"MAP                1.000  (1.00-1.00)", "MRR", "P@1", "P@5                0.200", "Recall@10", "nDCG@10",
+		"the lowest and highest figure over 5 folds",
 		// No -config and no -min-confidence: the default threshold.
 		fmt.Sprintf("Answers at min_confidence %.2f", kb.DefaultMinConfidence), "answered_in_kb", "answer_precision", "answered_out_of_kb",
 		"min_confidence  answered_in_kb", "\n  0.30  ", "\n  0.90  ",

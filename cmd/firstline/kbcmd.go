@@ -13,7 +13,7 @@ import (
 
 func (m *Main) kb(ctx context.Context, args []string) error {
 	if len(args) == 0 {
-		return usageError("kb needs import, export, search, eval or bench\n\n%s", usage)
+		return usageError("kb needs import, export, search, eval, calibrate or bench\n\n%s", usage)
 	}
 	switch args[0] {
 	case "import":
@@ -24,6 +24,8 @@ func (m *Main) kb(ctx context.Context, args []string) error {
 		return m.kbSearch(ctx, args[1:])
 	case "eval":
 		return m.kbEval(ctx, args[1:])
+	case "calibrate":
+		return m.kbCalibrate(ctx, args[1:])
 	case "bench":
 		return m.kbBench(ctx, args[1:])
 	}

@@ -104,8 +104,10 @@ Usage:
   firstline kb import DIR                      add or update the articles in a folder of Markdown files
   firstline kb export DIR                      write every article to a folder as Markdown
   firstline kb search [-n N] [-json] QUERY     search the knowledge base as the bot would
-  firstline kb eval -corpus C -queries Q [-json] [-min-confidence X] [-sweep]
+  firstline kb eval -corpus C -queries Q [-json] [-min-confidence X] [-sweep] [-hybrid] [-model-path]
                                                measure search quality on an evaluation set (JSON Lines)
+  firstline kb calibrate -corpus C -queries Q [-json] [-min-confidence X] [-folds 5]
+                                               fit [llm.hybrid] to the embedding model on an evaluation set
   firstline kb bench -corpus C -queries Q [-json] [-time 2s]
                                                measure index build, memory, latency and throughput
   firstline report [-since 30d] [-until DATE] [-json] [-html FILE]

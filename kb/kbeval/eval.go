@@ -2,7 +2,6 @@ package kbeval
 
 import (
 	"context"
-	"fmt"
 	"time"
 
 	"github.com/firstline-desk/firstline/kb"
@@ -22,6 +21,11 @@ type Result struct {
 
 	// Answers are the answer/escalate figures at the threshold given to Evaluate.
 	Answers Decisions
+	// ModelAnswers are the same figures for the grounded-answer path, when Options.ModelPath was given:
+	// a query counts as answered when the model path posts an answer, whose article is the one it cites.
+	// ModelAsked counts a query as answered whenever the model is given sources: what a model that never
+	// declines would answer if the desk posted whatever it wrote.
+	ModelAnswers, ModelAsked *Decisions
 
 	// LatencyP50 and LatencyP99 are of one top-10 search per query (nearest-rank percentiles).
 	LatencyP50, LatencyP99 time.Duration
@@ -52,9 +56,16 @@ type Result struct {
 type QueryResult struct {
 	ID   string
 	InKB bool
+	// Group names the query's relevant articles (all of them, in the corpus or not): queries with the
+	// same group are paraphrases of one question, and cross-validation keeps them in one fold (see
+	// Folds), or a question would be learnt from its own paraphrases.
+	Group string
 	// FirstRelevant is the 1-based rank of the first relevant article in the whole-corpus ranking, 0
 	// when none is ranked (or the query is out-of-KB).
 	FirstRelevant int
+	// AP, RR, P1, P5, Recall10 and NDCG10 are the query's own ranking figures (in-KB queries only), whose
+	// means are the Result's.
+	AP, RR, P1, P5, Recall10, NDCG10 float64
 	// TopID is the best hit's id, "" when nothing matched; TopConfidence its confidence.
 	TopID         string
 	TopConfidence float64
@@ -68,8 +79,28 @@ type QueryResult struct {
 	TopSource       string
 	Nearest         string
 	NearestRelevant bool
-	Cosine, Lead    float64
-	Fallback        bool
+	// NearestLexical says the lexical search found the nearest article too; when it did not, the
+	// article's confidence is kb.VectorConfidence's, which FitVectorConfidence fits on such queries.
+	NearestLexical bool
+	Cosine, Lead   float64
+	Fallback       bool
+	// LexicalTop is the lexical search's best article (with a hybrid searcher too), LexicalConfidence its
+	// lexical confidence, LexicalRelevant whether it is relevant. With a hybrid searcher, LexicalLeadZ is
+	// how far ahead of the nearest other article the embedding puts it, when LexicalVector says it has
+	// a vector: what kb.Agreement weighs, and what Calibrate fits it on.
+	LexicalTop        string
+	LexicalConfidence float64
+	LexicalRelevant   bool
+	LexicalVector     bool
+	LexicalLeadZ      float64
+
+	// ModelAsked says the grounded-answer path gives the model sources for the query, ModelAnswered
+	// that it posts the model's answer (see Options.ModelPath), citing ModelArticle; ModelRelevant
+	// says that article is relevant.
+	ModelAsked    bool
+	ModelAnswered bool
+	ModelArticle  string
+	ModelRelevant bool
 }
 
 // Decisions are what the desk would do at one confidence threshold: it answers a query when the top
@@ -106,6 +137,16 @@ func (l lexical) SearchContext(_ context.Context, query string, limit int, exclu
 	return l.index.Search(query, limit, exclude...)
 }
 
+// Options are what EvaluateWith measures besides the ranking.
+type Options struct {
+	// Threshold is the confidence at which the desk answers (kb.min_confidence).
+	Threshold float64
+	// ModelPath, when set, is the grounded-answer path with a stand-in model: given a query's hits, best
+	// first, it returns the article a model answer would cite, whether the model is asked at all (given
+	// sources), and whether the desk would post its answer.
+	ModelPath func(hits []kb.Hit) (article string, asked, answered bool)
+}
+
 // Evaluate runs every query against index and measures the ranking, the answer decisions at
 // threshold, and the latency. corpusIDs is the set of article ids in the index (see IDs): relevant ids
 // outside it are ignored, and a query with none inside it is out-of-KB.
@@ -117,6 +158,12 @@ func Evaluate(index *kb.Index, queries []Query, corpusIDs map[string]bool, thres
 // on the same questions. ctx is passed to every search. The timed searches of a hybrid searcher embed
 // their queries again unless its query cache holds them all, so its latencies include the endpoint's.
 func EvaluateSearcher(ctx context.Context, s Searcher, queries []Query, corpusIDs map[string]bool, threshold float64) Result {
+	return EvaluateWith(ctx, s, queries, corpusIDs, Options{Threshold: threshold})
+}
+
+// EvaluateWith is EvaluateSearcher with Options.
+func EvaluateWith(ctx context.Context, s Searcher, queries []Query, corpusIDs map[string]bool, opts Options) Result {
+	threshold := opts.Threshold
 	r := Result{Queries: len(queries), PerQuery: make([]QueryResult, 0, len(queries))}
 	tr, traced := s.(tracer)
 	r.Hybrid = traced
@@ -130,10 +177,19 @@ func EvaluateSearcher(ctx context.Context, s Searcher, queries []Query, corpusID
 			}
 		}
 		var hits []kb.Hit
-		qr := QueryResult{ID: q.ID, InKB: len(relevant) > 0}
+		qr := QueryResult{ID: q.ID, InKB: len(relevant) > 0, Group: group(q.Relevant)}
 		if traced {
 			var trace kb.Trace
 			hits, trace = tr.SearchTrace(ctx, q.Text, 0)
+			for i, t := range trace.Hits {
+				if hits[i].ID == trace.Nearest {
+					qr.NearestLexical = t.LexicalRank > 0
+				}
+				if t.LexicalRank == 1 {
+					qr.LexicalTop, qr.LexicalConfidence = hits[i].ID, t.LexicalConfidence
+					qr.LexicalVector, qr.LexicalLeadZ = t.Vector, t.LeadZ
+				}
+			}
 			qr.Nearest, qr.Cosine, qr.Lead = trace.Nearest, trace.Cosine, trace.Lead
 			qr.NearestRelevant = relevant[trace.Nearest]
 			if qr.Fallback = trace.Lexical && trace.Err != nil; qr.Fallback {
@@ -147,10 +203,18 @@ func EvaluateSearcher(ctx context.Context, s Searcher, queries []Query, corpusID
 			}
 		} else {
 			hits = s.SearchContext(ctx, q.Text, 0)
+			if len(hits) > 0 {
+				qr.LexicalTop, qr.LexicalConfidence = hits[0].ID, hits[0].Confidence
+			}
 		}
+		qr.LexicalRelevant = relevant[qr.LexicalTop]
 		if len(hits) > 0 {
 			qr.TopID, qr.TopConfidence = hits[0].ID, hits[0].Confidence
 			qr.TopRelevant = relevant[hits[0].ID]
+		}
+		if opts.ModelPath != nil {
+			qr.ModelArticle, qr.ModelAsked, qr.ModelAnswered = opts.ModelPath(hits)
+			qr.ModelRelevant = qr.ModelAsked && relevant[qr.ModelArticle]
 		}
 		if qr.InKB {
 			r.InKB++
@@ -159,12 +223,15 @@ func EvaluateSearcher(ctx context.Context, s Searcher, queries []Query, corpusID
 				ranked = append(ranked, h.ID)
 			}
 			qr.FirstRelevant = firstRelevant(ranked, relevant)
-			sumRR += ReciprocalRank(ranked, relevant)
-			sumAP += AveragePrecision(ranked, relevant)
-			sumP1 += PrecisionAt(1, ranked, relevant)
-			sumP5 += PrecisionAt(5, ranked, relevant)
-			sumR10 += RecallAt(10, ranked, relevant)
-			sumNDCG += NDCGAt(10, ranked, relevant)
+			qr.RR, qr.AP = ReciprocalRank(ranked, relevant), AveragePrecision(ranked, relevant)
+			qr.P1, qr.P5 = PrecisionAt(1, ranked, relevant), PrecisionAt(5, ranked, relevant)
+			qr.Recall10, qr.NDCG10 = RecallAt(10, ranked, relevant), NDCGAt(10, ranked, relevant)
+			sumRR += qr.RR
+			sumAP += qr.AP
+			sumP1 += qr.P1
+			sumP5 += qr.P5
+			sumR10 += qr.Recall10
+			sumNDCG += qr.NDCG10
 		} else {
 			r.OutOfKB++
 		}
@@ -174,6 +241,9 @@ func EvaluateSearcher(ctx context.Context, s Searcher, queries []Query, corpusID
 	r.P1, r.P5 = mean(sumP1, r.InKB), mean(sumP5, r.InKB)
 	r.Recall10, r.NDCG10 = mean(sumR10, r.InKB), mean(sumNDCG, r.InKB)
 	r.Answers = Decide(r.PerQuery, threshold)
+	if opts.ModelPath != nil {
+		r.ModelAnswers, r.ModelAsked = modelDecisions(r.PerQuery, threshold)
+	}
 
 	// Timed apart from the pass above, which also warmed the index up: a whole-corpus ranking costs
 	// more than the top-10 search the desk runs.
@@ -191,153 +261,41 @@ func EvaluateSearcher(ctx context.Context, s Searcher, queries []Query, corpusID
 // EvaluateArticles builds an index of articles with opts, timing the build, evaluates it with
 // Evaluate, and records the process's peak memory.
 func EvaluateArticles(articles []kb.Article, queries []Query, opts kb.Options, threshold float64) Result {
+	return EvaluateArticlesWith(articles, queries, opts, Options{Threshold: threshold})
+}
+
+// EvaluateArticlesWith is EvaluateArticles with Options.
+func EvaluateArticlesWith(articles []kb.Article, queries []Query, index kb.Options, opts Options) Result {
 	start := time.Now()
-	index := kb.Build(articles, opts)
+	ix := kb.Build(articles, index)
 	build := time.Since(start)
-	r := Evaluate(index, queries, IDs(articles), threshold)
+	r := EvaluateWith(context.Background(), Lexical(ix), queries, IDs(articles), opts)
 	r.BuildTime = build
 	r.PeakRSSMB, r.PeakRSSKnown = PeakRSSMB()
 	return r
 }
 
-// HybridSetup is how EvaluateHybrid builds its search.
-type HybridSetup struct {
-	// Index is how the lexical index is built (synonyms).
-	Index kb.Options
-	// Embedder embeds the articles and the queries; Store keeps the vectors between runs, so that
-	// evaluating again does not embed the corpus again (nil: in memory, for this run).
-	Embedder kb.Embedder
-	Store    kb.VectorStore
-	// Options tune the hybrid search: fusion weights, the vector confidence mapping.
-	Options kb.HybridOptions
-}
-
-// EvaluateHybrid builds a library of articles and a kb.Hybrid over it, embeds the articles (Sync), and
-// evaluates it with EvaluateSearcher. It fails when the articles cannot be embedded; queries that
-// cannot be embedded are searched lexically and counted in Fallbacks.
-func EvaluateHybrid(ctx context.Context, articles []kb.Article, queries []Query, setup HybridSetup, threshold float64) (Result, error) {
-	start := time.Now()
-	lib := kb.NewLibrary(articles, setup.Index)
-	build := time.Since(start)
-	h := kb.NewHybrid(lib, setup.Embedder, setup.Store, setup.Options)
-	start = time.Now()
-	stats, err := h.Sync(ctx)
-	if err != nil {
-		return Result{}, fmt.Errorf("embed the corpus: %w", err)
-	}
-	syncTime := time.Since(start)
-	r := EvaluateSearcher(ctx, h, queries, IDs(articles), threshold)
-	r.BuildTime, r.Sync, r.SyncTime = build, stats, syncTime
-	r.PeakRSSMB, r.PeakRSSKnown = PeakRSSMB()
-	return r, nil
-}
-
-func source(t kb.HitTrace) string {
-	switch {
-	case t.LexicalRank > 0 && t.VectorRank > 0:
-		return "both"
-	case t.VectorRank > 0:
-		return "vector"
-	}
-	return "lexical"
-}
-
-// CosineBin is how often the article nearest a query by embedding is right, over the queries whose
-// nearest article is at a cosine similarity in [Low, High). It is what kb.VectorConfidence should
-// say: read Precision by cosine to set Low (where it starts to rise above nothing), High (where it
-// stops rising) and Max (about the Precision above High).
-type CosineBin struct {
-	Low, High float64
-	// Queries counts the queries in the bin; OutOfKB those of them with no relevant article (their
-	// nearest is always wrong); Right the in-KB ones whose nearest article is relevant.
-	Queries, OutOfKB, Right int
-}
-
-// Precision is the share of the bin's queries whose nearest article is right, 0 for an empty bin.
-func (b CosineBin) Precision() float64 { return ratio(b.Right, b.Queries) }
-
-// CosineBins sorts a hybrid evaluation's queries into bins by their nearest article's cosine: [e0, e1),
-// [e1, e2) and so on, the last bin including its upper edge; queries outside every bin, and those
-// searched lexically only, are left out. Without edges the bins are 0.05 wide from 0 to 1. It returns
-// nil for an evaluation that was not hybrid.
-func (r Result) CosineBins(edges ...float64) []CosineBin {
-	if !r.Hybrid {
-		return nil
-	}
-	if len(edges) == 0 {
-		for i := 0; i <= 20; i++ {
-			edges = append(edges, float64(i)/20)
-		}
-	}
-	if len(edges) < 2 {
-		return nil
-	}
-	bins := make([]CosineBin, len(edges)-1)
-	for i := range bins {
-		bins[i].Low, bins[i].High = edges[i], edges[i+1]
-	}
-	for _, q := range r.PerQuery {
-		if q.Nearest == "" {
-			continue
-		}
-		for i := range bins {
-			b := &bins[i]
-			if q.Cosine >= b.Low && (q.Cosine < b.High || i == len(bins)-1 && q.Cosine <= b.High) {
-				b.Queries++
-				switch {
-				case !q.InKB:
-					b.OutOfKB++
-				case q.NearestRelevant:
-					b.Right++
-				}
-				break
-			}
-		}
-	}
-	return bins
-}
-
-// Comparison counts, over the in-KB queries both evaluations ran, those whose first relevant article
-// one of them ranks higher.
-type Comparison struct {
-	// Better counts the queries where b ranks the first relevant article higher than a (or at all),
-	// Worse those where it ranks it lower, Same the rest.
-	Better, Worse, Same int
-}
-
-// Compare compares two evaluations of the same queries, such as the lexical search (a) and the hybrid
-// one (b): which questions each gets right that the other misses, not only the means.
-func Compare(a, b Result) Comparison {
-	var c Comparison
-	rank := func(q QueryResult) int {
-		if q.FirstRelevant == 0 {
-			return int(^uint(0) >> 1)
-		}
-		return q.FirstRelevant
-	}
-	for i := range min(len(a.PerQuery), len(b.PerQuery)) {
-		qa, qb := a.PerQuery[i], b.PerQuery[i]
-		if !qa.InKB || qa.ID != qb.ID {
-			continue
-		}
-		switch ra, rb := rank(qa), rank(qb); {
-		case rb < ra:
-			c.Better++
-		case rb > ra:
-			c.Worse++
-		default:
-			c.Same++
-		}
-	}
-	return c
-}
-
 // Decide returns the answer decisions at threshold for queries already run.
 func Decide(queries []QueryResult, threshold float64) Decisions {
+	return decide(queries, threshold, func(q QueryResult) (bool, bool) {
+		return q.TopID != "" && q.TopConfidence >= threshold, q.TopRelevant
+	})
+}
+
+// modelDecisions returns the decisions of the grounded-answer path (see Options.ModelPath) for queries
+// already run: as the desk posts them, and whenever the model is asked.
+func modelDecisions(queries []QueryResult, threshold float64) (answered, asked *Decisions) {
+	a := decide(queries, threshold, func(q QueryResult) (bool, bool) { return q.ModelAnswered, q.ModelRelevant })
+	k := decide(queries, threshold, func(q QueryResult) (bool, bool) { return q.ModelAsked, q.ModelRelevant })
+	return &a, &k
+}
+
+// decide counts the decisions answer makes: whether a query is answered, and rightly.
+func decide(queries []QueryResult, threshold float64, answer func(QueryResult) (answered, right bool)) Decisions {
 	d := Decisions{Threshold: threshold}
 	var inKB, outOfKB, answeredIn, right, answeredOut int
 	for _, q := range queries {
-		answered := q.TopID != "" && q.TopConfidence >= threshold
+		answered, ok := answer(q)
 		if !q.InKB {
 			outOfKB++
 			if answered {
@@ -348,7 +306,7 @@ func Decide(queries []QueryResult, threshold float64) Decisions {
 		inKB++
 		if answered {
 			answeredIn++
-			if q.TopRelevant {
+			if ok {
 				right++
 			}
 		}
