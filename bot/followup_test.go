@@ -2,6 +2,7 @@ package bot_test
 
 import (
 	"context"
+	"fmt"
 	"strings"
 	"testing"
 
@@ -175,4 +176,23 @@ func TestModelFollowUpIsBounded(t *testing.T) {
 	if tk := ticket(t, db, "T-000001"); tk.Status != bot.StatusEscalated {
 		t.Fatalf("status %s after a second fruitless follow-up, want escalated", tk.Status)
 	}
+}
+
+// TestInternalNoteInAnySpelling: a technician's note stays internal however its marker is written (bold
+// as Slack's *Note:* arrives, spaced, upper case, full-width colon, "notes:"); a message that only
+// starts with the word reaches the requester.
+func TestInternalNoteInAnySpelling(t *testing.T) {
+	d, _ := newDesk(t)
+	q, card := escalated(t, d)
+	for i, note := range []string{"note: a", "NOTE: b", "**Note:** c", "_note_: d", "note : e", "Note：f", "notes: g", "> note: h", "no\u200bte: i"} {
+		secret := fmt.Sprintf("SECRET-%d", i)
+		d.SayIn(tom, "tier2", card.Ref.ID, note+" "+secret)
+		for _, m := range d.Chat.Thread("help", q) {
+			if strings.Contains(m.Text(), secret) {
+				t.Errorf("the note %q reached the requester: %s", note, m.Text())
+			}
+		}
+	}
+	d.SayIn(tom, "tier2", card.Ref.ID, "Note that the VPN restarts at noon.")
+	mustContain(t, "relay", d.Chat.Last("help").Text(), "Note that the VPN restarts at noon.")
 }

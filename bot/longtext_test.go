@@ -285,3 +285,26 @@ func TestCardKeepsTheWholeConversation(t *testing.T) {
 		t.Fatalf("a short conversation got %d thread posts:\n%s", n, card2.Text())
 	}
 }
+
+// TestLongRatingCommentIsKept: a requester's comment on their rating is kept whole, not cut at 1,000
+// characters.
+func TestLongRatingCommentIsKept(t *testing.T) {
+	cfg := testConfig()
+	cfg.CSAT = bot.CSATConfig{CommentWindow: time.Hour}
+	d := bottest.NewDesk(t, cfg, openStore(t, ""), testSearch())
+	q, card := escalated(t, d)
+	d.React(tom, card, "raising_hand")
+	d.React(tom, card, "white_check_mark")
+	var ask *bottest.Message
+	for _, m := range d.Chat.Thread("help", q) {
+		if len(m.Post.Choices) == 5 {
+			ask = m
+		}
+	}
+	d.Click(alice, ask, "2")
+	comment := strings.Repeat("It took three days and nobody told me what was going on. ", 30) + "Please call back."
+	d.SayIn(alice, "help", q, comment)
+	if tk := ticketOf(t, d, "T-000001"); tk.CSAT == nil || tk.CSAT.Comment != comment {
+		t.Fatalf("comment kept as %d of %d characters", len(tk.CSAT.Comment), len(comment))
+	}
+}

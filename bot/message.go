@@ -5,6 +5,7 @@ package bot
 import (
 	"fmt"
 	"strings"
+	"unicode/utf8"
 )
 
 func (w *work) message() error {
@@ -214,11 +215,23 @@ func (w *work) inCardThread(t *Ticket, card *Card) error {
 }
 
 // internalNote reports whether a technician's message is a note ("note: ..."), and returns its text.
+// It reads the marker however it is written, since a missed one relays a technician's note to the
+// requester: any case, bold or italic ("**Note:**", which Slack's *Note:* becomes), quoted, with spaces
+// or invisible characters before the colon, a full-width colon, or "notes:".
 func internalNote(text string) (string, bool) {
-	if len(text) >= 5 && strings.EqualFold(text[:5], "note:") {
-		return strings.TrimSpace(text[5:]), true
+	s := strings.TrimLeft(stripInvisible(text), " \t\n*_~`>")
+	if len(s) < 4 || !strings.EqualFold(s[:4], "note") {
+		return "", false
 	}
-	return "", false
+	rest := strings.TrimLeft(s[4:], " \t*_~`")
+	if len(rest) > 0 && (rest[0] == 's' || rest[0] == 'S') {
+		rest = strings.TrimLeft(rest[1:], " \t*_~`")
+	}
+	colon, size := utf8.DecodeRuneInString(rest)
+	if colon != ':' && colon != '：' {
+		return "", false
+	}
+	return strings.TrimSpace(strings.TrimLeft(rest[size:], "*_~` \t")), true
 }
 
 // canWork reports whether user, the event's author, may act on a ticket in tier: its members and admins.

@@ -230,7 +230,7 @@ func (w *work) ratingComment(t *Ticket, text string) (bool, error) {
 	if t.CSAT == nil || t.CSAT.Comment != "" || window <= 0 || w.now.Sub(t.CSAT.RatedAt) > window {
 		return false, nil
 	}
-	t.CSAT.Comment = clip(text, 1000)
+	t.CSAT.Comment = text // whole: a comment cut at a length would lose what the requester said last
 	t.transition(w.now, "rating_comment", "", w.ev.User, "")
 	if err := w.toRequester(t, "", fmt.Sprintf("Thanks, noted with your rating of **%s**. If the problem comes back, write here again to reopen it.", t.ID)); err != nil {
 		return false, err
