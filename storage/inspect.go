@@ -15,6 +15,7 @@ package storage
 // holds the bucket's root page id and sequence, followed, when the root is 0, by an inline leaf page.
 
 import (
+	"bytes"
 	"encoding/binary"
 	"fmt"
 	"hash/fnv"
@@ -33,6 +34,7 @@ const (
 	noFreelist       = ^uint64(0)
 	flagBranch       = 0x01
 	flagLeaf         = 0x02
+	flagMeta         = 0x04
 	flagFreelist     = 0x10
 	leafIsBucket     = 0x01
 	minPageSize      = 1024    // bbolt looks for the second meta page from 1 KB
@@ -109,7 +111,7 @@ func inspect(f *os.File) (inspection, error) {
 		if err != nil && err != io.EOF {
 			return inspection{}, err
 		}
-		if n >= pageHeaderSize+4 && native.Uint32(head[pageHeaderSize:]) == boltMagic {
+		if startsLikeBolt(head[:n]) {
 			return inspection{}, damage("cut short at %d bytes, inside its first page", size)
 		}
 		return inspection{}, &fileFault{notBolt: true, reason: "not a bbolt file"}
@@ -131,7 +133,11 @@ func inspect(f *os.File) (inspection, error) {
 		return inspection{}, damage("its meta page gives a page size of %d bytes", pageSize)
 	}
 	if uint64(size) < 2*pageSize {
-		return inspection{}, damage("cut short at %d of at least %d bytes", size, 2*pageSize)
+		want := 2 * pageSize
+		if m0.invalid == "" && m0.pgid <= maxMapPages(pageSize) {
+			want = max(want, m0.pgid*pageSize)
+		}
+		return inspection{}, damage("cut short at %d of %d bytes", size, want)
 	}
 	page1 := make([]byte, len(head))
 	if _, err := f.ReadAt(page1, int64(pageSize)); err != nil {
@@ -166,6 +172,19 @@ func inspect(f *os.File) (inspection, error) {
 		return inspection{}, err
 	}
 	return ins, nil
+}
+
+// startsLikeBolt reports whether b is the beginning of a bbolt file, as far as it goes: the first page's
+// header (page 0, a meta page), then the magic number and the version.
+func startsLikeBolt(b []byte) bool {
+	want := make([]byte, pageHeaderSize+8)
+	native.PutUint16(want[8:], flagMeta)
+	native.PutUint32(want[pageHeaderSize:], boltMagic)
+	native.PutUint32(want[pageHeaderSize+4:], boltVersion)
+	if len(b) > len(want) {
+		b = b[:len(want)]
+	}
+	return len(b) > 0 && bytes.Equal(b, want[:len(b)])
 }
 
 // maxMapPages bounds a high-water mark to what a 64-bit process can map (bbolt's limit is 256 TB).

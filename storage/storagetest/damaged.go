@@ -111,7 +111,7 @@ func Corpus(tb testing.TB, path, dir string, every int) []Damaged {
 			continue
 		}
 		seen[n] = true
-		write(fmt.Sprintf("cut at %d of %d bytes", n, hwm*ps), good[:n], n >= pageHeader+4) // its magic number kept
+		write(fmt.Sprintf("cut at %d of %d bytes", n, hwm*ps), good[:n], n > 0)
 	}
 
 	// Meta pages: every byte of the header and the fields, flipped one way and another; in the newer meta
