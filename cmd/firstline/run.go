@@ -308,6 +308,11 @@ func (m *Main) logger(cfg Config, console bool) (*slog.Logger, func(), error) {
 	file := cfg.Log.File
 	if file == "" && console {
 		file = filepath.Join(m.dataDir, "firstline.log")
+		// A name anyone could guess: a link planted there would get the logs appended to what it points
+		// at. (A log.file the admin names may be a link, /dev/stdout for one.)
+		if fi, err := os.Lstat(file); err == nil && !fi.Mode().IsRegular() {
+			return nil, nil, &exitError{code: 1, msg: fmt.Sprintf("%s is not a regular file (a link?): remove it, Firstline writes its log there", file)}
+		}
 	}
 	if file != "" {
 		f, err := os.OpenFile(file, os.O_CREATE|os.O_APPEND|os.O_WRONLY, 0o600)
