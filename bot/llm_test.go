@@ -370,7 +370,7 @@ func TestTriageShowsOnTheCard(t *testing.T) {
 	if got := card.Field("Priority"); got != "P4 (suggested by AI)" {
 		t.Errorf("card priority %q", got)
 	}
-	if got := card.Field("Category"); got != "hardware (suggested by AI)" {
+	if got := card.Field("Category"); got != "hardware" {
 		t.Errorf("card category %q", got)
 	}
 	if tk := ticket(t, db, "T-000001"); tk.SLA == nil || tk.SLA.Priority != "P4" {

@@ -123,7 +123,7 @@ func (e *Engine) cardPost(t *Ticket, card *Card) Post {
 		{Name: "Status", Value: status},
 	}
 	if t.Category != "" {
-		fields = append(fields, Field{Name: "Category", Value: categoryText(t)})
+		fields = append(fields, Field{Name: "Category", Value: t.Category})
 	}
 	if due := slaDueText(t); due != "" && card.Current {
 		fields = append(fields, Field{Name: "SLA due", Value: due})
@@ -243,14 +243,6 @@ func priorityText(t *Ticket, prefix string) string {
 		p += fmt.Sprintf(" (AI suggests %s: `%spriority accept`)", t.SuggestedPriority, prefix)
 	}
 	return p
-}
-
-// categoryText is a ticket's category, marked when the model chose it.
-func categoryText(t *Ticket) string {
-	if t.CategorySource == "model" {
-		return t.Category + " (suggested by AI)"
-	}
-	return t.Category
 }
 
 // quoteLine flattens a message to one bounded line for cards and lists.
