@@ -76,5 +76,9 @@ func (db *DB) view(fn func(*bolt.Tx) error) error {
 }
 
 func (db *DB) update(fn func(*bolt.Tx) error) error {
-	return guard(db.path, roleData, func() error { return db.bolt.Update(fn) })
+	err := guard(db.path, roleData, func() error { return db.bolt.Update(fn) })
+	if err == nil {
+		db.counts.commits.Add(1)
+	}
+	return err
 }

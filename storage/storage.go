@@ -54,8 +54,9 @@ type Options struct {
 
 // DB is an open data file.
 type DB struct {
-	bolt *bolt.DB
-	path string
+	bolt   *bolt.DB
+	path   string
+	counts counters
 }
 
 var _ bot.Store = (*DB)(nil)
@@ -232,7 +233,7 @@ func (db *DB) Update(ctx context.Context, fn func(bot.Tx) error) error {
 	}
 	committing := false
 	err := db.update(func(btx *bolt.Tx) error {
-		if err := fn(&tx{btx: btx}); err != nil {
+		if err := fn(&tx{btx: btx, counts: &db.counts}); err != nil {
 			return err
 		}
 		committing = true
@@ -249,7 +250,7 @@ func (db *DB) View(ctx context.Context, fn func(bot.Tx) error) error {
 	if err := ctx.Err(); err != nil {
 		return err
 	}
-	return db.view(func(btx *bolt.Tx) error { return fn(&tx{btx: btx}) })
+	return db.view(func(btx *bolt.Tx) error { return fn(&tx{btx: btx, counts: &db.counts}) })
 }
 
 func u64(v uint64) []byte {

@@ -22,6 +22,8 @@ import (
 // tx implements bot.Tx over one bbolt transaction.
 type tx struct {
 	btx *bolt.Tx
+	// counts are the DB's (nil in migrations): the tickets this transaction decodes are counted there.
+	counts *counters
 }
 
 var _ bot.Tx = (*tx)(nil)
@@ -65,6 +67,7 @@ func (t *tx) PutTicket(tk *bot.Ticket) error {
 	var old *bot.Ticket
 	if v := t.bucket(bucketTickets).Get(u64(seq)); v != nil {
 		old = new(bot.Ticket)
+		t.decodedTickets(1)
 		if err := decode(v, old, "ticket "+tk.ID); err != nil {
 			return err
 		}
@@ -218,6 +221,7 @@ func (t *tx) ticketBySeq(seq uint64, id string) (*bot.Ticket, error) {
 		return nil, bot.Errorf(bot.ENOTFOUND, "no ticket %s", id)
 	}
 	tk := new(bot.Ticket)
+	t.decodedTickets(1)
 	if err := decode(v, tk, "ticket "+id); err != nil {
 		return nil, err
 	}
@@ -306,6 +310,7 @@ func (db *DB) TicketsActiveOrUpdatedSince(ctx context.Context, since time.Time) 
 			}
 		}
 		var err error
+		db.counts.ticketDecodes.Add(uint64(len(raw)))
 		out, err = decodeTickets(raw, seqs)
 		return err
 	})
