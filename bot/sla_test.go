@@ -8,7 +8,7 @@ import (
 
 	"github.com/firstline-desk/firstline/bot"
 	"github.com/firstline-desk/firstline/bot/bottest"
-	"github.com/firstline-desk/firstline/sla"
+	"github.com/firstline-desk/firstline/hours"
 )
 
 func slaConfig() bot.Config {
@@ -315,7 +315,7 @@ func TestReportCommand(t *testing.T) {
 // 16:00, with hours 09:00-17:00 on weekdays, falls due on Monday at 12:00, and nothing is announced over
 // the weekend.
 func TestSLABusinessHours(t *testing.T) {
-	cal, err := sla.ParseCalendar("UTC", []string{"mon", "tue", "wed", "thu", "fri"}, "09:00", "17:00", nil)
+	cal, err := hours.ParseCalendar("UTC", []string{"mon", "tue", "wed", "thu", "fri"}, "09:00", "17:00", nil)
 	if err != nil {
 		t.Fatal(err)
 	}

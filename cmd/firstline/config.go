@@ -16,8 +16,8 @@ import (
 	"github.com/pelletier/go-toml/v2"
 
 	"github.com/firstline-desk/firstline/bot"
+	"github.com/firstline-desk/firstline/hours"
 	"github.com/firstline-desk/firstline/kb"
-	"github.com/firstline-desk/firstline/sla"
 )
 
 // Config is the whole configuration file. Only this package reads it; each package gets the typed
@@ -556,12 +556,12 @@ func (c Config) slaPriorities() map[string]*SLAPriorityConfig {
 }
 
 // calendar is the desk's business hours; nil when none are configured (clocks then run 24×7).
-func (c Config) calendar() (*sla.Calendar, error) {
+func (c Config) calendar() (*hours.Calendar, error) {
 	b := c.BusinessHours
 	if b.Timezone == "" && len(b.Days) == 0 && b.Start == "" && b.End == "" && len(b.Holidays) == 0 {
 		return nil, nil
 	}
-	return sla.ParseCalendar(b.Timezone, b.Days, b.Start, b.End, b.Holidays)
+	return hours.ParseCalendar(b.Timezone, b.Days, b.Start, b.End, b.Holidays)
 }
 
 func (c Config) validateSLA(add func(string, ...any)) {

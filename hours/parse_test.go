@@ -1,15 +1,15 @@
-package sla_test
+package hours_test
 
 import (
 	"strings"
 	"testing"
 	"time"
 
-	"github.com/firstline-desk/firstline/sla"
+	"github.com/firstline-desk/firstline/hours"
 )
 
 func TestParseCalendar(t *testing.T) {
-	c, err := sla.ParseCalendar("Europe/London", []string{"Mon", "tuesday", " wed ", "THU", "fri"}, "9:00", "17:30", []string{"2026-12-25", "2026-12-28", "2026-12-25"})
+	c, err := hours.ParseCalendar("Europe/London", []string{"Mon", "tuesday", " wed ", "THU", "fri"}, "9:00", "17:30", []string{"2026-12-25", "2026-12-28", "2026-12-25"})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -22,7 +22,7 @@ func TestParseCalendar(t *testing.T) {
 	if c.Start != 9*time.Hour || c.End != 17*time.Hour+30*time.Minute {
 		t.Errorf("hours = %s–%s, want 9h0m0s–17h30m0s", c.Start, c.End)
 	}
-	if len(c.Holidays) != 2 || !c.Holidays[sla.Date{Year: 2026, Month: 12, Day: 28}] {
+	if len(c.Holidays) != 2 || !c.Holidays[hours.Date{Year: 2026, Month: 12, Day: 28}] {
 		t.Errorf("Holidays = %v, want 2026-12-25 and 2026-12-28", c.Holidays)
 	}
 	if c.AlwaysOn {
@@ -32,7 +32,7 @@ func TestParseCalendar(t *testing.T) {
 		t.Errorf("Validate = %v", err)
 	}
 
-	c, err = sla.ParseCalendar("", []string{"sun"}, "00:00", "24:00", nil)
+	c, err = hours.ParseCalendar("", []string{"sun"}, "00:00", "24:00", nil)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -70,7 +70,7 @@ func TestParseCalendarErrors(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			c, err := sla.ParseCalendar(tt.tz, tt.days, tt.start, tt.end, tt.holidays)
+			c, err := hours.ParseCalendar(tt.tz, tt.days, tt.start, tt.end, tt.holidays)
 			if err == nil {
 				t.Fatalf("ParseCalendar = %+v, want an error", c)
 			}
@@ -90,16 +90,16 @@ func TestValidate(t *testing.T) {
 	mon := [7]bool{time.Monday: true}
 	tests := []struct {
 		name string
-		c    sla.Calendar
+		c    hours.Calendar
 		want string // "" for valid
 	}{
-		{"valid", sla.Calendar{Days: mon, Start: 9 * time.Hour, End: 17 * time.Hour}, ""},
-		{"whole day", sla.Calendar{Days: mon, End: 24 * time.Hour}, ""},
-		{"always on needs nothing", sla.Calendar{AlwaysOn: true}, ""},
-		{"no days", sla.Calendar{Start: 9 * time.Hour, End: 17 * time.Hour}, "no working days"},
-		{"overnight", sla.Calendar{Days: mon, Start: 22 * time.Hour, End: 6 * time.Hour}, "is not after start"},
-		{"negative start", sla.Calendar{Days: mon, Start: -time.Hour, End: 6 * time.Hour}, "start -1h0m0s"},
-		{"end past midnight", sla.Calendar{Days: mon, Start: time.Hour, End: 25 * time.Hour}, "end 25h0m0s"},
+		{"valid", hours.Calendar{Days: mon, Start: 9 * time.Hour, End: 17 * time.Hour}, ""},
+		{"whole day", hours.Calendar{Days: mon, End: 24 * time.Hour}, ""},
+		{"always on needs nothing", hours.Calendar{AlwaysOn: true}, ""},
+		{"no days", hours.Calendar{Start: 9 * time.Hour, End: 17 * time.Hour}, "no working days"},
+		{"overnight", hours.Calendar{Days: mon, Start: 22 * time.Hour, End: 6 * time.Hour}, "is not after start"},
+		{"negative start", hours.Calendar{Days: mon, Start: -time.Hour, End: 6 * time.Hour}, "start -1h0m0s"},
+		{"end past midnight", hours.Calendar{Days: mon, Start: time.Hour, End: 25 * time.Hour}, "end 25h0m0s"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -115,14 +115,14 @@ func TestValidate(t *testing.T) {
 }
 
 func TestParseDate(t *testing.T) {
-	d, err := sla.ParseDate("2028-02-29")
+	d, err := hours.ParseDate("2028-02-29")
 	if err != nil {
 		t.Fatal(err)
 	}
-	if want := (sla.Date{Year: 2028, Month: time.February, Day: 29}); d != want || d.String() != "2028-02-29" {
+	if want := (hours.Date{Year: 2028, Month: time.February, Day: 29}); d != want || d.String() != "2028-02-29" {
 		t.Fatalf("ParseDate = %v (%s), want %v", d, d, want)
 	}
-	if _, err := sla.ParseDate("2027-02-29"); err == nil || !strings.Contains(err.Error(), `"2027-02-29"`) {
+	if _, err := hours.ParseDate("2027-02-29"); err == nil || !strings.Contains(err.Error(), `"2027-02-29"`) {
 		t.Fatalf("ParseDate(2027-02-29) error = %v, want one naming the date", err)
 	}
 }

@@ -1,4 +1,4 @@
-package sla_test
+package hours_test
 
 import (
 	"strconv"
@@ -6,7 +6,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/firstline-desk/firstline/sla"
+	"github.com/firstline-desk/firstline/hours"
 )
 
 // fuzzZones are zones with the transitions that make business time hard: DST both ways, half-hour and
@@ -48,7 +48,7 @@ func FuzzParseCalendar(f *testing.F) {
 			tz = fuzzZones[int(zone)%len(fuzzZones)]
 		}
 		dayList, holidayList := fuzzList(days), fuzzList(holidays)
-		c, err := sla.ParseCalendar(tz, dayList, start, end, holidayList)
+		c, err := hours.ParseCalendar(tz, dayList, start, end, holidayList)
 		if err != nil {
 			if c != nil {
 				t.Fatalf("ParseCalendar returned a calendar with the error %v", err)
@@ -60,7 +60,7 @@ func FuzzParseCalendar(f *testing.F) {
 				}
 			}
 			for _, s := range holidayList {
-				if _, perr := sla.ParseDate(strings.TrimSpace(s)); perr != nil && !strings.Contains(msg, strconv.Quote(s)) {
+				if _, perr := hours.ParseDate(strings.TrimSpace(s)); perr != nil && !strings.Contains(msg, strconv.Quote(s)) {
 					t.Fatalf("error %q does not name the bad holiday %q", msg, s)
 				}
 			}

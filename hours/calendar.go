@@ -1,5 +1,7 @@
-// Package sla does business-time arithmetic for SLA clocks: when a target of "4 working hours" falls due,
-// and how much working time a ticket has used.
+// Package hours is the desk's business-hours calendar: business-time arithmetic for SLA clocks, such as
+// when a target of "4 working hours" falls due and how much working time a ticket has used. The SLA rules
+// themselves (when a clock starts, stops, pauses, warns and breaches) belong to package bot; this package
+// only measures time.
 //
 // # What counts as working time
 //
@@ -16,7 +18,7 @@
 //     hour really is on duty twice as long.
 //
 // Durations are elapsed (real) time inside working time, so Between(a, Add(a, d)) == d always holds.
-package sla
+package hours
 
 import (
 	"errors"
@@ -93,7 +95,7 @@ func (c *Calendar) Add(from time.Time, d time.Duration) time.Time {
 		return from.Add(d).In(loc)
 	}
 	if err := c.Validate(); err != nil {
-		panic("sla: Add on an invalid calendar: " + err.Error())
+		panic("hours: Add on an invalid calendar: " + err.Error())
 	}
 	// Walk the spans of constant UTC offset. Inside one, the wall clock runs in step with real time, so
 	// the business time in it is that of a calendar without DST, counted on wall-clock readings. A span

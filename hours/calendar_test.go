@@ -1,4 +1,4 @@
-package sla_test
+package hours_test
 
 import (
 	"fmt"
@@ -10,7 +10,7 @@ import (
 	// missing (slim containers, Windows).
 	_ "time/tzdata"
 
-	"github.com/firstline-desk/firstline/sla"
+	"github.com/firstline-desk/firstline/hours"
 )
 
 // MustLoad returns the named zone or stops the test.
@@ -24,9 +24,9 @@ func MustLoad(tb testing.TB, name string) *time.Location {
 }
 
 // MustParse parses a calendar or stops the test.
-func MustParse(tb testing.TB, tz string, days []string, start, end string, holidays ...string) *sla.Calendar {
+func MustParse(tb testing.TB, tz string, days []string, start, end string, holidays ...string) *hours.Calendar {
 	tb.Helper()
-	c, err := sla.ParseCalendar(tz, days, start, end, holidays)
+	c, err := hours.ParseCalendar(tz, days, start, end, holidays)
 	if err != nil {
 		tb.Fatal(err)
 	}
@@ -37,7 +37,7 @@ var weekdays = []string{"mon", "tue", "wed", "thu", "fri"}
 
 // office is the desk most tests use: New York, 9–17 Monday to Friday, Thanksgiving (Thursday 26
 // November 2026) and Christmas (Friday 25 December 2026) off.
-func office(tb testing.TB) *sla.Calendar {
+func office(tb testing.TB) *hours.Calendar {
 	return MustParse(tb, "America/New_York", weekdays, "09:00", "17:00", "2026-11-26", "2026-12-25")
 }
 
@@ -111,7 +111,7 @@ func TestAddReturnsCalendarLocation(t *testing.T) {
 }
 
 func TestAlwaysOn(t *testing.T) {
-	c := sla.AlwaysOn()
+	c := hours.AlwaysOn()
 	ny := MustLoad(t, "America/New_York")
 	// Saturday night before the clocks go forward: 24×7 is plain elapsed time, weekend and DST alike.
 	from := time.Date(2026, 3, 7, 12, 0, 0, 0, ny)
@@ -141,7 +141,7 @@ func TestAlwaysOn(t *testing.T) {
 		})
 	}
 	// Holidays and days are ignored when AlwaysOn is set.
-	c = &sla.Calendar{AlwaysOn: true, Holidays: map[sla.Date]bool{{2026, 3, 7}: true}}
+	c = &hours.Calendar{AlwaysOn: true, Holidays: map[hours.Date]bool{{2026, 3, 7}: true}}
 	if got := c.Between(from, from.Add(time.Hour)); got != time.Hour {
 		t.Fatalf("Between on a holiday = %s, want 1h", got)
 	}
@@ -195,7 +195,7 @@ func TestWorking(t *testing.T) {
 	small := MustParse(t, "America/New_York", []string{"sun"}, "01:00", "04:00")
 	tests := []struct {
 		name string
-		c    *sla.Calendar
+		c    *hours.Calendar
 		t    time.Time
 		want bool
 	}{
@@ -266,7 +266,7 @@ func TestDST(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			loc := MustLoad(t, tt.zone)
-			d, err := sla.ParseDate(tt.date)
+			d, err := hours.ParseDate(tt.date)
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -326,10 +326,10 @@ func TestAddInRepeatedHour(t *testing.T) {
 func TestAddInvalidCalendarPanics(t *testing.T) {
 	tests := []struct {
 		name string
-		c    *sla.Calendar
+		c    *hours.Calendar
 	}{
-		{"no days", &sla.Calendar{Start: 9 * time.Hour, End: 17 * time.Hour}},
-		{"no hours", &sla.Calendar{Days: [7]bool{time.Monday: true}, Start: 9 * time.Hour, End: 9 * time.Hour}},
+		{"no days", &hours.Calendar{Start: 9 * time.Hour, End: 17 * time.Hour}},
+		{"no hours", &hours.Calendar{Days: [7]bool{time.Monday: true}, Start: 9 * time.Hour, End: 9 * time.Hour}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -467,14 +467,14 @@ func TestRoundTrip(t *testing.T) {
 	}
 }
 
-func randomCalendar(tb testing.TB, rng *rand.Rand, zone string) *sla.Calendar {
+func randomCalendar(tb testing.TB, rng *rand.Rand, zone string) *hours.Calendar {
 	if rng.IntN(8) == 0 {
-		c := sla.AlwaysOn()
+		c := hours.AlwaysOn()
 		c.Location = MustLoad(tb, zone)
 		return c
 	}
 	loc := MustLoad(tb, zone)
-	c := &sla.Calendar{Location: loc, Holidays: map[sla.Date]bool{}}
+	c := &hours.Calendar{Location: loc, Holidays: map[hours.Date]bool{}}
 	for c.Days == [7]bool{} {
 		for d := range c.Days {
 			c.Days[d] = rng.IntN(2) == 0
@@ -488,7 +488,7 @@ func randomCalendar(tb testing.TB, rng *rand.Rand, zone string) *sla.Calendar {
 	c.Start, c.End = time.Duration(min(s, e))*15*time.Minute, time.Duration(max(s, e))*15*time.Minute
 	for range rng.IntN(40) {
 		day := time.Date(2025, 1, 1+rng.IntN(7*365), 0, 0, 0, 0, time.UTC)
-		c.Holidays[sla.DateOf(day)] = true
+		c.Holidays[hours.DateOf(day)] = true
 	}
 	return c
 }

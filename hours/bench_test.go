@@ -1,4 +1,4 @@
-package sla_test
+package hours_test
 
 import (
 	"fmt"
