@@ -7,29 +7,34 @@ import (
 	"unicode/utf8"
 )
 
+// splitCases are TestSplitMarkdown's table, which the golden test records too.
+var splitCases = []struct {
+	name  string
+	text  string
+	limit int
+	want  []string
+}{
+	{"fits", "one\n\ntwo", 100, []string{"one\n\ntwo"}},
+	{"no limit", repeatWord("word", 500), 0, []string{repeatWord("word", 500)}},
+	{"at a paragraph", repeatWord("aaaa", 10) + "\n\n" + repeatWord("bbbb", 10), 60, []string{repeatWord("aaaa", 10), repeatWord("bbbb", 10)}},
+	{"at a line when the paragraph would leave the part too empty", "x\n\n" + repeatWord("aaaa", 8) + "\n" + repeatWord("bbbb", 8), 60,
+		[]string{"x\n\n" + repeatWord("aaaa", 8), repeatWord("bbbb", 8)}},
+	{"code block closed and reopened", "Run:\n\n```sh\n" + strings.Repeat("echo hello world\n", 6) + "```\n\nDone.", 60,
+		[]string{"Run:\n\n```sh\necho hello world\necho hello world\n```", "```sh\necho hello world\necho hello world\necho hello world\n```",
+			"```sh\necho hello world\n```\n\nDone."}},
+	{"not inside bold", "Please press **the big green button** now", 30, []string{"Please press", "**the big green button** now"}},
+	{"not inside a link", "Open the [reset page](https://id.example.com/reset) now.", 50,
+		[]string{"Open the", "[reset page](https://id.example.com/reset) now."}},
+	{"not inside code", "Type `net use z: \\\\server\\share` there.", 34, []string{"Type `net use z: \\\\server\\share`", "there."}},
+	{"a word longer than a part", strings.Repeat("x", 25), 10, []string{"xxxxxxxxxx", "xxxxxxxxxx", "xxxxx"}},
+	{"indentation kept", "Steps:\n\n    code line one\n    code line two", 40, []string{"Steps:\n\n    code line one", "    code line two"}},
+}
+
+// repeatWord is n words separated by spaces.
+func repeatWord(word string, n int) string { return strings.TrimSpace(strings.Repeat(word+" ", n)) }
+
 func TestSplitMarkdown(t *testing.T) {
-	para := func(word string, n int) string { return strings.TrimSpace(strings.Repeat(word+" ", n)) }
-	for _, tc := range []struct {
-		name  string
-		text  string
-		limit int
-		want  []string
-	}{
-		{"fits", "one\n\ntwo", 100, []string{"one\n\ntwo"}},
-		{"no limit", para("word", 500), 0, []string{para("word", 500)}},
-		{"at a paragraph", para("aaaa", 10) + "\n\n" + para("bbbb", 10), 60, []string{para("aaaa", 10), para("bbbb", 10)}},
-		{"at a line when the paragraph would leave the part too empty", "x\n\n" + para("aaaa", 8) + "\n" + para("bbbb", 8), 60,
-			[]string{"x\n\n" + para("aaaa", 8), para("bbbb", 8)}},
-		{"code block closed and reopened", "Run:\n\n```sh\n" + strings.Repeat("echo hello world\n", 6) + "```\n\nDone.", 60,
-			[]string{"Run:\n\n```sh\necho hello world\necho hello world\n```", "```sh\necho hello world\necho hello world\necho hello world\n```",
-				"```sh\necho hello world\n```\n\nDone."}},
-		{"not inside bold", "Please press **the big green button** now", 30, []string{"Please press", "**the big green button** now"}},
-		{"not inside a link", "Open the [reset page](https://id.example.com/reset) now.", 50,
-			[]string{"Open the", "[reset page](https://id.example.com/reset) now."}},
-		{"not inside code", "Type `net use z: \\\\server\\share` there.", 34, []string{"Type `net use z: \\\\server\\share`", "there."}},
-		{"a word longer than a part", strings.Repeat("x", 25), 10, []string{"xxxxxxxxxx", "xxxxxxxxxx", "xxxxx"}},
-		{"indentation kept", "Steps:\n\n    code line one\n    code line two", 40, []string{"Steps:\n\n    code line one", "    code line two"}},
-	} {
+	for _, tc := range splitCases {
 		t.Run(tc.name, func(t *testing.T) {
 			got := splitMarkdown(tc.text, tc.limit)
 			if strings.Join(got, "\n|\n") != strings.Join(tc.want, "\n|\n") {
@@ -105,11 +110,21 @@ func openFence(s string) string {
 	return open
 }
 
+// splitSeeds are FuzzSplitMarkdown's seeds besides its corpus files.
+var splitSeeds = []struct {
+	text  string
+	limit int
+}{
+	{"Run:\n\n```sh\necho one\necho two\n```\n\nThen **press the button** and [read this](https://x.example/y).", 40},
+	{strings.Repeat("word ", 300), 100},
+	{"~~~\ncode ``` here\n~~~~\ntext `a b` **c d**", 41},
+	{"```\nunterminated\nblock\nof code that goes on", 45},
+}
+
 func FuzzSplitMarkdown(f *testing.F) {
-	f.Add("Run:\n\n```sh\necho one\necho two\n```\n\nThen **press the button** and [read this](https://x.example/y).", 40)
-	f.Add(strings.Repeat("word ", 300), 100)
-	f.Add("~~~\ncode ``` here\n~~~~\ntext `a b` **c d**", 41)
-	f.Add("```\nunterminated\nblock\nof code that goes on", 45)
+	for _, s := range splitSeeds {
+		f.Add(s.text, s.limit)
+	}
 	f.Fuzz(func(t *testing.T, text string, limit int) {
 		if !utf8.ValidString(text) || limit < 40 || limit > 5000 || len(text) > 20000 {
 			return

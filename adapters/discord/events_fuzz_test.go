@@ -261,35 +261,55 @@ func checkDiscordEvent(t *testing.T, ev bot.Event, guild, channel string) {
 	}
 }
 
+// messageSeeds are FuzzMessageSend's seeds besides its corpus files.
+var messageSeeds = []messageSeed{
+	{"", "Your ticket **T-12** is open. A technician will answer here.", "", "solved\x1eSolved\x1fhuman\x1eTalk to a person", 2, ""},
+	{"", strings.Repeat("x", 1990), "", "", 0, "discord:role:123456789012345678,discord:role:876543210987654321"},
+	{"", "```sh\n" + strings.Repeat("echo a line && true\n", 150) + "```", "", "a\x1e@everyone\x1fa\x1eduplicate\x1f\x1eempty id", 30, "discord:role:1"},
+	{"T-12: VPN down", "Requester says <@123> and @here", "Tier\x1e2\x1fOwner\x1e<@&5>", "claim\x1eClaim", 1, "discord:role:<@&9>"},
+	{"", "", "", strings.Repeat("y", 101) + "\x1elong id", 63, "slack:subteam:S1"},
+}
+
+type messageSeed struct {
+	title, text, fields, choices string
+	nChoices                     uint8
+	notify                       string
+}
+
+// fuzzPost builds FuzzMessageSend's post: fields and choices are separated by \x1f, a name or id from
+// its value or label by \x1e; choices repeat to make nChoices of them (mod 64).
+func fuzzPost(title, text, fields, choices string, nChoices uint8, notify string) bot.Post {
+	p := bot.Post{Title: title, Text: text}
+	if fields != "" {
+		for _, fv := range strings.Split(fields, "\x1f") {
+			name, value, _ := strings.Cut(fv, "\x1e")
+			p.Fields = append(p.Fields, bot.Field{Name: name, Value: value})
+		}
+	}
+	if cs := strings.Split(choices, "\x1f"); choices != "" {
+		for i := range int(nChoices % 64) {
+			id, label, _ := strings.Cut(cs[i%len(cs)], "\x1e")
+			p.Choices = append(p.Choices, bot.Choice{ID: id, Label: label, Style: []string{"", bot.StylePrimary, bot.StyleDanger}[i%3]})
+		}
+	}
+	if notify != "" && len(notify) <= 256 {
+		// The engine pings a tier's on-call role: a few ids of at most 21 digits, not a page of them.
+		p.Notify = strings.Split(notify, ",")
+	}
+	return p
+}
+
 // FuzzMessageSend renders arbitrary posts (title, text, fields, up to 63 choices, roles to notify) as the
 // messages and the edit Discord is sent, and checks Discord's limits on each: content of 1 to 2000
 // characters, an embed within its limits, at most 5 rows of 5 buttons with unique custom ids of at most
 // 100 characters and labels of at most 80, buttons on the last message only; that nothing mentions anyone
 // but the roles named in Notify, and those only by id in allowed_mentions.
 func FuzzMessageSend(f *testing.F) {
-	f.Add("", "Your ticket **T-12** is open. A technician will answer here.", "", "solved\x1eSolved\x1fhuman\x1eTalk to a person", uint8(2), "")
-	f.Add("", strings.Repeat("x", 1990), "", "", uint8(0), "discord:role:123456789012345678,discord:role:876543210987654321")
-	f.Add("", "```sh\n"+strings.Repeat("echo a line && true\n", 150)+"```", "", "a\x1e@everyone\x1fa\x1eduplicate\x1f\x1eempty id", uint8(30), "discord:role:1")
-	f.Add("T-12: VPN down", "Requester says <@123> and @here", "Tier\x1e2\x1fOwner\x1e<@&5>", "claim\x1eClaim", uint8(1), "discord:role:<@&9>")
-	f.Add("", "", "", strings.Repeat("y", 101)+"\x1elong id", uint8(63), "slack:subteam:S1")
+	for _, seed := range messageSeeds {
+		f.Add(seed.title, seed.text, seed.fields, seed.choices, seed.nChoices, seed.notify)
+	}
 	f.Fuzz(func(t *testing.T, title, text, fields, choices string, nChoices uint8, notify string) {
-		p := bot.Post{Title: title, Text: text}
-		if fields != "" {
-			for _, fv := range strings.Split(fields, "\x1f") {
-				name, value, _ := strings.Cut(fv, "\x1e")
-				p.Fields = append(p.Fields, bot.Field{Name: name, Value: value})
-			}
-		}
-		if cs := strings.Split(choices, "\x1f"); choices != "" {
-			for i := range int(nChoices % 64) {
-				id, label, _ := strings.Cut(cs[i%len(cs)], "\x1e")
-				p.Choices = append(p.Choices, bot.Choice{ID: id, Label: label, Style: []string{"", bot.StylePrimary, bot.StyleDanger}[i%3]})
-			}
-		}
-		if notify != "" && len(notify) <= 256 {
-			// The engine pings a tier's on-call role: a few ids of at most 21 digits, not a page of them.
-			p.Notify = strings.Split(notify, ",")
-		}
+		p := fuzzPost(title, text, fields, choices, nChoices, notify)
 		roles := map[string]bool{}
 		for _, id := range notifyRoles(p.Notify) {
 			roles[id] = true

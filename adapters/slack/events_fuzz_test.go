@@ -341,27 +341,11 @@ func FuzzFromSlack(f *testing.F) {
 // the notification text is short, safe and never empty, that every choice is a button whose value is
 // its id, and that the one deliberate mention is a user group named in Notify.
 func FuzzBlocks(f *testing.F) {
-	f.Add("Ticket T-12: VPN down", "**Requester** reports the VPN is down.\nSee [the guide](https://kb.example.com/vpn).", "Tier\x1e1\x1fOwner\x1enobody",
-		"claim\x1eClaim\x1fresolve\x1eResolve", uint8(2), uint8(2), "slack:subteam:S0TIER2")
-	f.Add("", strings.Repeat("A long article line with `code` and <tags>.\n", 120), "", "", uint8(0), uint8(0), "")
-	f.Add("@here <!channel>", "```\n"+strings.Repeat("x = 1\n", 700)+"```", "<@U1>\x1e@everyone", "\x1e", uint8(30), uint8(60), "slack:subteam:<!here>,discord:role:1")
-	f.Add("T", "", "", "same\x1eA\x1fsame\x1eB\x1f"+strings.Repeat("x", 300)+"\x1elong id", uint8(1), uint8(255), "slack:subteam:")
-	f.Add("\xff\xfe", "\r\n\r\n", "\x1e", "", uint8(255), uint8(0), "slack:subteam:SABC,slack:subteam:SABC")
+	for _, seed := range blocksSeeds {
+		f.Add(seed.title, seed.text, seed.fields, seed.choices, seed.nFields, seed.nChoices, seed.notify)
+	}
 	f.Fuzz(func(t *testing.T, title, text, fields, choices string, nFields, nChoices uint8, notify string) {
-		p := bot.Post{Title: title, Text: text}
-		if fs := strings.Split(fields, "\x1f"); fields != "" {
-			for i := range int(nFields % 64) {
-				name, value, _ := strings.Cut(fs[i%len(fs)], "\x1e")
-				p.Fields = append(p.Fields, bot.Field{Name: name, Value: value})
-			}
-		}
-		if cs := strings.Split(choices, "\x1f"); choices != "" {
-			for i := range int(nChoices % 64) {
-				id, label, _ := strings.Cut(cs[i%len(cs)], "\x1e")
-				style := []string{"", bot.StylePrimary, bot.StyleDanger}[i%3]
-				p.Choices = append(p.Choices, bot.Choice{ID: id, Label: label, Style: style})
-			}
-		}
+		p := fuzzPost(title, text, fields, choices, nFields, nChoices)
 		fallback, blks := blocks(p)
 		assertValid(t, blks)
 		if fallback == "" || utf8.RuneCountInString(fallback) > maxFallback {
@@ -405,6 +389,43 @@ func FuzzBlocks(f *testing.F) {
 		assertValid(t, blks)
 		assertSafe(t, withoutPings(t, fallback, allowed))
 	})
+}
+
+// blocksSeeds are FuzzBlocks's seeds besides its corpus files: title, text, fields, choices, how many
+// fields and choices, and the groups to notify.
+var blocksSeeds = []blocksSeed{
+	{"Ticket T-12: VPN down", "**Requester** reports the VPN is down.\nSee [the guide](https://kb.example.com/vpn).", "Tier\x1e1\x1fOwner\x1enobody",
+		"claim\x1eClaim\x1fresolve\x1eResolve", uint8(2), uint8(2), "slack:subteam:S0TIER2"},
+	{"", strings.Repeat("A long article line with `code` and <tags>.\n", 120), "", "", uint8(0), uint8(0), ""},
+	{"@here <!channel>", "```\n" + strings.Repeat("x = 1\n", 700) + "```", "<@U1>\x1e@everyone", "\x1e", uint8(30), uint8(60), "slack:subteam:<!here>,discord:role:1"},
+	{"T", "", "", "same\x1eA\x1fsame\x1eB\x1f" + strings.Repeat("x", 300) + "\x1elong id", uint8(1), uint8(255), "slack:subteam:"},
+	{"\xff\xfe", "\r\n\r\n", "\x1e", "", uint8(255), uint8(0), "slack:subteam:SABC,slack:subteam:SABC"},
+}
+
+type blocksSeed struct {
+	title, text, fields, choices string
+	nFields, nChoices            uint8
+	notify                       string
+}
+
+// fuzzPost builds FuzzBlocks's post: fields and choices are separated by \x1f, a name or id from its
+// value or label by \x1e, and repeated to make nFields and nChoices of them (mod 64).
+func fuzzPost(title, text, fields, choices string, nFields, nChoices uint8) bot.Post {
+	p := bot.Post{Title: title, Text: text}
+	if fs := strings.Split(fields, "\x1f"); fields != "" {
+		for i := range int(nFields % 64) {
+			name, value, _ := strings.Cut(fs[i%len(fs)], "\x1e")
+			p.Fields = append(p.Fields, bot.Field{Name: name, Value: value})
+		}
+	}
+	if cs := strings.Split(choices, "\x1f"); choices != "" {
+		for i := range int(nChoices % 64) {
+			id, label, _ := strings.Cut(cs[i%len(cs)], "\x1e")
+			style := []string{"", bot.StylePrimary, bot.StyleDanger}[i%3]
+			p.Choices = append(p.Choices, bot.Choice{ID: id, Label: label, Style: style})
+		}
+	}
+	return p
 }
 
 // withoutPings removes the user-group mentions <!subteam^ID> of allowed groups from s, failing on any
