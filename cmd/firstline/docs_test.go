@@ -1,0 +1,164 @@
+package main
+
+import (
+	"os"
+	"path/filepath"
+	"reflect"
+	"regexp"
+	"slices"
+	"strconv"
+	"strings"
+	"testing"
+)
+
+// The documentation in docs/ is what an admin configures the desk from, so these tests keep it true to
+// the code: every key the config file may hold is documented, nothing documented is missing from the
+// code, and every config example in the docs loads.
+
+// docsConfigKeys reads the keys docs/configuration.md documents: each "## `[section]`" heading (or
+// "## `[[section]]`") is followed by a table whose rows start with a key in backticks.
+func docsConfigKeys(t *testing.T) map[string]bool {
+	t.Helper()
+	b, err := os.ReadFile("../../docs/configuration.md")
+	if err != nil {
+		t.Fatal(err)
+	}
+	heading := regexp.MustCompile("^## `\\[\\[?([A-Za-z0-9_.]+)\\]?\\]`$")
+	row := regexp.MustCompile("^\\| `([a-z0-9_]+)` \\|")
+	keys := map[string]bool{}
+	section := ""
+	for _, line := range strings.Split(string(b), "\n") {
+		if m := heading.FindStringSubmatch(line); m != nil {
+			section = m[1]
+			continue
+		}
+		if strings.HasPrefix(line, "## ") || strings.HasPrefix(line, "# ") {
+			section = ""
+			continue
+		}
+		if m := row.FindStringSubmatch(line); m != nil && section != "" {
+			keys[section+"."+m[1]] = true
+		}
+	}
+	return keys
+}
+
+// configKeys lists the keys of the config file the program reads, by walking Config's toml tags. A table
+// of named entries ([vendors.NAME]) is written with NAME, the four priorities' tables as sla.PN, and a
+// table of free keys ([kb.synonyms], [discord.emoji]) as one key.
+func configKeys(typ reflect.Type, prefix string, out map[string]bool) {
+	for f := range typ.Fields() {
+		tag, _, _ := strings.Cut(f.Tag.Get("toml"), ",")
+		if tag == "" || tag == "-" {
+			continue
+		}
+		if regexp.MustCompile(`^P[1-4]$`).MatchString(tag) {
+			tag = "PN"
+		}
+		key := prefix + tag
+		ft := f.Type
+		for ft.Kind() == reflect.Pointer {
+			ft = ft.Elem()
+		}
+		switch {
+		case ft.Kind() == reflect.Struct && ft != reflect.TypeFor[Duration]():
+			configKeys(ft, key+".", out)
+		case ft.Kind() == reflect.Slice && ft.Elem().Kind() == reflect.Struct:
+			configKeys(ft.Elem(), key+".", out)
+		case ft.Kind() == reflect.Map && ft.Elem().Kind() == reflect.Struct:
+			configKeys(ft.Elem(), key+".NAME.", out)
+		default:
+			out[key] = true
+		}
+	}
+}
+
+func TestConfigurationDocsEveryKey(t *testing.T) {
+	documented := docsConfigKeys(t)
+	read := map[string]bool{}
+	configKeys(reflect.TypeFor[Config](), "", read)
+	if len(read) < 50 {
+		t.Fatalf("found only %d config keys: the walk is broken", len(read))
+	}
+	var missing, stale []string
+	for k := range read {
+		if !documented[k] {
+			missing = append(missing, k)
+		}
+	}
+	for k := range documented {
+		if !read[k] {
+			stale = append(stale, k)
+		}
+	}
+	slices.Sort(missing)
+	slices.Sort(stale)
+	if len(missing) > 0 {
+		t.Errorf("docs/configuration.md does not document these keys (add a row under their section): %s", strings.Join(missing, ", "))
+	}
+	if len(stale) > 0 {
+		t.Errorf("docs/configuration.md documents keys the program does not read: %s", strings.Join(stale, ", "))
+	}
+}
+
+// TestDocsConfigExamplesLoad loads every ```toml block of the README and docs/ as a config, so an example
+// an admin copies never fails on a key that does not exist or a value of the wrong kind. A block without
+// a tier gets one, since every config needs one; ${NAME} references get values of the right shape.
+func TestDocsConfigExamplesLoad(t *testing.T) {
+	files, err := filepath.Glob("../../docs/*.md")
+	if err != nil {
+		t.Fatal(err)
+	}
+	files = append(files, "../../README.md")
+	type block struct{ where, text string }
+	var blocks []block
+	for _, name := range files {
+		b, err := os.ReadFile(name)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var cur *strings.Builder
+		start := 0
+		for i, line := range strings.Split(string(b), "\n") {
+			trimmed := strings.TrimSpace(line)
+			switch {
+			case cur == nil && trimmed == "```toml":
+				cur, start = &strings.Builder{}, i+1
+			case cur != nil && trimmed == "```":
+				blocks = append(blocks, block{filepath.Base(name) + ":" + strconv.Itoa(start), cur.String()})
+				cur = nil
+			case cur != nil:
+				cur.WriteString(strings.TrimPrefix(line, "   ") + "\n")
+			}
+		}
+	}
+	if len(blocks) < 5 {
+		t.Fatalf("found %d toml blocks in the docs: the reader is broken", len(blocks))
+	}
+	// Relative paths in an example (kb.dir = "kb") are the admin's folders: give them one.
+	dir := t.TempDir()
+	if err := os.Mkdir(filepath.Join(dir, "kb"), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	t.Chdir(dir)
+	env := func(name string) (string, bool) {
+		switch {
+		case strings.Contains(name, "SLACK_BOT"):
+			return "xoxb-1-2-docs", true
+		case strings.Contains(name, "SLACK_APP"):
+			return "xapp-1-A1-2-docs", true
+		case strings.Contains(name, "DISCORD"):
+			return "MTIzNDU2Nzg5MDEyMzQ1Njc4.docs.example-token-for-the-docs-test", true
+		}
+		return "docs-example-secret", true
+	}
+	for _, b := range blocks {
+		text := b.text
+		if !strings.Contains(text, "[[tiers]]") {
+			text += "\n[[tiers]]\nid = \"tier2\"\nname = \"Tier 2\"\nchannel = \"console:tier2\"\nmembers = [\"console:tom\"]\n"
+		}
+		if _, err := ParseConfig(b.where, []byte(text), env); err != nil {
+			t.Errorf("the config example at %s does not load: %v\n%s", b.where, err, b.text)
+		}
+	}
+}
