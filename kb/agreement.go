@@ -19,7 +19,7 @@ import (
 // make the weights hold for any embedding model: cosines spread over a range each model has its own.
 //
 // The cosine itself, its z-score, and whether the two searches rank the same article first were
-// measured too and add nothing the lead does not already say (README, "Hybrid search").
+// measured too and add nothing the lead does not already say (docs/model.md, "Hybrid search").
 //
 // A lexical confidence of 0 stays 0: a question whose words the knowledge base does not know at all is
 // not answered because an embedding finds something near it. With Lexical 1, Bias 0 and Lead 0 the

@@ -67,7 +67,7 @@ const (
 )
 
 // DefaultScoreLexicalWeight and DefaultScoreVectorWeight are FusionScore's weights. Measured on
-// StackFAQ dev with a real sentence encoder (see README, "Hybrid search"): a vector weight from 0.2 to
+// StackFAQ dev with a real sentence encoder (see docs/model.md, "Hybrid search"): a vector weight from 0.2 to
 // 0.4 ranks better than the lexical search alone on all three setups, best around 0.3; from 0.6 the
 // embedding overrides the words and ranks worse than lexical.
 const (

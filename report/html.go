@@ -420,7 +420,7 @@ var pageTemplate = template.Must(template.New("report").Funcs(template.FuncMap{
   </div>
 </section>
 
-<footer>Firstline · medians and p90s are nearest-rank · rates are shares of the figure named beside them · definitions in the README, “Reports”.</footer>
+<footer>Firstline · medians and p90s are nearest-rank · rates are shares of the figure named beside them · definitions in docs/reports.md of the Firstline repository.</footer>
 </main>
 </body>
 </html>

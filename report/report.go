@@ -5,7 +5,7 @@
 //
 // Every figure is computed from the facts on the tickets (their transitions, transcript, offers, rating and
 // SLA clocks) as they stood at the end of the window, so a report for a past week reads the same whenever
-// it is run. The definitions are in the doc comments of Report's fields and in the README's "Reports".
+// it is run. The definitions are in the doc comments of Report's fields and in docs/reports.md.
 package report
 
 import (

@@ -503,7 +503,7 @@ func evalFileError(file string, err error) error {
 	case errors.Is(err, fs.ErrNotExist):
 		return &exitError{code: 1, msg: fmt.Sprintf("there is no file %s", file)}
 	case errors.Is(err, kbeval.ErrNoArticles), errors.Is(err, kbeval.ErrNoQueries):
-		return &exitError{code: 1, msg: err.Error() + ": each line must be one JSON object, see the README"}
+		return &exitError{code: 1, msg: err.Error() + ": each line must be one JSON object, see docs/knowledge-base.md, \"Search quality and speed\""}
 	}
 	return &exitError{code: 1, msg: err.Error()}
 }
