@@ -298,7 +298,7 @@ func (w *work) postAnswer(t *Ticket, hits []kb.Hit, intro string, list bool) err
 	if list {
 		kind = "suggested "
 	}
-	t.transition(w.now, "answered", "", "", kind+strings.Join(cited, ", "))
+	t.transition(w.now, TransitionAnswered, "", "", kind+strings.Join(cited, ", "))
 	var titles []string
 	for _, a := range articles {
 		titles = append(titles, fmt.Sprintf("%s (%s)", a.Title, a.ID))
@@ -332,7 +332,7 @@ func (w *work) askClarifying(t *Ticket) error {
 func (w *work) ask(t *Ticket, text string) error {
 	t.Clarifying = true
 	t.say(w.now, "", w.cfg().Name, RoleBot, text, false)
-	t.transition(w.now, "clarifying", "", "", "")
+	t.transition(w.now, TransitionClarifying, "", "", "")
 	r := w.cfg().Reactions
 	asks := 0
 	for k := range t.Messages {

@@ -85,7 +85,7 @@ func (w *work) cmdPriority(cmd Command) error {
 func (w *work) setPriority(t *Ticket, p string) error {
 	old := t.Priority
 	t.Priority, t.PrioritySource, t.SuggestedPriority = p, "technician", ""
-	t.transition(w.now, "priority", "", w.ev.User, old+" → "+p)
+	t.transition(w.now, TransitionPriority, "", w.ev.User, old+" → "+p)
 	if c := t.currentCard(); c != nil {
 		if err := w.updateCard(t, c); err != nil {
 			return err
@@ -123,7 +123,7 @@ func (w *work) cmdWaiting() error {
 		}
 		return w.toTechnicians(t, fmt.Sprintf("**%s** has no SLA clock running to pause.", t.ID))
 	}
-	t.transition(w.now, "waiting", "", w.ev.User, "waiting on the requester")
+	t.transition(w.now, TransitionWaiting, "", w.ev.User, "waiting on the requester")
 	// The SLA is the desk's business; the requester is asked below, in words of their own.
 	if err := w.toTechnicians(t, fmt.Sprintf("**%s** is waiting on the requester: its SLA clocks are paused until they write.", t.ID)); err != nil {
 		return err
@@ -172,7 +172,7 @@ func (w *work) cmdVendor(cmd Command) error {
 		if t.Assignee != "" {
 			status = StatusClaimed
 		}
-		t.transition(w.now, "vendor_back", status, w.ev.User, t.Vendor.Name)
+		t.transition(w.now, TransitionVendorBack, status, w.ev.User, t.Vendor.Name)
 		if c := t.currentCard(); c != nil {
 			if err := w.updateCard(t, c); err != nil {
 				return err
@@ -205,7 +205,7 @@ func (w *work) cmdVendor(cmd Command) error {
 		t.Vendor.Due = &due
 		note = fmt.Sprintf(" Their response target is %s.", due.Format("Mon 2 Jan 15:04"))
 	}
-	t.transition(w.now, "vendor", StatusPendingVendor, w.ev.User, strings.TrimSpace(name+" "+ref))
+	t.transition(w.now, TransitionVendor, StatusPendingVendor, w.ev.User, strings.TrimSpace(name+" "+ref))
 	if c := t.currentCard(); c != nil {
 		if err := w.updateCard(t, c); err != nil {
 			return err

@@ -303,7 +303,7 @@ func TestRacingClaimsHaveOneWinner(t *testing.T) {
 	tk := ticket(t, db, "T-000001")
 	claims := 0
 	for _, e := range tk.Events {
-		if e.Type == "claimed" {
+		if e.Type == bot.TransitionClaimed {
 			claims++
 		}
 	}
@@ -419,7 +419,7 @@ func TestEscalateToNextTierAndResolveWithRating(t *testing.T) {
 	}
 	var types []string
 	for _, e := range tk.Events {
-		types = append(types, e.Type)
+		types = append(types, string(e.Type))
 	}
 	want := "opened answered feedback escalated claimed escalated claimed resolved rated"
 	if got := strings.Join(types, " "); got != want {

@@ -267,10 +267,10 @@ type countingObserver struct {
 
 func (o *countingObserver) EventHandled(string, bot.EventKind, time.Duration, error)        {}
 func (o *countingObserver) EffectDone(string, bot.EffectKind, string, time.Duration, error) {}
-func (o *countingObserver) Transition(typ string, _, _ bot.Status, _, _ string) {
+func (o *countingObserver) Transition(typ bot.TransitionType, _, _ bot.Status, _, _ string) {
 	o.mu.Lock()
 	defer o.mu.Unlock()
-	o.transitions[typ]++
+	o.transitions[string(typ)]++
 }
 
 // TestFailedTransactionsAreNotObserved: metrics hear of a transition once its transaction commits; a

@@ -110,7 +110,7 @@ func (w *work) noBetterArticle(t *Ticket, again *kb.Hit) error {
 	if a, ok := w.e.search.Article(again.ID); ok {
 		title = fmt.Sprintf("**%s** (`%s`)", a.Title, a.ID)
 	}
-	t.transition(w.now, "follow_up", "", "", "the details still point to "+again.ID+", offered before")
+	t.transition(w.now, TransitionFollowUp, "", "", "the details still point to "+again.ID+", offered before")
 	return w.ask(t, fmt.Sprintf("With what you've added, the closest article is still %s, the one above, and I have nothing better in the knowledge base. Press **Talk to a human** and a technician will take it from here with everything you've told me, or tell me more.", title))
 }
 

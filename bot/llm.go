@@ -300,7 +300,7 @@ func (w *work) postModelAnswer(t *Ticket, job string, ans *modelAnswer) error {
 	}
 	fmt.Fprintf(&b, "\n\n_Written by an AI assistant from these articles only._ Did this solve it? (ticket **%s**)", t.ID)
 	t.Clarifying = false
-	t.transition(w.now, "answered", "", "", "model answer citing "+strings.Join(cited, ", "))
+	t.transition(w.now, TransitionAnswered, "", "", "model answer citing "+strings.Join(cited, ", "))
 	t.say(w.now, "", w.cfg().Name, RoleBot, ans.Text, false)
 	r := w.cfg().Reactions
 	return w.toRequester(t, key, b.String(),
@@ -376,12 +376,12 @@ func (w *work) applyTriage(t *Ticket, s triage) error {
 	case s.Priority == "" || s.Priority == t.Priority || (t.PrioritySource != "" && t.PrioritySource != "default"):
 	case morePressing(s.Priority, t.Priority):
 		t.SuggestedPriority = s.Priority
-		t.transition(w.now, "priority_suggested", "", "", s.Priority+" suggested by the model, not applied: a model may lower a priority, never raise it")
+		t.transition(w.now, TransitionPrioritySuggested, "", "", s.Priority+" suggested by the model, not applied: a model may lower a priority, never raise it")
 		changed = true
 	default:
 		old := t.Priority
 		t.Priority, t.PrioritySource, t.SuggestedPriority = s.Priority, "model", ""
-		t.transition(w.now, "priority", "", "", old+" → "+s.Priority+" (suggested by the model)")
+		t.transition(w.now, TransitionPriority, "", "", old+" → "+s.Priority+" (suggested by the model)")
 		changed = true
 	}
 	if c := t.currentCard(); c != nil && changed {

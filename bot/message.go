@@ -99,7 +99,7 @@ func (w *work) open() error {
 		CreatedAt:     w.now,
 	}
 	t.Priority, t.PrioritySource = w.cfg().priorityFor(text)
-	t.transition(w.now, "opened", StatusOpen, ev.User, "")
+	t.transition(w.now, TransitionOpened, StatusOpen, ev.User, "")
 	t.say(w.now, ev.User, t.RequesterName, RoleRequester, text, false)
 	if err := w.tx.CreateTicket(t); err != nil {
 		return err
@@ -136,7 +136,7 @@ func (w *work) inConversation(t *Ticket) error {
 		return w.tx.PutTicket(t)
 	}
 	if isRequester && w.e.resumeSLA(t, w.now) {
-		t.transition(w.now, "resumed", "", ev.User, "the requester answered")
+		t.transition(w.now, TransitionResumed, "", ev.User, "the requester answered")
 		if card := t.currentCard(); card != nil {
 			if err := w.toCard(t, card, fmt.Sprintf("**%s** answered: **%s** is no longer waiting on them, and its SLA clocks run again.", nameOf(ev.UserName, ev.User), t.ID)); err != nil {
 				return err

@@ -14,10 +14,10 @@ type Observer interface {
 	// the job for EffectJob. age is how long since the effect was caused: for a post answering a
 	// message, the reply latency.
 	EffectDone(platform string, kind EffectKind, job string, age time.Duration, err error)
-	// Transition: something happened to a ticket ("opened", "answered", "escalated", "resolved",
-	// "sla_breached", ...); from and to are set when its status changed; detail says more ("first
+	// Transition: something happened to a ticket (TransitionOpened, TransitionEscalated,
+	// TransitionSLABreached, ...); from and to are set when its status changed; detail says more ("first
 	// response" for an SLA breach).
-	Transition(typ string, from, to Status, tier, detail string)
+	Transition(typ TransitionType, from, to Status, tier, detail string)
 }
 
 // SetObserver has the engine report to o. Call it before events arrive.
@@ -25,6 +25,6 @@ func (e *Engine) SetObserver(o Observer) { e.obs = o }
 
 type nopObserver struct{}
 
-func (nopObserver) EventHandled(string, EventKind, time.Duration, error)               {}
-func (nopObserver) EffectDone(string, EffectKind, string, time.Duration, error)        {}
-func (nopObserver) Transition(typ string, from, to Status, tier string, detail string) {}
+func (nopObserver) EventHandled(string, EventKind, time.Duration, error)        {}
+func (nopObserver) EffectDone(string, EffectKind, string, time.Duration, error) {}
+func (nopObserver) Transition(TransitionType, Status, Status, string, string)   {}

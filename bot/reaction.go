@@ -215,7 +215,7 @@ func (w *work) feedback(t *Ticket, key, kind string) error {
 		}
 		titles = append(titles, t.Offers[i].Article)
 	}
-	t.transition(w.now, "feedback", "", ev.User, strings.TrimSpace(kind+" "+strings.Join(titles, " ")))
+	t.transition(w.now, TransitionFeedback, "", ev.User, strings.TrimSpace(kind+" "+strings.Join(titles, " ")))
 	// The answer has had its say: its buttons go, with what was chosen under it.
 	if err := w.withdraw(t, key, feedbackNote(kind)); err != nil {
 		return err
@@ -268,7 +268,7 @@ func (w *work) claim(t *Ticket, card *Card) error {
 func (w *work) takeOwnership(t *Ticket, card *Card) error {
 	user := w.ev.User
 	t.Assignee, t.AssigneeName = user, nameOf(w.ev.UserName, user)
-	t.transition(w.now, "claimed", StatusClaimed, user, "")
+	t.transition(w.now, TransitionClaimed, StatusClaimed, user, "")
 	if card != nil {
 		if err := w.updateCard(t, card); err != nil {
 			return err
@@ -298,7 +298,7 @@ func (w *work) release(t *Ticket, card *Card) error {
 		return nil
 	}
 	t.Assignee, t.AssigneeName = "", ""
-	t.transition(w.now, "released", StatusEscalated, w.ev.User, "")
+	t.transition(w.now, TransitionReleased, StatusEscalated, w.ev.User, "")
 	if err := w.updateCard(t, card); err != nil {
 		return err
 	}

@@ -105,7 +105,7 @@ func (e *Engine) syncSLA(t *Ticket) {
 	}
 	if s.Response.Start == nil && target.Response > 0 {
 		for _, tr := range t.Events {
-			if tr.Type == "escalated" {
+			if tr.Type == TransitionEscalated {
 				at := tr.At
 				s.Response.Start = &at
 				break
@@ -152,7 +152,7 @@ func firstResponse(t *Ticket, start time.Time) *time.Time {
 		}
 	}
 	for _, tr := range t.Events {
-		if tr.Type == "claimed" {
+		if tr.Type == TransitionClaimed {
 			consider(tr.At)
 		}
 	}
@@ -276,7 +276,7 @@ func (e *Engine) CheckSLAs(ctx context.Context, now time.Time) (int, error) {
 func (w *work) checkSLA(t *Ticket) error {
 	if v := t.Vendor; v != nil && t.Status == StatusPendingVendor && v.Back == nil && !v.Breached && v.Due != nil && !w.now.Before(*v.Due) {
 		v.Breached = true
-		t.transition(w.now, "vendor_overdue", "", "", v.Name)
+		t.transition(w.now, TransitionVendorOverdue, "", "", v.Name)
 		if card := t.currentCard(); card != nil {
 			ref := ""
 			if v.Reference != "" {
@@ -307,7 +307,7 @@ func (w *work) checkSLA(t *Ticket) error {
 		}
 		if !cl.Breached && cl.Due != nil && !w.now.Before(*cl.Due) {
 			cl.Breached, cl.Warned = true, true
-			t.transition(w.now, "sla_breached", "", "", c.name)
+			t.transition(w.now, TransitionSLABreached, "", "", c.name)
 			if err := w.announceBreach(t, c.name, *cl.Due); err != nil {
 				return err
 			}
@@ -315,7 +315,7 @@ func (w *work) checkSLA(t *Ticket) error {
 		}
 		if !cl.Warned && cl.WarnAt != nil && !w.now.Before(*cl.WarnAt) {
 			cl.Warned = true
-			t.transition(w.now, "sla_warned", "", "", c.name)
+			t.transition(w.now, TransitionSLAWarned, "", "", c.name)
 			if card := t.currentCard(); card != nil {
 				text := fmt.Sprintf("⏰ **%s** (%s): the %s target is due %s.", t.ID, t.Priority, c.name, dueText(w.now, *cl.Due))
 				if err := w.toCard(t, card, text); err != nil {
@@ -472,7 +472,7 @@ func (s *slaTx) auditTransitions(t *Ticket, from int) error {
 		if tr.To != "" {
 			detail = strings.TrimSpace(string(tr.From) + " → " + string(tr.To) + " " + detail)
 		}
-		if err := s.Audit(AuditEntry{At: tr.At, Actor: tr.By, Action: "ticket." + tr.Type, Target: t.ID, Detail: detail}); err != nil {
+		if err := s.Audit(AuditEntry{At: tr.At, Actor: tr.By, Action: "ticket." + string(tr.Type), Target: t.ID, Detail: detail}); err != nil {
 			return err
 		}
 	}

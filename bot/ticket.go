@@ -205,14 +205,45 @@ const (
 
 // Transition is a change in a ticket's life, kept for audit and reports.
 type Transition struct {
-	At     time.Time `json:"at"`
-	Type   string    `json:"type" redact:"-"` // opened, answered, feedback, escalated, claimed, released, resolved, reopened, rated
-	From   Status    `json:"from,omitempty" redact:"-"`
-	To     Status    `json:"to,omitempty" redact:"-"`
-	By     string    `json:"by,omitempty" redact:"-"`
-	Tier   string    `json:"tier,omitempty" redact:"-"`
-	Detail string    `json:"detail,omitempty"`
+	At     time.Time      `json:"at"`
+	Type   TransitionType `json:"type" redact:"-"`
+	From   Status         `json:"from,omitempty" redact:"-"`
+	To     Status         `json:"to,omitempty" redact:"-"`
+	By     string         `json:"by,omitempty" redact:"-"`
+	Tier   string         `json:"tier,omitempty" redact:"-"`
+	Detail string         `json:"detail,omitempty"`
 }
+
+// TransitionType names a change in a ticket's life. The constants below are all of them: code compares
+// and records transitions only through them, never through a string written out, so a misspelt type does
+// not compile (TestTransitionTypesAreNamed holds the line). The stored JSON, the audit log
+// ("ticket.escalated") and the metrics label carry the string values, which are a stable interface.
+type TransitionType string
+
+// Transition types, in the order a ticket's life usually meets them.
+const (
+	TransitionOpened            TransitionType = "opened"             // the requester asked; the ticket exists
+	TransitionClarifying        TransitionType = "clarifying"         // the bot asked the requester what is wrong
+	TransitionAnswered          TransitionType = "answered"           // the bot offered articles, or a model's answer
+	TransitionFeedback          TransitionType = "feedback"           // the requester said whether an answer helped
+	TransitionFollowUp          TransitionType = "follow_up"          // a follow-up found only what was offered before
+	TransitionPriority          TransitionType = "priority"           // the priority changed (Detail: "P3 → P2")
+	TransitionPrioritySuggested TransitionType = "priority_suggested" // a model suggested a more urgent priority, not applied
+	TransitionEscalated         TransitionType = "escalated"          // sent to a tier (Tier is the new one): starts the response clock
+	TransitionClaimed           TransitionType = "claimed"            // a technician took it: a first response
+	TransitionReleased          TransitionType = "released"           // its technician gave it back to the tier's queue
+	TransitionWaiting           TransitionType = "waiting"            // waiting on the requester: the SLA clocks pause
+	TransitionResumed           TransitionType = "resumed"            // the requester answered: the SLA clocks run again
+	TransitionVendor            TransitionType = "vendor"             // an outside supplier has the case
+	TransitionVendorBack        TransitionType = "vendor_back"        // the case came back from the vendor
+	TransitionVendorOverdue     TransitionType = "vendor_overdue"     // the vendor missed its response target
+	TransitionSLAWarned         TransitionType = "sla_warned"         // an SLA clock neared its deadline (Detail names the clock)
+	TransitionSLABreached       TransitionType = "sla_breached"       // an SLA clock passed its deadline (Detail names the clock)
+	TransitionResolved          TransitionType = "resolved"           // solved
+	TransitionReopened          TransitionType = "reopened"           // the requester wrote again within the reopen window
+	TransitionRated             TransitionType = "rated"              // the requester rated the help (Detail: "4/5")
+	TransitionRatingComment     TransitionType = "rating_comment"     // the requester added a comment to the rating
+)
 
 // Rating is the requester's satisfaction score after resolution.
 type Rating struct {
@@ -263,7 +294,7 @@ func (t *Ticket) offered(article string) bool {
 }
 
 // transition records a status change (or an event that keeps the status) in the ticket's history.
-func (t *Ticket) transition(at time.Time, typ string, to Status, by, detail string) {
+func (t *Ticket) transition(at time.Time, typ TransitionType, to Status, by, detail string) {
 	from := t.Status
 	tr := Transition{At: at, Type: typ, By: by, Tier: t.Tier, Detail: detail}
 	if to != "" && to != from {

@@ -39,7 +39,7 @@ func (w *work) escalate(t *Ticket, reason string) error {
 	t.Tier = next.ID
 	t.Assignee, t.AssigneeName = "", ""
 	t.Clarifying = false
-	t.transition(w.now, "escalated", StatusEscalated, w.ev.User, reason)
+	t.transition(w.now, TransitionEscalated, StatusEscalated, w.ev.User, reason)
 	t.Cards = append(t.Cards, Card{Key: fmt.Sprintf("%s%d", keyCardPrefix, len(t.Cards)+1), Tier: next.ID, Current: true, Note: reason, PostedAt: w.now})
 	card := &t.Cards[len(t.Cards)-1]
 	if err := w.postCard(t, card); err != nil {
@@ -85,7 +85,7 @@ func (w *work) resolve(t *Ticket) error {
 	if t.Status == StatusPendingVendor && t.Vendor != nil && t.Vendor.Back == nil {
 		t.Vendor.Back = &at // solved while the vendor had it: their case ends with the ticket
 	}
-	t.transition(w.now, "resolved", StatusResolved, by, "")
+	t.transition(w.now, TransitionResolved, StatusResolved, by, "")
 	if err := w.withdrawAnswers(t, "", fmt.Sprintf("_No longer current: **%s** is resolved._", t.ID)); err != nil {
 		return err
 	}
@@ -156,7 +156,7 @@ func (w *work) reopen(t *Ticket) error {
 		return err
 	}
 	if t.Tier == LevelOne {
-		t.transition(w.now, "reopened", StatusOpen, w.ev.User, "")
+		t.transition(w.now, TransitionReopened, StatusOpen, w.ev.User, "")
 		if err := w.toRequester(t, "", fmt.Sprintf("I've reopened **%s**. Let me look again.", t.ID)); err != nil {
 			return err
 		}
@@ -169,7 +169,7 @@ func (w *work) reopen(t *Ticket) error {
 	if t.Assignee != "" {
 		status = StatusClaimed
 	}
-	t.transition(w.now, "reopened", status, w.ev.User, "")
+	t.transition(w.now, TransitionReopened, status, w.ev.User, "")
 	if old := t.currentCard(); old != nil {
 		if err := w.retireCard(t, old, "reopened: see the new card"); err != nil {
 			return err
@@ -207,7 +207,7 @@ func (w *work) rate(t *Ticket, value string) error {
 	}
 	t.CSAT = &Rating{Score: score, RatedAt: w.now, By: ev.User}
 	t.dropLive(keyCSAT) // the update below replaces the survey with the rating
-	t.transition(w.now, "rated", "", ev.User, fmt.Sprintf("%d/5", score))
+	t.transition(w.now, TransitionRated, "", ev.User, fmt.Sprintf("%d/5", score))
 	c := t.Conversation
 	if err := w.enqueue(Effect{Kind: EffectUpdate, Platform: c.Platform, Lane: threadLane(c.Platform, c.Channel, c.Thread), Ticket: t.ID, Key: keyCSAT,
 		Post: Post{Text: fmt.Sprintf("**%s** is resolved. You rated the help %d/5.", t.ID, score)}}); err != nil {
@@ -231,7 +231,7 @@ func (w *work) ratingComment(t *Ticket, text string) (bool, error) {
 		return false, nil
 	}
 	t.CSAT.Comment = text // whole: a comment cut at a length would lose what the requester said last
-	t.transition(w.now, "rating_comment", "", w.ev.User, "")
+	t.transition(w.now, TransitionRatingComment, "", w.ev.User, "")
 	if err := w.toRequester(t, "", fmt.Sprintf("Thanks, noted with your rating of **%s**. If the problem comes back, write here again to reopen it.", t.ID)); err != nil {
 		return false, err
 	}

@@ -185,9 +185,9 @@ func (m *Metrics) EffectDone(platform string, kind bot.EffectKind, job string, a
 }
 
 // Transition implements bot.Observer.
-func (m *Metrics) Transition(typ string, _, _ bot.Status, tier, detail string) {
-	m.transitions.WithLabelValues(typ).Inc()
-	if typ == "sla_breached" {
+func (m *Metrics) Transition(typ bot.TransitionType, _, _ bot.Status, tier, detail string) {
+	m.transitions.WithLabelValues(string(typ)).Inc()
+	if typ == bot.TransitionSLABreached {
 		// detail names the clock: "first response", "resolution".
 		m.breaches.WithLabelValues(strings.ReplaceAll(detail, " ", "_"), tier).Inc()
 	}

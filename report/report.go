@@ -326,7 +326,7 @@ func (b *builder) add(t *bot.Ticket) {
 	status, tier := b.stateAtUntil(t)
 	escalated := map[string]bool{} // tiers reached by Until
 	for _, e := range t.Events {
-		if e.Type == "escalated" && b.upTo(e.At) {
+		if e.Type == bot.TransitionEscalated && b.upTo(e.At) {
 			escalated[e.Tier] = true
 		}
 	}
@@ -368,7 +368,7 @@ func (b *builder) add(t *bot.Ticket) {
 		appendTo(&b.response, priorityOf(t), d)
 	}
 	for _, e := range t.Events {
-		if e.Type == "reopened" && b.in(e.At) {
+		if e.Type == bot.TransitionReopened && b.in(e.At) {
 			b.r.Reopened++
 			break
 		}
@@ -421,7 +421,7 @@ func (b *builder) resolvedIn(t *bot.Ticket) (time.Time, bool) {
 	var last time.Time
 	found := false
 	for _, e := range t.Events {
-		if e.Type == "resolved" && b.in(e.At) {
+		if e.Type == bot.TransitionResolved && b.in(e.At) {
 			last, found = e.At, true
 		}
 	}
@@ -443,7 +443,7 @@ func (b *builder) firstResponse(t *bot.Ticket) (time.Duration, bool) {
 	}
 	var start *time.Time
 	for _, e := range t.Events {
-		if e.Type == "escalated" {
+		if e.Type == bot.TransitionEscalated {
 			start = &e.At
 			break
 		}
@@ -458,7 +458,7 @@ func (b *builder) firstResponse(t *bot.Ticket) (time.Duration, bool) {
 		}
 	}
 	for _, e := range t.Events {
-		if e.Type == "claimed" {
+		if e.Type == bot.TransitionClaimed {
 			consider(e.At)
 		}
 	}

@@ -50,7 +50,7 @@ func nineToFive(priority string, a, b time.Time) time.Duration {
 	return d
 }
 
-func ev(at time.Time, typ string, to bot.Status, tier string) bot.Transition {
+func ev(at time.Time, typ bot.TransitionType, to bot.Status, tier string) bot.Transition {
 	return bot.Transition{At: at, Type: typ, To: to, Tier: tier}
 }
 

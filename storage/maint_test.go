@@ -53,8 +53,8 @@ func deskTickets() []*bot.Ticket {
 			{At: *ago(time.Hour), Author: "test:alice", Name: "Alice", Role: bot.RoleRequester, Text: "Thanks Bob Builder! Off to my bobsled race."},
 		},
 		Events: []bot.Transition{
-			{At: *ago(3 * time.Hour), Type: "opened", To: bot.StatusOpen, By: "test:alice"},
-			{At: *ago(2 * time.Hour), Type: "claimed", From: bot.StatusEscalated, To: bot.StatusClaimed, By: "test:bob"},
+			{At: *ago(3 * time.Hour), Type: bot.TransitionOpened, To: bot.StatusOpen, By: "test:alice"},
+			{At: *ago(2 * time.Hour), Type: bot.TransitionClaimed, From: bot.StatusEscalated, To: bot.StatusClaimed, By: "test:bob"},
 		},
 		CreatedAt: *ago(3 * time.Hour), UpdatedAt: *ago(time.Hour),
 		SLA: &bot.SLA{Priority: "P2", Resolution: bot.SLAClock{Start: ago(3 * time.Hour), Due: ago(-5 * time.Hour), WarnAt: ago(-3 * time.Hour)}},
@@ -63,14 +63,14 @@ func deskTickets() []*bot.Ticket {
 		Subject: "purple-elephant-7731 gateway down", Conversation: bot.Conversation{Platform: "test", Channel: "help", Thread: "m-2"},
 		Messages:   map[string]bot.MessageRef{"csat": ref("help", "q-2b")},
 		Transcript: []bot.Entry{{At: *ago(101 * day), Author: "test:bob", Name: "Bob Builder", Role: bot.RoleRequester, Text: "purple-elephant-7731 gateway down"}},
-		Events:     []bot.Transition{{At: *ago(101 * day), Type: "opened", To: bot.StatusOpen, By: "test:bob"}},
+		Events:     []bot.Transition{{At: *ago(101 * day), Type: bot.TransitionOpened, To: bot.StatusOpen, By: "test:bob"}},
 		CreatedAt:  *ago(101 * day), UpdatedAt: *ago(100 * day), ResolvedAt: ago(100 * day), ResolvedBy: "test:alice",
 	}
 	dm := bot.Conversation{Platform: "test", Channel: "@carol", DM: true}
 	t3 := &bot.Ticket{Version: bot.TicketVersion, Status: bot.StatusResolved, Tier: bot.LevelOne, Priority: "P3", Requester: "test:carol", RequesterName: "Carol",
 		Subject: "printer", Conversation: dm, Transcript: []bot.Entry{{At: *ago(120 * day), Author: "test:carol", Name: "Carol", Role: bot.RoleRequester, Text: "printer"}},
 		CreatedAt: *ago(120 * day), UpdatedAt: *ago(10 * day), ResolvedAt: ago(10 * day), ResolvedBy: "test:bob",
-		Events: []bot.Transition{{At: *ago(10 * day), Type: "resolved", To: bot.StatusResolved, By: "test:bob", Detail: "bob fixed the tray"}},
+		Events: []bot.Transition{{At: *ago(10 * day), Type: bot.TransitionResolved, To: bot.StatusResolved, By: "test:bob", Detail: "bob fixed the tray"}},
 		CSAT:   &bot.Rating{Score: 5, RatedAt: *ago(10 * day), By: "test:carol", Comment: "Bob Builder was great"},
 	}
 	t4 := &bot.Ticket{Version: bot.TicketVersion, Status: bot.StatusResolved, Tier: bot.LevelOne, Priority: "P3", Requester: "test:carol", RequesterName: "Carol",

@@ -161,7 +161,7 @@ func fillBenchTickets(ctx context.Context, path string, n int, desk bot.Config, 
 			default:
 				mix.human++
 			}
-			if slices.ContainsFunc(t.Events, func(e bot.Transition) bool { return e.Type == "reopened" }) {
+			if slices.ContainsFunc(t.Events, func(e bot.Transition) bool { return e.Type == bot.TransitionReopened }) {
 				mix.reopened++
 			}
 			if _, ok := t.NextSLAEvent(); ok && t.Status.Active() {
@@ -400,7 +400,7 @@ type benchTicket struct {
 
 func (b *benchTicket) ok(at time.Time) bool { return !at.After(b.g.now) }
 
-func (b *benchTicket) event(at time.Time, typ string, to bot.Status, by, detail string) {
+func (b *benchTicket) event(at time.Time, typ bot.TransitionType, to bot.Status, by, detail string) {
 	t := b.t
 	e := bot.Transition{At: at, Type: typ, By: by, Tier: t.Tier, Detail: detail}
 	if to != "" && to != t.Status {
@@ -433,13 +433,13 @@ func (b *benchTicket) offer(at time.Time, topic benchTopic, n int, feedback stri
 	}
 	t.Offers = append(t.Offers, bot.Offer{Article: article, Title: title, Confidence: 0.55 + 0.4*b.g.rng.Float64(), Message: key, At: at})
 	b.post(key, t.Conversation.Channel, t.Conversation.Thread)
-	b.event(at, "answered", "", "", "offered "+article)
+	b.event(at, bot.TransitionAnswered, "", "", "offered "+article)
 	b.say(at, "", b.g.desk.Name, bot.RoleBot, "Offered: "+title+" ("+article+")", false)
 	if feedback == "" || !b.ok(fbAt) {
 		return false
 	}
 	t.Offers[len(t.Offers)-1].Feedback = feedback
-	b.event(fbAt, "feedback", "", t.Requester, feedback+" "+article)
+	b.event(fbAt, bot.TransitionFeedback, "", t.Requester, feedback+" "+article)
 	b.say(fbAt, t.Requester, t.RequesterName, bot.RoleRequester, "("+strings.ReplaceAll(feedback, "_", " ")+")", false)
 	return true
 }
@@ -454,7 +454,7 @@ func (b *benchTicket) escalate(at time.Time, tier bot.Tier, by, reason string) {
 	_, ch := bot.SplitID(tier.Channel)
 	b.post(key, ch, "")
 	t.Tier, t.Assignee, t.AssigneeName = tier.ID, "", ""
-	b.event(at, "escalated", bot.StatusEscalated, by, reason)
+	b.event(at, bot.TransitionEscalated, bot.StatusEscalated, by, reason)
 	b.say(at, "", b.g.desk.Name, bot.RoleBot, "Escalated to "+tier.Name+": "+reason, false)
 }
 
@@ -462,7 +462,7 @@ func (b *benchTicket) claim(at time.Time) {
 	tech := b.g.rng.IntN(8) + 1
 	b.t.Assignee = fmt.Sprintf("%s:tech%d", b.g.platform, tech)
 	b.t.AssigneeName = b.g.pick(benchFirst) + " (technician)"
-	b.event(at, "claimed", bot.StatusClaimed, b.t.Assignee, "")
+	b.event(at, bot.TransitionClaimed, bot.StatusClaimed, b.t.Assignee, "")
 }
 
 // conversation adds technician and requester messages between from and to until the transcript has
@@ -489,7 +489,7 @@ func (b *benchTicket) resolve(at time.Time, by string) {
 	t := b.t
 	done := at
 	t.ResolvedAt, t.ResolvedBy = &done, by
-	b.event(at, "resolved", bot.StatusResolved, by, "")
+	b.event(at, bot.TransitionResolved, bot.StatusResolved, by, "")
 }
 
 // rate gives 60% of the tickets a human resolved a rating, mostly good.
@@ -512,7 +512,7 @@ func (b *benchTicket) rate(resolved time.Time) {
 		score = 4
 	}
 	t.CSAT = &bot.Rating{Score: score, RatedAt: at, By: t.Requester}
-	b.event(at, "rated", "", t.Requester, fmt.Sprintf("%d/5", score))
+	b.event(at, bot.TransitionRated, "", t.Requester, fmt.Sprintf("%d/5", score))
 }
 
 // ticket makes one ticket opened at created.
@@ -530,7 +530,7 @@ func (g *benchGen) ticket(created time.Time) *bot.Ticket {
 		CreatedAt:     created,
 	}
 	b := &benchTicket{t: t, g: g}
-	b.event(created, "opened", bot.StatusOpen, t.Requester, "")
+	b.event(created, bot.TransitionOpened, bot.StatusOpen, t.Requester, "")
 	b.say(created, t.Requester, t.RequesterName, bot.RoleRequester, t.Subject, false)
 	outcome := g.outcome(created)
 	if outcome == "deflected" && topic.article == "" {
@@ -605,7 +605,7 @@ func (g *benchGen) ticket(created time.Time) *bot.Ticket {
 		if g.rng.Float64() < 0.3 {
 			// Waiting on the requester: the clocks are paused.
 			if at := t.UpdatedAt.Add(time.Minute); b.ok(at) {
-				b.event(at, "waiting", "", t.Assignee, "waiting on the requester")
+				b.event(at, bot.TransitionWaiting, "", t.Assignee, "waiting on the requester")
 				t.SLA = &bot.SLA{WaitingSince: &at}
 			}
 		}
@@ -620,7 +620,7 @@ func (g *benchGen) ticket(created time.Time) *bot.Ticket {
 	if outcome == "reopened" {
 		back := resolved.Add(time.Hour + g.duration(24*time.Hour))
 		if b.ok(back) {
-			b.event(back, "reopened", bot.StatusClaimed, t.Requester, "")
+			b.event(back, bot.TransitionReopened, bot.StatusClaimed, t.Requester, "")
 			b.say(back, t.Requester, t.RequesterName, bot.RoleRequester, "It happened again.", false)
 			t.ResolvedAt = nil
 			again := back.Add(time.Hour + g.duration(8*time.Hour))
@@ -676,14 +676,14 @@ func (g *benchGen) syncSLA(t *bot.Ticket) {
 	}
 	if target.Response > 0 {
 		for _, e := range t.Events {
-			if e.Type == "escalated" {
+			if e.Type == bot.TransitionEscalated {
 				set(&s.Response, e.At, target.Response)
 				break
 			}
 		}
 		if s.Response.Start != nil {
 			for _, e := range t.Events {
-				if e.Type == "claimed" && (s.Response.Met == nil || e.At.Before(*s.Response.Met)) {
+				if e.Type == bot.TransitionClaimed && (s.Response.Met == nil || e.At.Before(*s.Response.Met)) {
 					s.Response.Met = at(e.At)
 				}
 			}
@@ -722,11 +722,11 @@ func (g *benchGen) announce(t *bot.Ticket) {
 		}
 		if !cl.Warned && running(*cl.WarnAt) && tick(*cl.WarnAt).Before(tick(*cl.Due)) {
 			cl.Warned = true
-			t.Events = append(t.Events, bot.Transition{At: tick(*cl.WarnAt), Type: "sla_warned", Tier: t.Tier, Detail: c.name})
+			t.Events = append(t.Events, bot.Transition{At: tick(*cl.WarnAt), Type: bot.TransitionSLAWarned, Tier: t.Tier, Detail: c.name})
 		}
 		if !cl.Breached && running(*cl.Due) {
 			cl.Breached, cl.Warned = true, true
-			t.Events = append(t.Events, bot.Transition{At: tick(*cl.Due), Type: "sla_breached", Tier: t.Tier, Detail: c.name})
+			t.Events = append(t.Events, bot.Transition{At: tick(*cl.Due), Type: bot.TransitionSLABreached, Tier: t.Tier, Detail: c.name})
 		}
 	}
 	slices.SortStableFunc(t.Events, func(a, b bot.Transition) int { return a.At.Compare(b.At) })

@@ -49,7 +49,7 @@ func TestBenchTickets(t *testing.T) {
 	now := time.Now()
 	for _, tk := range tickets {
 		count[tk.Priority]++
-		escalated := slices.ContainsFunc(tk.Events, func(e bot.Transition) bool { return e.Type == "escalated" })
+		escalated := slices.ContainsFunc(tk.Events, func(e bot.Transition) bool { return e.Type == bot.TransitionEscalated })
 		switch {
 		case tk.Status.Active():
 			count["active"]++
@@ -61,7 +61,7 @@ func TestBenchTickets(t *testing.T) {
 				count["rated"]++
 			}
 		}
-		if slices.ContainsFunc(tk.Events, func(e bot.Transition) bool { return e.Type == "reopened" }) {
+		if slices.ContainsFunc(tk.Events, func(e bot.Transition) bool { return e.Type == bot.TransitionReopened }) {
 			count["reopened"]++
 		}
 		if n := len(tk.Transcript); escalated && !tk.Status.Active() && (n < 4 || n > 14) {

@@ -589,7 +589,7 @@ func (r *crashRun) verify(t *testing.T, path string) *crashReport {
 		}
 		asks := 0
 		for _, e := range tk.Events {
-			if e.Type == "clarifying" {
+			if e.Type == bot.TransitionClarifying {
 				asks++
 			}
 		}
@@ -612,7 +612,7 @@ func (r *crashRun) verify(t *testing.T, path string) *crashReport {
 		// The requester is told of each escalation, in their thread.
 		escalations := 0
 		for _, e := range tk.Events {
-			if e.Type == "escalated" {
+			if e.Type == bot.TransitionEscalated {
 				escalations++
 			}
 		}
@@ -696,7 +696,7 @@ func (rep *crashReport) print(t *testing.T, s crashSettings) {
 func ticketStory(tk *bot.Ticket) string {
 	var parts []string
 	for _, e := range tk.Events {
-		parts = append(parts, e.At.Format("15:04:05.000")+" "+e.Type)
+		parts = append(parts, e.At.Format("15:04:05.000")+" "+string(e.Type))
 	}
 	for _, e := range tk.Transcript {
 		parts = append(parts, fmt.Sprintf("%s %s: %.20q", e.At.Format("15:04:05.000"), e.Role, e.Text))

@@ -32,7 +32,7 @@ func mustHostileData(t *testing.T) string {
 		Subject: "my " + hostile + " jams", Conversation: bot.Conversation{Platform: "console", Channel: "help", Thread: "m1"},
 		Offers:     []bot.Offer{{Article: "printer-jam", Title: "Jam " + hostile, Confidence: 0.5, Feedback: bot.FeedbackNotHelpful, At: now}},
 		Transcript: []bot.Entry{{At: now, Author: "console:mallory", Name: "Mallory " + hostile, Role: bot.RoleRequester, Text: "help " + hostile}},
-		Events:     []bot.Transition{{At: now, Type: "escalated", From: bot.StatusOpen, To: bot.StatusEscalated, By: "console:mallory", Detail: "because " + hostile}},
+		Events:     []bot.Transition{{At: now, Type: bot.TransitionEscalated, From: bot.StatusOpen, To: bot.StatusEscalated, By: "console:mallory", Detail: "because " + hostile}},
 		CSAT:       &bot.Rating{Score: 1, RatedAt: now, By: "console:mallory", Comment: hostile},
 		CreatedAt:  now, UpdatedAt: now}
 	data := mustStoreData(t, tk)

@@ -556,7 +556,7 @@ func commitCeiling(t *testing.T, path string, d time.Duration) (smallest, questi
 			Requester: "slack:U00001", RequesterName: "p00001", Conversation: conv, Subject: text,
 			Messages: map[string]bot.MessageRef{}, CreatedAt: now, UpdatedAt: now,
 			Transcript: []bot.Entry{{At: now, Author: "slack:U00001", Name: "p00001", Role: bot.RoleRequester, Text: text}},
-			Events:     []bot.Transition{{At: now, Type: "opened", To: bot.StatusOpen, By: "slack:U00001"}}}
+			Events:     []bot.Transition{{At: now, Type: bot.TransitionOpened, To: bot.StatusOpen, By: "slack:U00001"}}}
 		if err := tx.CreateTicket(tk); err != nil {
 			return err
 		}

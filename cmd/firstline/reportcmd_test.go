@@ -28,7 +28,7 @@ func mustReportData(t *testing.T) string {
 	}
 	defer db.Close()
 	at := func(tm time.Time) *time.Time { return &tm }
-	tr := func(tm time.Time, typ string, to bot.Status, tier string) bot.Transition {
+	tr := func(tm time.Time, typ bot.TransitionType, to bot.Status, tier string) bot.Transition {
 		return bot.Transition{At: tm, Type: typ, To: to, Tier: tier}
 	}
 	tickets := []*bot.Ticket{
