@@ -368,7 +368,7 @@ func (e *Engine) runReport(ctx context.Context, eff Effect) error {
 		return w.enqueue(Effect{Kind: EffectPost, Platform: eff.Platform, Lane: eff.Lane, Post: p})
 	})
 	if err == nil {
-		e.kick()
+		e.disp.kick()
 	}
 	return err
 }

@@ -4,59 +4,100 @@ package bot
 
 import (
 	"context"
-	"errors"
 	"fmt"
-	"strconv"
+	"log/slog"
 	"sync"
 	"time"
 )
 
-func (e *Engine) kick() {
+// dispatcher performs what the engine wrote to the outbox. A lane (one conversation, a DM, a tier
+// channel) is performed in outbox order, one effect at a time; up to maxLanes lanes at once. A job
+// blocks its lane and runs in the job pool; what it finds is committed by the engine as a new
+// transaction with new effects. A failed effect blocks its lane until its retry (retry.go).
+//
+// It never decides anything about a ticket: it reads the outbox, calls the chat platforms, and writes
+// back only what the platform said (the effect done, where a message went), through update.
+type dispatcher struct {
+	store   Store
+	clock   Clock
+	log     *slog.Logger
+	obs     Observer
+	chats   chatSet
+	started time.Time // effects older than that may have been performed by a process before a crash
+
+	// update is the engine's write path (redacting, auditing): every write the dispatcher makes goes
+	// through it.
+	update func(ctx context.Context, fn func(Tx) error) error
+	// runJob runs one job effect to its end and commits what it caused; the engine's.
+	runJob func(ctx context.Context, eff Effect) error
+
+	// sequential: effects one at a time in outbox order, jobs run by the dispatcher itself
+	// (Engine.SetSequential).
+	sequential bool
+
+	passMu  sync.Mutex // one dispatcher pass at a time keeps lanes in order
+	wake    chan struct{}
+	jobs    *jobPool
+	unsaved unsavedRetries
+}
+
+func newDispatcher(store Store, clock Clock, logger *slog.Logger, update func(context.Context, func(Tx) error) error,
+	runJob func(context.Context, Effect) error) *dispatcher {
+	d := &dispatcher{
+		store:   store,
+		clock:   clock,
+		log:     logger,
+		obs:     nopObserver{},
+		started: clock.Now(),
+		update:  update,
+		runJob:  runJob,
+		wake:    make(chan struct{}, 1),
+	}
+	d.jobs = newJobPool(maxJobs, d.kick)
+	return d
+}
+
+// kick wakes Run: something new may be due.
+func (d *dispatcher) kick() {
 	select {
-	case e.wake <- struct{}{}:
+	case d.wake <- struct{}{}:
 	default:
 	}
 }
 
-// Run performs effects as they arrive, and retries failed ones, until ctx is done. It returns once the
+// run performs effects as they arrive, and retries failed ones, until ctx is done. It returns once the
 // jobs it started have finished.
-func (e *Engine) Run(ctx context.Context) error {
-	defer e.jobsWG.Wait()
+func (d *dispatcher) run(ctx context.Context) error {
+	defer d.jobs.wait()
 	tick := time.NewTicker(time.Second)
 	defer tick.Stop()
 	for {
-		if err := e.dispatch(ctx, false); err != nil && ctx.Err() == nil {
-			e.log.Error("dispatch", "err", err)
+		if err := d.dispatch(ctx, false); err != nil && ctx.Err() == nil {
+			d.log.Error("dispatch", "err", err)
 		}
 		select {
 		case <-ctx.Done():
 			return nil
-		case <-e.wake:
+		case <-d.wake:
 		case <-tick.C:
 		}
 	}
 }
 
-// Flush performs every effect that is due, including the jobs and the effects they cause, and returns
-// when nothing due is left and no job is running. Effects that failed wait for their retry time.
-func (e *Engine) Flush(ctx context.Context) error {
-	return e.dispatch(ctx, true)
-}
-
 // dispatch performs due effects until none is left; with waitJobs it also waits for running jobs and
 // performs what they cause.
-func (e *Engine) dispatch(ctx context.Context, waitJobs bool) error {
-	e.dispatchMu.Lock()
-	defer e.dispatchMu.Unlock()
+func (d *dispatcher) dispatch(ctx context.Context, waitJobs bool) error {
+	d.passMu.Lock()
+	defer d.passMu.Unlock()
 	for {
-		n, err := e.dispatchOnce(ctx)
+		n, err := d.dispatchOnce(ctx)
 		if err != nil {
 			return err
 		}
 		if n > 0 {
 			continue
 		}
-		running, ended := e.jobCounts()
+		running, ended := d.jobs.counts()
 		if ended > 0 {
 			continue // a job ended after the outbox was read: what it caused may be due
 		}
@@ -64,56 +105,27 @@ func (e *Engine) dispatch(ctx context.Context, waitJobs bool) error {
 			return nil
 		}
 		select {
-		case <-e.jobDone:
+		case <-d.jobs.endedSignal():
 		case <-ctx.Done():
 			return ctx.Err()
 		}
 	}
 }
 
-// maxJobs bounds the jobs running at once: each may hold a model call for seconds.
-const maxJobs = 16
-
-// jobCounts returns how many jobs are running and how many ended since the outbox was last read.
-func (e *Engine) jobCounts() (running, ended int) {
-	e.jobsMu.Lock()
-	defer e.jobsMu.Unlock()
-	return len(e.jobsLive), len(e.jobsEnded)
-}
-
-// startJob runs a job in its own goroutine unless it is running already or too many are. It reports
-// whether the job was started.
-func (e *Engine) startJob(ctx context.Context, eff Effect) bool {
-	e.jobsMu.Lock()
-	if e.jobsLive[eff.Seq] || e.jobsEnded[eff.Seq] || len(e.jobsLive) >= maxJobs {
-		e.jobsMu.Unlock()
-		return false
-	}
-	e.jobsLive[eff.Seq] = true
-	e.jobsWG.Add(1)
-	e.jobsMu.Unlock()
-	go func() {
-		defer e.jobsWG.Done()
-		err := e.runJob(ctx, eff)
-		e.obs.EffectDone(eff.Platform, eff.Kind, eff.Job, e.clock.Now().Sub(eff.CreatedAt), err)
+// startJob runs a job in the job pool unless it is running already or too many are. It reports whether
+// the job was started.
+func (d *dispatcher) startJob(ctx context.Context, eff Effect) bool {
+	return d.jobs.start(eff.Seq, func() {
+		err := d.runJob(ctx, eff)
+		d.obs.EffectDone(eff.Platform, eff.Kind, eff.Job, d.clock.Now().Sub(eff.CreatedAt), err)
 		if err != nil {
-			if rerr := e.retryLater(ctx, eff, err); rerr != nil && ctx.Err() == nil {
-				e.log.Error("reschedule job", "job", eff.Job, "seq", eff.Seq, "err", rerr)
+			if rerr := d.retryLater(ctx, eff, err); rerr != nil && ctx.Err() == nil {
+				d.log.Error("reschedule job", "job", eff.Job, "seq", eff.Seq, "err", rerr)
 			}
 		} else {
-			e.setUnsaved(eff, false)
+			d.unsaved.set(eff, false)
 		}
-		e.jobsMu.Lock()
-		delete(e.jobsLive, eff.Seq)
-		e.jobsEnded[eff.Seq] = true
-		e.jobsMu.Unlock()
-		select {
-		case e.jobDone <- struct{}{}:
-		default:
-		}
-		e.kick()
-	}()
-	return true
+	})
 }
 
 const dispatchBatch = 256
@@ -121,19 +133,17 @@ const dispatchBatch = 256
 // dispatchOnce performs due effects in outbox order, lane by lane, and returns how many it finished. A
 // failed effect blocks the rest of its lane until its retry, so a conversation never sees replies out of
 // order.
-func (e *Engine) dispatchOnce(ctx context.Context) (int, error) {
+func (d *dispatcher) dispatchOnce(ctx context.Context) (int, error) {
 	// Jobs that ended before this read have committed the removal of their effect, so the read cannot
 	// list them; those that end after it are remembered until the next read.
-	e.jobsMu.Lock()
-	clear(e.jobsEnded)
-	e.jobsMu.Unlock()
-	effects, err := e.dueEffects(ctx)
+	d.jobs.forgetEnded()
+	effects, err := d.dueEffects(ctx)
 	if err != nil {
 		return 0, err
 	}
-	e.overlayUnsaved(effects)
-	if e.sequential {
-		return e.performInOrder(ctx, effects)
+	d.unsaved.overlay(effects)
+	if d.sequential {
+		return d.performInOrder(ctx, effects)
 	}
 	// Lanes are independent: each due lane's effects are performed in order by one goroutine, and
 	// several lanes at once, so one slow post (or a platform's backoff) holds up only its conversation.
@@ -145,7 +155,7 @@ func (e *Engine) dispatchOnce(ctx context.Context) (int, error) {
 		if blocked[eff.Lane] {
 			continue
 		}
-		if e.clock.Now().Before(eff.NotBefore) {
+		if d.clock.Now().Before(eff.NotBefore) {
 			blocked[eff.Lane] = true
 			continue
 		}
@@ -154,7 +164,7 @@ func (e *Engine) dispatchOnce(ctx context.Context) (int, error) {
 			// The rest of the lane waits for the job: its answer comes before what was said after. A job
 			// behind posts of its lane starts once they are done, on the next pass.
 			blocked[eff.Lane] = true
-			if !seen && e.startJob(ctx, eff) {
+			if !seen && d.startJob(ctx, eff) {
 				done++
 			}
 			continue
@@ -177,7 +187,7 @@ func (e *Engine) dispatchOnce(ctx context.Context) (int, error) {
 		sem <- struct{}{}
 		go func() {
 			defer func() { <-sem; wg.Done() }()
-			n, err := e.performLane(ctx, lane)
+			n, err := d.performLane(ctx, lane)
 			mu.Lock()
 			done += n
 			if err != nil && firstErr == nil {
@@ -193,17 +203,10 @@ func (e *Engine) dispatchOnce(ctx context.Context) (int, error) {
 	return done, firstErr
 }
 
-// SetSequential makes the dispatcher perform effects one at a time in outbox order, and run each job
-// itself, to its end, before the next effect: the same events then always give the same posts in the
-// same order. The console demo needs that (its message ids are given in post order, and the README's
-// walkthrough names them); a server does not, and leaves it off to post to eight conversations at once
-// and run jobs side by side. Call it before Run or Flush.
-func (e *Engine) SetSequential() { e.sequential = true }
-
-// performInOrder is dispatchOnce for a sequential engine: the due effects in outbox order, one at a
+// performInOrder is dispatchOnce for a sequential dispatcher: the due effects in outbox order, one at a
 // time, jobs included. A job's result is new effects further down the outbox, so the rest of its lane
 // waits for the next pass, which reads them; so does the rest of the lane of an effect that failed.
-func (e *Engine) performInOrder(ctx context.Context, effects []Effect) (int, error) {
+func (d *dispatcher) performInOrder(ctx context.Context, effects []Effect) (int, error) {
 	blocked := map[string]bool{}
 	done := 0
 	for _, eff := range effects {
@@ -213,27 +216,27 @@ func (e *Engine) performInOrder(ctx context.Context, effects []Effect) (int, err
 		if blocked[eff.Lane] {
 			continue
 		}
-		if e.clock.Now().Before(eff.NotBefore) {
+		if d.clock.Now().Before(eff.NotBefore) {
 			blocked[eff.Lane] = true
 			continue
 		}
 		var err error
 		if eff.Kind == EffectJob {
 			blocked[eff.Lane] = true
-			err = e.runJob(ctx, eff)
-			e.obs.EffectDone(eff.Platform, eff.Kind, eff.Job, e.clock.Now().Sub(eff.CreatedAt), err)
+			err = d.runJob(ctx, eff)
+			d.obs.EffectDone(eff.Platform, eff.Kind, eff.Job, d.clock.Now().Sub(eff.CreatedAt), err)
 		} else {
-			err = e.perform(ctx, eff)
-			e.obs.EffectDone(eff.Platform, eff.Kind, "", e.clock.Now().Sub(eff.CreatedAt), err)
+			err = d.perform(ctx, eff)
+			d.obs.EffectDone(eff.Platform, eff.Kind, "", d.clock.Now().Sub(eff.CreatedAt), err)
 		}
 		if err != nil {
 			blocked[eff.Lane] = true
-			if rerr := e.retryLater(ctx, eff, err); rerr != nil {
+			if rerr := d.retryLater(ctx, eff, err); rerr != nil {
 				return done, rerr
 			}
 			continue
 		}
-		e.setUnsaved(eff, false)
+		d.unsaved.set(eff, false)
 		done++
 	}
 	return done, nil
@@ -243,14 +246,14 @@ func (e *Engine) performInOrder(ctx context.Context, effects []Effect) (int, err
 // waiting, or the outbox ends (at most maxOutboxScan effects). Reading only the head would starve
 // replies behind a backlog: when hundreds of searches wait for a model, the posts their finished
 // neighbours caused sit further down, and they must not wait for the whole backlog.
-func (e *Engine) dueEffects(ctx context.Context) ([]Effect, error) {
+func (d *dispatcher) dueEffects(ctx context.Context) ([]Effect, error) {
 	var out []Effect
 	waiting := map[string]bool{}
 	due := 0
 	var after uint64
 	for scanned := 0; scanned < maxOutboxScan; {
 		var batch []Effect
-		if err := e.store.View(ctx, func(tx Tx) error {
+		if err := d.store.View(ctx, func(tx Tx) error {
 			var err error
 			batch, err = tx.Effects(after, dispatchBatch)
 			return err
@@ -258,7 +261,7 @@ func (e *Engine) dueEffects(ctx context.Context) ([]Effect, error) {
 			return nil, fmt.Errorf("read outbox: %w", err)
 		}
 		scanned += len(batch)
-		now := e.clock.Now()
+		now := d.clock.Now()
 		for _, eff := range batch {
 			if waiting[eff.Lane] {
 				continue
@@ -286,247 +289,19 @@ const maxLanes = 8
 
 // performLane performs one lane's due effects in order, stopping at the first that fails (it is
 // rescheduled, and the rest of the lane waits for it).
-func (e *Engine) performLane(ctx context.Context, effects []Effect) (int, error) {
+func (d *dispatcher) performLane(ctx context.Context, effects []Effect) (int, error) {
 	done := 0
 	for _, eff := range effects {
 		if ctx.Err() != nil {
 			return done, nil
 		}
-		err := e.perform(ctx, eff)
-		e.obs.EffectDone(eff.Platform, eff.Kind, "", e.clock.Now().Sub(eff.CreatedAt), err)
+		err := d.perform(ctx, eff)
+		d.obs.EffectDone(eff.Platform, eff.Kind, "", d.clock.Now().Sub(eff.CreatedAt), err)
 		if err != nil {
-			return done, e.retryLater(ctx, eff, err)
+			return done, d.retryLater(ctx, eff, err)
 		}
-		e.setUnsaved(eff, false)
+		d.unsaved.set(eff, false)
 		done++
 	}
 	return done, nil
-}
-
-// setUnsaved remembers (or forgets) the retry of eff that the store did not take.
-func (e *Engine) setUnsaved(eff Effect, unsaved bool) {
-	e.unsavedMu.Lock()
-	defer e.unsavedMu.Unlock()
-	if unsaved {
-		e.unsaved[eff.Seq] = eff
-	} else {
-		delete(e.unsaved, eff.Seq)
-	}
-}
-
-// retryUnsavedNow makes the effects whose retry could not be recorded due at once: a commit just
-// succeeded, so the data file takes writes again, and what failed only because it did not need not wait
-// out the backoff it got meanwhile.
-func (e *Engine) retryUnsavedNow() {
-	e.unsavedMu.Lock()
-	defer e.unsavedMu.Unlock()
-	for seq, u := range e.unsaved {
-		u.NotBefore = time.Time{}
-		e.unsaved[seq] = u
-	}
-}
-
-// overlayUnsaved gives effects read from the outbox the retry schedule remembered for them, where it is
-// ahead of the stored one.
-func (e *Engine) overlayUnsaved(effects []Effect) {
-	e.unsavedMu.Lock()
-	defer e.unsavedMu.Unlock()
-	for i, eff := range effects {
-		if u, ok := e.unsaved[eff.Seq]; ok {
-			if u.Attempts > eff.Attempts {
-				effects[i].Attempts, effects[i].NotBefore = u.Attempts, u.NotBefore
-			} else {
-				delete(e.unsaved, eff.Seq) // the store caught up
-			}
-		}
-	}
-}
-
-const maxAttempts = 30
-
-// retryLater schedules a failed effect again, or drops it when retrying cannot help.
-func (e *Engine) retryLater(ctx context.Context, eff Effect, cause error) error {
-	log := e.log.With("effect", eff.Kind, "seq", eff.Seq, "ticket_id", eff.Ticket, "platform", eff.Platform)
-	code := ErrorCode(cause)
-	permanent := code == EINVALID || code == ENOTFOUND || code == EUNAUTHORIZED
-	eff.Attempts++
-	delay := time.Second << min(eff.Attempts-1, 8) // 1s .. ~4m
-	var rl *RateLimitError
-	if errors.As(cause, &rl) {
-		delay = rl.RetryAfter
-	}
-	eff.NotBefore = e.clock.Now().Add(delay)
-	var err error
-	if permanent || eff.Attempts >= maxAttempts {
-		log.Error("effect dropped", "attempts", eff.Attempts, "err", cause)
-		err = e.update(ctx, func(tx Tx) error { return tx.DeleteEffect(eff.Seq) })
-	} else {
-		log.Warn("effect failed, will retry", "attempts", eff.Attempts, "retry_in", delay.String(), "err", cause)
-		err = e.update(ctx, func(tx Tx) error { return tx.PutEffect(eff) })
-	}
-	e.setUnsaved(eff, err != nil)
-	return err
-}
-
-func (e *Engine) perform(ctx context.Context, eff Effect) error {
-	chat, ok := e.chat(eff.Platform)
-	if !ok {
-		return Errorf(EUNAVAILABLE, "no chat platform %q is connected", eff.Platform)
-	}
-	var t *Ticket
-	if eff.Ticket != "" {
-		if err := e.store.View(ctx, func(tx Tx) error {
-			var err error
-			t, err = tx.Ticket(eff.Ticket)
-			return err
-		}); err != nil {
-			return fmt.Errorf("load ticket %s: %w", eff.Ticket, err)
-		}
-	}
-	switch eff.Kind {
-	case EffectPost:
-		return e.performPost(ctx, chat, eff, t)
-	case EffectUpdate:
-		ref, ok := t.message(eff.Key)
-		if !ok {
-			return Errorf(ENOTFOUND, "ticket %s has no message %q to update", eff.Ticket, eff.Key)
-		}
-		if eff.DropChoices {
-			return e.performDropChoices(ctx, chat, eff, ref)
-		}
-		if ed, ok := chat.(Editor); ok {
-			if err := ed.Update(ctx, ref, eff.Post); err != nil {
-				return err
-			}
-		} else {
-			p := eff.Post
-			p.Channel, p.Thread, p.DM = ref.Channel, ref.ID, ""
-			p.Title = "Update: " + p.Title
-			if _, err := chat.Post(ctx, p); err != nil {
-				return err
-			}
-		}
-	case EffectReact:
-		ref, ok := t.message(eff.Key)
-		if !ok {
-			return Errorf(ENOTFOUND, "ticket %s has no message %q to react to", eff.Ticket, eff.Key)
-		}
-		if r, ok := chat.(Reactor); ok {
-			if err := r.React(ctx, ref, eff.Reaction); err != nil {
-				return err
-			}
-		}
-	default:
-		return Errorf(EINVALID, "unknown effect kind %q", eff.Kind)
-	}
-	return e.update(ctx, func(tx Tx) error { return tx.DeleteEffect(eff.Seq) })
-}
-
-// performPost posts, then in one transaction removes the effect and records where the message went, so
-// later reactions and thread replies find their ticket.
-func (e *Engine) performPost(ctx context.Context, chat Chat, eff Effect, t *Ticket) error {
-	p := eff.Post
-	if eff.ThreadKey != "" {
-		root, ok := t.message(eff.ThreadKey)
-		if !ok {
-			return Errorf(ENOTFOUND, "ticket %s has no message %q to reply under", eff.Ticket, eff.ThreadKey)
-		}
-		p.Channel, p.Thread = root.Channel, root.ID
-	}
-	var ref MessageRef
-	var err error
-	pp, private := chat.(PrivatePoster)
-	if p.To != "" && !private {
-		// A platform that cannot show a post to one person gets it as a DM: never in the channel.
-		p.DM, p.Channel, p.Thread = p.To, "", ""
-	}
-	switch op, once := chat.(OncePoster); {
-	case p.To != "" && private:
-		ref, err = pp.PostPrivate(ctx, p)
-	case once:
-		ref, err = op.PostOnce(ctx, p, eff.onceKey(), eff.Attempts > 0 || eff.CreatedAt.Before(e.started))
-	default:
-		ref, err = chat.Post(ctx, p)
-	}
-	if err != nil {
-		return err
-	}
-	return e.update(ctx, func(tx Tx) error {
-		if err := tx.DeleteEffect(eff.Seq); err != nil {
-			return err
-		}
-		if eff.Ticket == "" {
-			return nil
-		}
-		// Every message of a ticket is linked, notices too, so a reaction on one is known to be on the
-		// desk's message; one with choices keeps what it said, to be sent again without them.
-		link := MessageLink{Ticket: eff.Ticket, Key: eff.Key}
-		if len(p.Choices) > 0 {
-			link.Post = &p
-		}
-		if eff.Key == "" {
-			return tx.LinkMessage(ref, link)
-		}
-		t, err := tx.Ticket(eff.Ticket)
-		if err != nil {
-			return err
-		}
-		if t.Messages == nil {
-			t.Messages = map[string]MessageRef{}
-		}
-		t.Messages[eff.Key] = ref
-		if err := tx.PutTicket(t); err != nil {
-			return err
-		}
-		return tx.LinkMessage(ref, link)
-	})
-}
-
-// performDropChoices sends a message again as it was posted, without its choices and with the effect's
-// note as its last line, and then forgets what it said. A platform that cannot edit keeps the buttons:
-// a press on them gets a short reply.
-func (e *Engine) performDropChoices(ctx context.Context, chat Chat, eff Effect, ref MessageRef) error {
-	var link MessageLink
-	err := e.store.View(ctx, func(tx Tx) error {
-		var err error
-		link, err = tx.MessageLink(ref)
-		return err
-	})
-	if err != nil && !IsNotFound(err) {
-		return fmt.Errorf("read the message %s of %s: %w", eff.Key, eff.Ticket, err)
-	}
-	ed, canEdit := chat.(Editor)
-	if link.Post != nil && canEdit {
-		p := *link.Post
-		p.Choices = nil
-		p.Text = appendNote(p.Text, eff.Post.Text)
-		if err := ed.Update(ctx, ref, p); err != nil {
-			return err
-		}
-	}
-	return e.store.Update(ctx, func(tx Tx) error {
-		if err := tx.DeleteEffect(eff.Seq); err != nil {
-			return err
-		}
-		if link.Post == nil {
-			return nil
-		}
-		link.Post = nil
-		return tx.LinkMessage(ref, link)
-	})
-}
-
-func (t *Ticket) message(key string) (MessageRef, bool) {
-	if t == nil {
-		return MessageRef{}, false
-	}
-	ref, ok := t.Messages[key]
-	return ref, ok
-}
-
-// onceKey names an effect across processes, for OncePoster: its outbox sequence and the second it was
-// made, so a data file restored from a backup does not reuse a key. At most 25 characters (Discord's
-// nonce limit).
-func (eff Effect) onceKey() string {
-	return "fl" + strconv.FormatUint(eff.Seq, 36) + "." + strconv.FormatInt(eff.CreatedAt.Unix(), 36)
 }

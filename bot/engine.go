@@ -5,7 +5,6 @@ import (
 	"fmt"
 	"log/slog"
 	"strings"
-	"sync"
 	"time"
 
 	"github.com/firstline-desk/firstline/kb"
@@ -44,28 +43,8 @@ type Engine struct {
 	clock    Clock
 	log      *slog.Logger
 
-	chatsMu sync.RWMutex
-	chats   map[string]Chat
-
-	dispatchMu sync.Mutex // one dispatcher pass at a time keeps lanes in order
-	wake       chan struct{}
-
-	// Jobs (searches, model calls, reports) run in their own goroutines, so one slow model call does
-	// not hold up every other conversation's replies; their lane waits for them.
-	jobsMu   sync.Mutex
-	jobsLive map[uint64]bool // outbox seq of the jobs running
-	// jobsEnded are jobs that ended since the dispatcher last read the outbox: that read may still list
-	// them, and they must not run twice.
-	jobsEnded map[uint64]bool
-	jobsWG    sync.WaitGroup
-	jobDone   chan struct{}
-
-	// unsaved are failed effects whose retry (attempts, next try) could not be recorded because the data
-	// file takes no writes (a full disk). The dispatcher reads them with this schedule laid over the
-	// stored one, so a failing job or post waits for its retry time instead of running again at once, and
-	// a post that was made but not recorded counts as maybe sent and is looked up, not posted twice.
-	unsavedMu sync.Mutex
-	unsaved   map[uint64]Effect
+	// disp performs the outbox: posts, edits, reactions and jobs (dispatch.go).
+	disp *dispatcher
 
 	model     Model // nil: no model; answers are the articles themselves
 	modelOpts ModelOptions
@@ -75,15 +54,8 @@ type Engine struct {
 	// the texts it found clean, so a ticket's transcript is not examined again on every rewrite.
 	redactor *redact.Cache
 
-	// sequential: effects one at a time in outbox order, jobs run by the dispatcher itself
-	// (SetSequential).
-	sequential bool
-
 	flood floodGuard
 	obs   Observer
-	// started is when this engine was made: effects older than that may have been performed by the
-	// process before a crash.
-	started time.Time
 }
 
 // New returns an engine. Register the chat platforms with AddChat before events arrive.
@@ -112,22 +84,17 @@ func New(cfg Config, store Store, search Searcher, clock Clock, logger *slog.Log
 	if logger == nil {
 		logger = slog.New(slog.DiscardHandler)
 	}
-	return &Engine{
-		cfg:       cfg,
-		store:     store,
-		search:    search,
-		clock:     clock,
-		log:       logger.With("component", "engine"),
-		chats:     map[string]Chat{},
-		wake:      make(chan struct{}, 1),
-		jobsLive:  map[uint64]bool{},
-		jobsEnded: map[uint64]bool{},
-		jobDone:   make(chan struct{}, 1),
-		unsaved:   map[uint64]Effect{},
-		obs:       nopObserver{},
-		redactor:  redact.NewCache(redactCacheSize),
-		started:   clock.Now(),
-	}, nil
+	e := &Engine{
+		cfg:      cfg,
+		store:    store,
+		search:   search,
+		clock:    clock,
+		log:      logger.With("component", "engine"),
+		obs:      nopObserver{},
+		redactor: redact.NewCache(redactCacheSize),
+	}
+	e.disp = newDispatcher(store, clock, e.log, e.update, e.runJob)
+	return e, nil
 }
 
 // redactCacheSize is how many clean texts the engine remembers: the transcripts of the tickets being
@@ -135,18 +102,24 @@ func New(cfg Config, store Store, search Searcher, clock Clock, logger *slog.Log
 const redactCacheSize = 1 << 14
 
 // AddChat registers a chat platform. Effects for a platform without a chat wait in the outbox.
-func (e *Engine) AddChat(c Chat) {
-	e.chatsMu.Lock()
-	defer e.chatsMu.Unlock()
-	e.chats[c.Platform()] = c
-}
+func (e *Engine) AddChat(c Chat) { e.disp.chats.add(c) }
 
-func (e *Engine) chat(platform string) (Chat, bool) {
-	e.chatsMu.RLock()
-	defer e.chatsMu.RUnlock()
-	c, ok := e.chats[platform]
-	return c, ok
-}
+func (e *Engine) chat(platform string) (Chat, bool) { return e.disp.chat(platform) }
+
+// Run performs effects as they arrive, and retries failed ones, until ctx is done. It returns once the
+// jobs it started have finished.
+func (e *Engine) Run(ctx context.Context) error { return e.disp.run(ctx) }
+
+// Flush performs every effect that is due, including the jobs and the effects they cause, and returns
+// when nothing due is left and no job is running. Effects that failed wait for their retry time.
+func (e *Engine) Flush(ctx context.Context) error { return e.disp.dispatch(ctx, true) }
+
+// SetSequential makes the dispatcher perform effects one at a time in outbox order, and run each job
+// itself, to its end, before the next effect: the same events then always give the same posts in the
+// same order. The console demo needs that (its message ids are given in post order, and the README's
+// walkthrough names them); a server does not, and leaves it off to post to eight conversations at once
+// and run jobs side by side. Call it before Run or Flush.
+func (e *Engine) SetSequential() { e.disp.sequential = true }
 
 // Handle records an event and the effects it causes in one transaction. When it returns nil the event is
 // durable and the platform may be acknowledged; the effects are performed later by the dispatcher (Run or
@@ -201,7 +174,7 @@ func (e *Engine) Handle(ctx context.Context, ev Event) error {
 		return fmt.Errorf("handle %s from %s: %w", ev.Kind, ev.User, err)
 	}
 	runAll(committed)
-	e.retryUnsavedNow()
+	e.disp.unsaved.dueNow()
 	// Committed: edits from chat reach the search index now, so the next question finds them.
 	if ix, ok := e.search.(KBIndex); ok && w != nil {
 		for _, a := range w.indexPut {
@@ -211,7 +184,7 @@ func (e *Engine) Handle(ctx context.Context, ev Event) error {
 			ix.Delete(id)
 		}
 	}
-	e.kick()
+	e.disp.kick()
 	return nil
 }
 

@@ -21,7 +21,7 @@ type Observer interface {
 }
 
 // SetObserver has the engine report to o. Call it before events arrive.
-func (e *Engine) SetObserver(o Observer) { e.obs = o }
+func (e *Engine) SetObserver(o Observer) { e.obs, e.disp.obs = o, o }
 
 type nopObserver struct{}
 

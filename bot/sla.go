@@ -267,7 +267,7 @@ func (e *Engine) CheckSLAs(ctx context.Context, now time.Time) (int, error) {
 	})
 	if err == nil && n > 0 {
 		runAll(committed)
-		e.kick() // after the commit, so the dispatcher sees the notices
+		e.disp.kick() // after the commit, so the dispatcher sees the notices
 	}
 	return n, err
 }

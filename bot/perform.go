@@ -1,0 +1,199 @@
+package bot
+
+// Performing one effect: a post (at most once, where the platform can), an edit, a reaction, through the
+// platform's Chat; then, in one transaction, the effect's removal and where the message went.
+
+import (
+	"context"
+	"fmt"
+	"strconv"
+	"sync"
+)
+
+// chatSet is the chat platforms registered, by name.
+type chatSet struct {
+	mu sync.RWMutex
+	m  map[string]Chat
+}
+
+func (s *chatSet) add(c Chat) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.m == nil {
+		s.m = map[string]Chat{}
+	}
+	s.m[c.Platform()] = c
+}
+
+func (s *chatSet) get(platform string) (Chat, bool) {
+	s.mu.RLock()
+	defer s.mu.RUnlock()
+	c, ok := s.m[platform]
+	return c, ok
+}
+
+// chat returns the chat platform effects for platform go to.
+func (d *dispatcher) chat(platform string) (Chat, bool) { return d.chats.get(platform) }
+
+func (d *dispatcher) perform(ctx context.Context, eff Effect) error {
+	chat, ok := d.chat(eff.Platform)
+	if !ok {
+		return Errorf(EUNAVAILABLE, "no chat platform %q is connected", eff.Platform)
+	}
+	var t *Ticket
+	if eff.Ticket != "" {
+		if err := d.store.View(ctx, func(tx Tx) error {
+			var err error
+			t, err = tx.Ticket(eff.Ticket)
+			return err
+		}); err != nil {
+			return fmt.Errorf("load ticket %s: %w", eff.Ticket, err)
+		}
+	}
+	switch eff.Kind {
+	case EffectPost:
+		return d.performPost(ctx, chat, eff, t)
+	case EffectUpdate:
+		ref, ok := t.message(eff.Key)
+		if !ok {
+			return Errorf(ENOTFOUND, "ticket %s has no message %q to update", eff.Ticket, eff.Key)
+		}
+		if eff.DropChoices {
+			return d.performDropChoices(ctx, chat, eff, ref)
+		}
+		if ed, ok := chat.(Editor); ok {
+			if err := ed.Update(ctx, ref, eff.Post); err != nil {
+				return err
+			}
+		} else {
+			p := eff.Post
+			p.Channel, p.Thread, p.DM = ref.Channel, ref.ID, ""
+			p.Title = "Update: " + p.Title
+			if _, err := chat.Post(ctx, p); err != nil {
+				return err
+			}
+		}
+	case EffectReact:
+		ref, ok := t.message(eff.Key)
+		if !ok {
+			return Errorf(ENOTFOUND, "ticket %s has no message %q to react to", eff.Ticket, eff.Key)
+		}
+		if r, ok := chat.(Reactor); ok {
+			if err := r.React(ctx, ref, eff.Reaction); err != nil {
+				return err
+			}
+		}
+	default:
+		return Errorf(EINVALID, "unknown effect kind %q", eff.Kind)
+	}
+	return d.update(ctx, func(tx Tx) error { return tx.DeleteEffect(eff.Seq) })
+}
+
+// performPost posts, then in one transaction removes the effect and records where the message went, so
+// later reactions and thread replies find their ticket.
+func (d *dispatcher) performPost(ctx context.Context, chat Chat, eff Effect, t *Ticket) error {
+	p := eff.Post
+	if eff.ThreadKey != "" {
+		root, ok := t.message(eff.ThreadKey)
+		if !ok {
+			return Errorf(ENOTFOUND, "ticket %s has no message %q to reply under", eff.Ticket, eff.ThreadKey)
+		}
+		p.Channel, p.Thread = root.Channel, root.ID
+	}
+	var ref MessageRef
+	var err error
+	pp, private := chat.(PrivatePoster)
+	if p.To != "" && !private {
+		// A platform that cannot show a post to one person gets it as a DM: never in the channel.
+		p.DM, p.Channel, p.Thread = p.To, "", ""
+	}
+	switch op, once := chat.(OncePoster); {
+	case p.To != "" && private:
+		ref, err = pp.PostPrivate(ctx, p)
+	case once:
+		ref, err = op.PostOnce(ctx, p, eff.onceKey(), eff.Attempts > 0 || eff.CreatedAt.Before(d.started))
+	default:
+		ref, err = chat.Post(ctx, p)
+	}
+	if err != nil {
+		return err
+	}
+	return d.update(ctx, func(tx Tx) error {
+		if err := tx.DeleteEffect(eff.Seq); err != nil {
+			return err
+		}
+		if eff.Ticket == "" {
+			return nil
+		}
+		// Every message of a ticket is linked, notices too, so a reaction on one is known to be on the
+		// desk's message; one with choices keeps what it said, to be sent again without them.
+		link := MessageLink{Ticket: eff.Ticket, Key: eff.Key}
+		if len(p.Choices) > 0 {
+			link.Post = &p
+		}
+		if eff.Key == "" {
+			return tx.LinkMessage(ref, link)
+		}
+		t, err := tx.Ticket(eff.Ticket)
+		if err != nil {
+			return err
+		}
+		if t.Messages == nil {
+			t.Messages = map[string]MessageRef{}
+		}
+		t.Messages[eff.Key] = ref
+		if err := tx.PutTicket(t); err != nil {
+			return err
+		}
+		return tx.LinkMessage(ref, link)
+	})
+}
+
+// performDropChoices sends a message again as it was posted, without its choices and with the effect's
+// note as its last line, and then forgets what it said. A platform that cannot edit keeps the buttons:
+// a press on them gets a short reply.
+func (d *dispatcher) performDropChoices(ctx context.Context, chat Chat, eff Effect, ref MessageRef) error {
+	var link MessageLink
+	err := d.store.View(ctx, func(tx Tx) error {
+		var err error
+		link, err = tx.MessageLink(ref)
+		return err
+	})
+	if err != nil && !IsNotFound(err) {
+		return fmt.Errorf("read the message %s of %s: %w", eff.Key, eff.Ticket, err)
+	}
+	ed, canEdit := chat.(Editor)
+	if link.Post != nil && canEdit {
+		p := *link.Post
+		p.Choices = nil
+		p.Text = appendNote(p.Text, eff.Post.Text)
+		if err := ed.Update(ctx, ref, p); err != nil {
+			return err
+		}
+	}
+	return d.store.Update(ctx, func(tx Tx) error {
+		if err := tx.DeleteEffect(eff.Seq); err != nil {
+			return err
+		}
+		if link.Post == nil {
+			return nil
+		}
+		link.Post = nil
+		return tx.LinkMessage(ref, link)
+	})
+}
+
+func (t *Ticket) message(key string) (MessageRef, bool) {
+	if t == nil {
+		return MessageRef{}, false
+	}
+	ref, ok := t.Messages[key]
+	return ref, ok
+}
+
+// onceKey names an effect across processes, for OncePoster: its outbox sequence and the second it was
+// made, so a data file restored from a backup does not reuse a key. At most 25 characters (Discord's
+// nonce limit).
+func (eff Effect) onceKey() string {
+	return "fl" + strconv.FormatUint(eff.Seq, 36) + "." + strconv.FormatInt(eff.CreatedAt.Unix(), 36)
+}
