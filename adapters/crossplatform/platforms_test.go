@@ -87,9 +87,10 @@ func newSlack(t *testing.T, ctx context.Context, e *bot.Engine) *slackSide {
 		t.Fatal(err)
 	}
 	e.AddChat(a)
-	done := make(chan struct{})
-	go func() { _ = a.RunSocket(ctx, e); close(done) }()
-	t.Cleanup(func() { <-done })
+	done := make(chan struct{}, 2)
+	go func() { _ = a.RunSocket(ctx, e); done <- struct{}{} }()
+	go func() { a.RunDirectory(ctx); done <- struct{}{} }()
+	t.Cleanup(func() { <-done; <-done })
 	fake.WaitConnections(t, 1)
 	return &slackSide{t: t, e: e, fake: fake, ts: 100}
 }

@@ -1,7 +1,6 @@
 package slack
 
 import (
-	"context"
 	"encoding/json"
 	"fmt"
 	"strconv"
@@ -15,11 +14,12 @@ import (
 )
 
 // This file turns Slack's payloads into bot.Events. Both transports (Socket Mode and HTTP) hand their
-// payloads here, so the desk behaves the same whichever one a company picks.
+// payloads here, so the desk behaves the same whichever one a company picks. Translation calls no Web
+// API: names and user groups come from the directory (directory.go), since Slack waits for the ack.
 
 // eventsAPI translates an Events API callback (the payload of a Socket Mode events_api envelope, or the
 // body of an HTTP request). ok is false for events the desk does not act on.
-func (a *Adapter) eventsAPI(ctx context.Context, payload []byte) (bot.Event, bool, error) {
+func (a *Adapter) eventsAPI(payload []byte) (bot.Event, bool, error) {
 	outer, err := slackevents.ParseEvent(payload, slackevents.OptionNoVerifyToken())
 	if err != nil {
 		return bot.Event{}, false, fmt.Errorf("parse event: %w", err)
@@ -30,13 +30,13 @@ func (a *Adapter) eventsAPI(ctx context.Context, payload []byte) (bot.Event, boo
 	}
 	switch ev := outer.InnerEvent.Data.(type) {
 	case *slackevents.MessageEvent:
-		return a.message(ctx, ev.User, ev.BotID, ev.SubType, ev.Channel, ev.ChannelType, ev.TimeStamp, ev.ThreadTimeStamp, ev.Text, false)
+		return a.message(ev.User, ev.BotID, ev.SubType, ev.Channel, ev.ChannelType, ev.TimeStamp, ev.ThreadTimeStamp, ev.Text, false)
 	case *slackevents.AppMentionEvent:
-		return a.message(ctx, ev.User, ev.BotID, "", ev.Channel, "", ev.TimeStamp, ev.ThreadTimeStamp, ev.Text, true)
+		return a.message(ev.User, ev.BotID, "", ev.Channel, "", ev.TimeStamp, ev.ThreadTimeStamp, ev.Text, true)
 	case *slackevents.ReactionAddedEvent:
-		return a.reaction(ctx, bot.EventReactionAdded, cb.EventID, ev.User, ev.Reaction, ev.Item, ev.EventTimestamp)
+		return a.reaction(bot.EventReactionAdded, cb.EventID, ev.User, ev.Reaction, ev.Item, ev.EventTimestamp)
 	case *slackevents.ReactionRemovedEvent:
-		return a.reaction(ctx, bot.EventReactionRemoved, cb.EventID, ev.User, ev.Reaction, ev.Item, ev.EventTimestamp)
+		return a.reaction(bot.EventReactionRemoved, cb.EventID, ev.User, ev.Reaction, ev.Item, ev.EventTimestamp)
 	}
 	return bot.Event{}, false, nil
 }
@@ -44,7 +44,7 @@ func (a *Adapter) eventsAPI(ctx context.Context, payload []byte) (bot.Event, boo
 // message translates a message or an app_mention. Slack sends both for one message that mentions the bot
 // in a channel it reads, with different event ids; the dedup key is the message itself (channel and ts),
 // so the second changes nothing, and a redelivery of either neither.
-func (a *Adapter) message(ctx context.Context, user, botID, subtype, channel, channelType, ts, threadTS, text string, mention bool) (bot.Event, bool, error) {
+func (a *Adapter) message(user, botID, subtype, channel, channelType, ts, threadTS, text string, mention bool) (bot.Event, bool, error) {
 	switch {
 	case user == "" || botID != "" || user == a.botUserID:
 		return bot.Event{}, false, nil // the bot itself, other bots, system messages
@@ -63,16 +63,16 @@ func (a *Adapter) message(ctx context.Context, user, botID, subtype, channel, ch
 		Thread:   threadTS,
 		Message:  ts,
 		User:     bot.JoinID(Platform, user),
-		UserName: a.name(ctx, user),
-		Roles:    a.roles(ctx, user),
+		UserName: a.dir.name(user),
+		Roles:    a.dir.roles(user),
 		DM:       channelType == "im" || (channelType == "" && strings.HasPrefix(channel, "D")),
 		Mention:  mention,
-		Text:     fromSlack(text, a.resolver(ctx)),
+		Text:     fromSlack(text, a.resolver()),
 		Time:     tsTime(ts),
 	}, true, nil
 }
 
-func (a *Adapter) reaction(ctx context.Context, kind bot.EventKind, eventID, user, name string, item slackevents.Item, eventTS string) (bot.Event, bool, error) {
+func (a *Adapter) reaction(kind bot.EventKind, eventID, user, name string, item slackevents.Item, eventTS string) (bot.Event, bool, error) {
 	// The bot's own reactions come back as events too; they are effects, not requests.
 	if user == "" || user == a.botUserID || item.Type != "message" {
 		return bot.Event{}, false, nil
@@ -88,8 +88,8 @@ func (a *Adapter) reaction(ctx context.Context, kind bot.EventKind, eventID, use
 		Channel:  item.Channel,
 		Message:  item.Timestamp,
 		User:     bot.JoinID(Platform, user),
-		UserName: a.name(ctx, user),
-		Roles:    a.roles(ctx, user),
+		UserName: a.dir.name(user),
+		Roles:    a.dir.roles(user),
 		Reaction: normalizeReaction(name),
 		Time:     tsTime(eventTS),
 	}, true, nil
@@ -97,7 +97,7 @@ func (a *Adapter) reaction(ctx context.Context, kind bot.EventKind, eventID, use
 
 // interaction translates a button press (block_actions). Other interactions (shortcuts, modals) are not
 // the desk's. The trigger id is unique per press, so it is the dedup key.
-func (a *Adapter) interaction(ctx context.Context, payload []byte) (bot.Event, bool, error) {
+func (a *Adapter) interaction(payload []byte) (bot.Event, bool, error) {
 	var cb slackapi.InteractionCallback
 	if err := json.Unmarshal(payload, &cb); err != nil {
 		return bot.Event{}, false, fmt.Errorf("parse interaction: %w", err)
@@ -127,7 +127,7 @@ func (a *Adapter) interaction(ctx context.Context, payload []byte) (bot.Event, b
 		choice = act.ActionID
 	}
 	name := cb.User.Name
-	if n := a.name(ctx, cb.User.ID); n != "" {
+	if n := a.dir.name(cb.User.ID); n != "" {
 		name = n
 	}
 	id := cb.TriggerID
@@ -143,7 +143,7 @@ func (a *Adapter) interaction(ctx context.Context, payload []byte) (bot.Event, b
 		Message:  ts,
 		User:     bot.JoinID(Platform, cb.User.ID),
 		UserName: name,
-		Roles:    a.roles(ctx, cb.User.ID),
+		Roles:    a.dir.roles(cb.User.ID),
 		DM:       strings.HasPrefix(channel, "D"),
 		Choice:   choice,
 		Time:     tsTime(act.ActionTs),
@@ -153,7 +153,7 @@ func (a *Adapter) interaction(ctx context.Context, payload []byte) (bot.Event, b
 // slashCommand turns "/firstline status T-000123" into the message "!status T-000123", so slash commands
 // and typed commands go through one parser; a bare "/firstline" asks for help. The event is private: Slack
 // shows a slash command to its author only, and the answers go to them alone (PostPrivate).
-func (a *Adapter) slashCommand(ctx context.Context, cmd slackapi.SlashCommand) (bot.Event, bool, error) {
+func (a *Adapter) slashCommand(cmd slackapi.SlashCommand) (bot.Event, bool, error) {
 	if cmd.UserID == "" || cmd.ChannelID == "" {
 		return bot.Event{}, false, nil
 	}
@@ -173,11 +173,11 @@ func (a *Adapter) slashCommand(ctx context.Context, cmd slackapi.SlashCommand) (
 		Platform: Platform,
 		Channel:  cmd.ChannelID,
 		User:     bot.JoinID(Platform, cmd.UserID),
-		UserName: a.name(ctx, cmd.UserID),
-		Roles:    a.roles(ctx, cmd.UserID),
+		UserName: firstOf(a.dir.name(cmd.UserID), cmd.UserName),
+		Roles:    a.dir.roles(cmd.UserID),
 		DM:       strings.HasPrefix(cmd.ChannelID, "D"),
 		// A command's text is mrkdwn like a message's (entities, and <@U…> when the command escapes them).
-		Text:    a.cfg.CommandPrefix + fromSlack(text, a.resolver(ctx)),
+		Text:    a.cfg.CommandPrefix + fromSlack(text, a.resolver()),
 		Time:    time.Now(),
 		Private: true, // a slash command is seen by its author alone, and so are the answers to it
 		ReplyTo: cmd.ResponseURL,

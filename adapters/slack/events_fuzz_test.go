@@ -34,8 +34,8 @@ const (
 	fuzzBot    = "UBOT"
 )
 
-// fuzzSlackAPI answers the Web API calls translation makes (users.info, usergroups.list) in memory, so a
-// fuzzer's thousands of events a second open no sockets.
+// fuzzSlackAPI answers the Web API calls of the directory (users.info, usergroups.list) in memory, so a
+// fuzzer's thousands of events a second open no sockets, should translation ever make one again.
 type fuzzSlackAPI struct{}
 
 func (fuzzSlackAPI) RoundTrip(r *http.Request) (*http.Response, error) {
@@ -219,7 +219,6 @@ func FuzzSocketPayload(f *testing.F) {
 	h := &fuzzHandler{}
 	handler := a.HTTPHandler(h)
 	f.Fuzz(func(t *testing.T, payload []byte, kind uint8) {
-		ctx := context.Background()
 		var (
 			ev      bot.Event
 			ok      bool
@@ -228,15 +227,15 @@ func FuzzSocketPayload(f *testing.F) {
 		)
 		switch kind % 3 {
 		case 0:
-			ev, ok, err = a.eventsAPI(ctx, payload)
+			ev, ok, err = a.eventsAPI(payload)
 			viaHTTP = signedRequest(payload, "application/json", fuzzSecret, time.Now())
 		case 1:
-			ev, ok, err = a.interaction(ctx, payload)
+			ev, ok, err = a.interaction(payload)
 			viaHTTP = signedRequest([]byte("payload="+url.QueryEscape(string(payload))), "application/x-www-form-urlencoded", fuzzSecret, time.Now())
 		default:
 			var cmd slackapi.SlashCommand
 			if err = json.Unmarshal(payload, &cmd); err == nil {
-				ev, ok, err = a.slashCommand(ctx, cmd)
+				ev, ok, err = a.slashCommand(cmd)
 			}
 		}
 		if err != nil && ok {

@@ -1,7 +1,6 @@
 package slack
 
 import (
-	"context"
 	"encoding/json"
 	"io"
 	"mime"
@@ -38,8 +37,6 @@ func (a *Adapter) HTTPHandler(h Handler) http.Handler {
 			http.Error(w, "invalid signature", http.StatusUnauthorized)
 			return
 		}
-		tctx, cancel := context.WithTimeout(r.Context(), translateBudget)
-		defer cancel()
 		media, _, _ := mime.ParseMediaType(r.Header.Get("Content-Type"))
 		var (
 			ev bot.Event
@@ -60,7 +57,7 @@ func (a *Adapter) HTTPHandler(h Handler) http.Handler {
 				_, _ = io.WriteString(w, probe.Challenge)
 				return
 			}
-			ev, ok, err = a.eventsAPI(tctx, body)
+			ev, ok, err = a.eventsAPI(body)
 		case "application/x-www-form-urlencoded":
 			form, perr := url.ParseQuery(string(body))
 			if perr != nil {
@@ -69,9 +66,9 @@ func (a *Adapter) HTTPHandler(h Handler) http.Handler {
 			}
 			switch {
 			case form.Has("payload"):
-				ev, ok, err = a.interaction(tctx, []byte(form.Get("payload")))
+				ev, ok, err = a.interaction([]byte(form.Get("payload")))
 			case form.Has("command"):
-				ev, ok, err = a.slashCommand(tctx, slashCommandFromForm(form))
+				ev, ok, err = a.slashCommand(slashCommandFromForm(form))
 			}
 		default:
 			http.Error(w, "unexpected content type", http.StatusUnsupportedMediaType)

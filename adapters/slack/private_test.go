@@ -105,9 +105,9 @@ func TestSlashCommandRedelivered(t *testing.T) {
 	}
 }
 
-// TestSlashCommandAckedWhileSlackIsSlow checks that a slash command is acknowledged even when the
-// lookups of its translation hang (Slack gives an app 3 s before it tells the user the command failed):
-// they are cut short, and the command is handled without the name.
+// TestSlashCommandAckedWhileSlackIsSlow checks that a slash command is acknowledged while Slack's lookups
+// hang (Slack gives an app 3 s before it tells the user the command failed): translation makes none, it
+// reads the adapter's directory, which RunDirectory refreshes in the background.
 func TestSlashCommandAckedWhileSlackIsSlow(t *testing.T) {
 	d := newDesk(t)
 	releaseUsers := d.fake.Hold("users.info")

@@ -67,17 +67,12 @@ type Adapter struct {
 
 	botUserID string // learned from auth.test in Connect
 
-	mu       sync.Mutex
-	names    map[string]string // user id -> display name
-	channels map[string]string // channel id -> name, for <#C…> references that come without one
-	// channelsOff: the app may not read channels' names (no channels:read); references show the id.
-	channelsOff bool
-	dms         map[string]string // user id -> DM channel id
-	// groups is who is in which user group (user id -> "slack:subteam:S…"), so tiers and admins can be
-	// user groups; refreshed at most every groupsTTL, off when the app lacks usergroups:read.
-	groups    map[string][]string
-	groupsAt  time.Time
-	groupsOff bool
+	// dir is what the adapter knows of the workspace's people, user groups and channels; events are
+	// translated from it (directory.go).
+	dir *directory
+
+	mu  sync.Mutex
+	dms map[string]string // user id -> DM channel id
 	// responses are the slash commands' response URLs, with their uses (see private.go).
 	responses map[string]responseUse
 	// once is what PostOnce knows of the keys it was given and has not finished with (see once.go).
@@ -88,13 +83,6 @@ type Adapter struct {
 	connected bool
 	connSince time.Time
 }
-
-// groupsTTL is how long user-group membership is trusted before it is read again; groupsRetry how long
-// after a failed read it is tried again.
-const (
-	groupsTTL   = 5 * time.Minute
-	groupsRetry = 30 * time.Second
-)
 
 // New returns an adapter for cfg. It checks the configuration but does not call Slack: Connect does.
 func New(cfg Config, logger *slog.Logger) (*Adapter, error) {
@@ -118,8 +106,7 @@ func New(cfg Config, logger *slog.Logger) (*Adapter, error) {
 		api:       slackapi.New(cfg.BotToken, opts...),
 		http:      &http.Client{Timeout: 30 * time.Second},
 		log:       logger.With("component", "slack"),
-		names:     make(map[string]string),
-		channels:  make(map[string]string),
+		dir:       newDirectory(),
 		dms:       make(map[string]string),
 		connSince: time.Now(),
 	}, nil
@@ -149,7 +136,8 @@ func (c Config) check() error {
 }
 
 // Connect checks the bot token with auth.test and learns the bot's own user id, which the adapter needs to
-// recognize mentions of the bot and to ignore its own messages and reactions.
+// recognize mentions of the bot and to ignore its own messages and reactions. It then loads the directory
+// (user groups, people's names) for up to loadBudget; RunDirectory keeps it fresh from there.
 func (a *Adapter) Connect(ctx context.Context) error {
 	resp, err := a.api.AuthTestContext(ctx)
 	if err != nil {
@@ -157,6 +145,9 @@ func (a *Adapter) Connect(ctx context.Context) error {
 	}
 	a.botUserID = resp.UserID
 	a.log.Info("connected to Slack", "team", resp.Team, "bot_user", resp.UserID)
+	load, cancel := context.WithTimeout(ctx, loadBudget)
+	a.loadDirectory(load)
+	cancel()
 	if a.cfg.Mode == ModeHTTP {
 		// Slack calls the desk in HTTP mode: there is no connection to watch, so a working token is as
 		// connected as the adapter can tell.
@@ -278,106 +269,6 @@ func (a *Adapter) dmChannel(ctx context.Context, user string) (string, error) {
 	a.dms[id] = c.ID
 	a.mu.Unlock()
 	return c.ID, nil
-}
-
-// roles returns the user groups a user is in, as "slack:subteam:S…", for tier and admin checks.
-func (a *Adapter) roles(ctx context.Context, user string) []string {
-	a.mu.Lock()
-	fresh := !a.groupsAt.IsZero() && time.Since(a.groupsAt) < groupsTTL
-	off := a.groupsOff
-	a.mu.Unlock()
-	if !fresh && !off {
-		groups, err := a.api.GetUserGroupsContext(ctx, slackapi.GetUserGroupsOptionIncludeUsers(true))
-		a.mu.Lock()
-		a.groupsAt = time.Now()
-		switch {
-		case err != nil && slackError(err) == "missing_scope":
-			a.groupsOff = true
-			a.log.Warn("user groups are not readable (add the usergroups:read scope to use them as tiers or admins)")
-		case err != nil:
-			// Tried again in a while, not after the whole TTL: a slow answer (cut short by the ack's
-			// budget) must not leave a tier's members without their group for five minutes.
-			a.groupsAt = time.Now().Add(groupsRetry - groupsTTL)
-			a.log.Warn("usergroups.list failed", "err", err)
-		default:
-			a.groups = map[string][]string{}
-			for _, g := range groups {
-				for _, u := range g.Users {
-					a.groups[u] = append(a.groups[u], Platform+":subteam:"+g.ID)
-				}
-			}
-		}
-		a.mu.Unlock()
-	}
-	a.mu.Lock()
-	defer a.mu.Unlock()
-	return append([]string(nil), a.groups[user]...)
-}
-
-// name returns a user's display name from users.info, cached; "" when Slack will not say, and the engine
-// then shows the id.
-func (a *Adapter) name(ctx context.Context, id string) string {
-	if id == "" {
-		return ""
-	}
-	a.mu.Lock()
-	n, ok := a.names[id]
-	a.mu.Unlock()
-	if ok {
-		return n
-	}
-	u, err := a.api.GetUserInfoContext(ctx, id)
-	if err != nil {
-		a.log.Warn("users.info failed", "user", id, "err", err)
-		return ""
-	}
-	switch {
-	case u.Profile.DisplayName != "":
-		n = u.Profile.DisplayName
-	case u.RealName != "":
-		n = u.RealName
-	default:
-		n = u.Name
-	}
-	a.mu.Lock()
-	a.names[id] = n
-	a.mu.Unlock()
-	return n
-}
-
-// channelName returns a channel's name from conversations.info, cached; "" when Slack will not say.
-// Slack's <#C…> references carry the name mostly, but not always (<#C…|>).
-func (a *Adapter) channelName(ctx context.Context, id string) string {
-	a.mu.Lock()
-	n, ok := a.channels[id]
-	off := a.channelsOff
-	a.mu.Unlock()
-	if ok || off {
-		return n
-	}
-	ch, err := a.api.GetConversationInfoContext(ctx, &slackapi.GetConversationInfoInput{ChannelID: id})
-	a.mu.Lock()
-	defer a.mu.Unlock()
-	switch {
-	case err != nil && slackError(err) == "missing_scope":
-		a.channelsOff = true
-		a.log.Warn("channel names are not readable (add the channels:read scope to show #name for channel links)")
-		return ""
-	case err != nil:
-		a.log.Warn("conversations.info failed", "channel", id, "err", err)
-		return ""
-	}
-	a.channels[id] = ch.Name
-	return ch.Name
-}
-
-// resolver is what fromSlack needs to name the users and channels a message refers to.
-func (a *Adapter) resolver(ctx context.Context) names {
-	return names{
-		bot:     a.botUserID,
-		user:    func(id string) string { return a.name(ctx, id) },
-		channel: func(id string) string { return a.channelName(ctx, id) },
-	}
 }
 
 // apiError turns a Web API failure into what the engine's dispatcher understands: a rate limit to wait

@@ -82,10 +82,11 @@ func newDeskWith(t *testing.T, cfg bot.Config, setup func(*fakeslack.Server)) *d
 		t.Fatal(err)
 	}
 	engine.AddChat(adapter)
-	done := make(chan struct{}, 2)
+	done := make(chan struct{}, 3)
 	go func() { _ = engine.Run(ctx); done <- struct{}{} }()
 	go func() { _ = adapter.RunSocket(ctx, engine); done <- struct{}{} }()
-	t.Cleanup(func() { cancel(); <-done; <-done })
+	go func() { adapter.RunDirectory(ctx); done <- struct{}{} }()
+	t.Cleanup(func() { cancel(); <-done; <-done; <-done })
 	fake.WaitConnections(t, 1)
 	return &desk{t: t, fake: fake, db: db, engine: engine, adapter: adapter, ts: 100}
 }

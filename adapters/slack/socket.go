@@ -13,12 +13,6 @@ import (
 	"github.com/firstline-desk/firstline/bot"
 )
 
-// translateBudget bounds the Web API lookups (users.info, usergroups.list, conversations.info) made while
-// translating an event, which the ack waits for: Slack wants every envelope acknowledged within 3 s, and
-// shows a slash command not answered in time as failed. A lookup cut short leaves a name out (the id is
-// shown) or uses the user groups last read.
-const translateBudget = 1500 * time.Millisecond
-
 // Reconnect backoff of the supervisor, when slack-go's client gives up on a connection.
 const (
 	minReconnectDelay = time.Second
@@ -134,17 +128,15 @@ func (a *Adapter) handleEnvelope(ctx context.Context, client *socketmode.Client,
 		ok  bool
 		err error
 	)
-	tctx, cancel := context.WithTimeout(ctx, translateBudget)
-	defer cancel()
 	switch typ {
 	case socketmode.EventTypeEventsAPI:
-		ev, ok, err = a.eventsAPI(tctx, req.Payload)
+		ev, ok, err = a.eventsAPI(req.Payload)
 	case socketmode.EventTypeInteractive:
-		ev, ok, err = a.interaction(tctx, req.Payload)
+		ev, ok, err = a.interaction(req.Payload)
 	case socketmode.EventTypeSlashCommand:
 		var cmd slackapi.SlashCommand
 		if err = json.Unmarshal(req.Payload, &cmd); err == nil {
-			ev, ok, err = a.slashCommand(tctx, cmd)
+			ev, ok, err = a.slashCommand(cmd)
 		}
 	}
 	if err != nil {

@@ -85,8 +85,8 @@ func TestLoad(t *testing.T) {
 		client: &http.Client{Timeout: 60 * time.Second, Transport: &http.Transport{MaxIdleConnsPerHost: 4096, MaxIdleConns: 4096}}}
 	defer l.client.CloseIdleConnections()
 
-	// Warm-up, not measured: every person once, so the adapter knows their names (users.info is called in
-	// the ack path the first time someone writes, and the step figures are about the steady state).
+	// Warm-up, not measured: every person once, so the data file has its first pages and the desk its
+	// caches (the step figures are about the steady state).
 	warm := time.Now()
 	l.warmUp(t, 64)
 	t.Logf("warm-up: %d people in %v", len(users), time.Since(warm).Round(time.Millisecond))

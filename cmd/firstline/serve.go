@@ -123,6 +123,9 @@ func (m *Main) serve(ctx context.Context, cfg Config, engine *bot.Engine, db *st
 			return err
 		}
 		engine.AddChat(sl)
+		// Events are translated from the adapter's directory of people and user groups, never by calling
+		// Slack while it waits for the ack; this keeps the directory fresh.
+		running.Go(func() { sl.RunDirectory(ctx) })
 		switch cfg.Slack.Mode {
 		case slack.ModeHTTP:
 			slackEvents.set(sl.HTTPHandler(engine))

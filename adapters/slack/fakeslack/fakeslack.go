@@ -155,7 +155,7 @@ func (s *Server) AddUserGroup(id string, members ...string) {
 	s.groups[id] = members
 }
 
-// AddUser makes a user known to users.info.
+// AddUser makes a user known to users.info and users.list.
 func (s *Server) AddUser(id, realName, displayName string) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
@@ -452,14 +452,9 @@ func (s *Server) answerLocked(c Call, host string) reply {
 		if !found {
 			return errReply("user_not_found")
 		}
-		return okReply(map[string]any{"user": map[string]any{
-			"id": u.id, "team_id": TeamID, "name": u.displayName, "real_name": u.realName,
-			"is_bot": u.id == BotUserID,
-			"profile": map[string]any{
-				"real_name": u.realName, "real_name_normalized": u.realName,
-				"display_name": u.displayName, "display_name_normalized": u.displayName,
-			},
-		}})
+		return okReply(map[string]any{"user": u.json()})
+	case "users.list":
+		return s.usersListLocked(f)
 	case "conversations.info":
 		name, found := s.channels[f.Get("channel")]
 		if !found {
