@@ -127,3 +127,17 @@ func isShortcode(code string) bool {
 	}
 	return true
 }
+
+// normalizeReaction turns a Slack reaction name into the name Firstline configures: without skin tone
+// ("+1::skin-tone-2"), and with Slack's aliases for the same emoji mapped to one name.
+func normalizeReaction(name string) string {
+	name = strings.ToLower(strings.Trim(strings.TrimSpace(name), ":"))
+	name, _, _ = strings.Cut(name, "::")
+	switch name {
+	case "thumbsup":
+		return "+1"
+	case "thumbsdown":
+		return "-1"
+	}
+	return name
+}

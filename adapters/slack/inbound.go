@@ -494,3 +494,13 @@ func firstOf(s ...string) string {
 	}
 	return ""
 }
+
+func isASCIIPunct(c byte) bool {
+	return c < utf8.RuneSelf && c > ' ' && c != 0x7f && !isAlnum(c)
+}
+
+func isAlnum(c byte) bool {
+	return c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9'
+}
+
+func isPunct(r rune) bool { return unicode.IsPunct(r) || unicode.IsSymbol(r) }

@@ -1,0 +1,86 @@
+package markdown
+
+import (
+	"fmt"
+	"strings"
+	"testing"
+)
+
+// dump writes a tree as nested kinds, for tests.
+func dump(n *Node) string {
+	var b strings.Builder
+	Walk(n, func(c *Node, entering bool) Status {
+		if !entering {
+			if c.FirstChild != nil && c.Kind != Document {
+				b.WriteString(")")
+			}
+			return WalkContinue
+		}
+		if c.Kind == Document {
+			return WalkContinue
+		}
+		if c.Prev != nil || c.Parent.Kind != Document {
+			b.WriteString(" ")
+		}
+		b.WriteString(kindNames[c.Kind])
+		switch c.Kind {
+		case Text, Escape, Code:
+			fmt.Fprintf(&b, "%q", c.Literal)
+		case Emph, Heading:
+			fmt.Fprintf(&b, "%d", c.Level)
+		case Link, Image, Autolink, URL:
+			fmt.Fprintf(&b, "<%s>", c.Dest)
+		case ListItem:
+			fmt.Fprintf(&b, "%q", c.Indent+c.Marker)
+		case CodeBlock:
+			fmt.Fprintf(&b, "%q%q", c.Info, c.Literal)
+		}
+		if c.FirstChild != nil {
+			b.WriteString("(")
+		}
+		return WalkContinue
+	})
+	return b.String()
+}
+
+var kindNames = map[Kind]string{
+	Paragraph: "p", Heading: "h", ListItem: "li", Quote: "q", Rule: "hr", TableRow: "tr", CodeBlock: "pre", BlankLine: "blank",
+	Text: "", Escape: "esc", Code: "code", Emph: "em", Strike: "s", Link: "a", Image: "img", Autolink: "auto", URL: "url",
+}
+
+// TestParse checks the tree of the cases that decide how chat Markdown reads, against CommonMark's
+// rules for inlines (https://spec.commonmark.org/0.31.2/#emphasis-and-strong-emphasis).
+func TestParse(t *testing.T) {
+	for _, tc := range []struct{ in, want string }{
+		{"**bold** _it_ `code` [a](https://b.com?x=1&y=2) <https://c.com> https://d.com.",
+			`p( em2( "bold") " " em1( "it") " " code"code" " " a<https://b.com?x=1&y=2>( "a") " " auto<https://c.com> " " url<https://d.com> ".")`},
+		{"***now***", `p( em1( em2( "now")))`},
+		{"**a *b** c", `p( "*" em1( "a " em1( "b")) " c")`},
+		{"*a **b** c*", `p( em1( "a " em2( "b") " c"))`},
+		{"***a** b*", `p( em1( em2( "a") " b"))`},
+		{"***a* b**", `p( em2( em1( "a") " b"))`},
+		{"2*3*4", `p( "2" em1( "3") "4")`},
+		{"2 * 3 * 4", `p( "2 * 3 * 4")`},
+		{"snake_case and __init__ x", `p( "snake_case and " em2( "init") " x")`},
+		{"foo**bar**baz", `p( "foo" em2( "bar") "baz")`},
+		{"un_frigging_believable", `p( "un_frigging_believable")`},
+		{`\*literal\*`, `p( esc"*" "literal" esc"*")`},
+		{"~~old~~ new ~x~", `p( s( "old") " new ~x~")`},
+		{"[wiki](https://x.com/A_(b))", `p( a<https://x.com/A_(b)>( "wiki"))`},
+		{"[a [b] c](https://x.com)", `p( a<https://x.com>( "a [b] c"))`},
+		{"[a](b [c](d) e)", `p( "[a](b " a<d>( "c") " e)")`},
+		{"![alt **b**](u \"t\")", `p( img<u>( "alt " em2( "b")))`},
+		{"`a ` b` and ``x``", "p( code\"a \" \" b` and \" code\"x\")"},
+		{"<b>text</b> <https://x> <not a link>", `p( "<b>text</b> " auto<https://x> " <not a link>")`},
+		{"# h\n- a\n  * b\n1. c\n> q\n```sh\n<x>\n```", `h1( "h") li"-"( "a") li"  *"( "b") li"1."( "c") q( p( "q")) pre"sh""<x>\n"`},
+		{"> quoted\nnot quoted", `q( p( "quoted")) p( "not quoted")`},
+		{"Title\n===\n\n    indented", `p( "Title") p( "===") blank p( "indented")`},
+		{"| a | b |\n|---|---|\n| 1 | 2 |", `tr( "a | b") tr( "1 | 2")`},
+		{"```\nunclosed", `pre"""unclosed\n"`},
+		{"```x``` y", `p( code"x" " y")`},
+	} {
+		if got := dump(Parse(tc.in)); got != tc.want {
+			t.Errorf("Parse(%q)\n got %s\nwant %s", tc.in, got, tc.want)
+		}
+	}
+}
