@@ -337,6 +337,15 @@ func (m *Main) openData(readOnly bool) (*storage.DB, error) {
 	return db, nil
 }
 
+// userMessage is the sentence a user sees for err: a domain error's message, else the error.
+func userMessage(err error) string {
+	var be *bot.Error
+	if errors.As(err, &be) {
+		return be.Message
+	}
+	return err.Error()
+}
+
 // clock returns the desk's clock.
 func (m *Main) clock() bot.Clock {
 	if m.Clock == nil {

@@ -15,6 +15,7 @@ import (
 
 	"github.com/firstline-desk/firstline/adapters/console"
 	"github.com/firstline-desk/firstline/bot"
+	"github.com/firstline-desk/firstline/internal/control"
 	"github.com/firstline-desk/firstline/kb"
 	"github.com/firstline-desk/firstline/metrics"
 	"github.com/firstline-desk/firstline/redact"
@@ -51,7 +52,7 @@ func (m *Main) runDesk(ctx context.Context, args []string) error {
 	}
 	defer closeLog()
 	// The desk holds the file's lock: backup and check reach it through the control socket.
-	defer m.startControl(ctx, db, logger)()
+	defer control.Start(ctx, db, logger)()
 	m.retention = cfg.Retention
 
 	index, err := m.loadKB(ctx, cfg, db, logger)

@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/firstline-desk/firstline/bot"
+	"github.com/firstline-desk/firstline/internal/control"
 	"github.com/firstline-desk/firstline/storage"
 )
 
@@ -35,9 +36,9 @@ func storeError(err error) error {
 	if errors.As(err, &be) {
 		return &exitError{code: 1, msg: be.Message}
 	}
-	var ce *controlError
+	var ce *control.Error
 	if errors.As(err, &ce) {
-		return &exitError{code: 1, msg: ce.msg}
+		return &exitError{code: 1, msg: ce.Message}
 	}
 	return err
 }
@@ -45,7 +46,7 @@ func storeError(err error) error {
 // notAnswering is what backup and check say when a process holds the file but nothing answers on its
 // control socket.
 func notAnswering(path string) error {
-	return &exitError{code: 1, msg: fmt.Sprintf("the data file %s is in use by a Firstline that does not answer on %s (still starting, or a version without it): try again in a moment, or stop it", path, controlPath(path))}
+	return &exitError{code: 1, msg: fmt.Sprintf("the data file %s is in use by a Firstline that does not answer on %s (still starting, or a version without it): try again in a moment, or stop it", path, control.Path(path))}
 }
 
 func (m *Main) backup(ctx context.Context, args []string) error {
@@ -70,8 +71,8 @@ func (m *Main) backup(ctx context.Context, args []string) error {
 		return usageError("%s exists: pass -force to replace it", rest[0])
 	}
 	how := "from the running Firstline"
-	_, err = callControl(ctx, controlPath(data), controlRequest{Op: "backup", Path: dest})
-	if errors.Is(err, errNoControl) {
+	_, err = control.Call(ctx, control.Path(data), control.Request{Op: "backup", Path: dest})
+	if errors.Is(err, control.ErrNotRunning) {
 		how = "(Firstline is not running)"
 		_, err = storage.BackupFile(ctx, data, dest, storeOptions)
 		if bot.ErrorCode(err) == bot.EUNAVAILABLE {
@@ -128,11 +129,11 @@ func (m *Main) check(ctx context.Context, args []string) error {
 	}
 	how := " (checked by the running Firstline)"
 	var r storage.CheckReport
-	resp, err := callControl(ctx, controlPath(data), controlRequest{Op: "check"})
+	resp, err := control.Call(ctx, control.Path(data), control.Request{Op: "check"})
 	switch {
 	case err == nil:
 		r = storage.CheckReport{Tickets: resp.Tickets, Schema: resp.Schema, Problems: resp.Problems, Omitted: resp.Omitted}
-	case errors.Is(err, errNoControl):
+	case errors.Is(err, control.ErrNotRunning):
 		how = ""
 		r, err = storage.CheckFile(ctx, data, storeOptions)
 		if bot.ErrorCode(err) == bot.EUNAVAILABLE {

@@ -13,6 +13,7 @@ import (
 	bolt "go.etcd.io/bbolt"
 
 	"github.com/firstline-desk/firstline/bot"
+	"github.com/firstline-desk/firstline/internal/control"
 	"github.com/firstline-desk/firstline/storage"
 )
 
@@ -202,7 +203,7 @@ func runningDesk(t *testing.T, data string) *storage.DB {
 	if err != nil {
 		t.Fatal(err)
 	}
-	stop := (&Main{}).startControl(context.Background(), db, slog.New(slog.DiscardHandler))
+	stop := control.Start(context.Background(), db, slog.New(slog.DiscardHandler))
 	t.Cleanup(func() {
 		stop()
 		db.Close()

@@ -1,0 +1,43 @@
+// Package control is how a command reaches the running desk. The desk holds bbolt's exclusive lock on
+// the data file, so no other process can open the file while it runs; "firstline backup" and "firstline
+// check" ask the desk instead, over a Unix socket next to the file (DATA/firstline.db.sock, mode 0600, so
+// only the desk's own user, and root, can connect).
+//
+// Protocol: one request per connection. The client writes one JSON object on one line, the desk answers
+// with one JSON object on one line and closes the connection:
+//
+//	{"op":"backup","path":"/abs/path/backup.db"}  ->  {"ok":true,"size":65536,"tickets":42,"schema":4}
+//	{"op":"check"}                                ->  {"ok":true,"tickets":42,"schema":4,"problems":["..."],"omitted":0}
+//	anything that fails                           ->  {"ok":false,"error":"a sentence for the user"}
+//
+// The desk serves one request at a time; a request must arrive within Timeout of connecting. A backup is
+// written by the desk (one read transaction, Tx.WriteTo, into a temporary file renamed into place); the
+// client then verifies the file itself. A check runs bbolt's page check and the invariants
+// (storage.DB.CheckAll).
+package control
+
+import "time"
+
+// Timeout bounds reading a request and writing an answer, so a client that stalls cannot keep the socket
+// from others. The work in between has no limit: a backup of a large file takes what it takes.
+const Timeout = 10 * time.Second
+
+// Request is what a command asks of the running desk.
+type Request struct {
+	Op   string `json:"op"`             // "backup" or "check"
+	Path string `json:"path,omitempty"` // backup: the absolute path to write
+}
+
+// Response is the desk's answer.
+type Response struct {
+	OK       bool     `json:"ok"`
+	Error    string   `json:"error,omitempty"`
+	Size     int64    `json:"size,omitempty"`
+	Tickets  int      `json:"tickets"`
+	Schema   int      `json:"schema,omitempty"`
+	Problems []string `json:"problems,omitempty"`
+	Omitted  int      `json:"omitted,omitempty"`
+}
+
+// Path is the control socket of the data file at dataFile.
+func Path(dataFile string) string { return dataFile + ".sock" }

@@ -1,0 +1,167 @@
+package control
+
+import (
+	"bufio"
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"io/fs"
+	"log/slog"
+	"net"
+	"os"
+	"path/filepath"
+	"time"
+
+	"github.com/firstline-desk/firstline/bot"
+	"github.com/firstline-desk/firstline/storage"
+)
+
+// Start listens on the data file's control socket and serves requests until the returned function is
+// called; that function stops a request in progress, waits for it, and removes the socket. Failing to
+// listen (a path too long for a socket, a file in the way) is logged, not fatal: the desk works without
+// it, and backup and check then need it stopped.
+func Start(ctx context.Context, db *storage.DB, logger *slog.Logger) (stop func()) {
+	path := Path(db.Path())
+	logger = logger.With("component", "control", "socket", path)
+	ln, made, err := listen(path, logger)
+	if err != nil {
+		logger.Warn("no control socket: backup and check will need Firstline stopped", "err", err)
+		return func() {}
+	}
+	ctx, cancel := context.WithCancel(ctx)
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		for {
+			conn, err := ln.AcceptUnix()
+			if errors.Is(err, net.ErrClosed) {
+				return
+			}
+			if err != nil {
+				logger.Warn("accept", "err", err)
+				select { // a transient failure (too many open files): do not spin
+				case <-ctx.Done():
+					return
+				case <-time.After(100 * time.Millisecond):
+				}
+				continue
+			}
+			serve(ctx, conn, db, logger)
+		}
+	}()
+	return func() {
+		cancel()
+		ln.Close()
+		<-done
+		// Remove the socket only if it is still ours (it always should be: this process holds the lock).
+		if now, err := os.Lstat(path); err == nil && os.SameFile(made, now) {
+			os.Remove(path)
+		}
+	}
+}
+
+// listen creates the socket at path. It binds in a directory of its own (os.MkdirTemp beside path: a
+// random name, mode 0700, so no one else can put or swap anything in it), sets mode 0600, then renames
+// the socket into place, so the socket never appears at path with wider permissions and the chmod can
+// only reach the socket this process made. A socket already at path is left by a process that crashed:
+// this process holds the data file's lock, so no other process can be serving this file, and the stale
+// socket is replaced.
+func listen(path string, logger *slog.Logger) (*net.UnixListener, os.FileInfo, error) {
+	if fi, err := os.Lstat(path); err == nil {
+		if fi.Mode().Type() != fs.ModeSocket {
+			return nil, nil, fmt.Errorf("%s exists and is not a socket: move it away so Firstline can listen there", path)
+		}
+		logger.Info("replacing a stale control socket")
+	}
+	dir, err := os.MkdirTemp(filepath.Dir(path), ".sock-*") // no longer than path: a socket path has ~100 bytes
+	if err != nil {
+		return nil, nil, err
+	}
+	defer os.RemoveAll(dir) // empty once the socket is renamed out of it
+	tmp := filepath.Join(dir, "s")
+	ln, err := net.ListenUnix("unix", &net.UnixAddr{Name: tmp, Net: "unix"})
+	if err != nil {
+		return nil, nil, err
+	}
+	ln.SetUnlinkOnClose(false) // the socket is renamed; stop removes it by its final name
+	fail := func(err error) (*net.UnixListener, os.FileInfo, error) {
+		ln.Close()
+		return nil, nil, err
+	}
+	if err := os.Chmod(tmp, 0o600); err != nil {
+		return fail(err)
+	}
+	if err := os.Rename(tmp, path); err != nil {
+		return fail(err)
+	}
+	fi, err := os.Lstat(path)
+	if err != nil {
+		return fail(err)
+	}
+	return ln, fi, nil
+}
+
+// serve answers one request.
+func serve(ctx context.Context, conn *net.UnixConn, db *storage.DB, logger *slog.Logger) {
+	defer conn.Close()
+	conn.SetReadDeadline(time.Now().Add(Timeout))
+	line, err := bufio.NewReader(io.LimitReader(conn, 64<<10)).ReadBytes('\n')
+	if err != nil {
+		logger.Warn("read request", "err", err)
+		return
+	}
+	var req Request
+	var resp Response
+	if err := json.Unmarshal(line, &req); err != nil {
+		resp.Error = "the request is not a JSON object on one line"
+	} else {
+		resp = handle(ctx, req, db, logger)
+	}
+	conn.SetWriteDeadline(time.Now().Add(Timeout))
+	if err := json.NewEncoder(conn).Encode(resp); err != nil {
+		logger.Warn("write answer", "op", req.Op, "err", err)
+	}
+}
+
+func handle(ctx context.Context, req Request, db *storage.DB, logger *slog.Logger) Response {
+	fail := func(err error) Response {
+		if ctx.Err() != nil {
+			return Response{Error: "Firstline is stopping; try again once it runs"}
+		}
+		logger.Warn(req.Op+" failed", "err", err)
+		return Response{Error: message(err)}
+	}
+	switch req.Op {
+	case "backup":
+		if !filepath.IsAbs(req.Path) {
+			return Response{Error: fmt.Sprintf("the backup path %q is not absolute", req.Path)}
+		}
+		start := time.Now()
+		info, err := db.Backup(ctx, req.Path)
+		if err != nil {
+			return fail(err)
+		}
+		logger.Info("backup written", "path", req.Path, "bytes", info.Size, "tickets", info.Tickets, "took", time.Since(start).String())
+		return Response{OK: true, Size: info.Size, Tickets: info.Tickets, Schema: info.Schema}
+	case "check":
+		start := time.Now()
+		r, err := db.CheckAll(ctx)
+		if err != nil {
+			return fail(err)
+		}
+		logger.Info("check", "tickets", r.Tickets, "problems", len(r.Problems)+r.Omitted, "took", time.Since(start).String())
+		return Response{OK: true, Tickets: r.Tickets, Schema: r.Schema, Problems: r.Problems, Omitted: r.Omitted}
+	}
+	return Response{Error: fmt.Sprintf("unknown request %q (this Firstline knows backup and check)", req.Op)}
+}
+
+// message is the sentence a user sees for err: a domain error's message, else the error.
+func message(err error) string {
+	var be *bot.Error
+	if errors.As(err, &be) {
+		return be.Message
+	}
+	return err.Error()
+}
