@@ -2,7 +2,6 @@ package main
 
 import (
 	"context"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"log/slog"
@@ -14,6 +13,7 @@ import (
 	"github.com/firstline-desk/firstline/adapters/discord"
 	"github.com/firstline-desk/firstline/adapters/slack"
 	"github.com/firstline-desk/firstline/bot"
+	"github.com/firstline-desk/firstline/internal/health"
 	"github.com/firstline-desk/firstline/metrics"
 	"github.com/firstline-desk/firstline/storage"
 )
@@ -70,12 +70,12 @@ func (m *Main) serve(ctx context.Context, cfg Config, engine *bot.Engine, db *st
 	// the network; Slack's request URL holds its requests until then (pendingHandler).
 	slackEvents := newPendingHandler()
 	if cfg.HTTP.Listen != "" {
-		hz := newHealth(db, time.Now)
+		hz := health.New(db, time.Now)
 		if mx == nil {
 			mx = metrics.New(metrics.Config{Store: db}, logger)
 		}
-		watch := func(platform string, c connection) error {
-			hz.adapters[platform] = c
+		watch := func(platform string, c health.Connection) error {
+			hz.Watch(platform, c)
 			return mx.WatchConnection(platform, c)
 		}
 		if sl != nil {
@@ -212,148 +212,4 @@ func connectSlack(ctx context.Context, sl *slack.Adapter, logger *slog.Logger) e
 		}
 		delay = min(2*delay, time.Minute)
 	}
-}
-
-// healthGrace is how long an enabled platform may be disconnected (a reconnect in progress: /healthz
-// says "degraded") before /healthz says the desk is down.
-const healthGrace = 2 * time.Minute
-
-// The write check of /healthz runs at most every storeCheckEvery, however often it is asked; a write that
-// has not finished after storeCheckTimeout counts as failed (it goes on, and the next answer has its
-// result).
-const (
-	storeCheckEvery   = 5 * time.Second
-	storeCheckTimeout = 3 * time.Second
-)
-
-// connection is a chat adapter whose connection /healthz watches (*slack.Adapter, *discord.Adapter).
-type connection interface {
-	Connection() (connected bool, since time.Time)
-}
-
-// healthReport is /healthz's answer.
-type healthReport struct {
-	// Status is "ok"; "degraded" while a platform reconnects (for up to healthGrace); "down" when the
-	// data file takes no writes or a platform has been disconnected for longer (HTTP 503).
-	Status   string                   `json:"status"`
-	Store    storeHealth              `json:"store"`
-	Adapters map[string]adapterHealth `json:"adapters"`
-}
-
-type storeHealth struct {
-	Writable  bool      `json:"writable"`
-	CheckedAt time.Time `json:"checked_at"`
-	Error     string    `json:"error,omitempty"`
-}
-
-type adapterHealth struct {
-	Connected bool `json:"connected"`
-	// Since is when the adapter connected, or lost (or had not yet made) its connection.
-	Since time.Time `json:"since"`
-}
-
-// health answers /healthz: the process is up (it answers), the data file takes a write, and each enabled
-// platform's adapter is connected.
-type health struct {
-	now      func() time.Time
-	grace    time.Duration
-	store    *storeCheck
-	adapters map[string]connection
-}
-
-func newHealth(store pinger, now func() time.Time) *health {
-	return &health{
-		now:      now,
-		grace:    healthGrace,
-		store:    &storeCheck{ping: store.Ping, now: now, every: storeCheckEvery, timeout: storeCheckTimeout},
-		adapters: map[string]connection{},
-	}
-}
-
-func (h *health) report() healthReport {
-	rep := healthReport{Status: "ok", Adapters: map[string]adapterHealth{}}
-	at, err := h.store.check()
-	rep.Store = storeHealth{Writable: err == nil, CheckedAt: at.UTC()}
-	if err != nil {
-		rep.Store.Error = err.Error()
-		rep.Status = "down"
-	}
-	now := h.now()
-	for name, c := range h.adapters {
-		up, since := c.Connection()
-		rep.Adapters[name] = adapterHealth{Connected: up, Since: since.UTC()}
-		switch {
-		case up:
-		case now.Sub(since) > h.grace:
-			rep.Status = "down"
-		case rep.Status == "ok":
-			rep.Status = "degraded"
-		}
-	}
-	return rep
-}
-
-func (h *health) ServeHTTP(w http.ResponseWriter, _ *http.Request) {
-	rep := h.report()
-	w.Header().Set("Content-Type", "application/json")
-	w.Header().Set("Cache-Control", "no-store")
-	if rep.Status == "down" {
-		w.WriteHeader(http.StatusServiceUnavailable)
-	}
-	enc := json.NewEncoder(w)
-	enc.SetIndent("", "  ")
-	_ = enc.Encode(rep)
-}
-
-// pinger is the data file as /healthz checks it (*storage.DB).
-type pinger interface {
-	Ping(ctx context.Context) error
-}
-
-// storeCheck runs the data file's write check at most once per every, one at a time, and waits for it at
-// most timeout: a write blocked behind a long transaction must not hang /healthz.
-type storeCheck struct {
-	ping    func(ctx context.Context) error
-	now     func() time.Time
-	every   time.Duration
-	timeout time.Duration
-
-	mu      sync.Mutex
-	at      time.Time // when the last check ended; zero before the first
-	err     error
-	running chan struct{} // closed when the check in progress ends; nil when none is
-}
-
-// check returns the time and result of a check no older than every, running one if needed.
-func (s *storeCheck) check() (time.Time, error) {
-	s.mu.Lock()
-	if now := s.now(); !s.at.IsZero() && now.Sub(s.at) < s.every && !now.Before(s.at) {
-		defer s.mu.Unlock()
-		return s.at, s.err
-	}
-	if s.running == nil {
-		done := make(chan struct{})
-		s.running = done
-		go func() {
-			ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
-			defer cancel()
-			err := s.ping(ctx)
-			s.mu.Lock()
-			s.at, s.err, s.running = s.now(), err, nil
-			s.mu.Unlock()
-			close(done)
-		}()
-	}
-	done := s.running
-	s.mu.Unlock()
-	timer := time.NewTimer(s.timeout)
-	defer timer.Stop()
-	select {
-	case <-done:
-	case <-timer.C:
-		return s.now(), fmt.Errorf("a write to the data file has not finished after %s", s.timeout)
-	}
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.at, s.err
 }
