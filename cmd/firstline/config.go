@@ -4,8 +4,8 @@ import (
 	"bytes"
 	"errors"
 	"fmt"
+	"io"
 	"math"
-	"net/url"
 	"os"
 	"reflect"
 	"regexp"
@@ -16,7 +16,6 @@ import (
 	"github.com/pelletier/go-toml/v2"
 
 	"github.com/firstline-desk/firstline/bot"
-	"github.com/firstline-desk/firstline/hours"
 	"github.com/firstline-desk/firstline/kb"
 )
 
@@ -359,390 +358,105 @@ func joinKey(path, key string) string {
 	return path + "." + key
 }
 
-var (
-	idPattern       = regexp.MustCompile(`^[a-z0-9][a-z0-9_-]*$`)
-	reactionPattern = regexp.MustCompile(`^[a-z0-9_+-]+$`)
-)
-
-// Validate reports every problem with the config at once, as a *ConfigError, or nil.
-func (c Config) Validate() error {
-	if p := c.problems(); len(p) > 0 {
-		return &ConfigError{Problems: p}
-	}
-	return nil
+// LLMConfig connects a language model behind any OpenAI-compatible endpoint (OpenAI, Azure OpenAI,
+// llama.cpp, vLLM, Ollama): answers written from the articles, handoff summaries, triage, and
+// embeddings for hybrid search. See README, "Answers written by a model".
+type LLMConfig struct {
+	Enabled bool `toml:"enabled"`
+	// BaseURL includes the version path for OpenAI-compatible servers ("http://localhost:11434/v1");
+	// for Azure it is the resource endpoint ("https://NAME.openai.azure.com").
+	BaseURL    string `toml:"base_url"`
+	APIKey     string `toml:"api_key"`
+	APIType    string `toml:"api_type"`
+	APIVersion string `toml:"api_version"`
+	Model      string `toml:"model"`
+	// EmbeddingModel turns on hybrid search; empty keeps search lexical.
+	EmbeddingModel   string   `toml:"embedding_model"`
+	Timeout          Duration `toml:"timeout"`
+	MaxTokens        int      `toml:"max_tokens"`
+	Temperature      float64  `toml:"temperature"`
+	Stream           bool     `toml:"stream"`
+	Retries          int      `toml:"retries"`
+	CallsPerHour     int      `toml:"calls_per_hour"`
+	UserCallsPerHour int      `toml:"user_calls_per_hour"`
+	BreakerFailures  int      `toml:"breaker_failures"`
+	BreakerCooldown  Duration `toml:"breaker_cooldown"`
+	// What the model is used for (all on by default).
+	Answers   *bool `toml:"answers"`
+	Summaries *bool `toml:"summaries"`
+	Triage    *bool `toml:"triage"`
+	// Categories the model may put a ticket in.
+	Categories []string `toml:"categories"`
+	// Sources, MinSourceConfidence and MaxAnswerChars tune grounded answers (see bot.ModelOptions).
+	Sources             int          `toml:"sources"`
+	MinSourceConfidence float64      `toml:"min_source_confidence"`
+	MaxAnswerChars      int          `toml:"max_answer_chars"`
+	Hybrid              HybridConfig `toml:"hybrid"`
 }
 
-func (c Config) problems() []string {
-	var p []string
-	add := func(format string, args ...any) { p = append(p, fmt.Sprintf(format, args...)) }
-	nonFinite(reflect.ValueOf(c), "", add)
-	if strings.TrimSpace(c.Desk.Name) == "" {
-		add("desk.name: must not be empty")
-	}
-	if c.Desk.CommandPrefix == "" || strings.ContainsAny(c.Desk.CommandPrefix, " \t\n") {
-		add("desk.command_prefix: %q must be non-empty and without spaces", c.Desk.CommandPrefix)
-	}
-	for i, ch := range c.Desk.HelpChannels {
-		if !validRef(ch) {
-			add("desk.help_channels[%d]: %q is not platform:channel (like \"console:help\" or \"slack:C0123\")", i, ch)
-		}
-	}
-	if c.Desk.ReopenWindow < 0 {
-		add("desk.reopen_window: must not be negative")
-	}
-	if days := c.Retention.ClosedTicketDays; days < 0 || days > maxDays {
-		// Past maxDays the cut-off date overflows into the future, and every resolved ticket would go.
-		add("retention.closed_ticket_days: %d must be 0 (keep resolved tickets forever) or a number of days up to %d", days, maxDays)
-	} else if days > 0 && time.Duration(days)*24*time.Hour < time.Duration(c.Desk.ReopenWindow) {
-		add("retention.closed_ticket_days: %d days is shorter than desk.reopen_window (%g days): a ticket could be deleted while its requester may still reopen it",
-			days, time.Duration(c.Desk.ReopenWindow).Hours()/24)
-	}
-	if !validPriority(c.Desk.DefaultPriority) {
-		add("desk.default_priority: %q is not one of P1, P2, P3, P4", c.Desk.DefaultPriority)
-	}
-	for i, a := range c.Roles.Admins {
-		if !validRef(a) {
-			add("roles.admins[%d]: %q is not platform:user (like \"console:ada\" or \"slack:U0123\")", i, a)
-		}
-	}
-	if len(c.Tiers) == 0 {
-		add("tiers: at least one [[tiers]] is needed to escalate to")
-	}
-	ids, channels := map[string]bool{}, map[string]string{}
-	for i, t := range c.Tiers {
-		key := fmt.Sprintf("tiers[%d]", i)
-		switch {
-		case !idPattern.MatchString(t.ID):
-			add("%s.id: %q must be lower-case letters, digits, - or _", key, t.ID)
-		case ids[t.ID]:
-			add("%s.id: %q is used by another tier", key, t.ID)
-		}
-		ids[t.ID] = true
-		if strings.TrimSpace(t.Name) == "" {
-			add("%s.name: must not be empty", key)
-		}
-		if !validRef(t.Channel) {
-			add("%s.channel: %q is not platform:channel", key, t.Channel)
-		} else if other, dup := channels[t.Channel]; dup {
-			add("%s.channel: %q is already the channel of tier %q", key, t.Channel, other)
-		}
-		channels[t.Channel] = t.ID
-		if len(t.Members) == 0 {
-			add("%s.members: a tier needs at least one member to claim its tickets", key)
-		}
-		if t.OnCall != "" && !onCallPattern.MatchString(t.OnCall) {
-			add("%s.oncall: %q must be a Slack user group (\"slack:subteam:S0123ABCD\") or a Discord role (\"discord:role:123...\")", key, t.OnCall)
-		}
-		for j, m := range t.Members {
-			if !validRef(m) {
-				add("%s.members[%d]: %q is not platform:user", key, j, m)
-			}
-		}
-	}
-	for _, ch := range c.Desk.HelpChannels {
-		if id, dup := channels[ch]; dup {
-			add("desk.help_channels: %q is also the channel of tier %q", ch, id)
-		}
-	}
-	r := c.Reactions
-	for _, f := range []struct{ key, v string }{{"claim", r.Claim}, {"escalate", r.Escalate}, {"resolve", r.Resolve},
-		{"solved", r.Solved}, {"not_helpful", r.NotHelpful}, {"human", r.Human}} {
-		if !reactionPattern.MatchString(f.v) {
-			add("reactions.%s: %q is not a reaction name (like \"raising_hand\", without colons)", f.key, f.v)
-		}
-	}
-	if r.Claim == r.Escalate || r.Claim == r.Resolve || r.Escalate == r.Resolve {
-		add("reactions: claim, escalate and resolve must be different reactions")
-	}
-	if r.Solved == r.NotHelpful || r.Solved == r.Human || r.NotHelpful == r.Human {
-		add("reactions: solved, not_helpful and human must be different reactions")
-	}
-	if c.KB.ReviewChannel != "" && !validRef(c.KB.ReviewChannel) {
-		add("kb.review_channel: %q is not platform:channel", c.KB.ReviewChannel)
-	}
-	if c.Reactions.Capture != "" && !reactionPattern.MatchString(c.Reactions.Capture) {
-		add("reactions.capture: %q is not a reaction name", c.Reactions.Capture)
-	}
-	if u := c.Reactions.Urgent; u != "" && !reactionPattern.MatchString(u) {
-		add("reactions.urgent: %q is not a reaction name", u)
-	} else if u != "" && (u == r.Claim || u == r.Escalate || u == r.Resolve) {
-		add("reactions.urgent: %q is already the claim, escalate or resolve reaction", u)
-	}
-	if !(c.KB.MinConfidence >= 0 && c.KB.MinConfidence <= 1) { // written so NaN fails too
-		add("kb.min_confidence: %v must be between 0 and 1", c.KB.MinConfidence)
-	}
-	if !(c.KB.SuggestConfidence > 0 && c.KB.SuggestConfidence <= c.KB.MinConfidence) {
-		add("kb.suggest_confidence: %v must be above 0 and at most kb.min_confidence (%v)", c.KB.SuggestConfidence, c.KB.MinConfidence)
-	}
-	if c.KB.Dir != "" {
-		if fi, err := os.Stat(c.KB.Dir); err != nil || !fi.IsDir() {
-			add("kb.dir: %q is not a readable folder", c.KB.Dir)
-		}
-	}
-	if !idPattern.MatchString(c.Console.User) {
-		add("console.user: %q is not a user name", c.Console.User)
-	}
-	if !idPattern.MatchString(c.Console.Channel) {
-		add("console.channel: %q is not a channel name (without #)", c.Console.Channel)
-	}
-	c.validateSLA(add)
-	if c.Slack.Enabled {
-		c.validateSlack(add)
-	}
-	if c.Discord.Enabled {
-		c.validateDiscord(add)
-	}
-	switch c.Log.Level {
-	case "debug", "info", "warn", "error":
-	default:
-		add("log.level: %q is not debug, info, warn or error", c.Log.Level)
-	}
-	switch c.Log.Format {
-	case "text", "json":
-	default:
-		add("log.format: %q is not text or json", c.Log.Format)
-	}
-	p = append(p, c.LLM.problems()...)
-	if c.Flood.Messages < 0 || c.Flood.Window < 0 || c.Flood.JoinWithin < 0 {
-		add("flood: messages, window and join_within must not be negative (0 turns each off)")
-	}
-	return p
+// HybridConfig tunes the fusion of lexical and embedding search (see kb.HybridOptions).
+type HybridConfig struct {
+	Candidates    int     `toml:"candidates"`
+	Fusion        string  `toml:"fusion"`
+	RRFK          float64 `toml:"rrf_k"`
+	LexicalWeight float64 `toml:"lexical_weight"`
+	VectorWeight  float64 `toml:"vector_weight"`
+	// The confidence of an article the lexical search found, revised by the embedding (kb.Agreement);
+	// pointers, as 0 is a value (lead 0 ignores the embedding) and unset is the default.
+	AgreementBias    *float64 `toml:"agreement_bias"`
+	AgreementLexical *float64 `toml:"agreement_lexical"`
+	AgreementLead    *float64 `toml:"agreement_lead"`
+	// The cosine-to-confidence ramp of articles found by embedding alone.
+	Low  float64 `toml:"low"`
+	High float64 `toml:"high"`
+	Max  float64 `toml:"max"`
+	Lead float64 `toml:"lead"`
 }
 
-// maxDays bounds a number of days in the config: a hundred years. Dates computed from more overflow.
-const maxDays = 36_500
-
-// nonFinite reports, by key, every float in v (the config, walked whole) that is NaN or infinite: TOML
-// has nan and inf, and a range check written x < lo || x > hi lets NaN through. Walking every field means
-// a float added to the config later is covered without a check of its own.
-func nonFinite(v reflect.Value, path string, add func(string, ...any)) {
-	switch v.Kind() {
-	case reflect.Float32, reflect.Float64:
-		if f := v.Float(); math.IsNaN(f) || math.IsInf(f, 0) {
-			add("%s: %v is not a number; give one like 0.5", path, f)
-		}
-	case reflect.Pointer, reflect.Interface:
-		if !v.IsNil() {
-			nonFinite(v.Elem(), path, add)
-		}
-	case reflect.Struct:
-		for i := 0; i < v.NumField(); i++ {
-			if !v.Type().Field(i).IsExported() {
-				continue
-			}
-			key, _, _ := strings.Cut(v.Type().Field(i).Tag.Get("toml"), ",")
-			nonFinite(v.Field(i), joinKey(path, key), add)
-		}
-	case reflect.Slice, reflect.Array:
-		for i := 0; i < v.Len(); i++ {
-			nonFinite(v.Index(i), fmt.Sprintf("%s[%d]", path, i), add)
-		}
-	case reflect.Map:
-		for _, k := range v.MapKeys() {
-			nonFinite(v.MapIndex(k), joinKey(path, fmt.Sprint(k.Interface())), add)
-		}
-	}
+// FloodConfig keeps one person from swamping the desk (see bot.FloodConfig).
+type FloodConfig struct {
+	Messages   int      `toml:"messages"`
+	Window     Duration `toml:"window"`
+	JoinWithin Duration `toml:"join_within"`
 }
 
-// slaPriorities lists the configured SLA targets by priority.
-func (c Config) slaPriorities() map[string]*SLAPriorityConfig {
-	out := map[string]*SLAPriorityConfig{}
-	for p, v := range map[string]*SLAPriorityConfig{"P1": c.SLA.P1, "P2": c.SLA.P2, "P3": c.SLA.P3, "P4": c.SLA.P4} {
-		if v != nil {
-			out[p] = v
+// config loads the config file, or the embedded demo config when none is given.
+func (m *Main) config() (Config, error) {
+	if m.configFile == "" {
+		data, err := demoFS.ReadFile("demo/firstline.toml")
+		if err != nil {
+			return Config{}, fmt.Errorf("read the demo config: %w", err)
 		}
+		return ParseConfig("demo/firstline.toml", data, m.Getenv)
 	}
-	return out
+	data, err := readConfigFile(m.configFile)
+	if err != nil {
+		return Config{}, err
+	}
+	return ParseConfig(m.configFile, data, m.Getenv)
 }
 
-// calendar is the desk's business hours; nil when none are configured (clocks then run 24×7).
-func (c Config) calendar() (*hours.Calendar, error) {
-	b := c.BusinessHours
-	if b.Timezone == "" && len(b.Days) == 0 && b.Start == "" && b.End == "" && len(b.Holidays) == 0 {
-		return nil, nil
-	}
-	return hours.ParseCalendar(b.Timezone, b.Days, b.Start, b.End, b.Holidays)
-}
+// maxConfigSize bounds what is read of a config file: a real one is a few kilobytes.
+const maxConfigSize = 1 << 20
 
-func (c Config) validateSLA(add func(string, ...any)) {
-	if _, err := c.calendar(); err != nil {
-		add("business_hours: %v", err)
+// readConfigFile reads a config file of at most maxConfigSize bytes. A pipe is allowed (`-config
+// <(generate-config)`), so the open may wait for its writer; a signal still ends the wait (exitIfStuck),
+// and /dev/zero or a huge file is refused instead of read whole.
+func readConfigFile(name string) ([]byte, error) {
+	f, err := os.Open(name)
+	if err != nil {
+		return nil, fmt.Errorf("read config: %w", err)
 	}
-	if !(c.SLA.WarnAt >= 0 && c.SLA.WarnAt < 1) {
-		add("sla.warn_at: %v must be a share between 0 and 1, like 0.75", c.SLA.WarnAt)
+	defer f.Close()
+	if fi, err := f.Stat(); err == nil && fi.IsDir() {
+		return nil, fmt.Errorf("read config: %s is a folder, not a file", name)
 	}
-	for p, t := range c.slaPriorities() {
-		if t.Response < 0 || t.Resolution < 0 || (t.Response == 0 && t.Resolution == 0) {
-			add("sla.%s: give response and/or resolution as durations, like \"1h\" and \"8h\"", p)
-		}
+	data, err := io.ReadAll(io.LimitReader(f, maxConfigSize+1))
+	if err != nil {
+		return nil, fmt.Errorf("read config: %w", err)
 	}
-	for name, v := range c.Vendors {
-		if !idPattern.MatchString(name) {
-			add("vendors.%s: the name must be lower-case letters, digits, - or _ (it is typed as !vendor %s)", name, name)
-		}
-		if v.Response < 0 {
-			add("vendors.%s.response: must not be negative", name)
-		}
+	if len(data) > maxConfigSize {
+		return nil, fmt.Errorf("read config: %s is larger than %d bytes (1 MiB); is it the right file?", name, maxConfigSize)
 	}
-	if c.CSAT.MinDaysBetween < 0 || c.CSAT.RemindAfter < 0 || c.CSAT.CommentWindow < 0 {
-		add("csat: min_days_between, remind_after and comment_window must not be negative")
-	}
-	if c.CSAT.MinDaysBetween > maxDays {
-		add("csat.min_days_between: %d must be at most %d days", c.CSAT.MinDaysBetween, maxDays)
-	}
-	for i, r := range c.PriorityRules {
-		if !validPriority(r.Priority) {
-			add("priority_rules[%d].priority: %q is not P1, P2, P3 or P4", i, r.Priority)
-		}
-		if strings.TrimSpace(r.Name) == "" {
-			add("priority_rules[%d].name: must not be empty", i)
-		}
-		if len(r.Phrases) == 0 {
-			add("priority_rules[%d].phrases: a rule needs at least one phrase", i)
-		}
-	}
-}
-
-// slackChannelPattern is a Slack channel id: people often paste a name ("#help") instead.
-var slackChannelPattern = regexp.MustCompile(`^[CGD][A-Z0-9]{2,}$`)
-
-// validateSlack explains each missing piece of a Slack connection, pointing at where Slack shows it.
-func (c Config) validateSlack(add func(string, ...any)) {
-	s := c.Slack
-	if !strings.HasPrefix(s.BotToken, "xoxb-") {
-		add("slack.bot_token: must be the Bot User OAuth Token, starting xoxb- (the app's OAuth & Permissions page, after installing it); put it in an environment variable and write \"${SLACK_BOT_TOKEN}\"")
-	}
-	switch s.Mode {
-	case "socket":
-		if !strings.HasPrefix(s.AppToken, "xapp-") {
-			add("slack.app_token: socket mode needs an app-level token starting xapp- with the connections:write scope (Basic Information > App-Level Tokens); or set slack.mode = \"http\"")
-		}
-	case "http":
-		if s.SigningSecret == "" {
-			add("slack.signing_secret: http mode needs the Signing Secret (Basic Information > App Credentials) to verify Slack's requests")
-		}
-		if c.HTTP.Listen == "" {
-			add("http.listen: http mode needs an address to listen on, like \":8080\"; Slack's request URL is then https://YOUR-HOST/slack/events")
-		}
-	default:
-		add("slack.mode: %q must be \"socket\" or \"http\"", s.Mode)
-	}
-	for i, ch := range s.HelpChannels {
-		if !slackChannelPattern.MatchString(ch) {
-			add("slack.help_channels[%d]: %q is not a channel id: open the channel's details in Slack and copy the id at the bottom (like C0123ABCD)", i, ch)
-		}
-	}
-	if s.APIURL != "" && !httpURL(s.APIURL) {
-		add("slack.api_url: %q is not an http(s) URL", s.APIURL)
-	}
-}
-
-// onCallPattern is a group a breach notice may ping.
-var onCallPattern = regexp.MustCompile(`^(slack:subteam:S[A-Z0-9]+|discord:role:[0-9]{15,21})$`)
-
-// snowflakePattern is a Discord id.
-var snowflakePattern = regexp.MustCompile(`^[0-9]{15,21}$`)
-
-// validateDiscord explains each missing piece of a Discord connection.
-func (c Config) validateDiscord(add func(string, ...any)) {
-	d := c.Discord
-	switch tok := strings.TrimSpace(d.Token); {
-	case tok == "":
-		add("discord.token: must be the bot's token (Developer Portal > your application > Bot > Reset Token); put it in an environment variable and write \"${DISCORD_TOKEN}\"")
-	case strings.HasPrefix(tok, "xox"):
-		add("discord.token: %q looks like a Slack token", tok[:min(len(tok), 4)]+"...")
-	}
-	if d.Guild != "" && !snowflakePattern.MatchString(d.Guild) {
-		add("discord.guild: %q is not a server id (Developer Mode on, then right-click the server > Copy Server ID)", d.Guild)
-	}
-	for i, ch := range d.HelpChannels {
-		if !snowflakePattern.MatchString(ch) {
-			add("discord.help_channels[%d]: %q is not a channel id (Developer Mode on, then right-click the channel > Copy Channel ID)", i, ch)
-		}
-	}
-	for id, name := range d.Emoji {
-		if !reactionPattern.MatchString(name) {
-			add("discord.emoji.%s: %q is not a reaction name (like \"raising_hand\")", id, name)
-		}
-	}
-	if d.APIURL != "" && !httpURL(d.APIURL) {
-		add("discord.api_url: %q is not an http(s) URL", d.APIURL)
-	}
-}
-
-func validRef(s string) bool {
-	p, id, ok := strings.Cut(s, ":")
-	return ok && idPattern.MatchString(p) && strings.TrimSpace(id) != "" && !strings.ContainsAny(id, " \t\n")
-}
-
-// httpURL reports whether s is an http(s) URL with a host ("http://" alone is not one).
-func httpURL(s string) bool {
-	u, err := url.Parse(s)
-	return err == nil && (u.Scheme == "http" || u.Scheme == "https") && u.Host != ""
-}
-
-func validPriority(p string) bool { return p == "P1" || p == "P2" || p == "P3" || p == "P4" }
-
-// Bot returns the engine's config.
-func (c Config) Bot() bot.Config {
-	cfg := bot.Config{
-		Name:          c.Desk.Name,
-		CommandPrefix: c.Desk.CommandPrefix,
-		HelpChannels:  c.helpChannels(),
-		Admins:        c.Roles.Admins,
-		Reactions: bot.Reactions{Claim: c.Reactions.Claim, Escalate: c.Reactions.Escalate, Resolve: c.Reactions.Resolve,
-			Solved: c.Reactions.Solved, NotHelpful: c.Reactions.NotHelpful, Human: c.Reactions.Human, Urgent: c.Reactions.Urgent},
-		MinConfidence:     c.KB.MinConfidence,
-		SuggestConfidence: c.KB.SuggestConfidence,
-		ReopenWindow:      time.Duration(c.Desk.ReopenWindow),
-		DefaultPriority:   c.Desk.DefaultPriority,
-	}
-	for _, t := range c.Tiers {
-		cfg.Tiers = append(cfg.Tiers, bot.Tier{ID: t.ID, Name: t.Name, Channel: t.Channel, Members: t.Members, EscalateOnBreach: t.EscalateOnBreach, OnCall: t.OnCall})
-	}
-	for _, r := range c.PriorityRules {
-		cfg.PriorityRules = append(cfg.PriorityRules, bot.PriorityRule{Name: r.Name, Priority: r.Priority, Phrases: r.Phrases})
-	}
-	cfg.SLAWarnAt = c.SLA.WarnAt
-	cfg.KBReviewChannel, cfg.KBStaleAfter, cfg.CaptureReaction = c.KB.ReviewChannel, time.Duration(c.KB.StaleAfter), c.Reactions.Capture
-	cfg.CSAT = bot.CSATConfig{MinDaysBetween: c.CSAT.MinDaysBetween, RemindAfter: time.Duration(c.CSAT.RemindAfter), CommentWindow: time.Duration(c.CSAT.CommentWindow)}
-	cfg.Flood = bot.FloodConfig{Messages: c.Flood.Messages, Window: time.Duration(c.Flood.Window), JoinWithin: time.Duration(c.Flood.JoinWithin)}
-	cal, _ := c.calendar() // Validate has refused a bad one
-	for name, v := range c.Vendors {
-		target := bot.SLATarget{Response: time.Duration(v.Response)}
-		if cal != nil && (v.BusinessHours == nil || *v.BusinessHours) {
-			target.Hours = cal
-		}
-		if cfg.Vendors == nil {
-			cfg.Vendors = map[string]bot.SLATarget{}
-		}
-		cfg.Vendors[name] = target
-	}
-	for p, t := range c.slaPriorities() {
-		target := bot.SLATarget{Response: time.Duration(t.Response), Resolution: time.Duration(t.Resolution)}
-		if cal != nil && (t.BusinessHours == nil || *t.BusinessHours) {
-			target.Hours = cal
-		}
-		if cfg.SLA == nil {
-			cfg.SLA = map[string]bot.SLATarget{}
-		}
-		cfg.SLA[p] = target
-	}
-	return cfg
-}
-
-// helpChannels are desk.help_channels and each platform's own help_channels, as "platform:channel".
-func (c Config) helpChannels() []string {
-	out := append([]string(nil), c.Desk.HelpChannels...)
-	if c.Slack.Enabled {
-		for _, ch := range c.Slack.HelpChannels {
-			out = append(out, bot.JoinID("slack", ch))
-		}
-	}
-	if c.Discord.Enabled {
-		for _, ch := range c.Discord.HelpChannels {
-			out = append(out, bot.JoinID("discord", ch))
-		}
-	}
-	return out
+	return data, nil
 }

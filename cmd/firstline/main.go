@@ -275,47 +275,6 @@ func buildVersion() string {
 	return "v0.1.0-dev"
 }
 
-// config loads the config file, or the embedded demo config when none is given.
-func (m *Main) config() (Config, error) {
-	if m.configFile == "" {
-		data, err := demoFS.ReadFile("demo/firstline.toml")
-		if err != nil {
-			return Config{}, fmt.Errorf("read the demo config: %w", err)
-		}
-		return ParseConfig("demo/firstline.toml", data, m.Getenv)
-	}
-	data, err := readConfigFile(m.configFile)
-	if err != nil {
-		return Config{}, err
-	}
-	return ParseConfig(m.configFile, data, m.Getenv)
-}
-
-// maxConfigSize bounds what is read of a config file: a real one is a few kilobytes.
-const maxConfigSize = 1 << 20
-
-// readConfigFile reads a config file of at most maxConfigSize bytes. A pipe is allowed (`-config
-// <(generate-config)`), so the open may wait for its writer; a signal still ends the wait (exitIfStuck),
-// and /dev/zero or a huge file is refused instead of read whole.
-func readConfigFile(name string) ([]byte, error) {
-	f, err := os.Open(name)
-	if err != nil {
-		return nil, fmt.Errorf("read config: %w", err)
-	}
-	defer f.Close()
-	if fi, err := f.Stat(); err == nil && fi.IsDir() {
-		return nil, fmt.Errorf("read config: %s is a folder, not a file", name)
-	}
-	data, err := io.ReadAll(io.LimitReader(f, maxConfigSize+1))
-	if err != nil {
-		return nil, fmt.Errorf("read config: %w", err)
-	}
-	if len(data) > maxConfigSize {
-		return nil, fmt.Errorf("read config: %s is larger than %d bytes (1 MiB); is it the right file?", name, maxConfigSize)
-	}
-	return data, nil
-}
-
 func (m *Main) dataFile() string { return filepath.Join(m.dataDir, "firstline.db") }
 
 // openData opens the data file. Reading commands open it read-only and say so when it does not exist.

@@ -12,22 +12,6 @@ import (
 	"github.com/firstline-desk/firstline/report"
 )
 
-// reportBusinessTime is the calendar the report measures response and resolution times with: business
-// time between a and b for a ticket of the priority, the same calendar its SLA clocks run on
-// ([business_hours], and [sla.Px] business_hours = false for 24×7). Without SLAs it is nil: wall-clock.
-func reportBusinessTime(cfg Config) func(priority string, a, b time.Time) time.Duration {
-	targets := cfg.Bot().SLA
-	if len(targets) == 0 {
-		return nil
-	}
-	return func(priority string, a, b time.Time) time.Duration {
-		if t, ok := targets[priority]; ok && t.Hours != nil {
-			return t.Hours.Between(a, b)
-		}
-		return max(b.Sub(a), 0)
-	}
-}
-
 func (m *Main) report(ctx context.Context, args []string) error {
 	fs := m.flagSet("report")
 	sinceFlag := fs.String("since", "30d", "the window's start: a span before -until (30d, 12h) or a date (2026-11-01)")

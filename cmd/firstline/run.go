@@ -8,8 +8,6 @@ import (
 	"log/slog"
 	"os"
 	"path/filepath"
-	"slices"
-	"strings"
 	"sync"
 	"time"
 
@@ -262,43 +260,6 @@ func putArticles(ctx context.Context, db *storage.DB, articles []kb.Article, aut
 		}
 	}
 	return nil
-}
-
-// consoleConfig names the console's people and channels after the desk's config.
-func consoleConfig(cfg Config) console.Config {
-	c := console.Config{BotName: strings.ToLower(cfg.Desk.Name), User: cfg.Console.User, Channel: cfg.Console.Channel}
-	seen := map[string]bool{}
-	addUser := func(id, role string) {
-		p, name := bot.SplitID(id)
-		if p != "console" || seen[name] {
-			return
-		}
-		seen[name] = true
-		c.Users = append(c.Users, console.User{Name: name, Role: role})
-	}
-	addUser("console:"+cfg.Console.User, "employee")
-	for _, t := range cfg.Tiers {
-		for _, mem := range t.Members {
-			addUser(mem, t.Name)
-		}
-	}
-	for _, a := range cfg.Roles.Admins {
-		addUser(a, "admin")
-	}
-	for _, ch := range cfg.Desk.HelpChannels {
-		if p, name := bot.SplitID(ch); p == "console" && !slices.Contains(c.Channels, name) {
-			c.Channels = append(c.Channels, name)
-		}
-	}
-	for _, t := range cfg.Tiers {
-		if p, name := bot.SplitID(t.Channel); p == "console" && !slices.Contains(c.Channels, name) {
-			c.Channels = append(c.Channels, name)
-		}
-	}
-	if p, name := bot.SplitID(cfg.KB.ReviewChannel); p == "console" && name != "" && !slices.Contains(c.Channels, name) {
-		c.Channels = append(c.Channels, name)
-	}
-	return c
 }
 
 // logger builds the program's logger. In the console, logs go to a file so they do not interleave with
