@@ -117,7 +117,7 @@ func (w *work) cmdWaiting() error {
 	if !w.canWork(tier, w.ev.User) {
 		return w.reply(t.ID, fmt.Sprintf("Only technicians of **%s** can set it waiting on the requester.", t.ID))
 	}
-	if !t.pauseSLA(w.now) {
+	if !w.cfg().SLAPolicy().Pause(t, w.now) {
 		if t.SLA != nil && t.SLA.WaitingSince != nil {
 			return w.toTechnicians(t, fmt.Sprintf("**%s** is already waiting on the requester.", t.ID))
 		}
@@ -196,12 +196,7 @@ func (w *work) cmdVendor(cmd Command) error {
 	ref := strings.Join(cmd.Args[1:], " ")
 	t.Vendor = &VendorCase{Name: name, Reference: ref, Since: w.now}
 	note := ""
-	if target, ok := w.cfg().Vendors[name]; ok && target.Response > 0 {
-		var cal Calendar = wallClock{}
-		if target.Hours != nil {
-			cal = target.Hours
-		}
-		due := cal.Add(w.now, target.Response)
+	if due, ok := w.cfg().SLAPolicy().VendorDue(name, w.now); ok {
 		t.Vendor.Due = &due
 		note = fmt.Sprintf(" Their response target is %s.", due.Format("Mon 2 Jan 15:04"))
 	}

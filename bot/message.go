@@ -135,7 +135,7 @@ func (w *work) inConversation(t *Ticket) error {
 		}
 		return w.tx.PutTicket(t)
 	}
-	if isRequester && w.e.resumeSLA(t, w.now) {
+	if isRequester && w.cfg().SLAPolicy().Resume(t, w.now) {
 		t.transition(w.now, TransitionResumed, "", ev.User, "the requester answered")
 		if card := t.currentCard(); card != nil {
 			if err := w.toCard(t, card, fmt.Sprintf("**%s** answered: **%s** is no longer waiting on them, and its SLA clocks run again.", nameOf(ev.UserName, ev.User), t.ID)); err != nil {

@@ -369,3 +369,69 @@ func TestUrgentReactionAndRatingByReaction(t *testing.T) {
 		t.Fatalf("rating by reaction: %+v", tk.CSAT)
 	}
 }
+
+// TestSLAPolicyRules: the rules report and the bench generator call, on their own: where the response
+// clock starts and stops, which calendar a priority measures with, and how a clock is decided.
+func TestSLAPolicyRules(t *testing.T) {
+	at := func(h, m int) time.Time { return time.Date(2026, 3, 2, h, m, 0, 0, time.UTC) }
+	tk := &bot.Ticket{
+		Events: []bot.Transition{{At: at(9, 0), Type: bot.TransitionOpened}, {At: at(9, 5), Type: bot.TransitionClaimed},
+			{At: at(9, 10), Type: bot.TransitionEscalated}, {At: at(11, 0), Type: bot.TransitionEscalated},
+			{At: at(12, 0), Type: bot.TransitionClaimed}},
+		Transcript: []bot.Entry{{At: at(10, 0), Role: bot.RoleTechnician, Internal: true},
+			{At: at(10, 30), Role: bot.RoleRequester}, {At: at(11, 30), Role: bot.RoleTechnician}},
+	}
+	if got, ok := bot.FirstEscalation(tk); !ok || !got.Equal(at(9, 10)) {
+		t.Errorf("first escalation %v %v, want 09:10", got, ok)
+	}
+	// Not the claim before the escalation, nor the internal note, nor the requester's message.
+	if got, ok := bot.FirstResponse(tk, at(9, 10)); !ok || !got.Equal(at(11, 30)) {
+		t.Errorf("first response %v %v, want 11:30", got, ok)
+	}
+	if _, ok := bot.FirstResponse(tk, at(12, 1)); ok {
+		t.Errorf("a first response after the last answer")
+	}
+	if _, ok := bot.FirstEscalation(&bot.Ticket{Events: tk.Events[:2]}); ok {
+		t.Errorf("a first escalation on a ticket never escalated")
+	}
+
+	cal, err := hours.ParseCalendar("UTC", []string{"mon", "tue", "wed", "thu", "fri"}, "09:00", "17:00", nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	policy := bot.Config{SLA: map[string]bot.SLATarget{"P1": {Response: time.Hour}, "P3": {Response: time.Hour, Hours: cal}}}.SLAPolicy()
+	friday, monday := time.Date(2026, 3, 6, 16, 0, 0, 0, time.UTC), time.Date(2026, 3, 9, 10, 0, 0, 0, time.UTC)
+	for _, c := range []struct {
+		priority string
+		want     time.Duration
+	}{{"P1", 66 * time.Hour}, {"P3", 2 * time.Hour}, {"P9", 66 * time.Hour}, {"", 66 * time.Hour}} {
+		if got := policy.Between(c.priority, friday, monday); got != c.want {
+			t.Errorf("%q: business time Friday 16:00 to Monday 10:00 = %s, want %s", c.priority, got, c.want)
+		}
+	}
+	if got := (bot.SLAPolicy{}).Between("P3", monday, friday); got != 0 {
+		t.Errorf("backwards: %s", got)
+	}
+
+	due := at(12, 0)
+	for _, c := range []struct {
+		name        string
+		clock       bot.SLAClock
+		at          time.Time
+		met, decide bool
+	}{
+		{"met early", bot.SLAClock{Due: &due, Met: ptrTime(at(11, 0))}, at(11, 0), true, true},
+		{"met on the dot", bot.SLAClock{Due: &due, Met: ptrTime(due)}, due, true, true},
+		{"met late", bot.SLAClock{Due: &due, Met: ptrTime(at(13, 0))}, due, false, true},
+		{"running, announced", bot.SLAClock{Due: &due, Breached: true}, due, false, true},
+		{"running", bot.SLAClock{Due: &due}, time.Time{}, false, false},
+		{"no deadline", bot.SLAClock{Met: ptrTime(at(11, 0))}, time.Time{}, false, false},
+	} {
+		got, met, ok := c.clock.Outcome()
+		if !got.Equal(c.at) || met != c.met || ok != c.decide {
+			t.Errorf("%s: outcome %v met=%v decided=%v, want %v %v %v", c.name, got, met, ok, c.at, c.met, c.decide)
+		}
+	}
+}
+
+func ptrTime(t time.Time) *time.Time { return &t }
