@@ -16,7 +16,7 @@ import (
 
 // TestHTMLSelfContained: the page must open from a mail attachment or a file share, so it fetches nothing.
 func TestHTMLSelfContained(t *testing.T) {
-	r := report.Build(desk(), report.Options{Since: since, Until: until, Tiers: tiers, Business: nineToFive})
+	r := report.Build(desk(), report.Options{Since: since, Until: until, Tiers: tiers, SLA: nineToFiveSLA()})
 	var b bytes.Buffer
 	if err := r.HTML(&b); err != nil {
 		t.Fatal(err)
@@ -57,7 +57,7 @@ func TestHTMLRendersInChromium(t *testing.T) {
 		t.Skip("no chromium on PATH")
 	}
 	for name, r := range map[string]*report.Report{
-		"desk":  report.Build(desk(), report.Options{Since: since, Until: until, Tiers: tiers, Business: nineToFive}),
+		"desk":  report.Build(desk(), report.Options{Since: since, Until: until, Tiers: tiers, SLA: nineToFiveSLA()}),
 		"empty": report.Build(nil, report.Options{Since: since, Until: until, Tiers: tiers}),
 	} {
 		t.Run(name, func(t *testing.T) {

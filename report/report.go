@@ -5,7 +5,9 @@
 //
 // Every figure is computed from the facts on the tickets (their transitions, transcript, offers, rating and
 // SLA clocks) as they stood at the end of the window, so a report for a past week reads the same whenever
-// it is run. The definitions are in the doc comments of Report's fields and in docs/reports.md.
+// it is run. The definitions are in the doc comments of Report's fields and in docs/reports.md; the SLA
+// rules they rest on (first response, business time, when a clock is met or breached) are the engine's
+// own, from bot.SLAPolicy, and are not defined again here.
 package report
 
 import (
@@ -27,9 +29,10 @@ type Options struct {
 	Since, Until time.Time
 	// Tiers are the desk's tiers, for their names and order.
 	Tiers []bot.Tier
-	// Business returns the business time between a and b for a ticket of the priority (SLA clocks run in
-	// business hours, P1 maybe around the clock); nil means wall-clock time.
-	Business func(priority string, a, b time.Time) time.Duration
+	// SLA is the desk's SLA policy: response and resolution times are business time on each priority's
+	// calendar, as its clocks count them (business hours, P1 maybe around the clock). The zero policy
+	// measures wall-clock time.
+	SLA bot.SLAPolicy
 }
 
 // Age buckets of the backlog, by time since a ticket was opened.
@@ -50,7 +53,7 @@ const GapSimilarity = 0.34
 const topN = 10
 
 // Report is the figures of one window. Rates are fractions from 0 to 1 and are 0 when their denominator
-// is 0; durations are wall-clock or business time as Options.Business says.
+// is 0; durations are wall-clock or business time as Options.SLA says.
 type Report struct {
 	Since time.Time `json:"since"`
 	Until time.Time `json:"until"`
@@ -71,8 +74,9 @@ type Report struct {
 	// FirstResponse is the time a requester waited for a human, over the responses given in the window.
 	// With SLA clocks: business time from Response.Start to Response.Met, less the time paused waiting
 	// on the requester, for tickets whose Response.Met is in the window. Without: from the first
-	// "escalated" transition to the first "claimed" transition or technician message to the requester
-	// after it (internal notes do not count), when that response is in the window.
+	// escalation to the first response after it (a claim, or a technician's message to the requester;
+	// internal notes do not count), when that response is in the window. Both are the engine's
+	// definitions (bot.SLAPolicy, bot.FirstEscalation, bot.FirstResponse).
 	FirstResponse Times `json:"first_response"`
 	// Resolution is the business time from opening to resolution, less the time paused, for the tickets
 	// counted in Resolved (up to their last resolution in the window).
@@ -138,6 +142,7 @@ type TimeStats struct {
 // running and the SLA loop has marked it Breached, and then it counts in the window that contains Due.
 // So a clock counts in exactly one window, and a running clock past its deadline only once the desk has
 // announced the breach (the loop knows about time paused waiting on the requester; the report does not).
+// The rule is bot.SLAClock.Outcome.
 type SLACompliance struct {
 	Priority string  `json:"priority"`
 	Kind     string  `json:"kind"` // ClockResponse or ClockResolution
@@ -306,10 +311,7 @@ func (b *builder) in(at time.Time) bool { return !at.Before(b.opts.Since) && at.
 func (b *builder) upTo(at time.Time) bool { return at.Before(b.opts.Until) }
 
 func (b *builder) business(priority string, from, to time.Time) time.Duration {
-	if b.opts.Business == nil {
-		return max(to.Sub(from), 0)
-	}
-	return b.opts.Business(priority, from, to)
+	return b.opts.SLA.Between(priority, from, to)
 }
 
 func priorityOf(t *bot.Ticket) string {
@@ -431,7 +433,8 @@ func (b *builder) resolvedIn(t *bot.Ticket) (time.Time, bool) {
 	return last, found
 }
 
-// firstResponse returns the ticket's first response time when the response was given in the window.
+// firstResponse returns the ticket's first response time when the response was given in the window: the
+// SLA policy's (bot.FirstResponse after bot.FirstEscalation), on the response clock when it has one.
 func (b *builder) firstResponse(t *bot.Ticket) (time.Duration, bool) {
 	p := priorityOf(t)
 	if t.SLA != nil {
@@ -441,56 +444,22 @@ func (b *builder) firstResponse(t *bot.Ticket) (time.Duration, bool) {
 		}
 		return max(b.business(p, *c.Start, *c.Met)-c.Paused, 0), true
 	}
-	var start *time.Time
-	for _, e := range t.Events {
-		if e.Type == bot.TransitionEscalated {
-			start = &e.At
-			break
-		}
-	}
-	if start == nil {
+	start, ok := bot.FirstEscalation(t)
+	if !ok {
 		return 0, false
 	}
-	var first *time.Time
-	consider := func(at time.Time) {
-		if !at.Before(*start) && (first == nil || at.Before(*first)) {
-			first = &at
-		}
-	}
-	for _, e := range t.Events {
-		if e.Type == bot.TransitionClaimed {
-			consider(e.At)
-		}
-	}
-	for _, e := range t.Transcript {
-		// An internal note is not an answer to the requester.
-		if e.Role == bot.RoleTechnician && !e.Internal {
-			consider(e.At)
-		}
-	}
-	if first == nil || !b.in(*first) {
+	first, ok := bot.FirstResponse(t, start)
+	if !ok || !b.in(first) {
 		return 0, false
 	}
-	return b.business(p, *start, *first), true
+	return b.business(p, start, first), true
 }
 
 // clock counts one SLA clock where it was decided (see SLACompliance).
 func (b *builder) clock(priority, kind string, c bot.SLAClock) {
-	if c.Due == nil {
-		return
-	}
-	var at time.Time
-	var met bool
-	switch {
-	case c.Met != nil && !c.Met.After(*c.Due):
-		at, met = *c.Met, true
-	case c.Met != nil || c.Breached:
-		at = *c.Due
-	default:
-		return // still running, not breached
-	}
-	if !b.in(at) {
-		return
+	at, met, decided := c.Outcome()
+	if !decided || !b.in(at) {
+		return // still running, not breached; or decided in another window
 	}
 	if b.sla == nil {
 		b.sla = map[[2]string]*SLACompliance{}

@@ -50,6 +50,26 @@ func nineToFive(priority string, a, b time.Time) time.Duration {
 	return d
 }
 
+// nineToFiveHours is nineToFive as the calendar of an SLA target.
+type nineToFiveHours struct{}
+
+func (nineToFiveHours) Between(a, b time.Time) time.Duration { return nineToFive("", a, b) }
+
+func (nineToFiveHours) Add(time.Time, time.Duration) time.Time {
+	panic("a report measures business time; it never adds it")
+}
+
+// nineToFiveSLA is the SLA policy of a desk whose P2–P4 clocks run on nineToFive and P1's around the
+// clock, so Build measures as nineToFive says.
+func nineToFiveSLA() bot.SLAPolicy {
+	return bot.Config{SLA: map[string]bot.SLATarget{
+		"P1": {Response: 30 * time.Minute, Resolution: 4 * time.Hour},
+		"P2": {Response: 2 * time.Hour, Resolution: 16 * time.Hour, Hours: nineToFiveHours{}},
+		"P3": {Response: 2 * time.Hour, Resolution: 24 * time.Hour, Hours: nineToFiveHours{}},
+		"P4": {Response: 8 * time.Hour, Resolution: 40 * time.Hour, Hours: nineToFiveHours{}},
+	}}.SLAPolicy()
+}
+
 func ev(at time.Time, typ bot.TransitionType, to bot.Status, tier string) bot.Transition {
 	return bot.Transition{At: at, Type: typ, To: to, Tier: tier}
 }
@@ -171,7 +191,7 @@ const (
 
 // TestBuild checks every figure of the hand-made desk. The arithmetic is in the comments.
 func TestBuild(t *testing.T) {
-	r := report.Build(desk(), report.Options{Since: since, Until: until, Tiers: tiers, Business: nineToFive})
+	r := report.Build(desk(), report.Options{Since: since, Until: until, Tiers: tiers, SLA: nineToFiveSLA()})
 
 	check := func(name string, got, want any) {
 		t.Helper()
@@ -416,7 +436,7 @@ func TestEmpty(t *testing.T) {
 }
 
 func TestJSONNames(t *testing.T) {
-	r := report.Build(desk(), report.Options{Since: since, Until: until, Tiers: tiers, Business: nineToFive})
+	r := report.Build(desk(), report.Options{Since: since, Until: until, Tiers: tiers, SLA: nineToFiveSLA()})
 	data, err := json.Marshal(r)
 	if err != nil {
 		t.Fatal(err)
@@ -444,7 +464,7 @@ func TestJSONNames(t *testing.T) {
 }
 
 func TestText(t *testing.T) {
-	r := report.Build(desk(), report.Options{Since: since, Until: until, Tiers: tiers, Business: nineToFive})
+	r := report.Build(desk(), report.Options{Since: since, Until: until, Tiers: tiers, SLA: nineToFiveSLA()})
 	var b bytes.Buffer
 	if err := r.Text(&b); err != nil {
 		t.Fatal(err)
@@ -469,7 +489,7 @@ func TestText(t *testing.T) {
 }
 
 func TestSummary(t *testing.T) {
-	r := report.Build(desk(), report.Options{Since: since, Until: until, Tiers: tiers, Business: nineToFive})
+	r := report.Build(desk(), report.Options{Since: since, Until: until, Tiers: tiers, SLA: nineToFiveSLA()})
 	s := r.Summary()
 	lines := strings.Split(s, "\n")
 	if len(lines) < 6 || len(lines) > 10 {

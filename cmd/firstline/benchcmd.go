@@ -253,7 +253,7 @@ func timeReport(ctx context.Context, path string, cfg Config, now time.Time) (re
 	}
 	rt.tickets = len(tickets)
 	rt.read = time.Since(start)
-	r := report.Build(tickets, report.Options{Since: since, Until: now, Tiers: cfg.Bot().Tiers, Business: reportBusinessTime(cfg)})
+	r := report.Build(tickets, report.Options{Since: since, Until: now, Tiers: cfg.Bot().Tiers, SLA: cfg.Bot().SLAPolicy()})
 	rt.build = time.Since(start) - rt.read
 	if err := r.Text(io.Discard); err != nil {
 		return rt, err

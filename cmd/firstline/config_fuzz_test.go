@@ -72,12 +72,11 @@ func FuzzParseConfig(f *testing.F) {
 			t.Fatalf("ParseConfig accepted a config the engine refuses: %v", err)
 		}
 		_ = consoleConfig(cfg)
-		if business := reportBusinessTime(cfg); business != nil {
-			a := time.Date(2026, 3, 27, 16, 0, 0, 0, time.UTC)
-			for _, p := range []string{"P1", "P2", "P3", "P4", ""} {
-				if d := business(p, a, a.Add(72*time.Hour)); d < 0 || d > 72*time.Hour {
-					t.Fatalf("business time of %s over 72 hours is %s", p, d)
-				}
+		policy := desk.SLAPolicy()
+		a := time.Date(2026, 3, 27, 16, 0, 0, 0, time.UTC)
+		for _, p := range []string{"P1", "P2", "P3", "P4", ""} {
+			if d := policy.Between(p, a, a.Add(72*time.Hour)); d < 0 || d > 72*time.Hour {
+				t.Fatalf("business time of %s over 72 hours is %s", p, d)
 			}
 		}
 		if cfg.Slack.Enabled {

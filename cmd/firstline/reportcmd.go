@@ -58,7 +58,7 @@ func (m *Main) report(ctx context.Context, args []string) error {
 		return err
 	}
 
-	r := report.Build(tickets, report.Options{Since: since, Until: until, Tiers: cfg.Bot().Tiers, Business: reportBusinessTime(cfg)})
+	r := report.Build(tickets, report.Options{Since: since, Until: until, Tiers: cfg.Bot().Tiers, SLA: cfg.Bot().SLAPolicy()})
 	if *htmlFile != "" {
 		if err := writeReportHTML(*htmlFile, r); err != nil {
 			return err

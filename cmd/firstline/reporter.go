@@ -23,6 +23,6 @@ func (r deskReporter) Summary(ctx context.Context, now time.Time) (string, error
 	if err != nil {
 		return "", err
 	}
-	rep := report.Build(tickets, report.Options{Since: since, Until: now, Tiers: r.cfg.Bot().Tiers, Business: reportBusinessTime(r.cfg)})
+	rep := report.Build(tickets, report.Options{Since: since, Until: now, Tiers: r.cfg.Bot().Tiers, SLA: r.cfg.Bot().SLAPolicy()})
 	return rep.Summary(), nil
 }
