@@ -16,20 +16,33 @@ const (
 	ELIMITED      = "limited"      // a configured limit refused it (calls per hour, messages per minute)
 )
 
-// Error is a domain error: a code for programs and a message for people.
+// Error is a domain error: a code for programs and a message for people, and the error it translates,
+// if any.
 type Error struct {
 	Code    string
 	Message string
+	// Err is the cause, when the error translates another (a platform's, a library's, the store's): it
+	// stays reachable through errors.Is and errors.As. Error does not print it; Message says what the
+	// reader needs, and quotes the cause where that helps.
+	Err error
 }
 
 func (e *Error) Error() string { return fmt.Sprintf("%s: %s", e.Code, e.Message) }
+
+// Unwrap returns the cause, nil when there is none.
+func (e *Error) Unwrap() error { return e.Err }
 
 // Errorf returns an *Error with the code and a formatted message.
 func Errorf(code, format string, args ...any) *Error {
 	return &Error{Code: code, Message: fmt.Sprintf(format, args...)}
 }
 
-// ErrorCode returns the code of the first *Error in err's chain, EINTERNAL for other errors, "" for nil.
+// WrapError returns an *Error with the code and a formatted message that keeps err as its cause.
+func WrapError(err error, code, format string, args ...any) *Error {
+	return &Error{Code: code, Message: fmt.Sprintf(format, args...), Err: err}
+}
+
+// ErrorCode returns the code of the first (outermost) *Error in err's chain, EINTERNAL for other errors, "" for nil.
 func ErrorCode(err error) string {
 	if err == nil {
 		return ""

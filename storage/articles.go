@@ -28,7 +28,7 @@ type ArticleVersion struct {
 // version, so importing the same folder twice makes no history.
 func (db *DB) PutArticle(ctx context.Context, a kb.Article, author string, at time.Time) (version int, changed bool, err error) {
 	if err := a.Validate(); err != nil {
-		return 0, false, bot.Errorf(bot.EINVALID, "article %q: %v", a.ID, err)
+		return 0, false, bot.WrapError(err, bot.EINVALID, "article %q: %v", a.ID, err)
 	}
 	if err := ctx.Err(); err != nil {
 		return 0, false, err
@@ -280,7 +280,7 @@ func (t *tx) KBArticles() ([]bot.KBArticle, error) {
 
 func (t *tx) PutKBArticle(a kb.Article, deleted bool, author string, at time.Time, base int) (int, error) {
 	if err := a.Validate(); err != nil {
-		return 0, bot.Errorf(bot.EINVALID, "article %q: %v", a.ID, err)
+		return 0, bot.WrapError(err, bot.EINVALID, "article %q: %v", a.ID, err)
 	}
 	latest := t.bucket(bucketArticles)
 	current := 0

@@ -315,7 +315,7 @@ func Restore(ctx context.Context, dataPath, backupPath string, now time.Time, op
 func restate(err error, format string) error {
 	var be *bot.Error
 	if errors.As(err, &be) {
-		return bot.Errorf(be.Code, format, be.Message)
+		return bot.WrapError(err, be.Code, format, be.Message)
 	}
 	return fmt.Errorf(format, err)
 }

@@ -77,7 +77,7 @@ func openBolt(path string, role fileRole, bopts bolt.Options) (*bolt.DB, inspect
 		return err
 	})
 	if errors.Is(err, bolterrors.ErrTimeout) {
-		return nil, ins, bot.Errorf(bot.EUNAVAILABLE, errDataFileInUseFmt, path)
+		return nil, ins, bot.WrapError(err, bot.EUNAVAILABLE, errDataFileInUseFmt, path)
 	}
 	if err != nil && !bopts.ReadOnly {
 		if nw := notWritable(path, err); nw != nil {

@@ -307,15 +307,15 @@ func (a *Adapter) apiError(what string, err error) error {
 	}
 	switch restCode(err) {
 	case discordgo.ErrCodeUnknownChannel, discordgo.ErrCodeUnknownMessage, discordgo.ErrCodeUnknownUser:
-		return bot.Errorf(bot.ENOTFOUND, "discord %s: %v", what, err)
+		return bot.WrapError(err, bot.ENOTFOUND, "discord %s: %v", what, err)
 	case discordgo.ErrCodeMissingAccess, discordgo.ErrCodeMissingPermissions, discordgo.ErrCodeCannotSendMessagesToThisUser:
-		return bot.Errorf(bot.EINVALID, "discord %s: %v", what, err)
+		return bot.WrapError(err, bot.EINVALID, "discord %s: %v", what, err)
 	}
 	switch restStatus(err) {
 	case http.StatusNotFound:
-		return bot.Errorf(bot.ENOTFOUND, "discord %s: %v", what, err)
+		return bot.WrapError(err, bot.ENOTFOUND, "discord %s: %v", what, err)
 	case http.StatusBadRequest, http.StatusForbidden:
-		return bot.Errorf(bot.EINVALID, "discord %s: %v", what, err)
+		return bot.WrapError(err, bot.EINVALID, "discord %s: %v", what, err)
 	}
 	return fmt.Errorf("discord %s: %w", what, err)
 }

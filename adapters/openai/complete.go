@@ -79,7 +79,7 @@ func (c *Client) chatRequest(req bot.ModelRequest) (openaiapi.ChatCompletionRequ
 		creq.Temperature = 0
 	}
 	if err := v.Validate(creq); err != nil {
-		return creq, bot.Errorf(bot.EINVALID, "model request for %q: %v", c.cfg.Model, err)
+		return creq, bot.WrapError(err, bot.EINVALID, "model request for %q: %v", c.cfg.Model, err)
 	}
 	return creq, nil
 }

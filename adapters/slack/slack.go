@@ -281,10 +281,10 @@ func (a *Adapter) apiError(method string, err error) error {
 	}
 	switch code := slackError(err); code {
 	case "channel_not_found", "message_not_found", "user_not_found", "thread_not_found", "is_archived":
-		return bot.Errorf(bot.ENOTFOUND, "slack %s: %s", method, code)
+		return bot.WrapError(err, bot.ENOTFOUND, "slack %s: %s", method, code)
 	case "not_in_channel", "cant_update_message", "edit_window_closed", "invalid_blocks", "invalid_blocks_format",
 		"msg_too_long", "no_text", "invalid_arguments", "invalid_name", "too_many_reactions", "restricted_action":
-		return bot.Errorf(bot.EINVALID, "slack %s: %s", method, code)
+		return bot.WrapError(err, bot.EINVALID, "slack %s: %s", method, code)
 	}
 	return fmt.Errorf("slack %s: %w", method, err)
 }
