@@ -1,10 +1,12 @@
 package markdown
 
-import "strings"
+import (
+	"strings"
+	"unicode"
+)
 
 // Parse reads Markdown into a Document. Invalid UTF-8 becomes U+FFFD and line ends become \n, so
-// renderers never see either. Each line outside a code block is one block; a table's rule row
-// ("|---|:--:|") means nothing once the table is plain lines, and is dropped.
+// renderers never see either. Each line outside a code block is one block.
 func Parse(md string) *Node {
 	md = strings.ToValidUTF8(md, "\uFFFD")
 	md = strings.ReplaceAll(md, "\r\n", "\n")
@@ -15,7 +17,7 @@ func Parse(md string) *Node {
 	for line := range strings.SplitSeq(md, "\n") {
 		if code != nil {
 			if ClosesFence(line, code.Marker) {
-				code.Literal, code.Closed, lines = codeText(lines), true, nil
+				code.Literal, code.Closed, code.Trail, lines = codeText(lines), true, line, nil
 				code = nil
 			} else {
 				lines = append(lines, line)
@@ -28,6 +30,7 @@ func Parse(md string) *Node {
 			continue
 		}
 		if isTableRule(line) {
+			doc.AppendChild(&Node{Kind: TableRule, Raw: strings.TrimRight(line, " \t")})
 			continue
 		}
 		doc.AppendChild(parseLine(line))
@@ -52,10 +55,11 @@ func parseLine(line string) *Node {
 	line = strings.TrimRight(line, " \t")
 	t := strings.TrimLeft(line, " \t")
 	n := &Node{Raw: line, Indent: line[:len(line)-len(t)]}
+	at := len(n.Indent) // where t starts in line
 	if strings.HasPrefix(t, ">") {
 		// Chat shows one level of quote: ">> a" is quoted once, and ">" alone is an empty quoted line.
 		inner := parseLine(strings.TrimLeft(t, "> \t"))
-		n.Kind, n.Indent = Quote, ""
+		n.Kind, n.Indent, n.Lead = Quote, "", line[:len(line)-len(inner.Raw)]
 		n.AppendChild(inner)
 		return n
 	}
@@ -66,22 +70,32 @@ func parseLine(line string) *Node {
 		n.Kind = Rule
 	case heading(t) > 0:
 		n.Kind, n.Level = Heading, heading(t)
-		parseInlines(n, headingText(t[n.Level:]))
+		rest := t[n.Level:]
+		n.inlines(line, at+n.Level+len(rest)-len(strings.TrimLeft(rest, " \t")), headingText(rest))
 	case len(t) >= 2 && strings.IndexByte("-*+", t[0]) >= 0 && (t[1] == ' ' || t[1] == '\t'):
 		n.Kind, n.Marker = ListItem, t[:1]
-		parseInlines(n, strings.TrimLeft(t[2:], " \t"))
+		n.inlines(line, at+len(t)-len(strings.TrimLeft(t[2:], " \t")), strings.TrimLeft(t[2:], " \t"))
 	case orderedItem(t) > 0:
 		m := orderedItem(t)
 		n.Kind, n.Marker = ListItem, t[:m-1]
-		parseInlines(n, strings.TrimLeft(t[m:], " \t"))
+		n.inlines(line, at+len(t)-len(strings.TrimLeft(t[m:], " \t")), strings.TrimLeft(t[m:], " \t"))
 	case len(t) >= 2 && t[0] == '|' && t[len(t)-1] == '|':
 		n.Kind = TableRow
-		parseInlines(n, strings.TrimSpace(t[1:len(t)-1]))
+		inner := t[1 : len(t)-1]
+		text := strings.TrimSpace(inner)
+		n.inlines(line, at+1+len(inner)-len(strings.TrimLeftFunc(inner, unicode.IsSpace)), text)
 	default:
 		n.Kind = Paragraph
-		parseInlines(n, t)
+		n.inlines(line, at, t)
 	}
 	return n
+}
+
+// inlines reads text, which starts at byte at of line, as n's inlines; what is around it in line is n's
+// Lead and Trail.
+func (n *Node) inlines(line string, at int, text string) {
+	n.Lead, n.Trail = line[:at], line[at+len(text):]
+	parseInlines(n, text)
 }
 
 // isTableRule reports whether line is a table's header rule, like "|---|:---:|".

@@ -25,6 +25,7 @@ const (
 	Quote                 // a quoted line ("> a", ">> b" alike): one block child
 	Rule                  // a thematic break ("---", "* * *")
 	TableRow              // a table row ("| a | b |"): the inlines between the outer bars
+	TableRule             // a table's rule row ("|---|:--:|"), which chat renderers drop: it means nothing once the table is plain lines
 	CodeBlock             // a fenced code block: Marker (the fence), Info, Literal (its lines)
 	BlankLine             // an empty line, between paragraphs
 )
@@ -49,6 +50,10 @@ type Node struct {
 	// Raw is the source of the node: for a block its line as written (trailing blanks dropped), for an
 	// inline its exact text. A renderer that has nothing to change writes Raw.
 	Raw string
+	// Lead and Trail are a block's Raw before and after its inlines: "  - " and "" for "  - item", "## "
+	// and " ##" for "## Title ##"; a Quote's Lead is its ">" marks (its child has the rest of the line);
+	// a closed CodeBlock's Trail is its closing line. Lead + the inlines' Raw + Trail is the Raw.
+	Lead, Trail string
 	// Literal is the text of Text, Escape, Code and CodeBlock nodes; a CodeBlock's lines each end in \n.
 	Literal string
 	// Level is a Heading's number of #s and an Emph's strength (1 or 2).

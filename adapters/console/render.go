@@ -4,6 +4,8 @@ import (
 	"fmt"
 	"strings"
 	"unicode"
+
+	"github.com/firstline-desk/firstline/markdown"
 )
 
 // placeName writes a place as the console shows it: "#help", "@alice" (alice's DM with the bot), and
@@ -71,7 +73,7 @@ func reactionLine(m message, sign, name, by string) string {
 // textLines splits Markdown into the non-blank lines to print.
 func textLines(s string) []string {
 	var lines []string
-	for _, l := range strings.Split(clean(s), "\n") {
+	for _, l := range strings.Split(terminal(s), "\n") {
 		l = strings.TrimRightFunc(l, unicode.IsSpace)
 		if strings.TrimSpace(l) != "" {
 			lines = append(lines, l)
@@ -81,19 +83,79 @@ func textLines(s string) []string {
 }
 
 // oneLine flattens text to one line, for titles, fields and labels.
-func oneLine(s string) string { return strings.Join(strings.Fields(clean(s)), " ") }
+func oneLine(s string) string { return strings.Join(strings.Fields(terminal(s)), " ") }
 
-// clean makes Markdown fit a terminal: bold markers go (a terminal shows them as noise) while backticks,
-// links and list dashes stay readable as they are; control characters go too, so no text from an article
-// or a user can move the cursor, recolour or retitle the terminal.
-func clean(s string) string {
-	s = strings.ReplaceAll(s, "**", "")
+// terminal makes Markdown fit a terminal, from the tree markdown.Parse reads: bold markers go (a terminal
+// shows them as noise) while backticks, links, list marks and code blocks stay readable as they are
+// written; control characters go too, so no text from an article or a user can move the cursor, recolour
+// or retitle the terminal.
+func terminal(s string) string {
+	var b strings.Builder
+	for n := markdown.Parse(s).FirstChild; n != nil; n = n.Next {
+		if n.Prev != nil {
+			b.WriteByte('\n')
+		}
+		writeBlock(&b, n)
+	}
 	return strings.Map(func(r rune) rune {
 		if r == '\n' || r == '\t' || !unicode.IsControl(r) {
 			return r
 		}
 		return -1
-	}, s)
+	}, b.String())
+}
+
+// writeBlock writes one block as it was written, but for its inlines (see writeInline).
+func writeBlock(b *strings.Builder, n *markdown.Node) {
+	switch n.Kind {
+	case markdown.CodeBlock:
+		b.WriteString(n.Raw + "\n" + n.Literal + n.Trail)
+	case markdown.Quote:
+		b.WriteString(n.Lead)
+		writeBlock(b, n.FirstChild)
+	case markdown.Heading, markdown.ListItem, markdown.Paragraph, markdown.TableRow:
+		b.WriteString(n.Lead)
+		writeInlines(b, n)
+		b.WriteString(n.Trail)
+	default:
+		b.WriteString(n.Raw)
+	}
+}
+
+func writeInlines(b *strings.Builder, n *markdown.Node) {
+	for c := n.FirstChild; c != nil; c = c.Next {
+		writeInline(b, c)
+	}
+}
+
+// writeInline writes an inline as it was written, without the markers of **bold**.
+func writeInline(b *strings.Builder, n *markdown.Node) {
+	switch n.Kind {
+	case markdown.Emph, markdown.Strike:
+		marker := n.Marker
+		if marker == "**" {
+			marker = ""
+		}
+		b.WriteString(marker)
+		writeInlines(b, n)
+		b.WriteString(marker)
+	case markdown.Link, markdown.Image:
+		tail := n.LinkTail()
+		var text strings.Builder
+		writeInlines(&text, n)
+		b.WriteString(n.Raw[:len(n.Raw)-len(tail)-len(rawText(n))] + text.String() + tail)
+	default:
+		b.WriteString(n.Raw)
+	}
+}
+
+// rawText is the source of n's children.
+func rawText(n *markdown.Node) string {
+	var b strings.Builder
+	for c := n.FirstChild; c != nil; c = c.Next {
+		b.WriteString(c.Raw)
+	}
+	return b.String()
 }
 
 // reactionName normalizes a reaction as typed (":raising_hand:", "Raising_Hand") to its name, and

@@ -20,10 +20,15 @@ import (
 func markdown(md string) string {
 	var b strings.Builder
 	b.Grow(len(md) + len(md)/8)
+	first := true
 	for n := mdast.Parse(md).FirstChild; n != nil; n = n.Next {
-		if n.Prev != nil {
+		if n.Kind == mdast.TableRule {
+			continue // a table's |---|---| row means nothing once the table is plain lines
+		}
+		if !first {
 			b.WriteByte('\n')
 		}
+		first = false
 		writeBlock(&b, n)
 	}
 	return defuse(b.String())

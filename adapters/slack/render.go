@@ -20,10 +20,15 @@ const zwsp = "\u200b" // zero-width space: breaks "@here" for Slack's parser, in
 func mrkdwn(md string) string {
 	var b strings.Builder
 	b.Grow(len(md) + len(md)/8)
+	first := true
 	for n := markdown.Parse(md).FirstChild; n != nil; n = n.Next {
-		if n.Prev != nil {
+		if n.Kind == markdown.TableRule {
+			continue // a table's |---|---| row means nothing once the table is plain lines
+		}
+		if !first {
 			b.WriteByte('\n')
 		}
+		first = false
 		writeBlock(&b, n)
 	}
 	return b.String()

@@ -4,6 +4,8 @@ import (
 	"fmt"
 	"strings"
 	"testing"
+
+	"github.com/firstline-desk/firstline/markdown/markdowntest"
 )
 
 // dump writes a tree as nested kinds, for tests.
@@ -44,7 +46,7 @@ func dump(n *Node) string {
 }
 
 var kindNames = map[Kind]string{
-	Paragraph: "p", Heading: "h", ListItem: "li", Quote: "q", Rule: "hr", TableRow: "tr", CodeBlock: "pre", BlankLine: "blank",
+	Paragraph: "p", Heading: "h", ListItem: "li", Quote: "q", Rule: "hr", TableRow: "tr", TableRule: "rule", CodeBlock: "pre", BlankLine: "blank",
 	Text: "", Escape: "esc", Code: "code", Emph: "em", Strike: "s", Link: "a", Image: "img", Autolink: "auto", URL: "url",
 }
 
@@ -75,12 +77,44 @@ func TestParse(t *testing.T) {
 		{"# h\n- a\n  * b\n1. c\n> q\n```sh\n<x>\n```", `h1( "h") li"-"( "a") li"  *"( "b") li"1."( "c") q( p( "q")) pre"sh""<x>\n"`},
 		{"> quoted\nnot quoted", `q( p( "quoted")) p( "not quoted")`},
 		{"Title\n===\n\n    indented", `p( "Title") p( "===") blank p( "indented")`},
-		{"| a | b |\n|---|---|\n| 1 | 2 |", `tr( "a | b") tr( "1 | 2")`},
+		{"| a | b |\n|---|---|\n| 1 | 2 |", `tr( "a | b") rule tr( "1 | 2")`},
 		{"```\nunclosed", `pre"""unclosed\n"`},
 		{"```x``` y", `p( code"x" " y")`},
 	} {
 		if got := dump(Parse(tc.in)); got != tc.want {
 			t.Errorf("Parse(%q)\n got %s\nwant %s", tc.in, got, tc.want)
 		}
+	}
+}
+
+// TestRaw checks that every node says where it came from, which renderers that write Markdown back
+// (Discord, the console) rely on: a block's Lead, its inlines' Raw and its Trail make its Raw, and an
+// inline's children make its Raw between its markers.
+func TestRaw(t *testing.T) {
+	for _, c := range markdowntest.Cases {
+		Walk(Parse(c.Text), func(n *Node, entering bool) Status {
+			if !entering {
+				return WalkContinue
+			}
+			switch n.Kind {
+			case Paragraph, Heading, ListItem, TableRow:
+				if got := n.Lead + rawOf(n) + n.Trail; got != n.Raw {
+					t.Errorf("%s: block %q is %q + %q + %q", c.Name, n.Raw, n.Lead, rawOf(n), n.Trail)
+				}
+			case Quote:
+				if got := n.Lead + n.FirstChild.Raw; got != n.Raw {
+					t.Errorf("%s: quote %q is %q + %q", c.Name, n.Raw, n.Lead, n.FirstChild.Raw)
+				}
+			case Emph, Strike:
+				if got := n.Marker + rawOf(n) + n.Marker; got != n.Raw {
+					t.Errorf("%s: span %q is %q", c.Name, n.Raw, got)
+				}
+			case Link, Image:
+				if got := n.Raw[:len(n.Raw)-len(n.LinkTail())-len(rawOf(n))] + rawOf(n) + n.LinkTail(); got != n.Raw {
+					t.Errorf("%s: link %q is %q", c.Name, n.Raw, got)
+				}
+			}
+			return WalkContinue
+		})
 	}
 }
