@@ -133,7 +133,7 @@ func (a *Adapter) catchUpChannel(ctx context.Context, ch string, members map[str
 		if m.GuildID != "" && m.Member == nil && m.Author != nil && !m.Author.Bot {
 			m.Member = a.member(ctx, m.GuildID, m.Author.ID, members)
 		}
-		if a.handleMessage(m, dm) == failed {
+		if a.handleMessage(ctx, m, dm, true) == failed {
 			return 0, errors.New("the engine did not record a message")
 		}
 		a.mu.Lock()
@@ -249,10 +249,7 @@ func (a *Adapter) member(ctx context.Context, guild, user string, cache map[stri
 	if m, ok := cache[key]; ok {
 		return m
 	}
-	m, err := a.s.GuildMember(guild, user, discordgo.WithContext(ctx))
-	if err != nil {
-		m = nil
-	}
+	m := a.fetchMember(ctx, guild, user)
 	cache[key] = m
 	return m
 }

@@ -83,8 +83,11 @@ type Adapter struct {
 	cursors     map[string]*cursor // channel id -> where catch-up starts (cursors.go)
 	dirty       bool               // cursors changed since they were saved
 	dms         map[string]string  // user id -> DM channel id
-	// channelNames caches channel id -> name, for <#id> in messages (names.go).
+	// channelNames caches channel id -> name, for <#id> in messages (directory.go).
 	channelNames sync.Map
+	// dir is what the adapter knows of members, and the lookups it wants made in the background
+	// (directory.go): dispatches are translated without REST calls.
+	dir *directory
 	// connected and connSince are the gateway's state for Connection (/healthz): up from READY or
 	// RESUMED until the connection drops, down from New until the first READY.
 	connected bool
@@ -124,6 +127,7 @@ func New(cfg Config, logger *slog.Logger) (*Adapter, error) {
 		help: map[string]bool{}, catchUpNow: make(chan struct{}, 1), saveNow: make(chan struct{}, 1),
 		parents: make(map[string]string), cursors: make(map[string]*cursor),
 		dms: make(map[string]string), disconnected: make(chan struct{}, 1), connSince: time.Now(),
+		dir: newDirectory(),
 	}
 	for _, ch := range cfg.HelpChannels {
 		a.help[ch] = true
@@ -214,10 +218,12 @@ func (a *Adapter) Run(ctx context.Context, h Handler) error {
 	a.ctx, a.handler = ctx, h
 	a.mu.Unlock()
 	loopCtx, stopLoop := context.WithCancel(ctx)
-	looping := make(chan struct{})
-	go func() { a.catchUpLoop(loopCtx); close(looping) }()
+	looping := make(chan struct{}, 2)
+	go func() { a.catchUpLoop(loopCtx); looping <- struct{}{} }()
+	go func() { a.lookupLoop(loopCtx); looping <- struct{}{} }()
 	defer func() {
 		stopLoop()
+		<-looping
 		<-looping
 		a.mu.Lock()
 		a.setConnectedLocked(false)

@@ -1,6 +1,7 @@
 package discord
 
 import (
+	"context"
 	"strconv"
 	"time"
 
@@ -56,6 +57,16 @@ func (a *Adapter) onReady(r *discordgo.Ready) {
 	a.kickCatchUp()
 }
 
+// runCtx is Run's context, for what dispatches start.
+func (a *Adapter) runCtx() context.Context {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	if a.ctx == nil {
+		return context.Background()
+	}
+	return a.ctx
+}
+
 // handle gives an event to the engine; false when it was not recorded.
 func (a *Adapter) handle(ev bot.Event) bool {
 	a.mu.Lock()
@@ -85,7 +96,7 @@ func (a *Adapter) onMessage(m *discordgo.Message) {
 	if m == nil {
 		return
 	}
-	switch a.handleMessage(m, m.GuildID == "") {
+	switch a.handleMessage(a.runCtx(), m, m.GuildID == "", false) {
 	case recorded:
 		a.recorded(m.ChannelID, m.ID, m.GuildID)
 	case failed:
@@ -94,9 +105,10 @@ func (a *Adapter) onMessage(m *discordgo.Message) {
 }
 
 // handleMessage translates a message, dispatched or fetched by catch-up (dm: it is in a DM channel; a
-// fetched message does not say), and hands it to the engine. Its id is the dedup key: a dispatch replayed
+// fetched message does not say; fetch: off the gateway's goroutine, so an unknown channel may be looked
+// up over REST), and hands it to the engine. Its id is the dedup key: a dispatch replayed
 // on resume and a message fetched again by catch-up change nothing twice.
-func (a *Adapter) handleMessage(m *discordgo.Message, dm bool) outcome {
+func (a *Adapter) handleMessage(ctx context.Context, m *discordgo.Message, dm, fetch bool) outcome {
 	if m.Author == nil || m.Author.Bot || m.Author.ID == a.BotID() {
 		return skipped
 	}
@@ -106,7 +118,7 @@ func (a *Adapter) handleMessage(m *discordgo.Message, dm bool) outcome {
 	if a.cfg.Guild != "" && m.GuildID != "" && m.GuildID != a.cfg.Guild {
 		return skipped
 	}
-	channel, thread := a.place(m.ChannelID)
+	channel, thread := a.place(ctx, m.ChannelID, m.GuildID, fetch)
 	if thread == "" && !dm && m.MessageReference != nil && m.MessageReference.MessageID != "" {
 		// A Discord reply to a message counts as written in its thread: replying to a tier card is how a
 		// technician answers without opening the thread first.
@@ -119,6 +131,7 @@ func (a *Adapter) handleMessage(m *discordgo.Message, dm bool) outcome {
 			mention = true
 		}
 	}
+	a.noteMember(m.GuildID, m.Author, m.Member)
 	ev := bot.Event{
 		Kind:     bot.EventMessage,
 		ID:       "msg:" + m.ID,
@@ -163,10 +176,21 @@ func (a *Adapter) onReaction(kind bot.EventKind, r *discordgo.MessageReaction, m
 	if name == "" {
 		return
 	}
-	channel, thread := a.place(r.ChannelID)
+	channel, thread := a.place(a.runCtx(), r.ChannelID, r.GuildID, false)
 	a.mu.Lock()
 	session := a.sessionID
 	a.mu.Unlock()
+	// A reaction added in a server carries the member; one removed, or made in a DM, does not: its
+	// roles and name come from the directory (directory.go says what is trusted).
+	userRoles, userName := roles(member), displayName(nil, member)
+	if member != nil {
+		a.noteMember(r.GuildID, nil, member)
+	} else {
+		if r.GuildID != "" {
+			userRoles, _ = a.dir.roles(r.GuildID, r.UserID)
+		}
+		userName = a.dir.name(r.GuildID, r.UserID)
+	}
 	// Reactions have no id; within a session the sequence number is unique and a resume replays it
 	// unchanged, so session and sequence make the dedup key.
 	ev := bot.Event{
@@ -177,14 +201,11 @@ func (a *Adapter) onReaction(kind bot.EventKind, r *discordgo.MessageReaction, m
 		Thread:   thread,
 		Message:  r.MessageID,
 		User:     bot.JoinID(Platform, r.UserID),
-		UserName: displayName(nil, member),
-		Roles:    roles(member),
+		UserName: userName,
+		Roles:    userRoles,
 		DM:       r.GuildID == "",
 		Reaction: name,
 		Time:     time.Now(),
-	}
-	if ev.UserName == "" {
-		ev.UserName = a.memberName(r.GuildID, r.UserID)
 	}
 	a.handle(ev)
 }
@@ -201,7 +222,8 @@ func (a *Adapter) onInteraction(i *discordgo.Interaction) {
 	if user == nil {
 		return
 	}
-	channel, thread := a.place(i.ChannelID)
+	channel, thread := a.place(a.runCtx(), i.ChannelID, i.GuildID, false)
+	a.noteMember(i.GuildID, user, i.Member)
 	ev := bot.Event{
 		Kind:     bot.EventClick,
 		ID:       "int:" + i.ID,
@@ -227,28 +249,6 @@ func (a *Adapter) onInteraction(i *discordgo.Interaction) {
 	}
 }
 
-// place maps a channel to where the engine thinks the message is: a thread is reported as its parent
-// channel and the thread (whose id is the message it was started on), so a ticket's conversation and a
-// card's thread look alike on every platform.
-func (a *Adapter) place(channelID string) (channel, thread string) {
-	a.mu.Lock()
-	parent, known := a.parents[channelID]
-	a.mu.Unlock()
-	if !known {
-		parent = ""
-		if ch, err := a.s.Channel(channelID); err == nil && ch.IsThread() {
-			parent = ch.ParentID
-		}
-		a.mu.Lock()
-		a.parents[channelID] = parent
-		a.mu.Unlock()
-	}
-	if parent == "" {
-		return channelID, ""
-	}
-	return parent, channelID
-}
-
 // newer reports whether snowflake x is after y ("" is before everything).
 func newer(x, y string) bool {
 	if len(x) != len(y) {
@@ -271,20 +271,6 @@ func displayName(u *discordgo.User, m *discordgo.Member) string {
 		return u.GlobalName
 	}
 	return u.Username
-}
-
-// memberName asks for a member's name when an event did not carry it (reactions in DMs).
-func (a *Adapter) memberName(guild, user string) string {
-	if guild == "" {
-		if u, err := a.s.User(user); err == nil {
-			return displayName(u, nil)
-		}
-		return ""
-	}
-	if m, err := a.s.GuildMember(guild, user); err == nil {
-		return displayName(m.User, m)
-	}
-	return ""
 }
 
 func roles(m *discordgo.Member) []string {

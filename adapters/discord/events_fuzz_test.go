@@ -7,6 +7,7 @@ import (
 	"io"
 	"log/slog"
 	"net/http"
+	"slices"
 	"strings"
 	"sync"
 	"testing"
@@ -29,8 +30,13 @@ const (
 	fuzzFail   = "fail"
 )
 
-// fuzzDiscordAPI answers the REST calls translation makes, in memory: a channel whose id starts with 7
-// is a thread in fuzzParent, every other lookup is 404, and interaction callbacks are recorded.
+// fuzzThreads are the threads (in fuzzParent) discordgo's state holds, as after GUILD_CREATE: translation
+// reads them there. Another channel is taken for a channel.
+var fuzzThreads = []string{"7001", "7002", "7003", "7004", "7005", "7006", "7007", "7008", "7009"}
+
+// fuzzDiscordAPI answers REST calls in memory (translation makes none, but a dispatch's answer does): a
+// channel whose id starts with 7 is a thread in fuzzParent, every other lookup is 404, and interaction
+// callbacks are recorded.
 type fuzzDiscordAPI struct {
 	mu        sync.Mutex
 	callbacks []discordgo.InteractionResponse
@@ -151,6 +157,13 @@ func FuzzDispatch(f *testing.F) {
 		if err != nil {
 			t.Fatal(err)
 		}
+		state := &discordgo.Guild{ID: fuzzGuild}
+		for _, id := range fuzzThreads {
+			state.Threads = append(state.Threads, &discordgo.Channel{ID: id, GuildID: fuzzGuild, ParentID: fuzzParent, Type: discordgo.ChannelTypeGuildPublicThread})
+		}
+		if err := a.s.State.GuildAdd(state); err != nil {
+			t.Fatal(err)
+		}
 		h := &fuzzHandler{}
 		a.ctx, a.handler, a.botID, a.sessionID = context.Background(), h, fuzzBotID, "s1"
 		a.onEvent(a.s, &discordgo.Event{Sequence: seq, Struct: v})
@@ -241,7 +254,7 @@ func checkDiscordEvent(t *testing.T, ev bot.Event, guild, channel string) {
 		t.Fatalf("event %+v: DM %v in server %q", ev, ev.DM, guild)
 	}
 	switch {
-	case strings.HasPrefix(channel, "7"): // a thread
+	case slices.Contains(fuzzThreads, channel) && guild != "": // a thread, as the state knows
 		if ev.Channel != fuzzParent || ev.Thread != channel {
 			t.Fatalf("event %+v in thread %s not reported as in its channel and thread", ev, channel)
 		}

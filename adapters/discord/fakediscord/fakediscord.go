@@ -11,7 +11,7 @@
 //
 // Messages read over REST carry no guild_id or member, as on Discord (only the gateway adds them).
 //
-// Not modelled: GUILD_CREATE after READY, MESSAGE_CREATE echoes of the bot's own messages (dispatch one
+// Not modelled: members in GUILD_CREATE, MESSAGE_CREATE echoes of the bot's own messages (dispatch one
 // to test that the bot ignores itself), interaction follow-ups and webhooks, compression. Requests to
 // routes the fake does not serve are answered 404 and marked Call.Unknown.
 package fakediscord
@@ -274,11 +274,21 @@ func (s *Server) RateLimit(routePrefix string, retryAfter time.Duration, global 
 }
 
 // AddChannel makes a channel known to GET /channels/{id}: typ 0 text, 1 DM, 5 announcement, 11 public
-// thread (with parentID), 15 forum. Guild channels belong to GuildID.
+// thread (with parentID), 15 forum. Guild channels belong to GuildID, and the gateway tells of them as
+// Discord does: in GUILD_CREATE after READY, and while a session is on, with CHANNEL_CREATE (THREAD_CREATE
+// for a thread) at once.
 func (s *Server) AddChannel(id, parentID string, typ int) {
+	ch := channel{id: id, parentID: parentID, typ: typ, name: "channel-" + id}
 	s.mu.Lock()
-	defer s.mu.Unlock()
-	s.channels[id] = channel{id: id, parentID: parentID, typ: typ, name: "channel-" + id}
+	s.channels[id] = ch
+	s.mu.Unlock()
+	switch typ {
+	case 1, 3:
+	case 10, 11, 12:
+		s.dispatchNow("THREAD_CREATE", channelJSON(ch))
+	default:
+		s.dispatchNow("CHANNEL_CREATE", channelJSON(ch))
+	}
 }
 
 // AddMember makes a member of GuildID known to GET /guilds/{id}/members/{uid}, with these role ids.

@@ -129,8 +129,8 @@ func TestReadyAndDispatch(t *testing.T) {
 		t.Fatalf("identifies %d, resumes %d, connections %d", fake.Identifies(), fake.Resumes(), fake.Connections())
 	}
 
-	if seq := fake.Dispatch(t, "MESSAGE_CREATE", messageCreate("700000000000000001", "printer on fire")); seq != 2 {
-		t.Fatalf("seq = %d, want 2 (READY is 1)", seq)
+	if seq := fake.Dispatch(t, "MESSAGE_CREATE", messageCreate("700000000000000001", "printer on fire")); seq != 3 {
+		t.Fatalf("seq = %d, want 3 (READY is 1, GUILD_CREATE 2)", seq)
 	}
 	rec.waitFor(t, "MESSAGE_CREATE", func() bool { return len(rec.messages) == 1 })
 	if rec.messages[0] != "printer on fire" {

@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"maps"
 	"net/http"
 	"slices"
 	"sync"
@@ -260,7 +261,62 @@ func (s *Server) identify(c *conn, data json.RawMessage) {
 		"application":        map[string]any{"id": AppID, "flags": 0},
 		"private_channels":   []any{},
 	})
-	_ = c.write(dispatchPayload("READY", sess.seq, ready))
+	if c.write(dispatchPayload("READY", sess.seq, ready)) != nil {
+		return
+	}
+	// As Discord does after READY: the guild, with its channels and active threads, which discordgo's
+	// state then knows.
+	s.mu.Lock()
+	sess.seq++
+	guild, _ := json.Marshal(s.guildLocked())
+	f := frame{seq: sess.seq}
+	f.data, _ = json.Marshal(dispatchPayload("GUILD_CREATE", f.seq, guild))
+	sess.sent = append(sess.sent, f)
+	s.mu.Unlock()
+	_ = c.writeRaw(f.data)
+}
+
+// guildLocked is the fake's guild as GUILD_CREATE describes it: its channels, and its threads apart.
+func (s *Server) guildLocked() map[string]any {
+	channels, threads := []any{}, []any{}
+	for _, id := range slices.Sorted(maps.Keys(s.channels)) {
+		switch ch := s.channels[id]; ch.typ {
+		case 1, 3: // DMs belong to no guild
+		case 10, 11, 12:
+			threads = append(threads, channelJSON(ch))
+		default:
+			channels = append(channels, channelJSON(ch))
+		}
+	}
+	return map[string]any{"id": GuildID, "name": "Firstline test", "owner_id": BotID, "channels": channels,
+		"threads": threads, "roles": []any{}, "members": []any{}}
+}
+
+// dispatchNow sends a dispatch the fake itself causes (a channel made by AddChannel) on the current
+// session, as Dispatch does, and does nothing without a session: the next GUILD_CREATE has it.
+func (s *Server) dispatchNow(eventType string, data any) {
+	d, err := json.Marshal(data)
+	if err != nil {
+		return
+	}
+	s.dmu.Lock()
+	defer s.dmu.Unlock()
+	s.mu.Lock()
+	sess := s.session
+	if sess == nil || s.closed {
+		s.mu.Unlock()
+		return
+	}
+	sess.seq++
+	f := frame{seq: sess.seq}
+	f.data, _ = json.Marshal(dispatchPayload(eventType, f.seq, d))
+	sess.sent = append(sess.sent, f)
+	live := s.live
+	s.notifyLocked()
+	s.mu.Unlock()
+	if live != nil {
+		_ = live.writeRaw(f.data)
+	}
 }
 
 func dispatchPayload(eventType string, seq int64, data json.RawMessage) payload {
