@@ -183,6 +183,10 @@ func (g *Generator) Ticket(created time.Time) *bot.Ticket {
 			if at := up.Add(time.Minute + g.duration(30*time.Minute)); b.ok(at) {
 				b.claim(at)
 				claimed = at
+				if !resolved.After(claimed) {
+					// Never resolved before the claim: half an hour after it, as after the first.
+					resolved = claimed.Add(30 * time.Minute)
+				}
 			}
 		}
 	}
