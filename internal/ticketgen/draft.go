@@ -15,24 +15,30 @@ type draft struct {
 	t   *bot.Ticket
 	g   *Generator
 	msg int
+	// changed is the time of the ticket's last change, up to which the SLA loop has run.
+	changed time.Time
 }
 
 func (b *draft) ok(at time.Time) bool { return !at.After(b.g.now) }
 
 func (b *draft) event(at time.Time, typ bot.TransitionType, to bot.Status, by, detail string) {
-	t := b.t
-	e := bot.Transition{At: at, Type: typ, By: by, Tier: t.Tier, Detail: detail}
-	if to != "" && to != t.Status {
-		e.From, e.To = t.Status, to
-		t.Status = to
-	}
-	t.Events = append(t.Events, e)
-	t.UpdatedAt = at
+	b.change(at, func() {
+		t := b.t
+		e := bot.Transition{At: at, Type: typ, By: by, Tier: t.Tier, Detail: detail}
+		if to != "" && to != t.Status {
+			e.From, e.To = t.Status, to
+			t.Status = to
+		}
+		t.Events = append(t.Events, e)
+		t.UpdatedAt = at
+	})
 }
 
 func (b *draft) say(at time.Time, author, name, role, text string, internal bool) {
-	b.t.Transcript = append(b.t.Transcript, bot.Entry{At: at, Author: author, Name: name, Role: role, Text: text, Internal: internal})
-	b.t.UpdatedAt = at
+	b.change(at, func() {
+		b.t.Transcript = append(b.t.Transcript, bot.Entry{At: at, Author: author, Name: name, Role: role, Text: text, Internal: internal})
+		b.t.UpdatedAt = at
+	})
 }
 
 // post records a message the bot posted under key.
@@ -64,6 +70,7 @@ func (b *draft) offer(at time.Time, topic topic, n int, feedback string, fbAt ti
 }
 
 func (b *draft) escalate(at time.Time, tier bot.Tier, by, reason string) {
+	b.before(at)
 	t := b.t
 	for i := range t.Cards {
 		t.Cards[i].Current = false
@@ -78,6 +85,7 @@ func (b *draft) escalate(at time.Time, tier bot.Tier, by, reason string) {
 }
 
 func (b *draft) claim(at time.Time) {
+	b.before(at)
 	tech := b.g.rng.IntN(8) + 1
 	b.t.Assignee = fmt.Sprintf("%s:tech%d", b.g.platform, tech)
 	b.t.AssigneeName = b.g.pick(firstNames) + " (technician)"
@@ -105,6 +113,7 @@ func (b *draft) conversation(from, to time.Time, want int) {
 }
 
 func (b *draft) resolve(at time.Time, by string) {
+	b.before(at)
 	t := b.t
 	done := at
 	t.ResolvedAt, t.ResolvedBy = &done, by

@@ -1,97 +1,76 @@
 package ticketgen
 
 import (
-	"slices"
 	"time"
 
 	"github.com/firstline-desk/firstline/bot"
 )
 
-// syncSLA sets the clocks as the engine's syncSLA would from the ticket's history, then the flags and
-// transitions of the warnings and breaches the SLA loop (every 30 s) would have announced by now.
-func (g *Generator) syncSLA(t *bot.Ticket) {
-	target, ok := g.desk.SLA[t.Priority]
-	if !ok {
-		return
-	}
-	s := &bot.SLA{Priority: t.Priority}
-	if t.SLA != nil {
-		s.WaitingSince = t.SLA.WaitingSince
-	}
-	t.SLA = s
-	share := g.desk.SLAWarnAt
-	if share <= 0 || share >= 1 {
-		share = bot.DefaultSLAWarnAt
-	}
-	at := func(x time.Time) *time.Time { return &x }
-	set := func(c *bot.SLAClock, start time.Time, d time.Duration) {
-		c.Start = at(start)
-		c.Due = at(g.add(t.Priority, start, d))
-		c.WarnAt = at(g.add(t.Priority, start, time.Duration(float64(d)*share)))
-	}
-	if target.Resolution > 0 {
-		set(&s.Resolution, t.CreatedAt, target.Resolution)
-		if t.Status == bot.StatusResolved && t.ResolvedAt != nil {
-			s.Resolution.Met = at(*t.ResolvedAt)
+// The generator keeps a ticket's SLA clocks as the engine does, with the engine's own rules
+// (bot.SLAPolicy), rather than a second copy of them: every change to a ticket is preceded by what the
+// SLA loop would have announced up to it, and followed by the clock sync that every write of the
+// engine's runs.
+
+// loopEvery is how often the desk's SLA loop runs (CheckSLAs every 30 s). The generator places its ticks
+// on the 30-second marks of the wall clock.
+const loopEvery = 30 * time.Second
+
+// nextTick is the SLA loop's first tick after x.
+func nextTick(x time.Time) time.Time { return x.Truncate(loopEvery).Add(loopEvery) }
+
+// maxAnnouncements bounds the loop's work on one ticket between two changes: a warning and a breach on
+// each of its two clocks.
+const maxAnnouncements = 4
+
+// runLoop does what the SLA loop would have done to the ticket after its last change and up to until:
+// at the first tick at which the ticket has a warning or a breach due (Ticket.NextSLAEvent, as the due
+// index finds it), the policy's Announce, and again for what falls due next. A ticket that was waiting or
+// resolved when something fell due is announced at the first tick after the change that made it active
+// again, as the loop would. Vendors and rating reminders, which the generator never writes, are not
+// announced.
+func (b *draft) runLoop(until time.Time) {
+	for range maxAnnouncements {
+		next, ok := b.t.NextSLAEvent()
+		if !ok {
+			return
 		}
-	}
-	if target.Response > 0 {
-		for _, e := range t.Events {
-			if e.Type == bot.TransitionEscalated {
-				set(&s.Response, e.At, target.Response)
-				break
-			}
+		if next.Before(b.changed) {
+			next = b.changed
 		}
-		if s.Response.Start != nil {
-			for _, e := range t.Events {
-				if e.Type == bot.TransitionClaimed && (s.Response.Met == nil || e.At.Before(*s.Response.Met)) {
-					s.Response.Met = at(e.At)
-				}
-			}
-			for _, e := range t.Transcript {
-				if e.Role == bot.RoleTechnician && !e.Internal && !e.At.Before(*s.Response.Start) && (s.Response.Met == nil || e.At.Before(*s.Response.Met)) {
-					s.Response.Met = at(e.At)
-				}
-			}
+		at := nextTick(next)
+		if at.After(until) {
+			return
 		}
+		b.g.sla.Announce(b.t, at, nil) // cannot fail without a tell
 	}
-	g.announce(t)
 }
 
-// announce sets what the SLA loop would have sent by its last tick before now: a warning or breach on a
-// clock still running at the tick, each once, with its transition at the tick.
-func (g *Generator) announce(t *bot.Ticket) {
-	s := t.SLA
-	if s == nil {
-		return
+// before runs the SLA loop up to a step at at, before the step changes anything on the ticket (its
+// tier, its owner): what the loop announced then, it announced about the ticket as it was.
+func (b *draft) before(at time.Time) {
+	until := b.g.horizon()
+	if at.Before(until) {
+		until = at
 	}
-	horizon := g.now.Add(-30 * time.Second)
-	if s.WaitingSince != nil && s.WaitingSince.Before(horizon) {
-		horizon = *s.WaitingSince
+	b.runLoop(until)
+}
+
+// change is called around every change to the ticket at at: the SLA loop runs up to it before, and the
+// clocks are synced after, as every write of the engine syncs them.
+func (b *draft) change(at time.Time, apply func()) {
+	b.before(at)
+	apply()
+	if at.After(b.changed) {
+		b.changed = at
 	}
-	tick := func(x time.Time) time.Time { return x.Truncate(30 * time.Second).Add(30 * time.Second) }
-	for _, c := range []struct {
-		name  string
-		clock *bot.SLAClock
-	}{{"first response", &s.Response}, {"resolution", &s.Resolution}} {
-		cl := c.clock
-		if cl.Start == nil {
-			continue
-		}
-		running := func(x time.Time) bool {
-			return !tick(x).After(horizon) && (cl.Met == nil || tick(x).Before(*cl.Met))
-		}
-		if !cl.Warned && running(*cl.WarnAt) && tick(*cl.WarnAt).Before(tick(*cl.Due)) {
-			cl.Warned = true
-			t.Events = append(t.Events, bot.Transition{At: tick(*cl.WarnAt), Type: bot.TransitionSLAWarned, Tier: t.Tier, Detail: c.name})
-		}
-		if !cl.Breached && running(*cl.Due) {
-			cl.Breached, cl.Warned = true, true
-			t.Events = append(t.Events, bot.Transition{At: tick(*cl.Due), Type: bot.TransitionSLABreached, Tier: t.Tier, Detail: c.name})
-		}
-	}
-	slices.SortStableFunc(t.Events, func(a, b bot.Transition) int { return a.At.Compare(b.At) })
-	if last := t.Events[len(t.Events)-1].At; last.After(t.UpdatedAt) {
-		t.UpdatedAt = last
-	}
+	b.g.sla.Sync(b.t)
+}
+
+// horizon is the last time the SLA loop has run for the generated tickets: its last tick before now.
+func (g *Generator) horizon() time.Time { return g.now.Add(-loopEvery) }
+
+// done finishes a ticket: what the SLA loop would have announced by now since its last change.
+func (b *draft) done() *bot.Ticket {
+	b.runLoop(b.g.horizon())
+	return b.t
 }

@@ -25,6 +25,7 @@ import (
 type Generator struct {
 	rng      *rand.Rand
 	desk     bot.Config
+	sla      bot.SLAPolicy // the desk's, as the engine keeps clocks with it
 	now      time.Time
 	platform string
 	people   int
@@ -36,7 +37,7 @@ type Generator struct {
 func New(desk bot.Config, now time.Time, n int) *Generator {
 	platform, _ := bot.SplitID(desk.Tiers[0].Channel)
 	// About one employee for every 20 tickets in three years: a few tickets a person a year.
-	return &Generator{rng: rand.New(rand.NewPCG(1, 2)), desk: desk, now: now, platform: platform, people: max(n/20, 10)}
+	return &Generator{rng: rand.New(rand.NewPCG(1, 2)), desk: desk, sla: desk.SLAPolicy(), now: now, platform: platform, people: max(n/20, 10)}
 }
 
 // Arrivals returns n creation times over the three years up to now, in order, mostly on weekdays in
@@ -135,8 +136,7 @@ func (g *Generator) Ticket(created time.Time) *bot.Ticket {
 		if b.offer(answered, topic, n, bot.FeedbackSolved, solved) {
 			b.resolve(solved, t.Requester)
 		}
-		g.syncSLA(t)
-		return t
+		return b.done()
 	}
 
 	// Toward a human: no article, one answered "talk to a human", or two with "not helpful" first.
@@ -147,8 +147,7 @@ func (g *Generator) Ticket(created time.Time) *bot.Ticket {
 		case outcome == "active" && p < 0.2:
 			// Still with the bot, waiting for the requester's feedback.
 			b.offer(answered, topic, 1, "", time.Time{})
-			g.syncSLA(t)
-			return t
+			return b.done()
 		case p < 0.5:
 			if !b.offer(answered, topic, 1, bot.FeedbackNotHelpful, step) {
 				break
@@ -162,16 +161,14 @@ func (g *Generator) Ticket(created time.Time) *bot.Ticket {
 		}
 	}
 	if !b.ok(step) {
-		g.syncSLA(t)
-		return t
+		return b.done()
 	}
 	b.escalate(step, g.desk.Tiers[0], t.Requester, reason)
 	target := g.desk.SLA[t.Priority]
 	// Most responses and resolutions come well within their targets; some (about 6% and 4%) do not.
 	claimed := g.add(t.Priority, step, time.Minute+g.duration(cmp.Or(target.Response, time.Hour)*35/100))
 	if outcome == "active" && g.rng.Float64() < 0.35 || !b.ok(claimed) {
-		g.syncSLA(t) // waiting in the tier's queue
-		return t
+		return b.done() // waiting in the tier's queue
 	}
 	b.claim(claimed)
 	resolved := g.add(t.Priority, created, max(g.duration(cmp.Or(target.Resolution, 8*time.Hour)*3/10), claimed.Sub(created)+30*time.Minute))
@@ -196,15 +193,13 @@ func (g *Generator) Ticket(created time.Time) *bot.Ticket {
 			// Waiting on the requester: the clocks are paused.
 			if at := t.UpdatedAt.Add(time.Minute); b.ok(at) {
 				b.event(at, bot.TransitionWaiting, "", t.Assignee, "waiting on the requester")
-				t.SLA = &bot.SLA{WaitingSince: &at}
+				g.sla.Pause(t, at)
 			}
 		}
-		g.syncSLA(t)
-		return t
+		return b.done()
 	}
 	if !b.ok(resolved) || t.Status != bot.StatusClaimed {
-		g.syncSLA(t)
-		return t
+		return b.done()
 	}
 	b.resolve(resolved, t.Assignee)
 	if outcome == "reopened" {
@@ -215,8 +210,7 @@ func (g *Generator) Ticket(created time.Time) *bot.Ticket {
 			t.ResolvedAt = nil
 			again := back.Add(time.Hour + g.duration(8*time.Hour))
 			if !b.ok(again) {
-				g.syncSLA(t)
-				return t
+				return b.done()
 			}
 			b.say(again.Add(-time.Minute), t.Assignee, t.AssigneeName, bot.RoleTechnician, "Fixed for good this time, I hope.", false)
 			b.resolve(again, t.Assignee)
@@ -224,14 +218,10 @@ func (g *Generator) Ticket(created time.Time) *bot.Ticket {
 		}
 	}
 	b.rate(resolved)
-	g.syncSLA(t)
-	return t
+	return b.done()
 }
 
-// add is business time after from for the priority's calendar.
+// add is business time after from on the calendar the priority's clocks run on.
 func (g *Generator) add(priority string, from time.Time, d time.Duration) time.Time {
-	if h := g.desk.SLA[priority].Hours; h != nil {
-		return h.Add(from, d)
-	}
-	return from.Add(d)
+	return g.sla.Calendar(priority).Add(from, d)
 }
