@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"log/slog"
 	"os"
 	"path/filepath"
 	"strings"
@@ -233,29 +232,6 @@ func (m *Main) compact(ctx context.Context, args []string) error {
 	}
 	fmt.Fprintf(m.Stdout, "Compacted %s: %s before, %s now; verified.\n", data, byteSize(before), byteSize(after))
 	return nil
-}
-
-// purgeBatch is how many tickets one retention transaction deletes: the desk's own writes wait for one
-// batch at most.
-const purgeBatch = 500
-
-// purgeResolved deletes the resolved tickets older than [retention] closed_ticket_days, if set. The
-// housekeeping loop calls it every hour.
-func (m *Main) purgeResolved(ctx context.Context, db *storage.DB, logger *slog.Logger) {
-	days := m.retention.ClosedTicketDays
-	if days <= 0 {
-		return
-	}
-	start := time.Now()
-	res, err := db.PurgeResolved(ctx, start.AddDate(0, 0, -days), purgeBatch)
-	if err != nil && ctx.Err() == nil {
-		logger.Warn("retention purge", "err", err, "tickets", res.Tickets)
-		return
-	}
-	if res.Tickets > 0 {
-		logger.Info("purged resolved tickets past retention", "tickets", res.Tickets, "links", res.Links,
-			"effects", res.Effects, "closed_ticket_days", days, "took", time.Since(start).String())
-	}
 }
 
 func plural(n int, one, many string) string {
