@@ -4,6 +4,8 @@ import (
 	"strings"
 	"unicode"
 	"unicode/utf8"
+
+	"github.com/firstline-desk/firstline/markdown"
 )
 
 // Snippet returns the passage of text that best shows why it matches query: the window of about
@@ -257,66 +259,10 @@ func containsInt(s []int, v int) bool {
 	return false
 }
 
-// plainText turns Markdown into one line of plain text: line breaks and runs of spaces become one
-// space; heading, quote and bullet marks, emphasis, code ticks, strike-through, table bars and link
-// targets go ("[the guide](https://...)" reads "the guide"). Invalid UTF-8 becomes U+FFFD.
+// plainText turns Markdown into one line of plain text (markdown.Plain): line breaks and runs of spaces
+// become one space, and an asterisk left as text goes too, so that the marks are the only asterisks in a
+// snippet.
 func plainText(text string) string {
-	text = strings.ToValidUTF8(text, "\uFFFD")
-	var sb strings.Builder
-	sb.Grow(len(text))
-	for line := range strings.Lines(text) {
-		line = strings.TrimSpace(line)
-		if strings.HasPrefix(line, "```") || strings.HasPrefix(line, "~~~") {
-			continue // a code fence; the code itself stays
-		}
-		line = strings.TrimLeft(line, "#> \t")
-		for _, bullet := range []string{"- ", "* ", "+ "} {
-			line = strings.TrimPrefix(line, bullet)
-		}
-		sb.WriteByte(' ')
-		inlinePlain(&sb, line)
-	}
-	return strings.Join(strings.FieldsFunc(sb.String(), unicode.IsSpace), " ")
-}
-
-// inlinePlain writes one line without its inline Markdown.
-func inlinePlain(sb *strings.Builder, line string) {
-	prev := rune(' ')
-	for i := 0; i < len(line); {
-		r, size := utf8.DecodeRuneInString(line[i:])
-		rest := line[i+size:]
-		switch {
-		case r == '*' || r == '`':
-			i += size
-			continue
-		case r == '~' && strings.HasPrefix(rest, "~"):
-			i += 2 * size
-			continue
-		case r == '|':
-			r = ' '
-		case r == '_':
-			// Emphasis, unless inside a word ("file_name").
-			next, _ := utf8.DecodeRuneInString(rest)
-			if !snippetWordRune(prev) || !snippetWordRune(next) {
-				i += size
-				continue
-			}
-		case r == '!' && strings.HasPrefix(rest, "["):
-			i += size
-			continue
-		case r == '[':
-			// [label](target): keep the label, drop the target.
-			if close := strings.IndexByte(rest, ']'); close >= 0 && strings.HasPrefix(rest[close+1:], "(") {
-				if end := strings.IndexByte(rest[close+2:], ')'); end >= 0 {
-					inlinePlain(sb, rest[:close])
-					i += size + close + 2 + end + 1
-					prev = ' '
-					continue
-				}
-			}
-		}
-		sb.WriteRune(r)
-		prev = r
-		i += size
-	}
+	plain := strings.ReplaceAll(markdown.Plain(text), "*", "")
+	return strings.Join(strings.FieldsFunc(plain, unicode.IsSpace), " ")
 }
