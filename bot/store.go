@@ -162,3 +162,16 @@ type Effect struct {
 	NotBefore time.Time `json:"not_before,omitempty"`
 	CreatedAt time.Time `json:"created_at"`
 }
+
+// StoreStats is a snapshot of a Store for monitoring (/metrics): what it holds, read without decoding
+// the tickets. A Store that can say it implements Stats(ctx) (StoreStats, error) (storage.DB does).
+type StoreStats struct {
+	// Tickets counts the tickets by status; every known status is present, zero or not.
+	Tickets map[Status]int
+	// Outbox is how many effects wait in the outbox (to post, update, react, or jobs to run).
+	Outbox int
+	// OldestEffect is when the oldest effect in the outbox was caused; zero when the outbox is empty.
+	OldestEffect time.Time
+	// FileBytes is the size of the data file.
+	FileBytes int64
+}

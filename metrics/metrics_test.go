@@ -15,19 +15,18 @@ import (
 
 	"github.com/firstline-desk/firstline/bot"
 	"github.com/firstline-desk/firstline/metrics"
-	"github.com/firstline-desk/firstline/storage"
 )
 
 func quiet() *slog.Logger { return slog.New(slog.NewTextHandler(io.Discard, nil)) }
 
 // fakeStore answers Stats with st (or err) and counts the reads.
 type fakeStore struct {
-	st    storage.Stats
+	st    bot.StoreStats
 	err   error
 	reads int
 }
 
-func (f *fakeStore) Stats(context.Context) (storage.Stats, error) {
+func (f *fakeStore) Stats(context.Context) (bot.StoreStats, error) {
 	f.reads++
 	return f.st, f.err
 }
@@ -160,7 +159,7 @@ firstline_model_tokens_total{purpose="embed",type="prompt"} 50
 // age on the scrape's clock, and that scrapes within the TTL share one read.
 func TestStore(t *testing.T) {
 	clk := &clock{t: time.Date(2026, 11, 23, 12, 0, 0, 0, time.UTC)}
-	store := &fakeStore{st: storage.Stats{
+	store := &fakeStore{st: bot.StoreStats{
 		Tickets:      map[bot.Status]int{bot.StatusOpen: 3, bot.StatusEscalated: 2, bot.StatusClaimed: 1, bot.StatusPendingVendor: 0, bot.StatusResolved: 1000000},
 		Outbox:       7,
 		OldestEffect: clk.t.Add(-90 * time.Second),

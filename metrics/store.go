@@ -7,12 +7,13 @@ import (
 
 	"github.com/prometheus/client_golang/prometheus"
 
-	"github.com/firstline-desk/firstline/storage"
+	"github.com/firstline-desk/firstline/bot"
 )
 
-// StatsReader is the data file as the metrics read it (*storage.DB).
+// StatsReader is the data file as the metrics read it (*storage.DB implements it). Stats is called when
+// /metrics is scraped, at most once per StatsTTL, from the scraping goroutine, with a 10 s deadline.
 type StatsReader interface {
-	Stats(ctx context.Context) (storage.Stats, error)
+	Stats(ctx context.Context) (bot.StoreStats, error)
 }
 
 // statsTimeout bounds one read of the store for a scrape.
@@ -29,7 +30,7 @@ type storeCollector struct {
 
 	mu   sync.Mutex // held during a read, so concurrent scrapes share it
 	at   time.Time
-	last storage.Stats
+	last bot.StoreStats
 	err  error
 }
 
@@ -73,7 +74,7 @@ func (c *storeCollector) Collect(ch chan<- prometheus.Metric) {
 }
 
 // snapshot is the last read of the store if it is younger than ttl, else a new one.
-func (c *storeCollector) snapshot() (storage.Stats, error) {
+func (c *storeCollector) snapshot() (bot.StoreStats, error) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	if now := c.now(); !c.at.IsZero() && now.Sub(c.at) < c.ttl && !now.Before(c.at) {

@@ -14,18 +14,6 @@ import (
 // keyHeartbeat is where Ping writes: the time of the last successful write check, in the meta bucket.
 var keyHeartbeat = []byte("heartbeat")
 
-// Stats is a snapshot of the data file for monitoring (/metrics).
-type Stats struct {
-	// Tickets counts the tickets by status; every known status is present, zero or not.
-	Tickets map[bot.Status]int
-	// Outbox is how many effects wait in the outbox (to post, update, react, or jobs to run).
-	Outbox int
-	// OldestEffect is when the oldest effect in the outbox was caused; zero when the outbox is empty.
-	OldestEffect time.Time
-	// FileBytes is the size of the data file.
-	FileBytes int64
-}
-
 // Stats reads the monitoring snapshot in one read transaction, without decoding a single ticket: the
 // active tickets are counted by stepping through their entries of tickets_by_status, seeking past the
 // resolved ones; the resolved ones are that index's key count (bbolt's Bucket.Stats, a walk over the
@@ -34,11 +22,11 @@ type Stats struct {
 // bench tickets -n 1000000`: 4.5 GB, 5,864 active) it takes 5-15 ms once the index is in memory, up
 // to a couple of seconds for the first read after a start while the index's pages are read from disk.
 // Callers that are asked often (a scrape) cache it for a few seconds.
-func (db *DB) Stats(ctx context.Context) (Stats, error) {
+func (db *DB) Stats(ctx context.Context) (bot.StoreStats, error) {
 	if err := ctx.Err(); err != nil {
-		return Stats{}, err
+		return bot.StoreStats{}, err
 	}
-	st := Stats{Tickets: map[bot.Status]int{
+	st := bot.StoreStats{Tickets: map[bot.Status]int{
 		bot.StatusOpen: 0, bot.StatusEscalated: 0, bot.StatusClaimed: 0, bot.StatusPendingVendor: 0, bot.StatusResolved: 0,
 	}}
 	err := db.view(func(btx *bolt.Tx) error {
@@ -78,7 +66,7 @@ func (db *DB) Stats(ctx context.Context) (Stats, error) {
 		return nil
 	})
 	if err != nil {
-		return Stats{}, fmt.Errorf("read the data file's stats: %w", err)
+		return bot.StoreStats{}, fmt.Errorf("read the data file's stats: %w", err)
 	}
 	return st, nil
 }
