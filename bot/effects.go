@@ -1,6 +1,10 @@
 package bot
 
-import "strings"
+import (
+	"strings"
+
+	"github.com/firstline-desk/firstline/markdown"
+)
 
 // Effects: what an event's handling asks the dispatcher to post, edit or run, addressed to a place.
 
@@ -21,7 +25,7 @@ func (w *work) enqueue(eff Effect) error {
 
 // splitPost makes a post whose text is longer than its platform's messages take (TextLimiter) into
 // several, one effect each, so each has its own at-most-once key and they go out in order in their
-// lane. Nothing is cut: the text is split on paragraph boundaries (splitMarkdown). The ping goes with
+// lane. Nothing is cut: the text is split on paragraph boundaries (markdown.Split). The ping goes with
 // the first part; the buttons, and the key the message is recorded under (so reactions and clicks find
 // it), with the last, under the end of the text. Other effects, cards and short posts are returned as
 // they are.
@@ -35,7 +39,7 @@ func (e *Engine) splitPost(eff Effect) []Effect {
 			limit = tl.MaxText()
 		}
 	}
-	texts := splitMarkdown(eff.Post.Text, limit)
+	texts := markdown.Split(eff.Post.Text, limit)
 	if len(texts) < 2 {
 		return []Effect{eff}
 	}

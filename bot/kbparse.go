@@ -9,6 +9,7 @@ import (
 	"unicode/utf8"
 
 	"github.com/firstline-desk/firstline/kb"
+	"github.com/firstline-desk/firstline/markdown"
 )
 
 // KBCommand is a parsed "!kb ..." message: what a technician asked the knowledge base to do. Only
@@ -300,13 +301,11 @@ type kbPayload struct {
 func parseKBPayload(text string, titleFirst bool) kbPayload {
 	var p kbPayload
 	var body []string
-	fence := "" // the opening fence of the code block the line is in, "" outside one
+	var fences markdown.Fences // the code blocks of the text, as every renderer reads them
 	seenContent := false
 	for _, line := range strings.Split(text, "\n") {
-		if fence != "" {
-			if closesFence(line, fence) {
-				fence = ""
-			}
+		if fences.Open() != "" {
+			fences.Line(line)
 			body = append(body, line)
 			continue
 		}
@@ -330,7 +329,7 @@ func parseKBPayload(text string, titleFirst bool) kbPayload {
 				continue
 			}
 		}
-		fence = opensFence(line)
+		fences.Line(line)
 		body = append(body, line)
 	}
 	p.body = trimBlankLines(strings.Join(body, "\n"))
@@ -377,30 +376,6 @@ func headingText(line string) string {
 		return strings.TrimSpace(h)
 	}
 	return s
-}
-
-// opensFence returns the fence (``` or ~~~, three or more) that line opens, or "".
-func opensFence(line string) string {
-	s := strings.TrimLeft(line, " ")
-	if len(line)-len(s) > 3 || len(s) < 3 || (s[0] != '`' && s[0] != '~') {
-		return ""
-	}
-	n := len(s) - len(strings.TrimLeft(s, s[:1]))
-	if n < 3 {
-		return ""
-	}
-	return s[:n]
-}
-
-// closesFence reports whether line closes a code block opened by fence: the same character, at
-// least as many times, and nothing after it.
-func closesFence(line, fence string) bool {
-	s := strings.TrimLeft(line, " ")
-	if len(line)-len(s) > 3 {
-		return false
-	}
-	after := strings.TrimLeft(s, fence[:1])
-	return len(s)-len(after) >= len(fence) && strings.TrimSpace(after) == ""
 }
 
 // trimBlankLines drops the blank lines before the text and the white space after it, but keeps

@@ -8,6 +8,7 @@ import (
 	"unicode/utf8"
 
 	"github.com/firstline-desk/firstline/kb"
+	"github.com/firstline-desk/firstline/markdown"
 )
 
 // maxArticleChars is the most of an article one answer or one "!kb show" holds: a page. Chat
@@ -16,9 +17,9 @@ import (
 const maxArticleChars = 8000
 
 // articlePages cuts an article's body into pages of at most maxArticleChars, at paragraph boundaries
-// (splitMarkdown): page 1 is what an answer shows.
+// (markdown.Split): page 1 is what an answer shows.
 func articlePages(body string) []string {
-	return splitMarkdown(body, maxArticleChars)
+	return markdown.Split(body, maxArticleChars)
 }
 
 // readOn is the line that ends a page of an article that has more: how to read the next.
@@ -69,7 +70,7 @@ func firstParagraph(md string) string {
 
 // excerpt cuts Markdown at a paragraph boundary before max characters, marking the cut with "…". It is
 // for previews that say where the whole text is (a list of suggestions); what a reader needs whole is
-// split, not cut (splitMarkdown).
+// split, not cut (markdown.Split).
 func excerpt(body string, max int) string {
 	text, cut := cutParagraphs(body, max)
 	if cut {
@@ -79,14 +80,14 @@ func excerpt(body string, max int) string {
 }
 
 // cutParagraphs cuts Markdown to at most max characters, at the last paragraph boundary (or, when that
-// would leave less than half, wherever the first part of splitMarkdown ends), and reports whether it cut.
+// would leave less than half, wherever the first part of markdown.Split ends), and reports whether it cut.
 // The caller says what was left out and where it is.
 func cutParagraphs(body string, max int) (string, bool) {
 	body = strings.TrimSpace(body)
 	if max <= 0 || utf8.RuneCountInString(body) <= max {
 		return body, false
 	}
-	return splitMarkdown(body, max)[0], true
+	return markdown.Split(body, max)[0], true
 }
 
 // cardPost renders a ticket's handoff card for technicians.

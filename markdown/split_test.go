@@ -1,4 +1,4 @@
-package bot
+package markdown
 
 import (
 	"strings"
@@ -7,7 +7,7 @@ import (
 	"unicode/utf8"
 )
 
-// splitCases are TestSplitMarkdown's table, which the golden test records too.
+// splitCases are TestSplit's table, which the golden test records too.
 var splitCases = []struct {
 	name  string
 	text  string
@@ -33,10 +33,10 @@ var splitCases = []struct {
 // repeatWord is n words separated by spaces.
 func repeatWord(word string, n int) string { return strings.TrimSpace(strings.Repeat(word+" ", n)) }
 
-func TestSplitMarkdown(t *testing.T) {
+func TestSplit(t *testing.T) {
 	for _, tc := range splitCases {
 		t.Run(tc.name, func(t *testing.T) {
-			got := splitMarkdown(tc.text, tc.limit)
+			got := Split(tc.text, tc.limit)
 			if strings.Join(got, "\n|\n") != strings.Join(tc.want, "\n|\n") {
 				t.Fatalf("split into\n%q\nwant\n%q", got, tc.want)
 			}
@@ -103,14 +103,14 @@ func openFence(s string) string {
 		switch {
 		case open == "" && fenceOpener(line) != "":
 			open = fenceOpener(line)
-		case open != "" && closesFence(line, fenceRun(open)):
+		case open != "" && ClosesFence(line, fenceRun(open)):
 			open = ""
 		}
 	}
 	return open
 }
 
-// splitSeeds are FuzzSplitMarkdown's seeds besides its corpus files.
+// splitSeeds are FuzzSplit's seeds besides its corpus files.
 var splitSeeds = []struct {
 	text  string
 	limit int
@@ -121,7 +121,7 @@ var splitSeeds = []struct {
 	{"```\nunterminated\nblock\nof code that goes on", 45},
 }
 
-func FuzzSplitMarkdown(f *testing.F) {
+func FuzzSplit(f *testing.F) {
 	for _, s := range splitSeeds {
 		f.Add(s.text, s.limit)
 	}
@@ -129,7 +129,7 @@ func FuzzSplitMarkdown(f *testing.F) {
 		if !utf8.ValidString(text) || limit < 40 || limit > 5000 || len(text) > 20000 {
 			return
 		}
-		parts := splitMarkdown(text, limit)
+		parts := Split(text, limit)
 		checkParts(t, text, limit, parts)
 		if openFence(text) == "" && !longFenceLine(text, limit) && len(parts) > 0 && openFence(parts[len(parts)-1]) != "" {
 			t.Fatalf("the last part leaves a block open that the text closed: %q", parts)

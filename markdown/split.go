@@ -1,9 +1,10 @@
-package bot
+package markdown
 
 // Splitting long Markdown into parts a chat platform takes, without losing or breaking anything.
 
 import (
 	"strings"
+	"unicode"
 	"unicode/utf8"
 )
 
@@ -25,7 +26,7 @@ type cutAt struct {
 	fence string
 }
 
-// splitMarkdown cuts Markdown into parts of at most limit characters (code points, as Discord counts),
+// Split cuts Markdown into parts of at most limit characters (code points, as Discord counts),
 // losing nothing but the white space where one part ends and the next begins. A part ends at the last
 // paragraph break that fits, else a line break, else a space, as long as that leaves the part at least
 // half full; where nothing else fits, a word longer than a part is cut inside. Within a paragraph it
@@ -33,7 +34,7 @@ type cutAt struct {
 // <an autolink>), so no Markdown is broken across messages. A fenced code block cut in two is closed at
 // the end of one part and reopened with its opening line (language included) at the start of the next,
 // so both halves show as code. With limit <= 0, or text that fits, the text is one part.
-func splitMarkdown(text string, limit int) []string {
+func Split(text string, limit int) []string {
 	text = strings.TrimRight(strings.TrimLeft(text, "\n"), " \t\n")
 	if limit <= 0 || utf8.RuneCountInString(text) <= limit {
 		return []string{text}
@@ -71,7 +72,7 @@ func splitMarkdown(text string, limit int) []string {
 			parts = append(parts, prefix+head)
 		}
 		text, fence = rest, c.fence
-		if fence != "" && strings.TrimSpace(text) != "" && closesFence(firstLineOf(text), fenceRun(fence)) {
+		if fence != "" && strings.TrimSpace(text) != "" && ClosesFence(firstLineOf(text), fenceRun(fence)) {
 			// The block ends right where the part did: the next part starts after its closing line.
 			text, fence = trimBlankLines(strings.TrimPrefix(text, firstLineOf(text))), ""
 		}
@@ -107,7 +108,7 @@ func chooseCut(text string, budget int, fence string) cutAt {
 		switch {
 		case fence == "" && fenceOpener(line) != "":
 			after = fenceOpener(line)
-		case fence != "" && closesFence(line, fenceRun(fence)):
+		case fence != "" && ClosesFence(line, fenceRun(fence)):
 			after = ""
 		}
 		code := fence != "" && after != "" // a line of code (not its fences)
@@ -293,15 +294,13 @@ func (s *inlineState) step(line string, i int) {
 	}
 }
 
-// fenceOpener returns line, without its indentation, when it opens a fenced code block (see opensFence;
-// a backtick fence's info string has no backtick), else "".
+// fenceOpener returns line, without its indentation, when it opens a fenced code block (OpenFence),
+// else "".
 func fenceOpener(line string) string {
-	run := opensFence(line)
-	t := strings.TrimLeft(line, " ")
-	if run == "" || (run[0] == '`' && strings.Contains(t[len(run):], "`")) {
+	if OpenFence(line) == "" {
 		return ""
 	}
-	return t
+	return strings.TrimLeft(line, " ")
 }
 
 // startsFence reports whether the words after a space would open a code block if a part began with them.
@@ -339,4 +338,17 @@ func backRunes(s string, from, at, n int) int {
 		at -= size
 	}
 	return at
+}
+
+// trimBlankLines drops the blank lines before the text and the white space after it, but keeps the
+// indentation of the first line (it may be code, or a list item).
+func trimBlankLines(s string) string {
+	for {
+		line, rest, found := strings.Cut(s, "\n")
+		if !found || strings.TrimSpace(line) != "" {
+			break
+		}
+		s = rest
+	}
+	return strings.TrimRightFunc(s, unicode.IsSpace)
 }
