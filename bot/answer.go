@@ -24,6 +24,8 @@ func (e *Engine) runJob(ctx context.Context, eff Effect) error {
 		return e.runReport(ctx, eff)
 	case jobSummary:
 		return e.runSummary(ctx, eff)
+	case jobKBSearch:
+		return e.runKBSearch(ctx, eff)
 	}
 	var t *Ticket
 	if err := e.store.View(ctx, func(tx Tx) error {
@@ -136,11 +138,8 @@ func (e *Engine) find(ctx context.Context, t *Ticket, job string) findings {
 
 // searchKB searches the knowledge base outside any transaction.
 func (e *Engine) searchKB(ctx context.Context, query string, exclude ...string) []kb.Hit {
-	if cs, ok := e.search.(ContextSearcher); ok {
-		// The query may leave for an embeddings endpoint.
-		return cs.SearchContext(ctx, redact.String(query), 10, exclude...)
-	}
-	return e.search.Search(query, 10, exclude...)
+	// The query may leave for an embeddings endpoint.
+	return e.library.Search(ctx, redact.String(query), 10, exclude...)
 }
 
 // saidSince reports whether the requester wrote anything in the transcript after its first n entries.
@@ -152,12 +151,6 @@ func (t *Ticket) saidSince(n int) bool {
 // the markers their clicks leave ("(not helpful)").
 func (t *Ticket) requesterWrote(e Entry) bool {
 	return e.Role == RoleRequester && e.Author == t.Requester && !strings.HasPrefix(e.Text, "(")
-}
-
-// ContextSearcher is a Searcher whose ranking may call out over the network (embeddings for hybrid
-// search). Jobs use it with their context; Search, used inside transactions, must not call out.
-type ContextSearcher interface {
-	SearchContext(ctx context.Context, query string, limit int, exclude ...string) []kb.Hit
 }
 
 // searchText is what the requester has said: the question and every detail added since.
@@ -280,7 +273,7 @@ func (w *work) postAnswer(t *Ticket, hits []kb.Hit, intro string, list bool) err
 	var articles []kb.Article
 	var cited []string
 	for _, h := range hits {
-		a, ok := w.e.search.Article(h.ID)
+		a, ok := w.e.library.Article(h.ID)
 		if !ok {
 			continue
 		}

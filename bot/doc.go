@@ -1,5 +1,5 @@
 // Package bot is Firstline's service desk: the domain types (tickets, events, effects), the interfaces the
-// rest of the program implements (Chat for chat platforms, Store for storage, Searcher for the knowledge
+// rest of the program implements (Chat for chat platforms, Store for storage, Library for the knowledge
 // base), and the engine that turns what people say and click into ticket changes and replies.
 //
 // The engine never talks to a platform or a database directly. Every inbound event is handled in one

@@ -77,11 +77,15 @@ func (w *work) threadNameOf(id string) string {
 func (w *work) reply(ticketID, text string) error {
 	p := w.here()
 	p.Text = text
-	l := threadLane(w.ev.Platform, p.Channel, p.Thread)
+	return w.enqueue(Effect{Kind: EffectPost, Platform: w.ev.Platform, Lane: w.replyLane(p), Ticket: ticketID, Post: p})
+}
+
+// replyLane is the lane of a reply posted as p, in the place the event happened.
+func (w *work) replyLane(p Post) string {
 	if p.To != "" || p.DM != "" {
-		l = lane(w.ev.Platform, "dm:"+w.ev.User) // with the user's DMs, which a private reply may become
+		return lane(w.ev.Platform, "dm:"+w.ev.User) // with the user's DMs, which a private reply may become
 	}
-	return w.enqueue(Effect{Kind: EffectPost, Platform: w.ev.Platform, Lane: l, Ticket: ticketID, Post: p})
+	return threadLane(w.ev.Platform, p.Channel, p.Thread)
 }
 
 // dm posts in a direct conversation with the event's user.

@@ -7,20 +7,8 @@ import (
 	"strings"
 	"time"
 
-	"github.com/firstline-desk/firstline/kb"
 	"github.com/firstline-desk/firstline/redact"
 )
-
-// Searcher finds knowledge-base articles. *kb.Library implements it; the engine calls it from jobs, never
-// inside a storage transaction.
-type Searcher interface {
-	// Search returns the best articles for query, best first, with confidences comparable across queries.
-	// Articles in exclude (already offered) are ranked as if absent, so the confidence of the next best
-	// is among what is left.
-	Search(query string, limit int, exclude ...string) []kb.Hit
-	// Article returns the article with id.
-	Article(id string) (kb.Article, bool)
-}
 
 // Clock tells the time. The engine never calls time.Now itself, so tests can move time.
 type Clock interface {
@@ -35,9 +23,9 @@ func (SystemClock) Now() time.Time { return time.Now() }
 
 // Engine is the service desk: it handles inbound events and performs the effects they cause.
 type Engine struct {
-	cfg    Config
-	store  Store
-	search Searcher
+	cfg     Config
+	store   Store
+	library Library
 	// reporter answers "!report"; nil disables it.
 	reporter Reporter
 	clock    Clock
@@ -59,7 +47,7 @@ type Engine struct {
 }
 
 // New returns an engine. Register the chat platforms with AddChat before events arrive.
-func New(cfg Config, store Store, search Searcher, clock Clock, logger *slog.Logger) (*Engine, error) {
+func New(cfg Config, store Store, library Library, clock Clock, logger *slog.Logger) (*Engine, error) {
 	if err := cfg.check(); err != nil {
 		return nil, fmt.Errorf("engine config: %w", err)
 	}
@@ -87,7 +75,7 @@ func New(cfg Config, store Store, search Searcher, clock Clock, logger *slog.Log
 	e := &Engine{
 		cfg:      cfg,
 		store:    store,
-		search:   search,
+		library:  library,
 		clock:    clock,
 		log:      logger.With("component", "engine"),
 		obs:      nopObserver{},
@@ -176,12 +164,12 @@ func (e *Engine) Handle(ctx context.Context, ev Event) error {
 	runAll(committed)
 	e.disp.unsaved.dueNow()
 	// Committed: edits from chat reach the search index now, so the next question finds them.
-	if ix, ok := e.search.(KBIndex); ok && w != nil {
+	if w != nil {
 		for _, a := range w.indexPut {
-			ix.Put(a)
+			e.library.Put(a)
 		}
 		for _, id := range w.indexDel {
-			ix.Delete(id)
+			e.library.Delete(id)
 		}
 	}
 	e.disp.kick()

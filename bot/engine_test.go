@@ -42,8 +42,8 @@ func testConfig() bot.Config {
 	}
 }
 
-func testSearch() *bottest.Search {
-	return &bottest.Search{
+func testLibrary() *bottest.Library {
+	return &bottest.Library{
 		Articles: []kb.Article{
 			{ID: "vpn-connect", Title: "Connect to the VPN", Body: "Open Example VPN and sign in."},
 			{ID: "vpn-slow", Title: "VPN is slow", Body: "Switch to the nearest gateway."},
@@ -83,7 +83,7 @@ func openStore(t testing.TB, path string) *storage.DB {
 func newDesk(t *testing.T) (*bottest.Desk, *storage.DB) {
 	t.Helper()
 	db := openStore(t, "")
-	return bottest.NewDesk(t, testConfig(), db, testSearch()), db
+	return bottest.NewDesk(t, testConfig(), db, testLibrary()), db
 }
 
 func ticket(t *testing.T, db bot.Store, id string) *bot.Ticket {
@@ -568,12 +568,12 @@ func TestRestartKeepsCardsWorking(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	d1 := bottest.NewDesk(t, testConfig(), db1, testSearch())
+	d1 := bottest.NewDesk(t, testConfig(), db1, testLibrary())
 	_, card := escalated(t, d1)
 	db1.Close()
 
 	db2 := openStore(t, path)
-	d2 := bottest.NewDesk(t, testConfig(), db2, testSearch())
+	d2 := bottest.NewDesk(t, testConfig(), db2, testLibrary())
 	d2.Clock = d1.Clock
 	d2.React(tom, card, "raising_hand") // a card posted before the restart
 	if tk := ticket(t, db2, "T-000001"); tk.Status != bot.StatusClaimed || tk.Assignee != tom {
@@ -592,7 +592,7 @@ func TestEffectsSurviveACrashBeforeDispatch(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	e1, err := bot.New(testConfig(), db1, testSearch(), bottest.NewClock(time.Now()), nil)
+	e1, err := bot.New(testConfig(), db1, testLibrary(), bottest.NewClock(time.Now()), nil)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -603,7 +603,7 @@ func TestEffectsSurviveACrashBeforeDispatch(t *testing.T) {
 	db1.Close()
 
 	db2 := openStore(t, path)
-	d := bottest.NewDesk(t, testConfig(), db2, testSearch())
+	d := bottest.NewDesk(t, testConfig(), db2, testLibrary())
 	if err := d.Engine.Flush(context.Background()); err != nil {
 		t.Fatal(err)
 	}
@@ -693,7 +693,7 @@ func TestRolesAsMembers(t *testing.T) {
 	cfg := testConfig()
 	cfg.Tiers[0].Members = []string{"test:role:helpdesk"}
 	db := openStore(t, "")
-	d := bottest.NewDesk(t, cfg, db, testSearch())
+	d := bottest.NewDesk(t, cfg, db, testLibrary())
 	_, card := escalated(t, d)
 
 	claim := func(user string, roles ...string) {

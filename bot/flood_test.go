@@ -34,7 +34,7 @@ func floodConfig() bot.Config {
 
 func TestFloodGetsOneTicketAndOneNotice(t *testing.T) {
 	db := openStore(t, "")
-	d := bottest.NewDesk(t, floodConfig(), db, testSearch())
+	d := bottest.NewDesk(t, floodConfig(), db, testLibrary())
 	mallory := bottest.User("mallory")
 	var aliceQ string
 	for i := range 100 {
@@ -87,7 +87,7 @@ func TestFloodGetsOneTicketAndOneNotice(t *testing.T) {
 
 func TestQuickMessagesJoinOneTicket(t *testing.T) {
 	db := openStore(t, "")
-	d := bottest.NewDesk(t, floodConfig(), db, testSearch())
+	d := bottest.NewDesk(t, floodConfig(), db, testLibrary())
 	hi := d.Say(alice, "help", "hi")
 	d.Clock.Advance(5 * time.Second)
 	q := d.Say(alice, "help", "my vpn won't connect")
@@ -119,7 +119,7 @@ func TestQuickMessagesJoinOneTicket(t *testing.T) {
 
 func TestTechniciansAreNotThrottled(t *testing.T) {
 	db := openStore(t, "")
-	d := bottest.NewDesk(t, floodConfig(), db, testSearch())
+	d := bottest.NewDesk(t, floodConfig(), db, testLibrary())
 	d.Say(alice, "help", "the printer eats paper") // escalated at once
 	card := d.Chat.Messages("tier2")[0]
 	for i := range 20 {
@@ -141,7 +141,7 @@ func TestTechniciansAreNotThrottled(t *testing.T) {
 
 func TestGreetingTicketTakesTheProblemAsSubject(t *testing.T) {
 	db := openStore(t, "")
-	d := bottest.NewDesk(t, floodConfig(), db, testSearch())
+	d := bottest.NewDesk(t, floodConfig(), db, testLibrary())
 	q := d.Say(alice, "help", "hi")
 	d.SayIn(alice, "help", q, "my vpn won't connect")
 	if tk := ticket(t, db, "T-000001"); tk.Subject != "my vpn won't connect" {
@@ -168,7 +168,7 @@ func relayed(d *bottest.Desk, text string) int {
 // reaches the technician, once.
 func TestDuplicatesAreOneMessage(t *testing.T) {
 	db := openStore(t, "")
-	d := bottest.NewDesk(t, floodConfig(), db, testSearch())
+	d := bottest.NewDesk(t, floodConfig(), db, testLibrary())
 	q := d.Say(alice, "help", "the printer eats paper") // escalated at once
 	for i := range 5 {
 		d.Clock.Advance(8 * time.Second)
@@ -232,7 +232,7 @@ func TestFailedTransactionsAreNotCounted(t *testing.T) {
 	store := &failingStore{Store: db}
 	cfg := floodConfig()
 	cfg.Flood.Messages = 3
-	d := bottest.NewDesk(t, cfg, store, testSearch())
+	d := bottest.NewDesk(t, cfg, store, testLibrary())
 	q := d.Say(alice, "help", "the printer eats paper") // escalated at once
 	ev := bot.Event{Kind: bot.EventMessage, ID: "msg:x1", Channel: "help", Thread: q, Message: "x1", User: alice, UserName: "alice", Text: "it says error 809"}
 	store.Fail = 4
@@ -278,7 +278,7 @@ func (o *countingObserver) Transition(typ bot.TransitionType, _, _ bot.Status, _
 func TestFailedTransactionsAreNotObserved(t *testing.T) {
 	db := openStore(t, "")
 	store := &failingStore{Store: db}
-	d := bottest.NewDesk(t, testConfig(), store, testSearch())
+	d := bottest.NewDesk(t, testConfig(), store, testLibrary())
 	obs := &countingObserver{transitions: map[string]int{}}
 	d.Engine.SetObserver(obs)
 	_, card := escalated(t, d)
@@ -307,7 +307,7 @@ func TestOneMessageTwoEvents(t *testing.T) {
 	db := openStore(t, "")
 	cfg := floodConfig()
 	cfg.Flood.JoinWithin = 0
-	d := bottest.NewDesk(t, cfg, db, testSearch())
+	d := bottest.NewDesk(t, cfg, db, testLibrary())
 	for i := range 6 {
 		id := fmt.Sprintf("m%d", i)
 		for _, ev := range []bot.Event{

@@ -1,6 +1,7 @@
 package bot
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"slices"
@@ -12,13 +13,6 @@ import (
 
 // This file is the knowledge base edited from chat ("!kb ...") and knowledge capture: a good answer in a
 // ticket becomes a draft article in the review channel, which an admin publishes with one click.
-
-// KBIndex is a Searcher whose index can be updated in place: the engine applies chat edits to it once
-// they are committed, so an edited article answers the next question at once.
-type KBIndex interface {
-	Put(a kb.Article)
-	Delete(id string)
-}
 
 // Choices of a capture draft in the review channel.
 const (
@@ -138,17 +132,43 @@ func (w *work) kbHelp() string {
 	}, "\n")
 }
 
+// kbSearch answers "!kb search QUERY" from a job: the search may call out (to embed the query), which
+// is never done inside a transaction.
 func (w *work) kbSearch(c KBCommand) error {
-	hits := w.e.search.Search(c.Query, 5)
+	p := w.here()
+	return w.enqueue(Effect{Kind: EffectJob, Platform: w.ev.Platform, Lane: w.replyLane(p), Job: jobKBSearch, Query: c.Query, Post: p})
+}
+
+// runKBSearch is the job of "!kb search": it searches, then posts the hits where the command was typed,
+// and removes the job, in one transaction.
+func (e *Engine) runKBSearch(ctx context.Context, eff Effect) error {
+	text := kbSearchText(eff.Query, e.library.Search(ctx, eff.Query, 5))
+	err := e.update(ctx, func(tx Tx) error {
+		if err := tx.DeleteEffect(eff.Seq); err != nil {
+			return err
+		}
+		p := eff.Post
+		p.Text = text
+		w := &work{e: e, tx: tx, now: e.clock.Now(), ev: Event{Platform: eff.Platform}}
+		return w.enqueue(Effect{Kind: EffectPost, Platform: eff.Platform, Lane: eff.Lane, Post: p})
+	})
+	if err == nil {
+		e.disp.kick()
+	}
+	return err
+}
+
+// kbSearchText lists the articles a search found.
+func kbSearchText(query string, hits []kb.Hit) string {
 	if len(hits) == 0 {
-		return w.reply("", fmt.Sprintf("No article matches %q.", c.Query))
+		return fmt.Sprintf("No article matches %q.", query)
 	}
 	var b strings.Builder
-	fmt.Fprintf(&b, "Articles for %q:", c.Query)
+	fmt.Fprintf(&b, "Articles for %q:", query)
 	for i, h := range hits {
 		fmt.Fprintf(&b, "\n%d. %s (`%s`, confidence %.2f)", i+1, h.Title, h.ID, h.Confidence)
 	}
-	return w.reply("", b.String())
+	return b.String()
 }
 
 // kbVersion returns version v of an article, or its newest when v is 0.

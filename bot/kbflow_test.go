@@ -75,7 +75,7 @@ func TestKBEditing(t *testing.T) {
 	if got := lastText(d, "help"); !strings.Contains(got, "Added `printer-paper-jam` (version 1)") {
 		t.Fatalf("add: %q", got)
 	}
-	if hits := lib.Search("paper jam in the printer", 1); len(hits) == 0 || hits[0].ID != "printer-paper-jam" {
+	if hits := lib.Index.Search("paper jam in the printer", 1); len(hits) == 0 || hits[0].ID != "printer-paper-jam" {
 		t.Fatalf("the new article is not searchable: %v", hits)
 	}
 	d.Say(ada, "help", "!kb edit printer-paper-jam v1\nOpen tray 2, pull the paper out gently, and close it.")
@@ -95,14 +95,14 @@ func TestKBEditing(t *testing.T) {
 		t.Fatalf("diff: %q", got)
 	}
 	d.Say(ada, "help", "!kb delete printer-paper-jam v2")
-	if hits := lib.Search("paper jam in the printer", 1); len(hits) != 0 && hits[0].ID == "printer-paper-jam" {
+	if hits := lib.Index.Search("paper jam in the printer", 1); len(hits) != 0 && hits[0].ID == "printer-paper-jam" {
 		t.Fatal("a deleted article still answers")
 	}
 	d.Say(ada, "help", "!kb restore printer-paper-jam 2")
 	if got := lastText(d, "help"); !strings.Contains(got, "Restored `printer-paper-jam` from version 2 as version 4") {
 		t.Fatalf("restore: %q", got)
 	}
-	if hits := lib.Search("paper jam in the printer", 1); len(hits) == 0 || hits[0].ID != "printer-paper-jam" {
+	if hits := lib.Index.Search("paper jam in the printer", 1); len(hits) == 0 || hits[0].ID != "printer-paper-jam" {
 		t.Fatalf("the restored article is not searchable: %v", hits)
 	}
 }

@@ -128,7 +128,7 @@ func (e *Engine) groundedAnswer(ctx context.Context, t *Ticket, hits []kb.Hit) m
 	var present []kb.Hit
 	have := make(map[string]kb.Article)
 	for _, h := range hits {
-		if a, ok := e.search.Article(h.ID); ok {
+		if a, ok := e.library.Article(h.ID); ok {
 			present = append(present, h)
 			have[h.ID] = a
 		}
@@ -280,7 +280,7 @@ func (w *work) postModelAnswer(t *Ticket, job string, ans *modelAnswer) error {
 	var cited []string
 	for _, n := range ans.Cited {
 		h := ans.Sources[n-1]
-		a, ok := w.e.search.Article(h.ID)
+		a, ok := w.e.library.Article(h.ID)
 		if !ok {
 			continue
 		}

@@ -34,8 +34,8 @@ func longArticle(n int) kb.Article {
 	return kb.Article{ID: "wifi-long", Title: "Office Wi-Fi, every step", Body: b.String()}
 }
 
-func longSearch(a kb.Article) *bottest.Search {
-	s := testSearch()
+func longLibrary(a kb.Article) *bottest.Library {
+	s := testLibrary()
 	s.Articles = append(s.Articles, a)
 	s.Rules = append([]bottest.Rule{{Contains: "wifi", Hits: []kb.Hit{{ID: a.ID, Confidence: 0.9}}}}, s.Rules...)
 	return s
@@ -62,7 +62,7 @@ func checkWhole(t *testing.T, body, text string) {
 // TestLongArticleIsPostedWhole: an article is posted whole, not cut at 2,500 characters with a bare "…".
 func TestLongArticleIsPostedWhole(t *testing.T) {
 	a := longArticle(6000)
-	d := bottest.NewDesk(t, testConfig(), openStore(t, ""), longSearch(a))
+	d := bottest.NewDesk(t, testConfig(), openStore(t, ""), longLibrary(a))
 	q := d.Say(alice, "help", "office wifi drops")
 	msgs := d.Chat.Thread("help", q)
 	if len(msgs) != 1 {
@@ -80,7 +80,7 @@ func TestLongArticleIsPostedWhole(t *testing.T) {
 func TestLongAnswerIsSplitForThePlatform(t *testing.T) {
 	a := longArticle(6000)
 	db := openStore(t, "")
-	d := bottest.NewDesk(t, testConfig(), db, longSearch(a))
+	d := bottest.NewDesk(t, testConfig(), db, longLibrary(a))
 	d.Chat.TextLimit = 1000
 	q := d.Say(alice, "help", "office wifi drops")
 	msgs := d.Chat.Thread("help", q)
@@ -124,7 +124,7 @@ func TestVeryLongArticleIsPaged(t *testing.T) {
 	if _, _, err := db.PutArticle(context.Background(), a, "import", time.Now()); err != nil {
 		t.Fatal(err)
 	}
-	d := bottest.NewDesk(t, testConfig(), db, longSearch(a))
+	d := bottest.NewDesk(t, testConfig(), db, longLibrary(a))
 	q := d.Say(alice, "help", "office wifi drops")
 	ans := d.Chat.Thread("help", q)[0].Text()
 	mustContain(t, "answer", ans, "Step 1.", "read on with `!kb show wifi-long page 2`")
@@ -210,7 +210,7 @@ func TestSplitAnswerIsPostedOnceAcrossACrash(t *testing.T) {
 		t.Fatal(err)
 	}
 	clock := bottest.NewClock(time.Date(2026, 11, 2, 9, 0, 0, 0, time.UTC))
-	e1, err := bot.New(testConfig(), db1, longSearch(a), clock, nil)
+	e1, err := bot.New(testConfig(), db1, longLibrary(a), clock, nil)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -229,7 +229,7 @@ func TestSplitAnswerIsPostedOnceAcrossACrash(t *testing.T) {
 
 	clock.Advance(time.Minute)
 	db2 := openStore(t, path)
-	e2, err := bot.New(testConfig(), db2, longSearch(a), clock, nil)
+	e2, err := bot.New(testConfig(), db2, longLibrary(a), clock, nil)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -291,7 +291,7 @@ func TestCardKeepsTheWholeConversation(t *testing.T) {
 func TestLongRatingCommentIsKept(t *testing.T) {
 	cfg := testConfig()
 	cfg.CSAT = bot.CSATConfig{CommentWindow: time.Hour}
-	d := bottest.NewDesk(t, cfg, openStore(t, ""), testSearch())
+	d := bottest.NewDesk(t, cfg, openStore(t, ""), testLibrary())
 	q, card := escalated(t, d)
 	d.React(tom, card, "raising_hand")
 	d.React(tom, card, "white_check_mark")

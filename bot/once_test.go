@@ -43,7 +43,7 @@ func TestPostsSurviveACrashAfterSending(t *testing.T) {
 		t.Fatal(err)
 	}
 	clock := bottest.NewClock(time.Date(2026, 11, 2, 9, 0, 0, 0, time.UTC))
-	e1, err := bot.New(testConfig(), db1, testSearch(), clock, nil)
+	e1, err := bot.New(testConfig(), db1, testLibrary(), clock, nil)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -64,7 +64,7 @@ func TestPostsSurviveACrashAfterSending(t *testing.T) {
 
 	clock.Advance(time.Minute)
 	db2 := openStore(t, path)
-	e2, err := bot.New(testConfig(), db2, testSearch(), clock, nil)
+	e2, err := bot.New(testConfig(), db2, testLibrary(), clock, nil)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -53,7 +53,7 @@ func ownedDesk(t *testing.T, status string) (*bottest.Desk, *storage.DB, *bottes
 	cfg.KBReviewChannel = "test:kb-review"
 	cfg.CaptureReaction = "books"
 	db := openStore(t, "")
-	d := bottest.NewDesk(t, cfg, db, testSearch())
+	d := bottest.NewDesk(t, cfg, db, testLibrary())
 	q, card := escalated(t, d)
 	d.SayIn(tom, "tier2", card.Ref.ID, "Restart the VPN client and sign in again.")
 	switch status {

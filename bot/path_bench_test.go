@@ -21,7 +21,7 @@ func BenchmarkAnsweredQuestion(b *testing.B) {
 		b.Fatal(err)
 	}
 	defer db.Close()
-	d := bottest.NewDesk(b, testConfig(), db, testSearch())
+	d := bottest.NewDesk(b, testConfig(), db, testLibrary())
 	before := db.Counts()
 	b.ResetTimer()
 	for i := range b.N {

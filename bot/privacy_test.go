@@ -36,7 +36,7 @@ func TestPrivacyProbes(t *testing.T) {
 	cfg.KBReviewChannel = "test:kb-review"
 	cfg.CaptureReaction = "books"
 	db := openStore(t, "")
-	d := bottest.NewDesk(t, cfg, db, testSearch())
+	d := bottest.NewDesk(t, cfg, db, testLibrary())
 	d.Engine.SetModel(&fakeModel{reply: answers("NO_ANSWER", "", "Problem: secret")}, bot.ModelOptions{Summaries: true})
 
 	// T-000001: escalated to Tier 2, with a card. T-000002: answered at Level 1, waiting for feedback.

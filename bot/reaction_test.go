@@ -15,7 +15,7 @@ func TestMisplacedReactionsGetAReply(t *testing.T) {
 	cfg := testConfig()
 	cfg.Reactions.Claim = "hand" // distinct from "talk to a human" on answers
 	db := openStore(t, "")
-	d := bottest.NewDesk(t, cfg, db, testSearch())
+	d := bottest.NewDesk(t, cfg, db, testLibrary())
 
 	q := d.Say(alice, "help", "my vpn won't connect")
 	answer := d.Chat.Thread("help", q)[0]

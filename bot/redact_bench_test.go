@@ -25,7 +25,7 @@ func BenchmarkRelayInALongTicket(b *testing.B) {
 		b.Fatal(err)
 	}
 	defer db.Close()
-	d := bottest.NewDesk(b, testConfig(), db, testSearch())
+	d := bottest.NewDesk(b, testConfig(), db, testLibrary())
 	q := d.Say(alice, "help", "vpn broken")
 	d.Click(alice, d.Chat.Thread("help", q)[0], "Talk to a human")
 	d.React(tom, d.Chat.Last("tier2"), "raising_hand")

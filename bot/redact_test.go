@@ -27,7 +27,7 @@ var textFields = map[string][]string{
 		"Vendor.Reference", "Draft.Title", "Draft.Body", "Draft.Aliases[]", "Summary.Text",
 	},
 	"Effect": {
-		"Post.Title", "Post.Text", "Post.Fields[].Name", "Post.Fields[].Value", "Post.Choices[].Label", "Post.ThreadName",
+		"Post.Title", "Post.Text", "Post.Fields[].Name", "Post.Fields[].Value", "Post.Choices[].Label", "Post.ThreadName", "Query",
 	},
 	"AuditEntry": {"Detail"},
 	"KBArticle": {
@@ -142,7 +142,7 @@ type leakDesk struct {
 	model *fakeModel
 }
 
-func newLeakDesk(t *testing.T, cfg bot.Config, search *bottest.Search, model *fakeModel, opts bot.ModelOptions) *leakDesk {
+func newLeakDesk(t *testing.T, cfg bot.Config, search *bottest.Library, model *fakeModel, opts bot.ModelOptions) *leakDesk {
 	t.Helper()
 	path := filepath.Join(t.TempDir(), "firstline.db")
 	db := openStore(t, path)
@@ -205,8 +205,8 @@ func auditDetails(t *testing.T, d *leakDesk) string {
 // real data file, and greps the file's raw bytes, the posts and the model's requests for it.
 func TestNoSecretReachesTheDataFile(t *testing.T) {
 	guestWiFi := kb.Article{ID: "guest-wifi", Title: "Guest Wi-Fi", Body: "Join Example-Guest. The guest password: Gu3stPa55-Wifi7 (changes monthly)."}
-	search := func() *bottest.Search {
-		s := testSearch()
+	search := func() *bottest.Library {
+		s := testLibrary()
 		s.Articles = append(s.Articles, guestWiFi)
 		s.Rules = append([]bottest.Rule{{Contains: "guest", Hits: []kb.Hit{{ID: "guest-wifi", Confidence: 0.9}}}}, s.Rules...)
 		return s
@@ -337,7 +337,7 @@ func (r textReporter) Summary(context.Context, time.Time) (string, error) { retu
 // a display name reach neither the stored ticket nor any post (the card's title included), while
 // right-to-left letters are kept.
 func TestControlCharactersNeverReachPostsOrTickets(t *testing.T) {
-	d := newLeakDesk(t, testConfig(), testSearch(), nil, bot.ModelOptions{})
+	d := newLeakDesk(t, testConfig(), testLibrary(), nil, bot.ModelOptions{})
 	text := "vpn: \u202Eexe.txt\u202C blocked \x1b[31mred\x1b[0m الشبكة لا تعمل\u2067 שלום\u2069\x00"
 	if err := d.Handle(bot.Event{Kind: bot.EventMessage, ID: "q1", Channel: "help", Message: "q1", User: alice,
 		UserName: "ali\u202Ece\x07", Text: text}); err != nil {

@@ -35,7 +35,7 @@ func (c *countingChat) Post(ctx context.Context, p bot.Post) (bot.MessageRef, er
 func TestSequentialDispatch(t *testing.T) {
 	for run := range 10 {
 		db := openStore(t, "")
-		eng, err := bot.New(testConfig(), db, testSearch(), bottest.NewClock(time.Date(2026, 11, 2, 9, 0, 0, 0, time.UTC)), nil)
+		eng, err := bot.New(testConfig(), db, testLibrary(), bottest.NewClock(time.Date(2026, 11, 2, 9, 0, 0, 0, time.UTC)), nil)
 		if err != nil {
 			t.Fatal(err)
 		}

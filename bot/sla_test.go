@@ -57,7 +57,7 @@ func TestPriorityRules(t *testing.T) {
 		{"the lockdown for everyone", "P3", "default"}, // whole words only
 	}
 	for _, tt := range tests {
-		d := bottest.NewDesk(t, slaConfig(), openStore(t, ""), testSearch())
+		d := bottest.NewDesk(t, slaConfig(), openStore(t, ""), testLibrary())
 		d.Say(alice, "help", tt.text)
 		var tk *bot.Ticket
 		_ = d.Engine.Flush(context.Background())
@@ -87,7 +87,7 @@ func ticketOf(t *testing.T, d *bottest.Desk, id string) *bot.Ticket {
 // once, also after a restart of the engine and when the loop runs late.
 func TestSLAWarningAndBreachOnce(t *testing.T) {
 	db := openStore(t, "")
-	d := bottest.NewDesk(t, slaConfig(), db, testSearch())
+	d := bottest.NewDesk(t, slaConfig(), db, testLibrary())
 	q := d.Say(alice, "help", "the vpn is down for everyone")
 	d.Click(alice, d.Chat.Thread("help", q)[0], "Talk to a human")
 	card := d.Chat.Last("tier2")
@@ -109,7 +109,7 @@ func TestSLAWarningAndBreachOnce(t *testing.T) {
 	}
 
 	// A restart: a new engine on the same data file announces nothing twice.
-	d2 := bottest.NewDesk(t, slaConfig(), db, testSearch())
+	d2 := bottest.NewDesk(t, slaConfig(), db, testLibrary())
 	d2.Clock.Set(d.Clock.Now())
 	checkSLAs(t, d2)
 	if d2.Chat.Count() != 0 {
@@ -139,7 +139,7 @@ func TestSLAWarningAndBreachOnce(t *testing.T) {
 
 // TestSLAClaimStopsTheClock checks that a claim is the first response: nothing is announced after it.
 func TestSLAClaimStopsTheClock(t *testing.T) {
-	d := bottest.NewDesk(t, slaConfig(), openStore(t, ""), testSearch())
+	d := bottest.NewDesk(t, slaConfig(), openStore(t, ""), testLibrary())
 	q := d.Say(alice, "help", "the vpn is down for everyone")
 	d.Click(alice, d.Chat.Thread("help", q)[0], "Talk to a human")
 	card := d.Chat.Last("tier2")
@@ -158,7 +158,7 @@ func TestSLAClaimStopsTheClock(t *testing.T) {
 
 // TestSLAWaitingPausesTheClocks checks that time waiting on the requester does not count.
 func TestSLAWaitingPausesTheClocks(t *testing.T) {
-	d := bottest.NewDesk(t, slaConfig(), openStore(t, ""), testSearch())
+	d := bottest.NewDesk(t, slaConfig(), openStore(t, ""), testLibrary())
 	q := d.Say(alice, "help", "the vpn is down for everyone")
 	d.Click(alice, d.Chat.Thread("help", q)[0], "Talk to a human")
 	card := d.Chat.Last("tier2")
@@ -195,7 +195,7 @@ func TestSLAWaitingPausesTheClocks(t *testing.T) {
 
 // TestPriorityCommand checks "!priority": technicians only, the card updated, the targets follow.
 func TestPriorityCommand(t *testing.T) {
-	d := bottest.NewDesk(t, slaConfig(), openStore(t, ""), testSearch())
+	d := bottest.NewDesk(t, slaConfig(), openStore(t, ""), testLibrary())
 	q := d.Say(alice, "help", "my vpn is slow")
 	d.Click(alice, d.Chat.Thread("help", q)[0], "Talk to a human")
 	card := d.Chat.Last("tier2")
@@ -221,7 +221,7 @@ func TestPriorityCommand(t *testing.T) {
 func TestVendor(t *testing.T) {
 	cfg := slaConfig()
 	cfg.Vendors = map[string]bot.SLATarget{"acme": {Response: 4 * time.Hour}}
-	d := bottest.NewDesk(t, cfg, openStore(t, ""), testSearch())
+	d := bottest.NewDesk(t, cfg, openStore(t, ""), testLibrary())
 	_, card := escalated(t, d)
 	d.React(tom, card, "raising_hand")
 	d.SayIn(tom, "tier2", card.Ref.ID, "!vendor ACME CASE-991")
@@ -249,7 +249,7 @@ func TestVendor(t *testing.T) {
 func TestCSATReminderCommentAndRateLimit(t *testing.T) {
 	cfg := testConfig()
 	cfg.CSAT = bot.CSATConfig{MinDaysBetween: 30, RemindAfter: 24 * time.Hour, CommentWindow: time.Hour}
-	d := bottest.NewDesk(t, cfg, openStore(t, ""), testSearch())
+	d := bottest.NewDesk(t, cfg, openStore(t, ""), testLibrary())
 	q, card := escalated(t, d)
 	d.React(tom, card, "raising_hand")
 	d.React(tom, card, "white_check_mark")
@@ -299,7 +299,7 @@ func (fakeReporter) Summary(context.Context, time.Time) (string, error) {
 
 // TestReportCommand checks "!report": technicians in a tier channel get the summary, others do not.
 func TestReportCommand(t *testing.T) {
-	d := bottest.NewDesk(t, testConfig(), openStore(t, ""), testSearch())
+	d := bottest.NewDesk(t, testConfig(), openStore(t, ""), testLibrary())
 	d.Engine.SetReporter(fakeReporter{})
 	d.Say(alice, "tier2", "!report")
 	if n := count(d.Chat.Messages("tier2"), "3 opened"); n != 0 {
@@ -321,7 +321,7 @@ func TestSLABusinessHours(t *testing.T) {
 	}
 	cfg := slaConfig()
 	cfg.SLA["P3"] = bot.SLATarget{Response: 4 * time.Hour, Resolution: 16 * time.Hour, Hours: cal}
-	d := bottest.NewDesk(t, cfg, openStore(t, ""), testSearch())
+	d := bottest.NewDesk(t, cfg, openStore(t, ""), testLibrary())
 	d.Clock.Set(time.Date(2026, 11, 6, 16, 0, 0, 0, time.UTC)) // a Friday
 	_, card := escalated(t, d)
 	tk := ticketOf(t, d, "T-000001")
@@ -343,7 +343,7 @@ func TestSLABusinessHours(t *testing.T) {
 // TestUrgentReactionAndRatingByReaction checks the reaction fallbacks: 🚨 on a card makes it P1 (for its
 // tier only), and a keycap on the rating question rates.
 func TestUrgentReactionAndRatingByReaction(t *testing.T) {
-	d := bottest.NewDesk(t, slaConfig(), openStore(t, ""), testSearch())
+	d := bottest.NewDesk(t, slaConfig(), openStore(t, ""), testLibrary())
 	q, card := escalated(t, d)
 	d.React(alice, card, "rotating_light")
 	if tk := ticketOf(t, d, "T-000001"); tk.Priority == "P1" {

@@ -154,6 +154,8 @@ type Effect struct {
 	Post      Post   `json:"post,omitempty"`
 	Reaction  string `json:"reaction,omitempty" redact:"-"`
 	Job       string `json:"job,omitempty" redact:"-"`
+	// Query is what a search job looks for ("!kb search"): words someone typed.
+	Query string `json:"query,omitempty"`
 	// DropChoices makes an update take the choices off the message recorded under Key: it is sent again
 	// as it was posted, without them, with Post.Text (when set) added as its last line.
 	DropChoices bool `json:"drop_choices,omitempty"`

@@ -14,7 +14,7 @@ import (
 // name when there is no ticket), within Discord's 100 characters, and never the question's raw text.
 func TestThreadNames(t *testing.T) {
 	db := openStore(t, "")
-	d := bottest.NewDesk(t, testConfig(), db, testSearch())
+	d := bottest.NewDesk(t, testConfig(), db, testLibrary())
 	const secret = "ghp_abcdefghijklmnopqrstuvwxyz0123456789"
 	q := d.Say(alice, "help", "The printer on floor 3 eats my payslips since I pasted the token "+secret+" "+strings.Repeat("again and ", 20))
 	tk := ticket(t, db, "T-000001")

@@ -38,7 +38,7 @@ func escalatedTicket(t *testing.T, d *bottest.Desk) {
 // may, anyone else hears that there is no such ticket, in the words an unknown id gets.
 func TestCommandsTakeATicketID(t *testing.T) {
 	db := openStore(t, "")
-	d := bottest.NewDesk(t, testConfig(), db, testSearch())
+	d := bottest.NewDesk(t, testConfig(), db, testLibrary())
 	escalatedTicket(t, d)
 
 	// The requester asks from a DM, without leading zeros, in lower case.
@@ -86,7 +86,7 @@ func TestCommandsTakeATicketID(t *testing.T) {
 // the ticket's answers in the user's DM, not in the channel.
 func TestTicketIDInAPublicChannel(t *testing.T) {
 	db := openStore(t, "")
-	d := bottest.NewDesk(t, testConfig(), db, testSearch())
+	d := bottest.NewDesk(t, testConfig(), db, testLibrary())
 	escalatedTicket(t, d)
 	q := d.Say(alice, "random", "!status T-000001")
 	for _, m := range d.Chat.Thread("random", q) {
@@ -118,7 +118,7 @@ func (c *privateChat) PostPrivate(_ context.Context, p bot.Post) (bot.MessageRef
 // in the channel.
 func TestPrivateCommand(t *testing.T) {
 	db := openStore(t, "")
-	d := bottest.NewDesk(t, testConfig(), db, testSearch())
+	d := bottest.NewDesk(t, testConfig(), db, testLibrary())
 	escalatedTicket(t, d)
 	before := len(d.Chat.Messages("random"))
 	n := 0

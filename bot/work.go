@@ -14,6 +14,7 @@ const (
 	jobNext     = "next"     // the last answer did not help: offer the next best articles
 	jobReport   = "report"   // a tier asked for the report: compute it and post it
 	jobSummary  = "summary"  // write a ticket's handoff summary (for its card, or for "!summary")
+	jobKBSearch = "kbsearch" // "!kb search": search the knowledge base and post the hits
 )
 
 // Choice ids on the bot's messages.

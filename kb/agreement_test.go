@@ -50,7 +50,7 @@ func TestAgreementConfidence(t *testing.T) {
 func TestHybridConfidenceWeighsTheEmbedding(t *testing.T) {
 	const q = "vpn on phone"
 	h := mustHybrid(t, helpdeskArticles(), &conceptEmbedder{}, nil, kb.HybridOptions{})
-	lex := h.Search(q, 10)
+	lex := h.Library().Index.Search(q, 10)
 	hits, tr := h.SearchTrace(context.Background(), q, 10)
 	if len(lex) < 2 || lex[0].ID != "mail-phone" || tr.Nearest != "vpn" {
 		t.Fatalf("lexical %+v, nearest %s: the test needs the two searches to disagree", lex, tr.Nearest)
@@ -111,10 +111,10 @@ func TestHybridScoreFusionKeepsAnswersTogether(t *testing.T) {
 	const q = "add a printer"
 	first2 := func(fusion string) []string {
 		h := mustHybrid(t, articles, emb, nil, kb.HybridOptions{Fusion: fusion, PromoteConfidence: 1.01})
-		hits := h.SearchContext(ctx, q, 3)
+		hits := h.Search(ctx, q, 3)
 		return []string{hits[0].ID, hits[1].ID}
 	}
-	lex := kb.NewLibrary(articles, kb.Options{}).Search(q, 3)
+	lex := kb.NewLibrary(articles, kb.Options{}).Index.Search(q, 3)
 	if len(lex) != 3 || lex[2].ID != "printer-drivers" {
 		t.Fatalf("lexical %+v: the test needs both answers ahead of the drivers article", lex)
 	}
@@ -132,7 +132,7 @@ func TestHybridConfidenceWithoutSpread(t *testing.T) {
 	articles := []kb.Article{{ID: "vpn", Title: "Connect to the VPN", Body: "Open the client and sign in."}}
 	h := mustHybrid(t, articles, tableEmbedder{}, nil, kb.HybridOptions{})
 	hits, tr := h.SearchTrace(context.Background(), "connect vpn", 5)
-	lex := h.Search("connect vpn", 5)
+	lex := h.Library().Index.Search("connect vpn", 5)
 	if tr.Lexical || len(hits) != 1 || len(lex) != 1 {
 		t.Fatalf("hits %+v, trace %+v", hits, tr)
 	}

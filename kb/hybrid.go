@@ -110,12 +110,6 @@ func (h *Hybrid) Library() *Library { return h.lib }
 // Article returns the article with id (see Library.Article).
 func (h *Hybrid) Article(id string) (Article, bool) { return h.lib.Article(id) }
 
-// Search is the lexical search alone (see Index.Search): it makes no network call, so it can run where
-// none may happen, such as inside a storage transaction.
-func (h *Hybrid) Search(query string, limit int, exclude ...string) []Hit {
-	return h.lib.Search(query, limit, exclude...)
-}
-
 // Put adds or replaces the article. The lexical search finds it at once; when its text changed, its
 // vector is dropped and the next Sync embeds the new text.
 func (h *Hybrid) Put(a Article) {

@@ -122,7 +122,7 @@ func TestHybridFindsWhatLexicalMisses(t *testing.T) {
 	h := mustHybrid(t, helpdeskArticles(), &conceptEmbedder{}, nil, kb.HybridOptions{})
 	ctx := context.Background()
 	const q = "laptop won't power on"
-	if lex := h.Search(q, 5); len(lex) != 0 {
+	if lex := h.Library().Index.Search(q, 5); len(lex) != 0 {
 		t.Fatalf("the lexical search finds %v; the test needs a question it misses", lex)
 	}
 	hits, tr := h.SearchTrace(ctx, q, 5)
@@ -153,11 +153,11 @@ func TestHybridKeepsWhatLexicalFinds(t *testing.T) {
 	ctx := context.Background()
 	for _, q := range []string{"reset password", "forgot my password", "add printer", "connect vpn", "office wifi", "email on phone", "external monitor", "request software"} {
 		t.Run(q, func(t *testing.T) {
-			lex := h.Search(q, 10)
+			lex := h.Library().Index.Search(q, 10)
 			if len(lex) == 0 || lex[0].Confidence < kb.DefaultMinConfidence {
 				t.Fatalf("lexical hits %+v: the test needs a confident one", lex)
 			}
-			hits := h.SearchContext(ctx, q, 10)
+			hits := h.Search(ctx, q, 10)
 			if len(hits) == 0 || hits[0].ID != lex[0].ID || hits[0].Confidence < lex[0].Confidence {
 				t.Fatalf("hybrid %+v, lexical %+v: want the same confident first hit", hits, lex[0])
 			}
@@ -197,9 +197,9 @@ func TestHybridPromotesConfidentHits(t *testing.T) {
 	const q = "vpn on phone"
 	ctx := context.Background()
 	opts := kb.HybridOptions{LexicalWeight: 10, VectorWeight: 1, PromoteConfidence: 1.01}
-	fused := mustHybrid(t, helpdeskArticles(), &conceptEmbedder{}, nil, opts).SearchContext(ctx, q, 10)
+	fused := mustHybrid(t, helpdeskArticles(), &conceptEmbedder{}, nil, opts).Search(ctx, q, 10)
 	opts.PromoteConfidence = 0
-	hits := mustHybrid(t, helpdeskArticles(), &conceptEmbedder{}, nil, opts).SearchContext(ctx, q, 10)
+	hits := mustHybrid(t, helpdeskArticles(), &conceptEmbedder{}, nil, opts).Search(ctx, q, 10)
 	surest := hits[0]
 	for _, hit := range hits {
 		if hit.Confidence > surest.Confidence {
@@ -234,10 +234,10 @@ func TestHybridSyncEmbedsOnlyWhatChanged(t *testing.T) {
 	changed := articles[0]
 	changed.Body = "Hold the power button for ten seconds."
 	h.Put(changed)
-	if hits := h.SearchContext(ctx, "laptop won't power on", 5); len(hits) == 0 || hits[0].ID != "computer-start" {
+	if hits := h.Search(ctx, "laptop won't power on", 5); len(hits) == 0 || hits[0].ID != "computer-start" {
 		t.Fatalf("after the edit the lexical search finds it by %q at once: %+v", "power", hits)
 	}
-	if hits := h.SearchContext(ctx, "notebook boots", 5); len(hits) > 0 && hits[0].ID == "computer-start" {
+	if hits := h.Search(ctx, "notebook boots", 5); len(hits) > 0 && hits[0].ID == "computer-start" {
 		t.Fatalf("the edited article's old vector is still searched: %+v", hits)
 	}
 	emb.texts.Store(0)
@@ -245,7 +245,7 @@ func TestHybridSyncEmbedsOnlyWhatChanged(t *testing.T) {
 	if err != nil || stats != (kb.SyncStats{Articles: n, Embedded: 1}) || emb.texts.Load() != 1 {
 		t.Fatalf("sync after an edit: %+v, %v, %d texts embedded", stats, err, emb.texts.Load())
 	}
-	if hits := h.SearchContext(ctx, "notebook boots", 5); len(hits) == 0 || hits[0].ID != "computer-start" {
+	if hits := h.Search(ctx, "notebook boots", 5); len(hits) == 0 || hits[0].ID != "computer-start" {
 		t.Fatalf("after the sync the new vector is searched: %+v", hits)
 	}
 	if stats, err := h.Sync(ctx); err != nil || stats.Embedded != 0 || stats.Loaded != 0 {
@@ -341,7 +341,7 @@ func TestHybridFallsBackToLexical(t *testing.T) {
 		Logger:       slog.New(slog.NewTextHandler(logs, nil)),
 	})
 	const q = "reset password"
-	lex := h.Search(q, 5)
+	lex := h.Library().Index.Search(q, 5)
 
 	for _, tc := range []struct {
 		name    string
@@ -365,7 +365,7 @@ func TestHybridFallsBackToLexical(t *testing.T) {
 			// Each case a new query: a cached embedding would not ask the endpoint.
 			query := q + " " + tc.name
 			hits, tr := h.SearchTrace(c, query, 5)
-			if want := h.Search(query, 5); !reflect.DeepEqual(hits, want) {
+			if want := h.Library().Index.Search(query, 5); !reflect.DeepEqual(hits, want) {
 				t.Fatalf("hits %+v, want the lexical %+v", hits, want)
 			}
 			if !tr.Lexical || tr.Err == nil || (tc.wantErr != nil && !errors.Is(tr.Err, tc.wantErr)) {
@@ -391,7 +391,7 @@ func TestHybridCachesQueryEmbeddings(t *testing.T) {
 	h := mustHybrid(t, helpdeskArticles(), emb, nil, kb.HybridOptions{QueryCache: 2})
 	emb.calls.Store(0)
 	for _, q := range []string{"a laptop", "a laptop", "a printer", "a laptop", "a phone", "a laptop", "a printer"} {
-		h.SearchContext(ctx, q, 5)
+		h.Search(ctx, q, 5)
 	}
 	// laptop, printer, phone (evicts printer: laptop was used after it), printer again.
 	if n := emb.calls.Load(); n != 4 {
@@ -406,7 +406,7 @@ func TestHybridWithoutEmbedderIsLexical(t *testing.T) {
 		t.Fatalf("sync: %+v, %v", stats, err)
 	}
 	hits, tr := h.SearchTrace(context.Background(), "reset password", 3)
-	if !tr.Lexical || tr.Err != nil || !reflect.DeepEqual(hits, lib.Search("reset password", 3)) {
+	if !tr.Lexical || tr.Err != nil || !reflect.DeepEqual(hits, lib.Index.Search("reset password", 3)) {
 		t.Fatalf("%+v %+v", hits, tr)
 	}
 }
@@ -447,12 +447,12 @@ func TestHybridConcurrent(t *testing.T) {
 		wg.Go(func() {
 			for i := range 200 {
 				q := queries[(g+i)%len(queries)]
-				for _, hit := range h.SearchContext(ctx, q, 5, "vpn") {
+				for _, hit := range h.Search(ctx, q, 5, "vpn") {
 					if hit.ID == "vpn" || hit.ID == "" {
 						t.Errorf("hit %+v", hit)
 					}
 				}
-				h.Search(q, 5)
+				h.Library().Index.Search(q, 5)
 				h.Article("printer")
 			}
 		})
@@ -520,7 +520,7 @@ func BenchmarkHybridSearch(b *testing.B) {
 			b.ReportAllocs()
 			i := 0
 			for b.Loop() {
-				lib.Search(queries[i%len(queries)], 10)
+				lib.Index.Search(queries[i%len(queries)], 10)
 				i++
 			}
 		})
@@ -530,13 +530,13 @@ func BenchmarkHybridSearch(b *testing.B) {
 				b.Fatal(err)
 			}
 			for _, q := range queries {
-				h.SearchContext(ctx, q, 10)
+				h.Search(ctx, q, 10)
 			}
 			b.Run(fmt.Sprintf("n=%d/hybrid-%dd", n, dims), func(b *testing.B) {
 				b.ReportAllocs()
 				i := 0
 				for b.Loop() {
-					h.SearchContext(ctx, queries[i%len(queries)], 10)
+					h.Search(ctx, queries[i%len(queries)], 10)
 					i++
 				}
 			})

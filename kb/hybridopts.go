@@ -44,7 +44,7 @@ type HybridOptions struct {
 	// QueryCache is how many query embeddings are kept, least recently used out first. Default 256;
 	// negative keeps none.
 	QueryCache int
-	// QueryTimeout bounds the embedding of a query in SearchContext, within the caller's context: a
+	// QueryTimeout bounds the embedding of a query in Search, within the caller's context: a
 	// slow endpoint delays an answer by at most this, then the search is lexical. Default 3s.
 	QueryTimeout time.Duration
 	// Logger reports Sync's progress and when query embeddings start and stop failing. Default: none.

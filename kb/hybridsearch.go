@@ -39,7 +39,7 @@ type HitTrace struct {
 	Cosine, LeadZ float64
 }
 
-// SearchContext returns up to limit articles for query, best first, by both searches (limit <= 0: every
+// Search returns up to limit articles for query, best first, by both searches (limit <= 0: every
 // article either search finds). The two rankings are fused (see HybridOptions.Fusion), and hits at or
 // above PromoteConfidence are put first, most confident first. A hit's Score is its fused score,
 // comparable only within the query. Its Confidence is, for an article the lexical search found, its
@@ -48,12 +48,12 @@ type HitTrace struct {
 //
 // Excluded articles are left out of both searches, as in Index.Search. When the query cannot be
 // embedded in time the hits are the lexical search's: a search never fails.
-func (h *Hybrid) SearchContext(ctx context.Context, query string, limit int, exclude ...string) []Hit {
+func (h *Hybrid) Search(ctx context.Context, query string, limit int, exclude ...string) []Hit {
 	hits, _ := h.SearchTrace(ctx, query, limit, exclude...)
 	return hits
 }
 
-// SearchTrace is SearchContext, also saying how the search went.
+// SearchTrace is Search, also saying how the search went.
 func (h *Hybrid) SearchTrace(ctx context.Context, query string, limit int, exclude ...string) ([]Hit, Trace) {
 	n := h.opts.Candidates
 	switch {
@@ -62,7 +62,7 @@ func (h *Hybrid) SearchTrace(ctx context.Context, query string, limit int, exclu
 	case limit > n:
 		n = limit
 	}
-	lex := h.lib.Search(query, n, exclude...)
+	lex := h.lib.Index.Search(query, n, exclude...)
 	if h.emb == nil || strings.TrimSpace(query) == "" || !h.hasVectors() {
 		return lexicalOnly(lex, limit)
 	}
@@ -287,7 +287,7 @@ func (h *Hybrid) nearest(qv []float32, n int, exclude, want []string) (*vectorVi
 }
 
 // fuse merges the two searches' candidates into hits (see FusionScore and FusionRRF), gives each its
-// confidence, and promotes the confident ones (see SearchContext).
+// confidence, and promotes the confident ones (see Search).
 func (h *Hybrid) fuse(lex []Hit, v *vectorView, limit int) ([]Hit, Trace) {
 	type fused struct {
 		hit     Hit

@@ -385,7 +385,7 @@ func TestConcurrentSearchAndPut(t *testing.T) {
 		go func() {
 			defer wg.Done()
 			for range 200 {
-				for _, h := range ix.Search("add a printer on floor 2", 5) {
+				for _, h := range ix.Index.Search("add a printer on floor 2", 5) {
 					if h.ID == "" || h.Confidence < 0 || h.Confidence > 1 {
 						t.Errorf("bad hit %+v", h)
 						return

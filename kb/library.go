@@ -1,6 +1,9 @@
 package kb
 
-import "sync"
+import (
+	"context"
+	"sync"
+)
 
 // Library is a knowledge base held in memory: the articles, and an Index to
 // search them. The Index keeps no article text (see Index); the Library is
@@ -21,6 +24,13 @@ func NewLibrary(articles []Article, opts Options) *Library {
 		l.articles[a.ID] = cloneArticle(a)
 	}
 	return l
+}
+
+// Search returns up to limit articles for query, best first (see Index.Search). The search is in
+// memory and makes no call out, so ctx is not used: it is there for the engine, which searches a
+// Library and a Hybrid through one interface.
+func (l *Library) Search(_ context.Context, query string, limit int, exclude ...string) []Hit {
+	return l.Index.Search(query, limit, exclude...)
 }
 
 // Put adds the article, or replaces the one with the same id, and indexes it.

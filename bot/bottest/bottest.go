@@ -226,11 +226,11 @@ type Desk struct {
 	prefix string // keeps event ids unique across desks on one data file (a restart)
 }
 
-// NewDesk builds an engine on store and search with a fake console-like platform named "test".
-func NewDesk(t testing.TB, cfg bot.Config, store bot.Store, search bot.Searcher) *Desk {
+// NewDesk builds an engine on store and library with a fake console-like platform named "test".
+func NewDesk(t testing.TB, cfg bot.Config, store bot.Store, library bot.Library) *Desk {
 	t.Helper()
 	clock := NewClock(time.Date(2026, 11, 2, 9, 0, 0, 0, time.UTC))
-	eng, err := bot.New(cfg, store, search, clock, nil)
+	eng, err := bot.New(cfg, store, library, clock, nil)
 	if err != nil {
 		t.Fatalf("new engine: %v", err)
 	}

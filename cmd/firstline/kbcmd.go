@@ -141,7 +141,7 @@ func (m *Main) kbSearch(ctx context.Context, args []string) error {
 		return &exitError{code: 1, msg: "the knowledge base is empty: import articles with `firstline kb import DIR`, or run `firstline` once for the demo KB"}
 	}
 	index := kb.NewLibrary(articles, kb.Options{Synonyms: cfg.KB.Synonyms})
-	hits := index.Search(query, *n)
+	hits := index.Index.Search(query, *n)
 	// Snippets mark what the search looked for: the query's words, the synonyms they stand for and
 	// the corrections of typos, so an admin sees why each article was found.
 	terms := index.QueryTerms(query)

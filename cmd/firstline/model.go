@@ -16,17 +16,17 @@ import (
 	"github.com/firstline-desk/firstline/storage"
 )
 
-// deskModel is the model and the search the desk runs with: the library itself, or, with an embedding
+// deskModel is the model and the knowledge base the desk runs with: the library itself, or, with an embedding
 // model, a hybrid whose vectors a background loop keeps up to date.
 type deskModel struct {
-	client *openai.Client // nil without [llm]
-	search bot.Searcher
-	hybrid *kb.Hybrid // nil without an embedding model
+	client  *openai.Client // nil without [llm]
+	library bot.Library
+	hybrid  *kb.Hybrid // nil without an embedding model
 }
 
 func (m *Main) setupModel(cfg Config, db *storage.DB, lib *kb.Library, mx *metrics.Metrics, logger *slog.Logger) (deskModel, error) {
 	if !cfg.LLM.Enabled {
-		return deskModel{search: lib}, nil
+		return deskModel{library: lib}, nil
 	}
 	cc := cfg.LLM.client()
 	if mx != nil {
@@ -42,10 +42,10 @@ func (m *Main) setupModel(cfg Config, db *storage.DB, lib *kb.Library, mx *metri
 	if err != nil {
 		return deskModel{}, fmt.Errorf("llm: %w", err)
 	}
-	dm := deskModel{client: client, search: lib}
+	dm := deskModel{client: client, library: lib}
 	if cfg.LLM.EmbeddingModel != "" {
 		dm.hybrid = kb.NewHybrid(lib, client, db, cfg.LLM.hybrid(cfg, logger))
-		dm.search = dm.hybrid
+		dm.library = dm.hybrid
 	}
 	logger.Info("model configured", "model", cfg.LLM.Model, "embedding_model", cfg.LLM.EmbeddingModel, "api_type", cfg.LLM.APIType)
 	return dm, nil

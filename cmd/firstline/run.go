@@ -55,7 +55,7 @@ func (m *Main) runDesk(ctx context.Context, args []string) error {
 	if err != nil {
 		return err
 	}
-	engine, err := bot.New(cfg.Bot(), db, dm.search, m.clock(), logger)
+	engine, err := bot.New(cfg.Bot(), db, dm.library, m.clock(), logger)
 	if err != nil {
 		return err
 	}

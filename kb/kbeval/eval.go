@@ -119,7 +119,7 @@ type Decisions struct {
 
 // Searcher is a search Evaluate can measure: a *kb.Hybrid, or an index through Lexical.
 type Searcher interface {
-	SearchContext(ctx context.Context, query string, limit int, exclude ...string) []kb.Hit
+	Search(ctx context.Context, query string, limit int, exclude ...string) []kb.Hit
 }
 
 // tracer is a Searcher that says how each search went (*kb.Hybrid does): the evaluation then records
@@ -133,7 +133,7 @@ func Lexical(index *kb.Index) Searcher { return lexical{index} }
 
 type lexical struct{ index *kb.Index }
 
-func (l lexical) SearchContext(_ context.Context, query string, limit int, exclude ...string) []kb.Hit {
+func (l lexical) Search(_ context.Context, query string, limit int, exclude ...string) []kb.Hit {
 	return l.index.Search(query, limit, exclude...)
 }
 
@@ -202,7 +202,7 @@ func EvaluateWith(ctx context.Context, s Searcher, queries []Query, corpusIDs ma
 				qr.TopSource = source(trace.Hits[0])
 			}
 		} else {
-			hits = s.SearchContext(ctx, q.Text, 0)
+			hits = s.Search(ctx, q.Text, 0)
 			if len(hits) > 0 {
 				qr.LexicalTop, qr.LexicalConfidence = hits[0].ID, hits[0].Confidence
 			}
@@ -250,7 +250,7 @@ func EvaluateWith(ctx context.Context, s Searcher, queries []Query, corpusIDs ma
 	ms := make([]float64, 0, len(queries))
 	for _, q := range queries {
 		start := time.Now()
-		s.SearchContext(ctx, q.Text, latencyLimit)
+		s.Search(ctx, q.Text, latencyLimit)
 		ms = append(ms, float64(time.Since(start))/float64(time.Millisecond))
 	}
 	r.LatencyP50 = msDuration(Percentile(ms, 50))
