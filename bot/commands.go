@@ -32,6 +32,8 @@ func (w *work) command(cmd Command) error {
 		return w.cmdKB()
 	case "summary":
 		return w.cmdSummary()
+	case "web":
+		return w.cmdWeb()
 	}
 	return w.reply("", fmt.Sprintf("I don't know `%s%s`.\n\n%s", w.cfg().CommandPrefix, cmd.Name, w.e.helpText()))
 }

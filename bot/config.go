@@ -180,6 +180,22 @@ func (c Config) isTechnician(user string, roles []string) bool {
 	return false
 }
 
+// Standing is what a person is to the desk: the ids of the tiers they work in, and whether they are an
+// admin, from the tiers' members and the admins, listed in person or by one of their roles. Anyone else
+// is a requester only. The engine's checks read the same lists (isMember, isAdmin); the web console asks
+// this to know what to show.
+func (c Config) Standing(user string, roles []string) (tiers []string, admin bool) {
+	if user == "" {
+		return nil, false
+	}
+	for _, t := range c.Tiers {
+		if listed(t.Members, user, roles) {
+			tiers = append(tiers, t.ID)
+		}
+	}
+	return tiers, c.isAdmin(user, roles)
+}
+
 func (c Config) isHelpChannel(platform, channel string) bool {
 	return slices.Contains(c.HelpChannels, JoinID(platform, channel))
 }

@@ -44,6 +44,9 @@ type Engine struct {
 
 	flood floodGuard
 	obs   Observer
+
+	// signIn makes the links "!web" sends to the web console; nil: there is no console.
+	signIn SignIn
 }
 
 // New returns an engine. Register the chat platforms with AddChat before events arrive.

@@ -36,6 +36,8 @@ type Erasure struct {
 	AuditEntries    int
 	ArticleVersions int
 	AdapterRecords  int
+	// WebRecords are their web console sessions and spent sign-in links, deleted.
+	WebRecords int
 	// Effects are pending outbox effects dropped (theirs) or scrubbed (mentioning them).
 	Effects int
 	// Links are the conversation and message links to the deleted tickets, removed.
@@ -147,6 +149,9 @@ func (db *DB) EraseUser(ctx context.Context, user string, dryRun bool) (Erasure,
 			return err
 		}
 		if err := er.articles(t, &res); err != nil {
+			return err
+		}
+		if res.WebRecords, err = t.deleteUserWeb(user); err != nil {
 			return err
 		}
 		for _, tk := range own {
