@@ -7,6 +7,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/firstline-desk/firstline/bot"
 	"github.com/firstline-desk/firstline/storage"
 
 	"github.com/firstline-desk/firstline/bot/bottest"
@@ -21,7 +22,7 @@ func kbDesk(t *testing.T) (*bottest.Desk, *kb.Library) {
 	vpn := kb.Article{ID: "vpn-connect", Title: "Connect to the VPN", Body: "Open Example VPN and sign in."}
 	db := openStore(t, "")
 	// The data file holds the articles and the library indexes them, as at start-up.
-	if _, _, err := db.PutArticle(context.Background(), vpn, "import", time.Now()); err != nil {
+	if _, err := bot.ImportKBArticles(context.Background(), db, []kb.Article{vpn}, "import", time.Now()); err != nil {
 		t.Fatal(err)
 	}
 	lib := kb.NewLibrary([]kb.Article{vpn}, kb.Options{})

@@ -382,3 +382,26 @@ func (w *work) replyKB(text string) error {
 	}
 	return w.reply("", text+note)
 }
+
+// LiveKBArticles returns the knowledge base as search and `kb export` see it: the newest version of every
+// article not deleted, sorted by id, read in one transaction.
+func LiveKBArticles(ctx context.Context, store Store) ([]kb.Article, error) {
+	var out []kb.Article
+	err := store.View(ctx, func(tx Tx) error {
+		all, err := tx.KBArticles()
+		if err != nil {
+			return err
+		}
+		out = out[:0]
+		for _, a := range all {
+			if !a.Deleted { // deleted from chat: kept for restore, out of search and export
+				out = append(out, a.Article)
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		return nil, fmt.Errorf("read the knowledge base: %w", err)
+	}
+	return out, nil
+}

@@ -261,7 +261,10 @@ func TestKBDirFileCases(t *testing.T) {
 		ctx := context.Background()
 		// An older Firstline imported both files; chat then edited mail.
 		for _, a := range []kb.Article{{ID: "vpn", Title: "Title of vpn", Body: "old"}, {ID: "mail", Title: "Title of mail", Body: "old"}} {
-			if _, _, err := f.db.PutArticle(ctx, a, kbDir, time.Now()); err != nil {
+			if err := f.db.Update(ctx, func(tx bot.Tx) error {
+				_, err := tx.PutKBArticle(a, false, kbDir, time.Now(), 0)
+				return err
+			}); err != nil {
 				t.Fatal(err)
 			}
 		}

@@ -121,7 +121,7 @@ func TestLongAnswerIsSplitForThePlatform(t *testing.T) {
 func TestVeryLongArticleIsPaged(t *testing.T) {
 	a := longArticle(20000)
 	db := openStore(t, "")
-	if _, _, err := db.PutArticle(context.Background(), a, "import", time.Now()); err != nil {
+	if _, err := bot.ImportKBArticles(context.Background(), db, []kb.Article{a}, "import", time.Now()); err != nil {
 		t.Fatal(err)
 	}
 	d := bottest.NewDesk(t, testConfig(), db, longLibrary(a))

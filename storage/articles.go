@@ -6,7 +6,6 @@ import (
 	"encoding/binary"
 	"encoding/json"
 	"fmt"
-	"reflect"
 	"time"
 
 	bolt "go.etcd.io/bbolt"
@@ -14,121 +13,6 @@ import (
 	"github.com/firstline-desk/firstline/bot"
 	"github.com/firstline-desk/firstline/kb"
 )
-
-// ArticleVersion is one stored version of an article: who wrote it, when, and what it said.
-type ArticleVersion struct {
-	Version int        `json:"version"`
-	Author  string     `json:"author"`
-	At      time.Time  `json:"at"`
-	Article kb.Article `json:"article"`
-}
-
-// PutArticle stores a as the newest version of its article and returns the version number, and whether
-// anything changed. Storing an article identical to its newest version writes nothing and returns that
-// version, so importing the same folder twice makes no history.
-func (db *DB) PutArticle(ctx context.Context, a kb.Article, author string, at time.Time) (version int, changed bool, err error) {
-	if err := a.Validate(); err != nil {
-		return 0, false, bot.WrapError(err, bot.EINVALID, "article %q: %v", a.ID, err)
-	}
-	if err := ctx.Err(); err != nil {
-		return 0, false, err
-	}
-	err = db.update(func(btx *bolt.Tx) error {
-		latest := btx.Bucket(bucketArticles)
-		if v := latest.Get([]byte(a.ID)); v != nil {
-			var cur storedArticle
-			if err := decode(v, &cur, "article "+a.ID); err != nil {
-				return err
-			}
-			if !cur.Deleted && sameArticle(cur.Article, a) {
-				version = cur.Version
-				return nil
-			}
-			version = cur.Version
-		}
-		version++
-		changed = true
-		rec := ArticleVersion{Version: version, Author: author, At: at.UTC(), Article: a}
-		data, err := json.Marshal(rec)
-		if err != nil {
-			return fmt.Errorf("encode article %s: %w", a.ID, err)
-		}
-		if err := latest.Put([]byte(a.ID), data); err != nil {
-			return fmt.Errorf("store article %s: %w", a.ID, err)
-		}
-		return btx.Bucket(bucketArticleVers).Put(compose([]byte(a.ID), u64(uint64(version))), data)
-	})
-	if err != nil {
-		return 0, false, fmt.Errorf("put article %s: %w", a.ID, err)
-	}
-	return version, changed, nil
-}
-
-func sameArticle(a, b kb.Article) bool {
-	return a.Updated.Equal(b.Updated) && reflect.DeepEqual(withoutTime(a), withoutTime(b))
-}
-
-func withoutTime(a kb.Article) kb.Article {
-	a.Updated = time.Time{}
-	if len(a.Tags) == 0 {
-		a.Tags = nil
-	}
-	if len(a.Aliases) == 0 {
-		a.Aliases = nil
-	}
-	return a
-}
-
-// Articles returns the newest version of every article, sorted by id.
-func (db *DB) Articles(ctx context.Context) ([]kb.Article, error) {
-	if err := ctx.Err(); err != nil {
-		return nil, err
-	}
-	var out []kb.Article
-	err := db.view(func(btx *bolt.Tx) error {
-		return btx.Bucket(bucketArticles).ForEach(func(k, v []byte) error {
-			var rec storedArticle
-			if err := decode(v, &rec, "article "+string(k)); err != nil {
-				return err
-			}
-			if !rec.Deleted { // deleted from chat: kept for restore, out of search and export
-				out = append(out, rec.Article)
-			}
-			return nil
-		})
-	})
-	if err != nil {
-		return nil, fmt.Errorf("read articles: %w", err)
-	}
-	return out, nil
-}
-
-// ArticleVersions returns every stored version of an article, oldest first.
-func (db *DB) ArticleVersions(ctx context.Context, id string) ([]ArticleVersion, error) {
-	if err := ctx.Err(); err != nil {
-		return nil, err
-	}
-	var out []ArticleVersion
-	err := db.view(func(btx *bolt.Tx) error {
-		prefix := compose([]byte(id), nil)
-		c := btx.Bucket(bucketArticleVers).Cursor()
-		for k, v := c.Seek(prefix); k != nil && len(k) == len(prefix)+8 && string(k[:len(prefix)]) == string(prefix); k, v = c.Next() {
-			var rec ArticleVersion
-			if err := decode(v, &rec, "article version"); err != nil {
-				return err
-			}
-			out = append(out, rec)
-		}
-		return nil
-	})
-	if err != nil {
-		return nil, fmt.Errorf("read versions of %s: %w", id, err)
-	}
-	if len(out) == 0 {
-		return nil, bot.Errorf(bot.ENOTFOUND, "no article %q", id)
-	}
-	return out, nil
-}
 
 // PruneEvents forgets dedup keys recorded before cutoff; platforms stop redelivering long before.
 func (db *DB) PruneEvents(ctx context.Context, cutoff time.Time) (int, error) {
@@ -227,12 +111,18 @@ func (s *AdapterState) Get(ctx context.Context, key string) ([]byte, error) {
 	return out, nil
 }
 
-// The knowledge base as the engine edits it from chat (bot.Tx). Versions are stored in the same records as
-// PutArticle's, with a deleted flag, so history, export and import see one history.
+// The knowledge base (bot.Tx): the newest version of each article in articles, every version in
+// article_versions, each a storedArticle. There is no other way in or out: the engine's chat edits,
+// `kb import`, `kb export`, kb.dir and the demo's articles all go through bot.Tx.
 
+// storedArticle is one version of an article as stored: who wrote it, when, what it said, and whether it
+// marks the article deleted.
 type storedArticle struct {
-	ArticleVersion
-	Deleted bool `json:"deleted,omitempty"`
+	Version int        `json:"version"`
+	Author  string     `json:"author"`
+	At      time.Time  `json:"at"`
+	Article kb.Article `json:"article"`
+	Deleted bool       `json:"deleted,omitempty"`
 }
 
 func (s storedArticle) kb() bot.KBArticle {
@@ -294,7 +184,7 @@ func (t *tx) PutKBArticle(a kb.Article, deleted bool, author string, at time.Tim
 	if current != base {
 		return 0, bot.Errorf(bot.ECONFLICT, "article %s is at version %d, not %d", a.ID, current, base)
 	}
-	rec := storedArticle{ArticleVersion: ArticleVersion{Version: current + 1, Author: author, At: at.UTC(), Article: a}, Deleted: deleted}
+	rec := storedArticle{Version: current + 1, Author: author, At: at.UTC(), Article: a, Deleted: deleted}
 	data, err := json.Marshal(rec)
 	if err != nil {
 		return 0, fmt.Errorf("encode article %s: %w", a.ID, err)

@@ -149,7 +149,7 @@ func useAll(ctx context.Context, db *storage.DB) {
 		tx.Effects(0, 0)
 		return nil
 	})
-	db.Articles(ctx)
+	bot.LiveKBArticles(ctx, db)
 	db.AuditEntries(ctx, time.Time{}, 0)
 	db.TicketsActiveOrUpdatedSince(ctx, time.Time{})
 	db.Stats(ctx)

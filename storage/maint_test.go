@@ -136,7 +136,10 @@ func mustDesk(t *testing.T) string {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if _, _, err := db.PutArticle(ctx, kb.Article{ID: "vpn-connect", Title: "Connect to the VPN", Body: "Open the VPN client."}, "test:bob", *ago(day)); err != nil {
+	if err := db.Update(ctx, func(tx bot.Tx) error {
+		_, err := tx.PutKBArticle(kb.Article{ID: "vpn-connect", Title: "Connect to the VPN", Body: "Open the VPN client."}, false, "test:bob", *ago(day), 0)
+		return err
+	}); err != nil {
 		t.Fatal(err)
 	}
 	return path
@@ -497,7 +500,11 @@ func TestEraseUser(t *testing.T) {
 	if entries[0].Actor != "erased" || entries[1].Detail != "erased already claimed it" || entries[2].Actor != "test:alice" {
 		t.Fatalf("audit %+v", entries)
 	}
-	versions, err := db.ArticleVersions(ctx, "vpn-connect")
+	var versions []bot.KBArticle
+	err = db.View(ctx, func(tx bot.Tx) error {
+		versions, err = tx.KBVersions("vpn-connect")
+		return err
+	})
 	if err != nil || versions[0].Author != "erased" {
 		t.Fatalf("article versions %+v %v", versions, err)
 	}

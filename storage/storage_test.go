@@ -3,6 +3,7 @@ package storage_test
 import (
 	"context"
 	"encoding/binary"
+	"fmt"
 	"path/filepath"
 	"strings"
 	"sync"
@@ -211,33 +212,56 @@ func TestSchemaVersionIsStoredAndNewerFilesRefused(t *testing.T) {
 	}
 }
 
-func TestArticlesVersionsAndNoOpImport(t *testing.T) {
+// TestArticleVersions checks the one way articles are stored (bot.Tx): each put is a new version from
+// the version it was made from (another base is a conflict), a deletion is a version too, and every
+// version is kept in order.
+func TestArticleVersions(t *testing.T) {
 	db := mustOpen(t, filepath.Join(t.TempDir(), "f.db"))
 	ctx := context.Background()
 	a := kb.Article{ID: "vpn", Title: "VPN", Tags: []string{"vpn"}, Body: "Connect."}
+	b := a
+	b.Body = "Connect again."
 	now := time.Date(2026, 1, 2, 3, 4, 5, 0, time.UTC)
-	for i, step := range []struct {
-		article kb.Article
-		want    int
-	}{{a, 1}, {a, 1}, {func() kb.Article { b := a; b.Body = "Connect again."; return b }(), 2}} {
-		v, changed, err := db.PutArticle(ctx, step.article, "console:ada", now)
-		if err != nil || v != step.want || changed != (i != 1) {
-			t.Fatalf("step %d: version %d err %v, want %d", i, v, err, step.want)
+	err := db.Update(ctx, func(tx bot.Tx) error {
+		for i, step := range []struct {
+			article kb.Article
+			deleted bool
+			base    int
+		}{{a, false, 0}, {b, false, 1}, {b, true, 2}} {
+			if v, err := tx.PutKBArticle(step.article, step.deleted, "console:ada", now, step.base); err != nil || v != i+1 {
+				return fmt.Errorf("step %d: version %d, %v", i, v, err)
+			}
 		}
+		if _, err := tx.PutKBArticle(a, false, "console:ada", now, 1); bot.ErrorCode(err) != bot.ECONFLICT {
+			return fmt.Errorf("a put from an old version: %v, want ECONFLICT", err)
+		}
+		if _, err := tx.PutKBArticle(kb.Article{ID: "Bad Id"}, false, "x", now, 0); bot.ErrorCode(err) != bot.EINVALID {
+			return fmt.Errorf("an invalid article: %v, want EINVALID", err)
+		}
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
 	}
-	if _, _, err := db.PutArticle(ctx, kb.Article{ID: "Bad Id"}, "x", now); bot.ErrorCode(err) != bot.EINVALID {
-		t.Fatalf("invalid article err = %v", err)
+	err = db.View(ctx, func(tx bot.Tx) error {
+		cur, err := tx.KBArticle("vpn")
+		if err != nil || cur.Version != 3 || !cur.Deleted || cur.Article.Body != "Connect again." {
+			return fmt.Errorf("newest %+v, %v", cur, err)
+		}
+		vers, err := tx.KBVersions("vpn")
+		if err != nil || len(vers) != 3 || vers[0].Article.Body != "Connect." || vers[1].Author != "console:ada" || vers[1].Deleted {
+			return fmt.Errorf("versions %+v, %v", vers, err)
+		}
+		if _, err := tx.KBArticle("nope"); !bot.IsNotFound(err) {
+			return fmt.Errorf("an unknown article: %v", err)
+		}
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
 	}
-	all, err := db.Articles(ctx)
-	if err != nil || len(all) != 1 || all[0].Body != "Connect again." {
-		t.Fatalf("articles = %+v, %v", all, err)
-	}
-	vers, err := db.ArticleVersions(ctx, "vpn")
-	if err != nil || len(vers) != 2 || vers[0].Article.Body != "Connect." || vers[1].Author != "console:ada" {
-		t.Fatalf("versions = %+v, %v", vers, err)
-	}
-	if _, err := db.ArticleVersions(ctx, "nope"); !bot.IsNotFound(err) {
-		t.Fatalf("versions of unknown: %v", err)
+	if live, err := bot.LiveKBArticles(ctx, db); err != nil || len(live) != 0 {
+		t.Fatalf("live articles after the deletion: %+v, %v", live, err)
 	}
 }
 

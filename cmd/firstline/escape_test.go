@@ -48,7 +48,7 @@ func mustHostileData(t *testing.T) string {
 		t.Fatal(err)
 	}
 	valid := strings.ReplaceAll(strings.ToValidUTF8(hostile, ""), "\r", "") // an article is UTF-8, its title one line
-	if _, _, err := db.PutArticle(context.Background(), kb.Article{ID: "printer-jam", Title: "Printer jam " + valid, Body: "Open the printer " + valid + " cover."}, "console:mallory", now); err != nil {
+	if _, err := bot.ImportKBArticles(context.Background(), db, []kb.Article{{ID: "printer-jam", Title: "Printer jam " + valid, Body: "Open the printer " + valid + " cover."}}, "console:mallory", now); err != nil {
 		t.Fatal(err)
 	}
 	return data

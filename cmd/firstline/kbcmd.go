@@ -90,7 +90,7 @@ func (m *Main) kbExport(ctx context.Context, args []string) error {
 		return err
 	}
 	defer db.Close()
-	articles, err := db.Articles(ctx)
+	articles, err := bot.LiveKBArticles(ctx, db)
 	if err != nil {
 		return err
 	}
@@ -133,7 +133,7 @@ func (m *Main) kbSearch(ctx context.Context, args []string) error {
 		return err
 	}
 	defer db.Close()
-	articles, err := db.Articles(ctx)
+	articles, err := bot.LiveKBArticles(ctx, db)
 	if err != nil {
 		return err
 	}

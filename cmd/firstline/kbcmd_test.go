@@ -9,6 +9,7 @@ import (
 	"syscall"
 	"testing"
 
+	"github.com/firstline-desk/firstline/bot"
 	"github.com/firstline-desk/firstline/storage"
 )
 
@@ -51,7 +52,7 @@ func storedArticles(t *testing.T, data string) []string {
 		t.Fatal(err)
 	}
 	defer db.Close()
-	articles, err := db.Articles(context.Background())
+	articles, err := bot.LiveKBArticles(context.Background(), db)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -28,7 +28,7 @@ func (m *Main) loadKB(ctx context.Context, cfg Config, db *storage.DB, logger *s
 			return nil, err
 		}
 	case m.configFile == "":
-		have, err := db.Articles(ctx)
+		have, err := bot.LiveKBArticles(ctx, db)
 		if err != nil {
 			return nil, err
 		}
@@ -47,7 +47,7 @@ func (m *Main) loadKB(ctx context.Context, cfg Config, db *storage.DB, logger *s
 			logger.Info("imported the demo knowledge base", "articles", len(articles))
 		}
 	}
-	articles, err := db.Articles(ctx)
+	articles, err := bot.LiveKBArticles(ctx, db)
 	if err != nil {
 		return nil, err
 	}
@@ -85,11 +85,6 @@ func (m *Main) syncKBDir(ctx context.Context, dir string, files []kb.File, db *s
 const kbDirAuthor = "config:kb.dir"
 
 func putArticles(ctx context.Context, db *storage.DB, articles []kb.Article, author string) error {
-	now := time.Now()
-	for _, a := range articles {
-		if _, _, err := db.PutArticle(ctx, a, author, now); err != nil {
-			return err
-		}
-	}
-	return nil
+	_, err := bot.ImportKBArticles(ctx, db, articles, author, time.Now())
+	return err
 }
