@@ -23,7 +23,7 @@ func (l *links) SignInLink(user string, now time.Time) (string, time.Time, error
 
 func TestWebSendsASignInLinkByDM(t *testing.T) {
 	db := openStore(t, "")
-	d := bottest.NewDesk(t, testConfig(), db, testSearch())
+	d := bottest.NewDesk(t, testConfig(), db, testLibrary())
 	l := &links{}
 	d.Engine.SetSignIn(l)
 
@@ -69,7 +69,7 @@ func TestWebSendsASignInLinkByDM(t *testing.T) {
 }
 
 func TestWebWithoutConsole(t *testing.T) {
-	d := bottest.NewDesk(t, testConfig(), openStore(t, ""), testSearch())
+	d := bottest.NewDesk(t, testConfig(), openStore(t, ""), testLibrary())
 	d.Say(alice, "@alice", "!web")
 	if m := d.Chat.Last("@alice"); m == nil || !strings.Contains(m.Text(), "not turned on") {
 		t.Fatalf("answer: %+v", m)

@@ -58,8 +58,8 @@ func Config() bot.Config {
 type Options struct {
 	// Desk is the engine's config; zero is Config().
 	Desk *bot.Config
-	// Search is the knowledge base; nil is one article about the VPN.
-	Search bot.Searcher
+	// Library is the knowledge base; nil is one article about the VPN.
+	Library bot.Library
 	// TLS serves the console over https (Secure cookies, the __Host- prefix).
 	TLS bool
 	// Configure changes the console's config before it is made (People, OIDC, durations).
@@ -93,9 +93,9 @@ func New(t testing.TB, opts Options) *Console {
 	if opts.Desk != nil {
 		cfg = *opts.Desk
 	}
-	search := opts.Search
+	search := opts.Library
 	if search == nil {
-		search = &bottest.Search{Articles: []kb.Article{{ID: "vpn-connect", Title: "Connect to the VPN", Body: "Open Example VPN and sign in."}},
+		search = &bottest.Library{Articles: []kb.Article{{ID: "vpn-connect", Title: "Connect to the VPN", Body: "Open Example VPN and sign in."}},
 			Rules: []bottest.Rule{{Contains: "vpn", Hits: []kb.Hit{{ID: "vpn-connect", Confidence: 0.9}}}}}
 	}
 	desk := bottest.NewDesk(t, cfg, db, search)
