@@ -34,8 +34,8 @@ const platform = "console"
 
 // Engine is what the console hands events to. *bot.Engine implements it.
 type Engine interface {
-	// Handle records an event durably, with the effects it causes.
-	Handle(ctx context.Context, ev bot.Event) error
+	// Handler records an event durably, with the effects it causes (see bot.Handler).
+	bot.Handler
 	// Flush performs every effect that is due, calling back the adapter's Post, Update and React, and
 	// returns when nothing due is left.
 	Flush(ctx context.Context) error

@@ -97,7 +97,7 @@ func newPlace(t *testing.T) *place {
 
 // start runs a desk (engine and adapter) on the place, as `firstline` started again would: the adapter's
 // cursors in the data file unless memoryOnly, its handler wrapped by wrap when set. stop ends it.
-func (p *place) start(memoryOnly bool, wrap func(discord.Handler) discord.Handler) (d *desk, logs *logWatch, stop func()) {
+func (p *place) start(memoryOnly bool, wrap func(bot.Handler) bot.Handler) (d *desk, logs *logWatch, stop func()) {
 	t := p.t
 	t.Helper()
 	engine, err := bot.New(testConfig("discord:"+tier2), p.db, kb.NewLibrary(articles, kb.Options{}), bot.SystemClock{}, quiet())
@@ -114,7 +114,7 @@ func (p *place) start(memoryOnly bool, wrap func(discord.Handler) discord.Handle
 		t.Fatal(err)
 	}
 	engine.AddChat(a)
-	var h discord.Handler = engine
+	var h bot.Handler = engine
 	if wrap != nil {
 		h = wrap(engine)
 	}
@@ -249,7 +249,7 @@ func transcript(tk *bot.Ticket) string {
 // failOnce makes the engine fail to record the first message whose text contains marker, as a full
 // disk would, and records the rest.
 type failOnce struct {
-	discord.Handler
+	bot.Handler
 	marker string
 	mu     sync.Mutex
 	failed bool
@@ -271,7 +271,7 @@ func (f *failOnce) Handle(ctx context.Context, ev bot.Event) error {
 // when the desk starts again.
 func TestCatchUpNeverSkipsUnrecorded(t *testing.T) {
 	p := newPlace(t)
-	d, logs, stop := p.start(false, func(h discord.Handler) discord.Handler { return &failOnce{Handler: h, marker: "printer"} })
+	d, logs, stop := p.start(false, func(h bot.Handler) bot.Handler { return &failOnce{Handler: h, marker: "printer"} })
 	logs.wait(t, caughtUp, 1)
 	lost := d.say(bob, help, "How do I add a printer?")
 	logs.wait(t, "discord event not recorded", 1)

@@ -49,12 +49,6 @@ type Config struct {
 	CustomEmoji map[string]string
 }
 
-// Handler receives the events the adapter translates: the engine. Handle returns once the event is
-// durably recorded.
-type Handler interface {
-	Handle(ctx context.Context, ev bot.Event) error
-}
-
 var (
 	_ bot.Chat       = (*Adapter)(nil)
 	_ bot.OncePoster = (*Adapter)(nil)
@@ -75,7 +69,7 @@ type Adapter struct {
 
 	mu          sync.Mutex
 	ctx         context.Context // Run's, for handlers called by discordgo
-	handler     Handler
+	handler     bot.Handler
 	botID       string
 	sessionID   string
 	established bool               // READY or RESUMED since the last Open
@@ -210,7 +204,7 @@ const maxQuickFailures = 5
 // (the first, one after a refused resume, one after a zombie connection was closed) catches up over REST
 // what the gateway will not dispatch (catchup.go); a fatal close code stops with one clear error instead
 // of a reconnect loop.
-func (a *Adapter) Run(ctx context.Context, h Handler) error {
+func (a *Adapter) Run(ctx context.Context, h bot.Handler) error {
 	if err := a.loadCursors(ctx); err != nil {
 		return err
 	}

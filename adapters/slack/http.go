@@ -21,7 +21,7 @@ const maxRequestBody = 1 << 20
 // signing secret, and requests older than 5 minutes are refused, so a recorded request cannot be
 // replayed. An event is answered 200 only once h has recorded it; on failure the answer is 500 and Slack
 // retries (X-Slack-Retry-Num), which the engine deduplicates.
-func (a *Adapter) HTTPHandler(h Handler) http.Handler {
+func (a *Adapter) HTTPHandler(h bot.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		if r.Method != http.MethodPost {
 			http.Error(w, "Slack sends POST requests here", http.StatusMethodNotAllowed)

@@ -43,13 +43,6 @@ type Config struct {
 	CommandPrefix string
 }
 
-// Handler receives the events the adapter translates: the engine. Handle must return only once the event
-// is durably recorded, because the adapter acknowledges it to Slack when Handle returns nil, and Slack
-// does not deliver an acknowledged event again.
-type Handler interface {
-	Handle(ctx context.Context, ev bot.Event) error
-}
-
 var (
 	_ bot.Chat       = (*Adapter)(nil)
 	_ bot.OncePoster = (*Adapter)(nil)

@@ -27,7 +27,7 @@ const (
 // ping for 30 s); RunSocket is the supervisor around it: when the client gives up, it starts a new one with
 // backoff, so the process never exits because Slack blipped. Only a rejected token stops it, with an error
 // that says so.
-func (a *Adapter) RunSocket(ctx context.Context, h Handler) error {
+func (a *Adapter) RunSocket(ctx context.Context, h bot.Handler) error {
 	delay := minReconnectDelay
 	for {
 		started := time.Now()
@@ -73,7 +73,7 @@ func isFatalAuth(err error) bool {
 // runSocketOnce runs one slack-go client until it returns, handling its events in order on this
 // goroutine. The client reads the socket on its own goroutines, so a slow Handle delays acks, never the
 // reading.
-func (a *Adapter) runSocketOnce(ctx context.Context, h Handler) error {
+func (a *Adapter) runSocketOnce(ctx context.Context, h bot.Handler) error {
 	client := socketmode.New(a.api)
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
@@ -122,7 +122,7 @@ func (a *Adapter) runSocketOnce(ctx context.Context, h Handler) error {
 }
 
 // handleEnvelope translates one envelope, hands its event to h and acknowledges it once recorded.
-func (a *Adapter) handleEnvelope(ctx context.Context, client *socketmode.Client, typ socketmode.EventType, req *socketmode.Request, h Handler) {
+func (a *Adapter) handleEnvelope(ctx context.Context, client *socketmode.Client, typ socketmode.EventType, req *socketmode.Request, h bot.Handler) {
 	var (
 		ev  bot.Event
 		ok  bool
