@@ -232,6 +232,8 @@ type inlineState struct {
 	dest          int  // parentheses open in a link's (destination), 0 outside one
 	autolinkUntil int  // inside <…> until this index of the line
 	inAutolink    bool // whether the current line has an open <…>
+	stop          int  // the first > or space at or after stopFrom on the line, or -1; see step
+	stopFrom      int
 }
 
 func (s *inlineState) closed() bool {
@@ -240,6 +242,9 @@ func (s *inlineState) closed() bool {
 
 // step reads the character at line[i], one line of a paragraph outside code blocks.
 func (s *inlineState) step(line string, i int) {
+	if i == 0 {
+		s.stopFrom = -1 // a new line: what was found on the last one is no answer
+	}
 	c := line[i]
 	if s.inAutolink {
 		if i >= s.autolinkUntil {
@@ -288,8 +293,15 @@ func (s *inlineState) step(line string, i int) {
 	case c == ')' && s.dest > 0:
 		s.dest--
 	case c == '<':
-		if j := strings.IndexAny(line[i+1:], "> "); j > 0 && line[i+1+j] == '>' {
-			s.inAutolink, s.autolinkUntil = true, i+1+j
+		// The search for the end of <…> is remembered: a line of many < costs one scan, not one each.
+		if s.stopFrom < 0 || s.stopFrom > i+1 || (s.stop >= 0 && s.stop < i+1) {
+			s.stopFrom, s.stop = i+1, strings.IndexAny(line[i+1:], "> ")
+			if s.stop >= 0 {
+				s.stop += i + 1
+			}
+		}
+		if s.stop > i+1 && line[s.stop] == '>' {
+			s.inAutolink, s.autolinkUntil = true, s.stop
 		}
 	}
 }

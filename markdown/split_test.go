@@ -136,3 +136,24 @@ func FuzzSplit(f *testing.F) {
 		}
 	})
 }
+
+// TestSplitLinear splits lines built to make a naive scanner quadratic: a million of them would take
+// most of an hour if it were (a line of 200,000 < took 50 s before the search for the end of <…> was
+// remembered), and go test's ten minutes end it.
+func TestSplitLinear(t *testing.T) {
+	const n = 1_000_000
+	for name, in := range map[string]string{
+		"angles":    strings.Repeat("<", n),
+		"autolinks": strings.Repeat("<a ", n/3),
+		"brackets":  strings.Repeat("[", n),
+		"links":     strings.Repeat("[a](", n/4),
+		"backticks": strings.Repeat("`a", n/2),
+		"bold":      strings.Repeat("**a ", n/4),
+		"fences":    strings.Repeat("```\n", n/4),
+	} {
+		t.Run(name, func(t *testing.T) {
+			parts := Split(in, 2000)
+			checkParts(t, in, 2000, parts)
+		})
+	}
+}
