@@ -8,6 +8,7 @@ import (
 	"github.com/bwmarrin/discordgo"
 
 	"github.com/firstline-desk/firstline/bot"
+	mdast "github.com/firstline-desk/firstline/markdown"
 )
 
 // Discord's message limits (https://discord.com/developers/docs/resources/message). Lengths are code
@@ -214,7 +215,10 @@ func clip(s string, limit int) string {
 	if limit <= 0 {
 		return ""
 	}
-	head, _ := cut(s, limit-1)
+	if limit == 1 {
+		return ellipsis
+	}
+	head := mdast.Split(s, limit-1)[0]
 	return strings.TrimRight(head, " \n") + ellipsis
 }
 
