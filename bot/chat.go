@@ -15,6 +15,10 @@ const (
 	EventReactionAdded   EventKind = "reaction_added"   // someone reacted to a message
 	EventReactionRemoved EventKind = "reaction_removed" // someone took a reaction back
 	EventClick           EventKind = "click"            // someone pressed a button (a Choice)
+	// EventAction: someone acted on a ticket from outside its chat messages (the web console): Ticket
+	// names it, Action says what (action.go), Text is a reply or note, Choice a value (a priority, a
+	// rating). Channel, Thread and Message are empty: a refusal is Handle's error, not a post.
+	EventAction EventKind = "action"
 )
 
 // Event is a neutral inbound event. Adapters translate platform events into it and hand it to the engine;
@@ -51,6 +55,9 @@ type Event struct {
 	// ReplyTo is the adapter's own handle for answering a private event (Slack: the command's
 	// response_url). The engine hands it back in Post.ReplyTo and never reads it.
 	ReplyTo string `redact:"-"`
+	// Ticket and Action are an EventAction's: the ticket's id and what is done to it.
+	Ticket string `redact:"-"`
+	Action Action `redact:"-"`
 }
 
 // MessageRef points at a message a platform holds.

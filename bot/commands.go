@@ -93,7 +93,14 @@ func (w *work) setPriority(t *Ticket, p string) error {
 			return err
 		}
 	}
-	if err := w.reply(t.ID, fmt.Sprintf("**%s** is now %s (was %s).", t.ID, p, old)); err != nil {
+	if w.ev.Kind == EventAction {
+		// Said where the technicians work from chat: the card's thread.
+		if c := t.currentCard(); c != nil {
+			if err := w.toCard(t, c, fmt.Sprintf("**%s** made **%s** %s (was %s).", nameOf(w.ev.UserName, w.ev.User), t.ID, p, old)); err != nil {
+				return err
+			}
+		}
+	} else if err := w.reply(t.ID, fmt.Sprintf("**%s** is now %s (was %s).", t.ID, p, old)); err != nil {
 		return err
 	}
 	return w.tx.PutTicket(t)

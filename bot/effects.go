@@ -11,6 +11,10 @@ import (
 // enqueue adds an effect to the outbox. A post longer than its platform takes becomes several (see
 // splitPost).
 func (w *work) enqueue(eff Effect) error {
+	if w.ev.Kind == EventAction && eff.Platform == w.ev.Platform {
+		// An action's platform (the web) has no chat: a post there would wait in the outbox for ever.
+		return Errorf(EINTERNAL, "an action's effect is addressed to its own platform %q", eff.Platform)
+	}
 	eff.CreatedAt = w.now
 	if (eff.Post.Thread != "" || eff.ThreadKey != "") && eff.Post.ThreadName == "" {
 		eff.Post.ThreadName = w.threadNameOf(eff.Ticket)
@@ -73,8 +77,13 @@ func (w *work) threadNameOf(id string) string {
 	return "Help desk"
 }
 
-// reply posts in the place the event happened (see here).
+// reply posts in the place the event happened (see here). An action happened nowhere in chat: what the
+// engine would reply to it is a refusal, returned as Handle's error (see action.go), and nothing of the
+// event is written.
 func (w *work) reply(ticketID, text string) error {
+	if w.ev.Kind == EventAction {
+		return Errorf(ECONFLICT, "%s", text)
+	}
 	p := w.here()
 	p.Text = text
 	return w.enqueue(Effect{Kind: EffectPost, Platform: w.ev.Platform, Lane: w.replyLane(p), Ticket: ticketID, Post: p})
@@ -90,6 +99,9 @@ func (w *work) replyLane(p Post) string {
 
 // dm posts in a direct conversation with the event's user.
 func (w *work) dm(text string) error {
+	if w.ev.Kind == EventAction {
+		return Errorf(EINTERNAL, "an action has no direct conversation to post in")
+	}
 	return w.enqueue(Effect{Kind: EffectPost, Platform: w.ev.Platform, Lane: lane(w.ev.Platform, "dm:"+w.ev.User),
 		Post: Post{DM: w.ev.User, Text: text}})
 }

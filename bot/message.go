@@ -201,17 +201,25 @@ func (w *work) inCardThread(t *Ticket, card *Card) error {
 		t.say(w.now, ev.User, name, RoleTechnician, note, true)
 		return w.tx.PutTicket(t)
 	}
-	t.say(w.now, ev.User, name, RoleTechnician, text, false)
+	if err := w.relayToRequester(t, card, text); err != nil {
+		return err
+	}
+	return w.tx.PutTicket(t)
+}
+
+// relayToRequester records a technician's reply in the transcript and posts it in the requester's
+// conversation, marked with their name and the card's tier. The caller has checked they work the card,
+// and stores the ticket.
+func (w *work) relayToRequester(t *Ticket, card *Card, text string) error {
+	name := nameOf(w.ev.UserName, w.ev.User)
+	t.say(w.now, w.ev.User, name, RoleTechnician, text, false)
 	if t.Status == StatusResolved {
 		// Relayed all the same: a closing word from the technician is still for the requester.
 		w.e.log.Debug("relay on a resolved ticket", "ticket_id", t.ID)
 	}
 	// Relayed redacted like everything else (the text at the door, the post in the outbox): a
 	// requester's thread may be in a public channel.
-	if err := w.toRequester(t, "", fmt.Sprintf("**%s** (%s): %s", name, w.cfg().tierName(card.Tier), text)); err != nil {
-		return err
-	}
-	return w.tx.PutTicket(t)
+	return w.toRequester(t, "", fmt.Sprintf("**%s** (%s): %s", name, w.cfg().tierName(card.Tier), text))
 }
 
 // internalNote reports whether a technician's message is a note ("note: ..."), and returns its text.

@@ -175,7 +175,11 @@ func (w *work) reopen(t *Ticket) error {
 			return err
 		}
 	}
-	t.Cards = append(t.Cards, Card{Key: fmt.Sprintf("%s%d", keyCardPrefix, len(t.Cards)+1), Tier: t.Tier, Current: true, Note: "reopened by the requester", PostedAt: w.now})
+	by := "the requester"
+	if w.ev.User != t.Requester {
+		by = nameOf(w.ev.UserName, w.ev.User)
+	}
+	t.Cards = append(t.Cards, Card{Key: fmt.Sprintf("%s%d", keyCardPrefix, len(t.Cards)+1), Tier: t.Tier, Current: true, Note: "reopened by " + by, PostedAt: w.now})
 	if err := w.postCard(t, &t.Cards[len(t.Cards)-1]); err != nil {
 		return err
 	}

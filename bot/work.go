@@ -85,6 +85,8 @@ func (w *work) handle() error {
 		return w.reaction()
 	case EventClick:
 		return w.click()
+	case EventAction:
+		return w.action()
 	}
 	return Errorf(EINVALID, "unknown event kind %q", w.ev.Kind)
 }

@@ -317,3 +317,21 @@ func (d *Desk) Click(user string, m *Message, label string) {
 	d.must(bot.Event{Kind: bot.EventClick, ID: d.nextID(), Channel: m.Ref.Channel, Thread: m.Ref.Thread, Message: m.Ref.ID,
 		User: user, UserName: uname, DM: strings.HasPrefix(m.Ref.Channel, "@"), Choice: m.Post.Choices[i].ID})
 }
+
+// ActionPlatform is the platform of the events Act sends: one without a chat, as the web console's.
+const ActionPlatform = "web"
+
+// Act takes action on ticket as user from outside its chat messages, as the web console does, and
+// performs what it causes. arg is the reply's or note's text, or the value chosen (a priority, a rating).
+// It returns the engine's refusal, nil when the action was taken.
+func (d *Desk) Act(user, ticket string, action bot.Action, arg string) error {
+	d.T.Helper()
+	_, name := bot.SplitID(user)
+	ev := bot.Event{Kind: bot.EventAction, ID: d.nextID(), Platform: ActionPlatform, User: user, UserName: name, Ticket: ticket, Action: action}
+	if action == bot.ActionReply || action == bot.ActionNote {
+		ev.Text = arg
+	} else {
+		ev.Choice = arg
+	}
+	return d.Handle(ev)
+}
