@@ -38,6 +38,7 @@ func (e *Engine) runJob(ctx context.Context, eff Effect) error {
 	var f findings
 	if t != nil && t.Status == StatusOpen {
 		f = e.find(ctx, t, eff.Job)
+		e.readArticles(&f)
 	}
 	now := e.clock.Now()
 	var committed []func()
@@ -57,7 +58,8 @@ func (e *Engine) runJob(ctx context.Context, eff Effect) error {
 		if t.Status != StatusOpen || f.nothingNew {
 			return nil // a human took over while the search ran, or an earlier job read these words
 		}
-		w := &work{e: e, tx: e.slaTx(tx, &committed), now: now, ev: Event{Platform: t.Conversation.Platform}, committed: &committed}
+		w := &work{e: e, tx: e.slaTx(tx, &committed), now: now, ev: Event{Platform: t.Conversation.Platform}, committed: &committed,
+			articles: f.articles}
 		t.Heard = max(t.Heard, f.heard)
 		if f.suggested {
 			if err := w.applyTriage(t, f.sug); err != nil {
@@ -97,6 +99,30 @@ type findings struct {
 	outcome    modelOutcome
 	sug        triage
 	suggested  bool
+	// articles are the articles of every hit above, read from the library with them: the transaction
+	// that applies the findings reads the knowledge base from here, never while it holds the writer.
+	articles map[string]kb.Article
+}
+
+// readArticles reads from the library the articles the findings name (the hits, the articles offered
+// before that a follow-up found again, the model's sources), outside any transaction.
+func (e *Engine) readArticles(f *findings) {
+	f.articles = map[string]kb.Article{}
+	read := func(hits []kb.Hit) {
+		for _, h := range hits {
+			if _, done := f.articles[h.ID]; done {
+				continue
+			}
+			if a, ok := e.library.Article(h.ID); ok {
+				f.articles[h.ID] = a
+			}
+		}
+	}
+	read(f.hits)
+	read(f.again)
+	if ans := f.outcome.answer; ans != nil {
+		read(ans.Sources)
+	}
 }
 
 // find searches the knowledge base for what the ticket says and asks the model, when there is one.
@@ -273,7 +299,7 @@ func (w *work) postAnswer(t *Ticket, hits []kb.Hit, intro string, list bool) err
 	var articles []kb.Article
 	var cited []string
 	for _, h := range hits {
-		a, ok := w.e.library.Article(h.ID)
+		a, ok := w.article(h.ID)
 		if !ok {
 			continue
 		}

@@ -107,7 +107,7 @@ func (w *work) noBetterArticle(t *Ticket, again *kb.Hit) error {
 		return w.escalate(t, "the requester's details matched no article")
 	}
 	title := again.ID
-	if a, ok := w.e.library.Article(again.ID); ok {
+	if a, ok := w.article(again.ID); ok {
 		title = fmt.Sprintf("**%s** (`%s`)", a.Title, a.ID)
 	}
 	t.transition(w.now, TransitionFollowUp, "", "", "the details still point to "+again.ID+", offered before")

@@ -11,9 +11,9 @@ import (
 // *kb.Hybrid (lexical and embeddings) implement it; cmd/firstline builds it from the stored articles at
 // start.
 //
-// The engine calls it from any goroutine, so implementations must be safe for concurrent use. Search may
-// be slow; Article, Put and Delete must not be: the engine calls them inside storage transactions and
-// just after a commit.
+// The engine calls it from any goroutine, so implementations must be safe for concurrent use, and never
+// inside a storage transaction: a job reads the articles it needs before it takes the writer, Put and
+// Delete follow a commit. Search may be slow; Article, Put and Delete should not be.
 type Library interface {
 	// Search returns up to limit articles for query, best first, with confidences between 0 and 1 that
 	// are comparable across queries. Articles in exclude (already offered) are ranked as if absent, so

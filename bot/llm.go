@@ -280,7 +280,7 @@ func (w *work) postModelAnswer(t *Ticket, job string, ans *modelAnswer) error {
 	var cited []string
 	for _, n := range ans.Cited {
 		h := ans.Sources[n-1]
-		a, ok := w.e.library.Article(h.ID)
+		a, ok := w.article(h.ID)
 		if !ok {
 			continue
 		}

@@ -58,6 +58,17 @@ type work struct {
 	// committed holds what to log once the transaction has committed: "ticket opened" for a commit
 	// that a full disk refused would be a lie.
 	committed *[]func()
+
+	// articles are what a job read of the knowledge base before its transaction (findings.articles):
+	// nothing reads the library while holding the writer.
+	articles map[string]kb.Article
+}
+
+// article returns an article the job read before its transaction; ok is false when the library did not
+// have it then.
+func (w *work) article(id string) (kb.Article, bool) {
+	a, ok := w.articles[id]
+	return a, ok
 }
 
 // logCommitted logs at info level once the transaction commits.
