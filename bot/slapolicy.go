@@ -131,12 +131,14 @@ func (p SLAPolicy) Sync(t *Ticket) {
 	}
 	if s.Response.Start == nil && target.Response > 0 {
 		if at, ok := FirstEscalation(t); ok {
-			s.Response.Start = &at
+			start := at // a copy only when kept: at itself would be allocated on every call
+			s.Response.Start = &start
 		}
 	}
 	if s.Response.Start != nil && s.Response.Met == nil {
 		if at, ok := FirstResponse(t, *s.Response.Start); ok {
-			s.Response.Met = &at
+			met := at
+			s.Response.Met = &met
 		}
 	}
 	if t.Status == StatusResolved && t.ResolvedAt != nil {

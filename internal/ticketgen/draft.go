@@ -22,23 +22,23 @@ type draft struct {
 func (b *draft) ok(at time.Time) bool { return !at.After(b.g.now) }
 
 func (b *draft) event(at time.Time, typ bot.TransitionType, to bot.Status, by, detail string) {
-	b.change(at, func() {
-		t := b.t
-		e := bot.Transition{At: at, Type: typ, By: by, Tier: t.Tier, Detail: detail}
-		if to != "" && to != t.Status {
-			e.From, e.To = t.Status, to
-			t.Status = to
-		}
-		t.Events = append(t.Events, e)
-		t.UpdatedAt = at
-	})
+	b.before(at)
+	t := b.t
+	e := bot.Transition{At: at, Type: typ, By: by, Tier: t.Tier, Detail: detail}
+	if to != "" && to != t.Status {
+		e.From, e.To = t.Status, to
+		t.Status = to
+	}
+	t.Events = append(t.Events, e)
+	t.UpdatedAt = at
+	b.after(at)
 }
 
 func (b *draft) say(at time.Time, author, name, role, text string, internal bool) {
-	b.change(at, func() {
-		b.t.Transcript = append(b.t.Transcript, bot.Entry{At: at, Author: author, Name: name, Role: role, Text: text, Internal: internal})
-		b.t.UpdatedAt = at
-	})
+	b.before(at)
+	b.t.Transcript = append(b.t.Transcript, bot.Entry{At: at, Author: author, Name: name, Role: role, Text: text, Internal: internal})
+	b.t.UpdatedAt = at
+	b.after(at)
 }
 
 // post records a message the bot posted under key.

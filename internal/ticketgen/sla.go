@@ -8,8 +8,8 @@ import (
 
 // The generator keeps a ticket's SLA clocks as the engine does, with the engine's own rules
 // (bot.SLAPolicy), rather than a second copy of them: every change to a ticket is preceded by what the
-// SLA loop would have announced up to it, and followed by the clock sync that every write of the
-// engine's runs.
+// SLA loop would have announced up to it (before), and followed by the clock sync that every write of
+// the engine's runs (after).
 
 // loopEvery is how often the desk's SLA loop runs (CheckSLAs every 30 s). The generator places its ticks
 // on the 30-second marks of the wall clock.
@@ -55,11 +55,9 @@ func (b *draft) before(at time.Time) {
 	b.runLoop(until)
 }
 
-// change is called around every change to the ticket at at: the SLA loop runs up to it before, and the
-// clocks are synced after, as every write of the engine syncs them.
-func (b *draft) change(at time.Time, apply func()) {
-	b.before(at)
-	apply()
+// after follows every change to the ticket at at: the clocks are synced, as every write of the engine
+// syncs them, and the SLA loop picks up from there.
+func (b *draft) after(at time.Time) {
 	if at.After(b.changed) {
 		b.changed = at
 	}
