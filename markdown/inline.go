@@ -17,6 +17,7 @@ type inlineParser struct {
 	tickAt  []int    // how far each list in ticks has been consumed
 	parens  []int    // for each ( in s, the position of its matching ), or -1; built on the first link
 	gt, lt  scan     // the last answers of index for > and <
+	sp      scan     // the last answer of space
 	pending []byte   // text read but not yet added as a node
 }
 
@@ -395,7 +396,8 @@ func (p *inlineParser) dropLinkBrackets() {
 }
 
 // destination reads "(dest "title")" at i, and returns where it ends. The ( must match a ) on the line;
-// the destination is <…> or has no blanks, and the title, if any, is quoted.
+// the destination is <…> or has no blanks, and the title, if any, is quoted. Every search here is
+// remembered or bounded by what no other link looks at, so a line of many "](" stays linear.
 func (p *inlineParser) destination(i int) (dest, title string, end int, ok bool) {
 	s := p.s
 	if i >= len(s) || s[i] != '(' {
@@ -405,28 +407,53 @@ func (p *inlineParser) destination(i int) (dest, title string, end int, ok bool)
 	if closing < 0 {
 		return "", "", 0, false
 	}
-	inner := strings.TrimSpace(s[i+1 : closing])
-	switch {
-	case strings.HasPrefix(inner, "<"):
-		j := strings.IndexByte(inner, '>')
-		if j < 0 || strings.IndexByte(inner[1:j], '<') >= 0 {
-			return "", "", 0, false
-		}
-		dest, inner = inner[1:j], strings.TrimSpace(inner[j+1:])
-	default:
-		j := strings.IndexAny(inner, " \t")
-		if j < 0 {
-			j = len(inner)
-		}
-		dest, inner = inner[:j], strings.TrimSpace(inner[j:])
+	from := i + 1
+	for from < closing && (s[from] == ' ' || s[from] == '\t') {
+		from++
 	}
-	if inner != "" {
-		if len(inner) < 2 || strings.IndexByte(`"'(`, inner[0]) < 0 || inner[len(inner)-1] != map[byte]byte{'"': '"', '\'': '\'', '(': ')'}[inner[0]] {
+	to := closing // the end of the destination
+	if from < closing && s[from] == '<' {
+		gt, lt := p.index('>', from+1), p.index('<', from+1)
+		if gt < 0 || gt >= closing || (lt >= 0 && lt < gt) {
 			return "", "", 0, false
 		}
-		title = inner[1 : len(inner)-1]
+		dest, to = s[from+1:gt], gt+1
+	} else {
+		if sp := p.space(from); sp >= 0 && sp < closing {
+			to = sp
+		}
+		dest = s[from:to]
+	}
+	last := closing // the end of the title, blanks before ) left out
+	for last > to && (s[last-1] == ' ' || s[last-1] == '\t') {
+		last--
+	}
+	if last > to {
+		first := to
+		for first < last && (s[first] == ' ' || s[first] == '\t') {
+			first++
+		}
+		if first == to || last-first < 2 || strings.IndexByte(`"'(`, s[first]) < 0 || s[last-1] != map[byte]byte{'"': '"', '\'': '\'', '(': ')'}[s[first]] {
+			return "", "", 0, false
+		}
+		title = s[first+1 : last-1]
 	}
 	return dest, title, closing + 1, true
+}
+
+// space returns the position of the first blank at or after i, or -1, remembering its last answer as
+// index does.
+func (p *inlineParser) space(i int) int {
+	f := &p.sp
+	if f.ok && i >= f.from && (f.at < 0 || f.at >= i) {
+		return f.at
+	}
+	at := strings.IndexAny(p.s[i:], " \t")
+	if at >= 0 {
+		at += i
+	}
+	*f = scan{from: i, at: at, ok: true}
+	return at
 }
 
 // matchParen returns the position of the ) that closes the ( at i, or -1. The matches of the whole line

@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"strings"
 	"testing"
+	"unicode/utf8"
 
 	"github.com/firstline-desk/firstline/markdown/markdowntest"
 )
@@ -92,6 +93,14 @@ func TestParse(t *testing.T) {
 // inline's children make its Raw between its markers.
 func TestRaw(t *testing.T) {
 	for _, c := range markdowntest.Cases {
+		checkRaw(t, c.Name, c.Text)
+	}
+}
+
+func checkRaw(t *testing.T, name, text string) {
+	t.Helper()
+	{
+		c := markdowntest.Case{Name: name, Text: text}
 		Walk(Parse(c.Text), func(n *Node, entering bool) Status {
 			if !entering {
 				return WalkContinue
@@ -116,5 +125,51 @@ func TestRaw(t *testing.T) {
 			}
 			return WalkContinue
 		})
+	}
+}
+
+// FuzzParse reads any text: the tree says where every node came from (checkRaw), and Plain and Split
+// give valid UTF-8 that loses no word.
+func FuzzParse(f *testing.F) {
+	for _, c := range markdowntest.Cases {
+		if len(c.Text) < 1000 {
+			f.Add(c.Text)
+		}
+	}
+	f.Fuzz(func(t *testing.T, in string) {
+		checkRaw(t, "fuzz", in)
+		if p := Plain(in); !utf8.ValidString(p) {
+			t.Fatalf("Plain(%q) = %q", in, p)
+		}
+	})
+}
+
+// TestParseLinear reads lines built to make a naive parser quadratic: a million of them would take
+// most of an hour if it were, and go test's ten minutes end it.
+func TestParseLinear(t *testing.T) {
+	const n = 1_000_000
+	var ticks strings.Builder
+	for i := 1; ticks.Len() < n; i++ {
+		ticks.WriteString(strings.Repeat("`", i) + "a")
+	}
+	for name, in := range map[string]string{
+		"brackets":   strings.Repeat("[", n),
+		"images":     strings.Repeat("![", n/2),
+		"open links": strings.Repeat("[a](", n/4),
+		"nested":     strings.Repeat("[a](", n/8) + strings.Repeat(")", n/8),
+		"bad titles": strings.Repeat("[a](", n/8) + "x y" + strings.Repeat(")", n/8),
+		"angles":     strings.Repeat("<", n),
+		"one closer": strings.Repeat("<", n) + ">",
+		"autolinks":  strings.Repeat("<https://a", n/10) + ">",
+		"emphasis":   strings.Repeat("*a _b **c ~~d ", n/12),
+		"closers":    strings.Repeat("**a ", n/8) + strings.Repeat("b_ ", n/6),
+		"openers":    strings.Repeat("*a ", n/3),
+		"backticks":  ticks.String(),
+		"urls":       strings.Repeat("https://x.com/", n/14),
+		"parens":     "https://x.com/" + strings.Repeat(")", n),
+		"fences":     strings.Repeat("```\n", n/4),
+		"headings":   strings.Repeat("# "+strings.Repeat("#", 100)+"\n", n/100),
+	} {
+		t.Run(name, func(t *testing.T) { Walk(Parse(in), func(*Node, bool) Status { return WalkContinue }) })
 	}
 }
