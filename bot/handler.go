@@ -17,7 +17,9 @@ import "context"
 // performed later by the dispatcher, so it returns in the time of one commit, well within a platform's
 // ack deadline. An adapter must not do slow I/O (a Web API call) between receiving an event and calling
 // Handle either. Errors: EINVALID for an event that is not one (no user or platform); anything else
-// (EUNAVAILABLE from a store that takes no writes, a full disk) means nothing of the event was kept.
+// (EUNAVAILABLE from a store that takes no writes, a full disk) means nothing of the event was kept. An
+// EventAction (the web console's) is refused the same way, nothing kept, with an *Error whose message is
+// for the person (EUNAUTHORIZED, ECONFLICT, EINVALID, ENOTFOUND: see action.go).
 type Handler interface {
 	Handle(ctx context.Context, ev Event) error
 }

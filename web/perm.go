@@ -1,6 +1,7 @@
 package web
 
 import (
+	"context"
 	"net/http"
 	"net/url"
 	"slices"
@@ -122,6 +123,22 @@ func (v *Viewer) Passes(a Access) bool {
 // does for chat. id deduplicates it: a form carries one (see NewEventID), so a form sent twice acts once.
 func (v *Viewer) Event(kind bot.EventKind, id string) bot.Event {
 	return bot.Event{Kind: kind, ID: id, Platform: Platform, User: v.User, UserName: v.Name, Roles: slices.Clone(v.Roles)}
+}
+
+// NewEventID returns a fresh id for an action's form: rendered in the form (a hidden field) and sent
+// back as the event's ID, so a form sent twice (a double click, a resent POST) acts once.
+func NewEventID() string { return "web-" + newToken()[:22] }
+
+// Act sends the engine v's action on a ticket: text is a reply's or a note's, choice a value (a
+// priority, a rating), id the form's event id (NewEventID). The refusal, if any, is a *bot.Error whose
+// message is for v; fail shows it with its status (StatusOf).
+func (s *Server) Act(ctx context.Context, v *Viewer, id, ticket string, action bot.Action, text, choice string) error {
+	if id == "" {
+		id = NewEventID()
+	}
+	ev := v.Event(bot.EventAction, id)
+	ev.Ticket, ev.Action, ev.Text, ev.Choice, ev.Time = ticket, action, text, choice, s.now()
+	return s.cfg.Events.Handle(ctx, ev)
 }
 
 // Platform is the Event.Platform of what people do on the web.

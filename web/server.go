@@ -13,13 +13,6 @@ import (
 	"github.com/firstline-desk/firstline/bot"
 )
 
-// Handler takes an event into the desk: *bot.Engine. Handle returns nil once the event is durable; a
-// refusal is a *bot.Error whose message is for the person (EUNAUTHORIZED, ECONFLICT, EINVALID,
-// ENOTFOUND).
-type Handler interface {
-	Handle(ctx context.Context, ev bot.Event) error
-}
-
 // Config is what the console needs. cmd/firstline fills it from [web] and wires the desk's parts in.
 type Config struct {
 	// BaseURL is the address people use to reach the console ("https://desk.example.com"): sign-in links
@@ -31,8 +24,9 @@ type Config struct {
 	// Store is the data file: pages read it (View), and sign-in, sessions and refused requests are
 	// written to its audit log.
 	Store bot.Store
-	// Events is the engine: a web action goes in as a bot.Event, like a reaction from chat.
-	Events Handler
+	// Events is the engine: a web action goes in as a bot.EventAction, like a reaction from chat; a
+	// refusal comes back as Handle's *bot.Error.
+	Events bot.Handler
 	// Sessions keeps sign-in links' spent marks and sessions (storage.DB.Web).
 	Sessions SessionStore
 	// People are the chat adapters that know people's names and roles (Slack user groups, Discord

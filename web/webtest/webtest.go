@@ -186,6 +186,31 @@ func (cl *Client) Get(path string) Response {
 	return cl.Do(req)
 }
 
+// Follow reads the address a redirect pointed at, on the console or elsewhere (an identity provider),
+// with the browser's cookies, as a browser following a link from another site.
+func (cl *Client) Follow(location string) Response {
+	cl.T.Helper()
+	u, err := url.Parse(location)
+	if err != nil {
+		cl.T.Fatalf("follow %q: %v", location, err)
+	}
+	if !u.IsAbs() {
+		location = cl.C.URL + location
+	}
+	req, err := http.NewRequest(http.MethodGet, location, nil)
+	if err != nil {
+		cl.T.Fatalf("follow %q: %v", location, err)
+	}
+	req.Header.Set("Sec-Fetch-Site", "cross-site")
+	return cl.Do(req)
+}
+
+// SetCookie puts a cookie in the browser's jar for the console.
+func (cl *Client) SetCookie(c *http.Cookie) {
+	u, _ := url.Parse(cl.C.URL)
+	cl.http.Jar.SetCookies(u, []*http.Cookie{c})
+}
+
 // Post sends a form to path as the console's own pages do (same origin).
 func (cl *Client) Post(path string, form url.Values) Response {
 	cl.T.Helper()
