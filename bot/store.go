@@ -29,8 +29,11 @@ type Tx interface {
 	PutTicket(t *Ticket) error
 	// Ticket returns the ticket with id, or an ENOTFOUND error.
 	Ticket(id string) (*Ticket, error)
-	// FindTickets returns the tickets that match f, oldest first.
+	// FindTickets returns the tickets that match f, in f.Order (oldest first by default).
 	FindTickets(f TicketFilter) ([]*Ticket, error)
+	// TicketRows returns what lists and counts need of the tickets that match f, in f.Order, without
+	// reading the tickets themselves: the store keeps a row per ticket for it.
+	TicketRows(f TicketFilter) ([]TicketRow, error)
 	// DueTickets returns the ids of up to limit tickets whose NextSLAEvent is at or before until, the
 	// earliest first. The store keeps them indexed, so this reads only what is due.
 	DueTickets(until time.Time, limit int) ([]string, error)
@@ -65,6 +68,8 @@ type Tx interface {
 
 	// Audit appends an entry to the audit log, which is never rewritten.
 	Audit(e AuditEntry) error
+	// FindAudit returns the audit entries that match f, newest first (see AuditFilter).
+	FindAudit(f AuditFilter) (AuditPage, error)
 
 	// LinkConversation points a conversation at a ticket (replacing an earlier link).
 	LinkConversation(c Conversation, ticketID string) error
@@ -112,11 +117,81 @@ type AuditEntry struct {
 	Detail string    `json:"detail,omitempty"`
 }
 
-// TicketFilter selects tickets. Zero fields match everything.
+// TicketFilter selects tickets. Zero fields match everything; the fields that are set must all match.
 type TicketFilter struct {
 	Requester string
 	Status    []Status
-	Limit     int // 0 = no limit
+	Tier      string
+	Priority  string
+	Assignee  string
+	// Platform is the platform of the ticket's conversation ("slack", "discord", "console").
+	Platform string
+	// CreatedFrom and CreatedTo bound when the ticket was opened: at or after CreatedFrom, before
+	// CreatedTo. A zero time leaves that end open.
+	CreatedFrom, CreatedTo time.Time
+	// Text matches tickets whose subject or conversation holds every word of it, as the knowledge base's
+	// search reads words (case, plurals and the like do not matter: "Printers" finds "printer").
+	Text string
+	// Visible makes Text match only what the requester sees: internal notes are left out.
+	Visible bool
+	// Order is the order of the result; Offset skips that many matches first.
+	Order  TicketOrder
+	Offset int
+	Limit  int // 0 = no limit
+}
+
+// TicketOrder is an order of tickets.
+type TicketOrder string
+
+// The orders of tickets. Tickets are numbered as they are opened, so the ticket number is their age.
+const (
+	OrderOldest TicketOrder = ""       // the lowest ticket number first
+	OrderNewest TicketOrder = "newest" // the highest ticket number first
+	// OrderDue: the tickets with a running SLA clock first, the nearest deadline (SLAState.Due) first;
+	// then the others, newest first.
+	OrderDue TicketOrder = "due"
+)
+
+// TicketRow is what a list of tickets and the queue's counts need of one ticket.
+type TicketRow struct {
+	ID         string
+	Status     Status
+	Tier       string
+	Priority   string
+	Assignee   string
+	Requester  string
+	Platform   string
+	CreatedAt  time.Time
+	ResolvedAt time.Time // zero while it is not resolved
+	SLA        SLAState
+	Rating     int // the requester's score, 0 when not rated
+}
+
+// AuditFilter selects audit entries. Zero fields match everything; the fields that are set must all
+// match.
+type AuditFilter struct {
+	Actor  string // exactly
+	Action string // exactly, or every action under it when it ends in "." ("kb.")
+	Target string // exactly
+	// From and To bound the entries' time: at or after From, before To.
+	From, To time.Time
+	// Before continues a search: only entries older than this cursor (AuditPage.Next) are read.
+	Before uint64
+	Limit  int // how many entries to return; 0 = 50
+	// Budget bounds how many entries one call reads, so a search for something rare in a long log
+	// answers quickly, and says where to go on (AuditPage.Next); 0 = 20,000.
+	Budget int
+}
+
+// AuditPage is one page of audit entries, newest first.
+type AuditPage struct {
+	Entries []AuditEntry
+	// Next is the cursor to read older entries with (AuditFilter.Before), 0 when the log was read to its
+	// start.
+	Next uint64
+	// Through is the time of the oldest entry read, so a search cut short by its budget can say how
+	// far back it looked.
+	Through time.Time
 }
 
 // MessageLink is what a message posted by the bot belongs to.

@@ -1,10 +1,13 @@
 package storage
 
 import (
+	"bytes"
 	"context"
+	"encoding/binary"
 	"encoding/json"
 	"fmt"
 	"slices"
+	"strings"
 	"time"
 
 	bolt "go.etcd.io/bbolt"
@@ -63,4 +66,90 @@ func (db *DB) AuditEntries(ctx context.Context, since time.Time, limit int) ([]b
 	}
 	slices.Reverse(out)
 	return out, nil
+}
+
+// Bounds of FindAudit.
+const (
+	defaultAuditLimit  = 50
+	defaultAuditBudget = 20000
+)
+
+// FindAudit reads the log from the newest entry (or from f.Before) back, keeping the entries that match,
+// until it has f.Limit of them, has read f.Budget entries, or reaches an entry older than f.From. An entry
+// that cannot hold what a filter asks for (its actor's or target's JSON is not in its bytes) is skipped
+// without being decoded.
+func (t *tx) FindAudit(f bot.AuditFilter) (bot.AuditPage, error) {
+	var page bot.AuditPage
+	limit, budget := f.Limit, f.Budget
+	if limit <= 0 {
+		limit = defaultAuditLimit
+	}
+	if budget <= 0 {
+		budget = defaultAuditBudget
+	}
+	var needles [][]byte
+	for _, s := range []string{f.Actor, f.Target} {
+		if s != "" {
+			needles = append(needles, jsonText(s))
+		}
+	}
+	c := t.bucket(bucketAudit).Cursor()
+	var k, v []byte
+	if f.Before > 0 {
+		k, v = c.Seek(u64(f.Before))
+		if k == nil {
+			k, v = c.Last()
+		} else {
+			k, v = c.Prev()
+		}
+	} else {
+		k, v = c.Last()
+	}
+	for read := 0; k != nil; k, v = c.Prev() {
+		seq := binary.BigEndian.Uint64(k)
+		if len(page.Entries) == limit || read == budget {
+			page.Next = seq + 1
+			return page, nil
+		}
+		read++
+		if !containsAll(v, needles) {
+			continue
+		}
+		var e bot.AuditEntry
+		if err := decode(v, &e, "audit entry"); err != nil {
+			return page, err
+		}
+		page.Through = e.At
+		if !f.From.IsZero() && e.At.Before(f.From) {
+			return page, nil
+		}
+		if !auditMatch(e, f) {
+			continue
+		}
+		page.Entries = append(page.Entries, e)
+	}
+	return page, nil
+}
+
+func containsAll(v []byte, needles [][]byte) bool {
+	for _, n := range needles {
+		if !bytes.Contains(v, n) {
+			return false
+		}
+	}
+	return true
+}
+
+func auditMatch(e bot.AuditEntry, f bot.AuditFilter) bool {
+	switch {
+	case f.Actor != "" && e.Actor != f.Actor,
+		f.Target != "" && e.Target != f.Target,
+		!f.To.IsZero() && !e.At.Before(f.To):
+		return false
+	case f.Action == "":
+		return true
+	case strings.HasSuffix(f.Action, "."):
+		return strings.HasPrefix(e.Action, f.Action)
+	}
+	return e.Action == f.Action
 }

@@ -164,6 +164,7 @@ type ticketFacts struct {
 
 var checkedBuckets = [][]byte{bucketMeta, bucketTickets, bucketByConv, bucketByRequester, bucketByStatus, bucketMessages,
 	bucketDedup, bucketOutbox, bucketArticles, bucketArticleVers, bucketAdapters, bucketByDue, bucketDueOf, bucketByUpdated,
+	bucketRows, bucketByField, bucketByCreated, bucketTerms,
 	bucketAudit, bucketFeedback}
 
 // checkData checks Firstline's invariants in btx:
@@ -176,6 +177,7 @@ var checkedBuckets = [][]byte{bucketMeta, bucketTickets, bucketByConv, bucketByR
 //   - every entry of every index (conversations, messages, requester, status, last change, due) points at
 //     a ticket that exists, and the requester, status, last-change and due entries are that ticket's
 //     current ones (a conversation may link to a ticket of another: a thread joined to it);
+//   - every ticket's row, list entries and words are exactly its own (checklists.go);
 //   - outbox effects decode and reference tickets that exist; audit entries, feedback and articles decode,
 //     each article's newest version is in article_versions, and no sequence is below its highest key.
 func checkData(ctx context.Context, btx *bolt.Tx, r *CheckReport) error {
@@ -207,6 +209,7 @@ func checkData(ctx context.Context, btx *bolt.Tx, r *CheckReport) error {
 	byDue, dueOf, byConv, msgs := b(bucketByDue), b(bucketDueOf), b(bucketByConv), b(bucketMessages)
 
 	facts := map[uint64]ticketFacts{}
+	lists := newListCheck(r, btx)
 	var order []uint64
 	var highest uint64
 	err := forEachTicket(ctx, btx, nil, func(seq uint64, tk *bot.Ticket, decodeErr error) error {
@@ -270,6 +273,7 @@ func checkData(ctx context.Context, btx *bolt.Tx, r *CheckReport) error {
 				r.add("%s: its message %s (%s) is linked to %s", id, name, keyName([]byte(ref.Key())), link.Ticket)
 			}
 		}
+		lists.ticket(seq, tk)
 		facts[seq] = f
 		order = append(order, seq)
 		return nil
@@ -280,6 +284,7 @@ func checkData(ctx context.Context, btx *bolt.Tx, r *CheckReport) error {
 	if seq := b(bucketTickets).Sequence(); seq < highest {
 		r.add("tickets: the id sequence is at %d, below the highest ticket %s: new tickets would overwrite old ones", seq, bot.TicketID(highest))
 	}
+	lists.finish(btx, facts)
 	for _, seq := range order {
 		f := facts[seq]
 		if t, ok := facts[f.linked]; ok && t.conv != f.conv {

@@ -38,6 +38,12 @@ func (t *tx) deleteTicket(tk *bot.Ticket) (links int, err error) {
 			return 0, fmt.Errorf("delete ticket %s from %s: %w", tk.ID, e.bucket, err)
 		}
 	}
+	if err := t.unindexRow(tk, key); err != nil {
+		return 0, err
+	}
+	if err := t.unindexTerms(tk, seq); err != nil {
+		return 0, err
+	}
 	dueOf := t.bucket(bucketDueOf)
 	if old := dueOf.Get(key); old != nil {
 		if err := t.bucket(bucketByDue).Delete(old); err != nil {

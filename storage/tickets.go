@@ -109,6 +109,12 @@ func (t *tx) putTicket(tk *bot.Ticket, old *bot.Ticket) error {
 	if err := t.indexUpdated(tk, old, key); err != nil {
 		return err
 	}
+	if err := t.indexRow(tk, old, key); err != nil {
+		return err
+	}
+	if err := t.indexTerms(tk, old, seq); err != nil {
+		return err
+	}
 	return t.indexDue(tk, key)
 }
 
@@ -226,42 +232,6 @@ func (t *tx) ticketBySeq(seq uint64, id string) (*bot.Ticket, error) {
 		return nil, err
 	}
 	return tk, nil
-}
-
-func (t *tx) FindTickets(f bot.TicketFilter) ([]*bot.Ticket, error) {
-	var seqs []uint64
-	switch {
-	case f.Requester != "":
-		seqs = scanIndex(t.bucket(bucketByRequester), []byte(f.Requester))
-	case len(f.Status) > 0:
-		for _, s := range f.Status {
-			seqs = append(seqs, scanIndex(t.bucket(bucketByStatus), []byte(s))...)
-		}
-		slices.Sort(seqs)
-	default:
-		c := t.bucket(bucketTickets).Cursor()
-		for k, _ := c.First(); k != nil; k, _ = c.Next() {
-			seqs = append(seqs, binary.BigEndian.Uint64(k))
-		}
-	}
-	var out []*bot.Ticket
-	for _, seq := range seqs {
-		tk, err := t.ticketBySeq(seq, bot.TicketID(seq))
-		if err != nil {
-			return nil, err
-		}
-		if f.Requester != "" && tk.Requester != f.Requester {
-			continue
-		}
-		if len(f.Status) > 0 && !slices.Contains(f.Status, tk.Status) {
-			continue
-		}
-		out = append(out, tk)
-		if f.Limit > 0 && len(out) == f.Limit {
-			break
-		}
-	}
-	return out, nil
 }
 
 // TicketsActiveOrUpdatedSince returns every ticket that changed at or after since and every ticket still

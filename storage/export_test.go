@@ -1,0 +1,9 @@
+package storage
+
+// SetFindBounds makes the list search's scan budget and index cap small, so a test with a few hundred
+// tickets takes every path a million-ticket desk does. It returns the function that restores them.
+func SetFindBounds(scan, limit int) (restore func()) {
+	s, l := scanBudget, selectiveCap
+	scanBudget, selectiveCap = scan, limit
+	return func() { scanBudget, selectiveCap = s, l }
+}
