@@ -165,6 +165,9 @@ func (s *Server) endAllSessions(ctx context.Context, actor, user string) (int, e
 // SignOutEverywhere ends every session of user ("platform:id"), for an admin or the CLI, and returns how
 // many there were.
 func (s *Server) SignOutEverywhere(ctx context.Context, actor, user string) (int, error) {
+	if p, id := bot.SplitID(user); p == "" || id == "" {
+		return 0, bot.Errorf(bot.EINVALID, "%q is not a user like slack:U0123", user)
+	}
 	return s.endAllSessions(ctx, actor, user)
 }
 

@@ -37,6 +37,7 @@ type Config struct {
 	Slack         SlackConfig             `toml:"slack"`
 	Discord       DiscordConfig           `toml:"discord"`
 	HTTP          HTTPConfig              `toml:"http"`
+	Web           WebConfig               `toml:"web"`
 	Log           LogConfig               `toml:"log"`
 	LLM           LLMConfig               `toml:"llm"`
 	Flood         FloodConfig             `toml:"flood"`

@@ -14,6 +14,7 @@ import (
 	"github.com/firstline-desk/firstline/bot"
 	"github.com/firstline-desk/firstline/internal/health"
 	"github.com/firstline-desk/firstline/storage"
+	"github.com/firstline-desk/firstline/web"
 )
 
 // A front is one chat the desk serves: the console, or Slack and Discord (a server may serve both).
@@ -25,6 +26,8 @@ type front struct {
 	// served by handler; "" for none.
 	route   string
 	handler http.Handler
+	// people tells the web console the platform's people's names and roles; nil for none.
+	people web.People
 	// start connects the front (Slack checks its token, retrying while the network is down), adds it to
 	// the engine and runs what serves it on r. The channel it returns is closed once the front takes
 	// posts: housekeeping waits for it, since dispatching before would only schedule retries.
@@ -90,7 +93,7 @@ func (m *Main) slackFront(cfg Config, logger *slog.Logger) (*front, error) {
 	if err != nil {
 		return nil, err
 	}
-	f := &front{platform: slack.Platform, conn: sl}
+	f := &front{platform: slack.Platform, conn: sl, people: sl}
 	var events *pendingHandler
 	if cfg.Slack.Mode == slack.ModeHTTP {
 		events = newPendingHandler()

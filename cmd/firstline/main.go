@@ -20,6 +20,7 @@ import (
 	"time"
 
 	"github.com/firstline-desk/firstline/bot"
+	"github.com/firstline-desk/firstline/internal/control"
 	"github.com/firstline-desk/firstline/internal/escape"
 	"github.com/firstline-desk/firstline/storage"
 )
@@ -38,7 +39,7 @@ func main() {
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
 	go exitIfStuck(ctx, stop, stuckGrace, os.Stderr, os.Exit)
-	m := &Main{Stdin: os.Stdin, Stdout: os.Stdout, Stderr: os.Stderr, Getenv: os.LookupEnv}
+	m := &Main{Stdin: os.Stdin, Stdout: os.Stdout, Stderr: os.Stderr, Getenv: os.LookupEnv, WebDefault: defaultWebAddr}
 	os.Exit(m.Run(ctx, os.Args[1:]))
 }
 
@@ -71,6 +72,9 @@ type Main struct {
 	// Clock is the desk's time; nil is the system clock. Tests fix it, so the console's output (SLA
 	// deadlines on cards) is the same byte for byte in every run.
 	Clock bot.Clock
+	// WebDefault is where the console demo serves the web console when neither -web nor [web] listen
+	// says: main sets 127.0.0.1:8080; tests leave it empty (off) unless they test the console.
+	WebDefault string
 
 	// set by the common flags
 	dataDir    string
@@ -78,6 +82,9 @@ type Main struct {
 
 	// retention is the running desk's [retention], for housekeeping.
 	retention RetentionConfig
+	// web is -web; webSlot lets the control socket reach the web console once it runs.
+	web     webFlag
+	webSlot *control.WebSlot
 	// httpLimits bound the clients of the HTTP listener; nil is defaultHTTPLimits (tests shorten them).
 	httpLimits *httpLimits
 }
@@ -97,7 +104,9 @@ func usageError(format string, args ...any) error {
 const usage = `Firstline, the Level 1 IT service desk in chat.
 
 Usage:
-  firstline [-data DIR] [-config FILE]         run the desk (no config: the console demo)
+  firstline [-data DIR] [-config FILE] [-web ADDR]
+                                               run the desk (no config: the console demo, with the web
+                                               console on 127.0.0.1:8080; -web "" turns it off)
   firstline run [-data DIR] [-config FILE]     the same
   firstline tickets list [-status S] [-json]   list tickets (S: open, escalated, claimed, resolved)
   firstline tickets show ID [-json]            one ticket with its history and conversation
@@ -121,6 +130,8 @@ Usage:
   firstline bench tickets [-n N] [-data DIR] [-json]
                                                fill a fresh data file with N tickets; time the SLA loop and a report
   firstline discord invite [APPLICATION_ID]    print the link that adds the bot to a Discord server
+  firstline web link USER                      a one-time sign-in link to the web console for USER (the desk runs)
+  firstline web signout USER                   end every web console session of USER (the desk runs)
   firstline version                            print the version
 
 Every command takes -data DIR (default ./firstline-data) and -config FILE.
@@ -167,6 +178,7 @@ func (m *Main) Run(ctx context.Context, args []string) int {
 
 func (m *Main) run(ctx context.Context, args []string) error {
 	fs := m.flagSet("firstline")
+	fs.Var(&m.web, "web", "the web console's address (\"\": off)")
 	rest, err := parseFlags(fs, args, true)
 	if err != nil {
 		return err
@@ -200,6 +212,8 @@ func (m *Main) run(ctx context.Context, args []string) error {
 		return m.bench(ctx, rest)
 	case "discord":
 		return m.discord(rest)
+	case "web":
+		return m.webCommand(ctx, rest)
 	case "version":
 		fmt.Fprintf(m.Stdout, "firstline %s (%s, schema %d)\n", buildVersion(), runtime.Version(), storage.SchemaVersion())
 		return nil

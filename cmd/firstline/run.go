@@ -15,6 +15,7 @@ import (
 // runDesk runs the service desk until the console's input ends or the process is told to stop.
 func (m *Main) runDesk(ctx context.Context, args []string) error {
 	fs := m.flagSet("run")
+	fs.Var(&m.web, "web", "the web console's address (\"\": off)")
 	if rest, err := parseFlags(fs, args, false); err != nil {
 		return err
 	} else if len(rest) > 0 {
@@ -39,7 +40,8 @@ func (m *Main) runDesk(ctx context.Context, args []string) error {
 	}
 	defer closeLog()
 	// The desk holds the file's lock: backup and check reach it through the control socket.
-	defer control.Start(ctx, db, logger)()
+	m.webSlot = &control.WebSlot{}
+	defer control.Start(ctx, db, logger, control.WithWeb(m.webSlot))()
 	m.retention = cfg.Retention
 
 	index, err := m.loadKB(ctx, cfg, db, logger)
@@ -99,6 +101,9 @@ func (m *Main) serve(ctx context.Context, cfg Config, engine *bot.Engine, db *st
 		if err := m.listen(r, cfg, engine, db, mx, fronts, logger); err != nil {
 			return err
 		}
+	}
+	if err := m.startWeb(r, cfg, engine, db, fronts, logger); err != nil {
+		return err
 	}
 	var ready []<-chan struct{}
 	for _, f := range fronts {

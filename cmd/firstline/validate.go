@@ -33,6 +33,7 @@ func (c Config) problems() []string {
 	var p []string
 	add := func(format string, args ...any) { p = append(p, fmt.Sprintf(format, args...)) }
 	nonFinite(reflect.ValueOf(c), "", add)
+	c.webProblems(add)
 	if strings.TrimSpace(c.Desk.Name) == "" {
 		add("desk.name: must not be empty")
 	}

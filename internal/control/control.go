@@ -8,6 +8,8 @@
 //
 //	{"op":"backup","path":"/abs/path/backup.db"}  ->  {"ok":true,"size":65536,"tickets":42,"schema":4}
 //	{"op":"check"}                                ->  {"ok":true,"tickets":42,"schema":4,"problems":["..."],"omitted":0}
+//	{"op":"web_link","user":"slack:U0123"}        ->  {"ok":true,"tickets":0,"link":"https://desk.example.com/signin/link/..."}
+//	{"op":"web_signout","user":"slack:U0123"}     ->  {"ok":true,"tickets":0,"sessions":2}
 //	anything that fails                           ->  {"ok":false,"error":"a sentence for the user"}
 //
 // The desk serves one request at a time; a request must arrive within Timeout of connecting. A backup is
@@ -24,8 +26,10 @@ const Timeout = 10 * time.Second
 
 // Request is what a command asks of the running desk.
 type Request struct {
-	Op   string `json:"op"`             // "backup" or "check"
+	Op   string `json:"op"`             // "backup", "check", "web_link" or "web_signout"
 	Path string `json:"path,omitempty"` // backup: the absolute path to write
+	// User is web_link's and web_signout's person, "platform:id".
+	User string `json:"user,omitempty"`
 }
 
 // Response is the desk's answer.
@@ -37,6 +41,9 @@ type Response struct {
 	Schema   int      `json:"schema,omitempty"`
 	Problems []string `json:"problems,omitempty"`
 	Omitted  int      `json:"omitted,omitempty"`
+	// Link is web_link's sign-in link; Sessions how many sessions web_signout ended.
+	Link     string `json:"link,omitempty"`
+	Sessions int    `json:"sessions,omitempty"`
 }
 
 // Path is the control socket of the data file at dataFile.

@@ -22,7 +22,11 @@ import (
 // called; that function stops a request in progress, waits for it, and removes the socket. Failing to
 // listen (a path too long for a socket, a file in the way) is logged, not fatal: the desk works without
 // it, and backup and check then need it stopped.
-func Start(ctx context.Context, db *storage.DB, logger *slog.Logger) (stop func()) {
+func Start(ctx context.Context, db *storage.DB, logger *slog.Logger, opts ...Option) (stop func()) {
+	var o options
+	for _, opt := range opts {
+		opt(&o)
+	}
 	path := Path(db.Path())
 	logger = logger.With("component", "control", "socket", path)
 	ln, made, err := listen(path, logger)
@@ -48,7 +52,7 @@ func Start(ctx context.Context, db *storage.DB, logger *slog.Logger) (stop func(
 				}
 				continue
 			}
-			serve(ctx, conn, db, logger)
+			serve(ctx, conn, db, o, logger)
 		}
 	}()
 	return func() {
@@ -104,7 +108,7 @@ func listen(path string, logger *slog.Logger) (*net.UnixListener, os.FileInfo, e
 }
 
 // serve answers one request.
-func serve(ctx context.Context, conn *net.UnixConn, db *storage.DB, logger *slog.Logger) {
+func serve(ctx context.Context, conn *net.UnixConn, db *storage.DB, o options, logger *slog.Logger) {
 	defer conn.Close()
 	conn.SetReadDeadline(time.Now().Add(Timeout))
 	line, err := bufio.NewReader(io.LimitReader(conn, 64<<10)).ReadBytes('\n')
@@ -117,7 +121,7 @@ func serve(ctx context.Context, conn *net.UnixConn, db *storage.DB, logger *slog
 	if err := json.Unmarshal(line, &req); err != nil {
 		resp.Error = "the request is not a JSON object on one line"
 	} else {
-		resp = handle(ctx, req, db, logger)
+		resp = handle(ctx, req, db, o, logger)
 	}
 	conn.SetWriteDeadline(time.Now().Add(Timeout))
 	if err := json.NewEncoder(conn).Encode(resp); err != nil {
@@ -125,7 +129,7 @@ func serve(ctx context.Context, conn *net.UnixConn, db *storage.DB, logger *slog
 	}
 }
 
-func handle(ctx context.Context, req Request, db *storage.DB, logger *slog.Logger) Response {
+func handle(ctx context.Context, req Request, db *storage.DB, o options, logger *slog.Logger) Response {
 	fail := func(err error) Response {
 		if ctx.Err() != nil {
 			return Response{Error: "Firstline is stopping; try again once it runs"}
@@ -145,6 +149,8 @@ func handle(ctx context.Context, req Request, db *storage.DB, logger *slog.Logge
 		}
 		logger.Info("backup written", "path", req.Path, "bytes", info.Size, "tickets", info.Tickets, "took", time.Since(start).String())
 		return Response{OK: true, Size: info.Size, Tickets: info.Tickets, Schema: info.Schema}
+	case "web_link", "web_signout":
+		return handleWeb(ctx, req, o.web, fail)
 	case "check":
 		start := time.Now()
 		r, err := db.CheckAll(ctx)
