@@ -164,7 +164,7 @@ func (s *Server) handle(pattern string, access Access, h viewHandler) {
 func (s *Server) registerRoutes() {
 	s.mux.Handle("GET /assets/", assetHandler())
 	s.registerAuth()
-	s.handle("GET /{$}", SignedIn, s.home)
+	s.registerPages()
 }
 
 // cspPolicy allows the console's own scripts, styles and images only: no inline script or style, no

@@ -29,7 +29,7 @@ type templates struct {
 }
 
 // templateFuncs are the helpers every template may call.
-var templateFuncs = template.FuncMap{}
+var templateFuncs = pageFuncs
 
 func parseTemplates() (*templates, error) {
 	layout, err := template.New("layout.html").Funcs(templateFuncs).ParseFS(templateFS, "templates/layout.html")
