@@ -77,7 +77,7 @@ type ratingView struct {
 // rule the engine applies (the engine decides again when one is sent).
 type ticketActions struct {
 	Claim, Release, Reply, Note, Priority, Escalate, Resolve, Reopen, Rate bool
-	EscalateLabel, ResolveLabel                                          string
+	EscalateLabel, ResolveLabel                                            string
 }
 
 func (a ticketActions) Any() bool {
