@@ -158,6 +158,9 @@ func (s *Server) viewerFor(user, name string) *Viewer {
 			continue
 		}
 		roles, known := p.UserRoles(user)
+		if !known {
+			roles = nil // whatever a cache not yet read holds grants nothing
+		}
 		v.Roles, v.RolesKnown = roles, known
 		if v.Name == "" {
 			v.Name = p.UserName(user)

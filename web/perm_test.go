@@ -174,3 +174,42 @@ func clipBody(s string) string {
 	}
 	return s
 }
+
+// people is a chat adapter's directory, as the console sees it.
+type people struct {
+	known bool
+	roles map[string][]string
+}
+
+func (p *people) Platform() string             { return "slack" }
+func (p *people) UserName(user string) string { return "Name of " + user }
+func (p *people) UserRoles(user string) ([]string, bool) {
+	return p.roles[user], p.known
+}
+
+// Roles given to a platform group reach the web through the adapter's directory; while it has not read
+// them, the person has only what the config names them for in person, and the page says so.
+func TestRolesFromPeople(t *testing.T) {
+	cfg := webtest.Config()
+	cfg.Tiers[0].Members = append(cfg.Tiers[0].Members, "slack:subteam:STIER2")
+	cfg.Admins = append(cfg.Admins, "slack:UADMIN")
+	dir := &people{roles: map[string][]string{"slack:UTECH": {"slack:subteam:STIER2"}}}
+	c := webtest.New(t, webtest.Options{Desk: &cfg, Configure: func(w *web.Config) { w.People = []web.People{dir} }})
+
+	tech, adm := c.SignIn("slack:UTECH"), c.SignIn("slack:UADMIN")
+	r := tech.Get("/")
+	if !strings.Contains(r.Body, "not known yet") || !strings.Contains(r.Body, "employee") {
+		t.Fatalf("before the groups are read: %s", r.Body)
+	}
+	if r := adm.Get("/"); strings.Contains(r.Body, "not known yet") == false || !strings.Contains(r.Body, ">admin<") {
+		t.Fatalf("an admin named in person, before the groups are read: %s", r.Body)
+	}
+	dir.known = true
+	r = tech.Get("/")
+	if strings.Contains(r.Body, "not known yet") || !strings.Contains(r.Body, ">technician<") || !strings.Contains(r.Body, "Name of slack:UTECH") {
+		t.Fatalf("once the groups are read: %s", r.Body)
+	}
+	if v := c.Server.Viewer("slack:UTECH", ""); !v.Works("tier2") || v.Works("tier3") || v.Admin {
+		t.Fatalf("viewer: %+v", v)
+	}
+}

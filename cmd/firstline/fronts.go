@@ -132,7 +132,7 @@ func (m *Main) discordFront(cfg Config, db *storage.DB, logger *slog.Logger) (*f
 	if err != nil {
 		return nil, err
 	}
-	return &front{platform: discord.Platform, conn: dc, start: func(r *runner, engine *bot.Engine) (<-chan struct{}, error) {
+	return &front{platform: discord.Platform, conn: dc, people: dc, start: func(r *runner, engine *bot.Engine) (<-chan struct{}, error) {
 		engine.AddChat(dc)
 		r.Go(func(ctx context.Context) error { return dc.Run(ctx, engine) })
 		fmt.Fprintln(m.Stdout, "Firstline is serving Discord.")
