@@ -181,7 +181,7 @@ type people struct {
 	roles map[string][]string
 }
 
-func (p *people) Platform() string             { return "slack" }
+func (p *people) Platform() string            { return "slack" }
 func (p *people) UserName(user string) string { return "Name of " + user }
 func (p *people) UserRoles(user string) ([]string, bool) {
 	return p.roles[user], p.known
