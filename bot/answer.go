@@ -41,10 +41,7 @@ func (e *Engine) runJob(ctx context.Context, eff Effect) error {
 		e.readArticles(&f)
 	}
 	now := e.clock.Now()
-	var committed []func()
-	defer func() { runAll(committed) }()
-	err := e.store.Update(ctx, func(tx Tx) error {
-		committed = nil
+	return e.write(ctx, func(tx *trackedTx) error {
 		if err := tx.DeleteEffect(eff.Seq); err != nil {
 			return err
 		}
@@ -58,8 +55,7 @@ func (e *Engine) runJob(ctx context.Context, eff Effect) error {
 		if t.Status != StatusOpen || f.nothingNew {
 			return nil // a human took over while the search ran, or an earlier job read these words
 		}
-		w := &work{e: e, tx: e.slaTx(tx, &committed), now: now, ev: Event{Platform: t.Conversation.Platform}, committed: &committed,
-			articles: f.articles}
+		w := &work{e: e, tx: tx, now: now, ev: Event{Platform: t.Conversation.Platform}, articles: f.articles}
 		t.Heard = max(t.Heard, f.heard)
 		if f.suggested {
 			if err := w.applyTriage(t, f.sug); err != nil {
@@ -79,10 +75,6 @@ func (e *Engine) runJob(ctx context.Context, eff Effect) error {
 		}
 		return w.tx.PutTicket(t)
 	})
-	if err != nil {
-		committed = nil
-	}
-	return err
 }
 
 // findings is what a job's search, and the model, found for a ticket, outside any transaction.
@@ -377,7 +369,7 @@ func (e *Engine) runReport(ctx context.Context, eff Effect) error {
 		text = "Sorry, the report could not be computed: " + err.Error()
 		e.log.Error("report", "err", err)
 	}
-	err = e.update(ctx, func(tx Tx) error {
+	return e.write(ctx, func(tx *trackedTx) error {
 		if err := tx.DeleteEffect(eff.Seq); err != nil {
 			return err
 		}
@@ -386,8 +378,4 @@ func (e *Engine) runReport(ctx context.Context, eff Effect) error {
 		w := &work{e: e, tx: tx, now: e.clock.Now(), ev: Event{Platform: eff.Platform}}
 		return w.enqueue(Effect{Kind: EffectPost, Platform: eff.Platform, Lane: eff.Lane, Post: p})
 	})
-	if err == nil {
-		e.disp.kick()
-	}
-	return err
 }

@@ -16,7 +16,7 @@ import (
 // transaction with new effects. A failed effect blocks its lane until its retry (retry.go).
 //
 // It never decides anything about a ticket: it reads the outbox, calls the chat platforms, and writes
-// back only what the platform said (the effect done, where a message went), through update.
+// back only what the platform said (the effect done, where a message went), through write.
 type dispatcher struct {
 	store   Store
 	clock   Clock
@@ -25,9 +25,9 @@ type dispatcher struct {
 	chats   chatSet
 	started time.Time // effects older than that may have been performed by a process before a crash
 
-	// update is the engine's write path (redacting, auditing): every write the dispatcher makes goes
-	// through it.
-	update func(ctx context.Context, fn func(Tx) error) error
+	// write is the engine's one write path (Engine.write): every write the dispatcher makes goes through
+	// it.
+	write func(ctx context.Context, fn func(*trackedTx) error) error
 	// runJob runs one job effect to its end and commits what it caused; the engine's.
 	runJob func(ctx context.Context, eff Effect) error
 
@@ -41,7 +41,7 @@ type dispatcher struct {
 	unsaved unsavedRetries
 }
 
-func newDispatcher(store Store, clock Clock, logger *slog.Logger, update func(context.Context, func(Tx) error) error,
+func newDispatcher(store Store, clock Clock, logger *slog.Logger, write func(context.Context, func(*trackedTx) error) error,
 	runJob func(context.Context, Effect) error) *dispatcher {
 	d := &dispatcher{
 		store:   store,
@@ -49,7 +49,7 @@ func newDispatcher(store Store, clock Clock, logger *slog.Logger, update func(co
 		log:     logger,
 		obs:     nopObserver{},
 		started: clock.Now(),
-		update:  update,
+		write:   write,
 		runJob:  runJob,
 		wake:    make(chan struct{}, 1),
 	}

@@ -38,7 +38,7 @@ type Engine struct {
 	modelOpts ModelOptions
 	canary    string // in every system prompt; a reply that repeats it is never posted
 
-	// redactor redacts every event at the door and everything written through slaTx; it remembers
+	// redactor redacts every event at the door and everything written through trackedTx; it remembers
 	// the texts it found clean, so a ticket's transcript is not examined again on every rewrite.
 	redactor *redact.Cache
 
@@ -84,7 +84,7 @@ func New(cfg Config, store Store, library Library, clock Clock, logger *slog.Log
 		obs:      nopObserver{},
 		redactor: redact.NewCache(redactCacheSize),
 	}
-	e.disp = newDispatcher(store, clock, e.log, e.update, e.runJob)
+	e.disp = newDispatcher(store, clock, e.log, e.write, e.runJob)
 	return e, nil
 }
 
@@ -128,14 +128,15 @@ func (e *Engine) Handle(ctx context.Context, ev Event) error {
 	}
 	now := e.clock.Now()
 	counts := ev.Kind == EventMessage && !e.cfg.isTechnician(ev.User, ev.Roles) && !e.cfg.isAdmin(ev.User, ev.Roles)
-	var w *work
-	var committed []func()
 	// What the flood guard noted for this event: taken back when the transaction fails or is run again,
 	// so only a committed, new event counts.
 	var mark floodMark
-	err := e.store.Update(ctx, func(tx Tx) error {
-		w = nil
+	err := e.write(ctx, func(tx *trackedTx) error {
 		e.flood.undo(&mark)
+		// A commit, whatever the event did: the data file takes writes again, so what failed only because
+		// it did not need not wait out the backoff it got meanwhile; and the dispatcher looks again.
+		tx.afterCommit(e.disp.unsaved.dueNow)
+		tx.wakeDispatcher()
 		for _, key := range dedupKeys(ev) {
 			seen, err := tx.SeenEvent(key, now)
 			if err != nil {
@@ -153,8 +154,7 @@ func (e *Engine) Handle(ctx context.Context, ev Event) error {
 		if counts {
 			throttled, notify = e.flood.note(e.cfg.Flood, ev.User, now, &mark)
 		}
-		committed = nil
-		w = &work{e: e, tx: e.slaTx(tx, &committed), ev: ev, now: now, throttled: throttled, notify: notify, committed: &committed, flood: &mark}
+		w := &work{e: e, tx: tx, ev: ev, now: now, throttled: throttled, notify: notify, flood: &mark}
 		return w.handle()
 	})
 	if err != nil {
@@ -164,18 +164,6 @@ func (e *Engine) Handle(ctx context.Context, ev Event) error {
 	if err != nil {
 		return fmt.Errorf("handle %s from %s: %w", ev.Kind, ev.User, err)
 	}
-	runAll(committed)
-	e.disp.unsaved.dueNow()
-	// Committed: edits from chat reach the search index now, so the next question finds them.
-	if w != nil {
-		for _, a := range w.indexPut {
-			e.library.Put(a)
-		}
-		for _, id := range w.indexDel {
-			e.library.Delete(id)
-		}
-	}
-	e.disp.kick()
 	return nil
 }
 

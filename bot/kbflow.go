@@ -143,7 +143,7 @@ func (w *work) kbSearch(c KBCommand) error {
 // and removes the job, in one transaction.
 func (e *Engine) runKBSearch(ctx context.Context, eff Effect) error {
 	text := kbSearchText(eff.Query, e.library.Search(ctx, eff.Query, 5))
-	err := e.update(ctx, func(tx Tx) error {
+	return e.write(ctx, func(tx *trackedTx) error {
 		if err := tx.DeleteEffect(eff.Seq); err != nil {
 			return err
 		}
@@ -152,10 +152,6 @@ func (e *Engine) runKBSearch(ctx context.Context, eff Effect) error {
 		w := &work{e: e, tx: tx, now: e.clock.Now(), ev: Event{Platform: eff.Platform}}
 		return w.enqueue(Effect{Kind: EffectPost, Platform: eff.Platform, Lane: eff.Lane, Post: p})
 	})
-	if err == nil {
-		e.disp.kick()
-	}
-	return err
 }
 
 // kbSearchText lists the articles a search found.
@@ -345,18 +341,10 @@ func (w *work) kbPurge(c KBCommand) error {
 	return w.reply("", fmt.Sprintf("Purged `%s`: %d earlier versions are gone; version %d, the current one, stays.", c.ID, n, cur.Version))
 }
 
-// kbWrite stores a new version and queues the index update for after the commit.
+// kbWrite stores a new version as the event's user; the knowledge base follows once it has committed
+// (trackedTx.PutKBArticle).
 func (w *work) kbWrite(a kb.Article, deleted bool, base int) (int, error) {
-	v, err := w.tx.PutKBArticle(a, deleted, w.ev.User, w.now, base)
-	if err != nil {
-		return 0, err
-	}
-	if deleted {
-		w.indexDel = append(w.indexDel, a.ID)
-	} else {
-		w.indexPut = append(w.indexPut, a)
-	}
-	return v, nil
+	return w.tx.PutKBArticle(a, deleted, w.ev.User, w.now, base)
 }
 
 func (w *work) kbAdd(c KBCommand) error {

@@ -86,7 +86,7 @@ func (d *dispatcher) perform(ctx context.Context, eff Effect) error {
 	default:
 		return Errorf(EINVALID, "unknown effect kind %q", eff.Kind)
 	}
-	return d.update(ctx, func(tx Tx) error { return tx.DeleteEffect(eff.Seq) })
+	return d.write(ctx, func(tx *trackedTx) error { return tx.DeleteEffect(eff.Seq) })
 }
 
 // performPost posts, then in one transaction removes the effect and records where the message went, so
@@ -118,7 +118,7 @@ func (d *dispatcher) performPost(ctx context.Context, chat Chat, eff Effect, t *
 	if err != nil {
 		return err
 	}
-	return d.update(ctx, func(tx Tx) error {
+	return d.write(ctx, func(tx *trackedTx) error {
 		if err := tx.DeleteEffect(eff.Seq); err != nil {
 			return err
 		}
@@ -171,7 +171,7 @@ func (d *dispatcher) performDropChoices(ctx context.Context, chat Chat, eff Effe
 			return err
 		}
 	}
-	return d.store.Update(ctx, func(tx Tx) error {
+	return d.write(ctx, func(tx *trackedTx) error {
 		if err := tx.DeleteEffect(eff.Seq); err != nil {
 			return err
 		}

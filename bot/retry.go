@@ -27,10 +27,10 @@ func (d *dispatcher) retryLater(ctx context.Context, eff Effect, cause error) er
 	var err error
 	if permanent || eff.Attempts >= maxAttempts {
 		log.Error("effect dropped", "attempts", eff.Attempts, "err", cause)
-		err = d.update(ctx, func(tx Tx) error { return tx.DeleteEffect(eff.Seq) })
+		err = d.write(ctx, func(tx *trackedTx) error { return tx.DeleteEffect(eff.Seq) })
 	} else {
 		log.Warn("effect failed, will retry", "attempts", eff.Attempts, "retry_in", delay.String(), "err", cause)
-		err = d.update(ctx, func(tx Tx) error { return tx.PutEffect(eff) })
+		err = d.write(ctx, func(tx *trackedTx) error { return tx.PutEffect(eff) })
 	}
 	d.unsaved.set(eff, err != nil)
 	return err

@@ -8,8 +8,6 @@ import (
 	"fmt"
 	"strings"
 	"time"
-
-	"github.com/firstline-desk/firstline/kb"
 )
 
 // PriorityRule sets the priority of a new ticket when the requester's words contain one of Phrases
@@ -52,9 +50,8 @@ const maxSLAChecksPerTick = 500
 // returns how many tickets it looked at.
 func (e *Engine) CheckSLAs(ctx context.Context, now time.Time) (int, error) {
 	n := 0
-	var committed []func()
-	err := e.store.Update(ctx, func(tx Tx) error {
-		n, committed = 0, nil
+	err := e.write(ctx, func(tx *trackedTx) error {
+		n = 0
 		ids, err := tx.DueTickets(now, maxSLAChecksPerTick)
 		if err != nil {
 			return err
@@ -68,7 +65,7 @@ func (e *Engine) CheckSLAs(ctx context.Context, now time.Time) (int, error) {
 				return err
 			}
 			n++
-			w := &work{e: e, tx: e.slaTx(tx, &committed), now: now, ev: Event{Platform: t.Conversation.Platform}, committed: &committed}
+			w := &work{e: e, tx: tx, now: now, ev: Event{Platform: t.Conversation.Platform}}
 			if err := w.checkSLA(t); err != nil {
 				return fmt.Errorf("check SLA of %s: %w", id, err)
 			}
@@ -78,10 +75,6 @@ func (e *Engine) CheckSLAs(ctx context.Context, now time.Time) (int, error) {
 		}
 		return nil
 	})
-	if err == nil && n > 0 {
-		runAll(committed)
-		e.disp.kick() // after the commit, so the dispatcher sees the notices
-	}
 	return n, err
 }
 
@@ -155,142 +148,4 @@ func dueText(now, due time.Time) string {
 		return "now"
 	}
 	return "in " + strings.TrimSuffix(d.String(), "0s")
-}
-
-// slaTx is what the engine writes through: it redacts, keeps SLA clocks in step and audits transitions.
-//
-// Redaction is structural: every ticket, effect, audit entry and article written through it has every
-// string field passed through redact.Text (secrets out, bidi overrides and control characters out),
-// whatever its fields are, except those tagged `redact:"-"`, which are identifiers (ids, keys, platform
-// references, enum values). A field added later is redacted unless someone decides it is an identifier,
-// and TestEveryStringFieldIsDecided makes them decide. Redacting again what was read back changes nothing.
-//
-// It also writes every new transition of a ticket to the audit log, so the log cannot miss one that a
-// code path forgot to audit. To know which transitions are new it remembers how many each ticket had when
-// it was read through it, so the hot path (an event: read, change, write) does not read the ticket twice.
-type slaTx struct {
-	Tx
-	e      *Engine
-	stored map[string]int // ticket id -> transitions it had when read
-	// committed is the transaction's after-commit list: transitions reach the Observer (metrics) from
-	// it, so a transaction that fails, or is run again, counts nothing twice.
-	committed *[]func()
-}
-
-func (e *Engine) slaTx(tx Tx, committed *[]func()) Tx {
-	return &slaTx{Tx: tx, e: e, stored: map[string]int{}, committed: committed}
-}
-
-// update runs fn in a write transaction whose writes go through slaTx, for the writes outside an event
-// or a job (the dispatcher's, a report's), so they are redacted too.
-func (e *Engine) update(ctx context.Context, fn func(Tx) error) error {
-	var committed []func()
-	err := e.store.Update(ctx, func(tx Tx) error {
-		committed = nil
-		return fn(e.slaTx(tx, &committed))
-	})
-	if err == nil {
-		runAll(committed)
-	}
-	return err
-}
-
-func (s *slaTx) remember(t *Ticket) {
-	if t != nil {
-		s.stored[t.ID] = len(t.Events)
-	}
-}
-
-func (s *slaTx) Ticket(id string) (*Ticket, error) {
-	t, err := s.Tx.Ticket(id)
-	s.remember(t)
-	return t, err
-}
-
-func (s *slaTx) TicketByConversation(c Conversation) (*Ticket, error) {
-	t, err := s.Tx.TicketByConversation(c)
-	s.remember(t)
-	return t, err
-}
-
-func (s *slaTx) FindTickets(f TicketFilter) ([]*Ticket, error) {
-	ts, err := s.Tx.FindTickets(f)
-	for _, t := range ts {
-		s.remember(t)
-	}
-	return ts, err
-}
-
-func (s *slaTx) CreateTicket(t *Ticket) error {
-	s.e.redactor.Fields(t)
-	s.e.syncSLA(t)
-	if err := s.Tx.CreateTicket(t); err != nil {
-		return err
-	}
-	err := s.auditTransitions(t, 0)
-	s.remember(t)
-	return err
-}
-
-func (s *slaTx) PutTicket(t *Ticket) error {
-	s.e.redactor.Fields(t)
-	s.e.syncSLA(t)
-	seen, ok := s.stored[t.ID]
-	if !ok {
-		// Read before the wrapper existed (a job, the SLA loop): ask the store.
-		if old, err := s.Tx.Ticket(t.ID); err == nil {
-			seen = len(old.Events)
-		}
-	}
-	if err := s.Tx.PutTicket(t); err != nil {
-		return err
-	}
-	err := s.auditTransitions(t, seen)
-	s.remember(t)
-	return err
-}
-
-func (s *slaTx) auditTransitions(t *Ticket, from int) error {
-	for _, tr := range t.Events[min(from, len(t.Events)):] {
-		observe := func() { s.e.obs.Transition(tr.Type, tr.From, tr.To, tr.Tier, tr.Detail) }
-		if s.committed != nil {
-			*s.committed = append(*s.committed, observe)
-		} else {
-			observe()
-		}
-		detail := tr.Detail
-		if tr.To != "" {
-			detail = strings.TrimSpace(string(tr.From) + " → " + string(tr.To) + " " + detail)
-		}
-		if err := s.Audit(AuditEntry{At: tr.At, Actor: tr.By, Action: "ticket." + string(tr.Type), Target: t.ID, Detail: detail}); err != nil {
-			return err
-		}
-	}
-	return nil
-}
-
-// Enqueue redacts what the effect will post (text, title, fields, button labels) before it is stored in
-// the outbox, and so before any platform sees it.
-func (s *slaTx) Enqueue(eff *Effect) error {
-	s.e.redactor.Fields(eff)
-	return s.Tx.Enqueue(eff)
-}
-
-// PutEffect redacts a rewritten effect like a new one.
-func (s *slaTx) PutEffect(eff Effect) error {
-	s.e.redactor.Fields(&eff)
-	return s.Tx.PutEffect(eff)
-}
-
-// Audit redacts an audit entry's detail: it quotes what people typed (a vendor's reference, a title).
-func (s *slaTx) Audit(a AuditEntry) error {
-	s.e.redactor.Fields(&a)
-	return s.Tx.Audit(a)
-}
-
-// PutKBArticle redacts an article written from chat like any other text: an article is shown to everyone
-// who asks, so a password in one would be a leak to the whole company.
-func (s *slaTx) PutKBArticle(a kb.Article, deleted bool, author string, at time.Time, base int) (int, error) {
-	s.e.redactor.Fields(&a)
-	return s.Tx.PutKBArticle(a, deleted, author, at, base)
 }

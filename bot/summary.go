@@ -242,9 +242,7 @@ func (e *Engine) runSummary(ctx context.Context, eff Effect) error {
 		text, by = e.summaryFor(ctx, t)
 	}
 	now := e.clock.Now()
-	var committed []func()
-	err := e.store.Update(ctx, func(tx Tx) error {
-		committed = nil
+	return e.write(ctx, func(tx *trackedTx) error {
 		if err := tx.DeleteEffect(eff.Seq); err != nil {
 			return err
 		}
@@ -255,7 +253,7 @@ func (e *Engine) runSummary(ctx context.Context, eff Effect) error {
 		if err != nil {
 			return err
 		}
-		w := &work{e: e, tx: e.slaTx(tx, &committed), now: now, ev: Event{Platform: eff.Platform}, committed: &committed}
+		w := &work{e: e, tx: tx, now: now, ev: Event{Platform: eff.Platform}}
 		t.Summary = &Summary{Text: text, By: by, At: now}
 		if c := t.currentCard(); c != nil {
 			if err := w.updateCard(t, c); err != nil {
@@ -279,8 +277,4 @@ func (e *Engine) runSummary(ctx context.Context, eff Effect) error {
 		}
 		return w.tx.PutTicket(t)
 	})
-	if err == nil {
-		runAll(committed)
-	}
-	return err
 }

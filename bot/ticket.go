@@ -316,7 +316,7 @@ func (t *Ticket) resubject(text string) {
 }
 
 // say records a message in the transcript. It is redacted where every text is: at the engine's door
-// (Engine.Handle) and when the ticket is written (slaTx).
+// (Engine.Handle) and when the ticket is written (trackedTx).
 func (t *Ticket) say(at time.Time, author, name, role, text string, internal bool) {
 	t.Transcript = append(t.Transcript, Entry{At: at, Author: author, Name: name, Role: role, Text: text, Internal: internal})
 	t.UpdatedAt = at

@@ -35,13 +35,9 @@ func isFeedbackKey(k string) bool {
 // decides is written through tx: ticket changes and the outbox effects they cause.
 type work struct {
 	e   *Engine
-	tx  Tx
+	tx  *trackedTx
 	ev  Event
 	now time.Time
-
-	// Knowledge-base changes to apply to the search index once the transaction has committed.
-	indexPut []kb.Article
-	indexDel []string
 
 	// throttled: the person is over the flood limit: their message is recorded, nothing more is done
 	// for it. notify: it is the first such message in the window, which gets the one notice.
@@ -55,10 +51,6 @@ type work struct {
 	explicit  *Ticket
 	replyInDM bool
 
-	// committed holds what to log once the transaction has committed: "ticket opened" for a commit
-	// that a full disk refused would be a lie.
-	committed *[]func()
-
 	// articles are what a job read of the knowledge base before its transaction (findings.articles):
 	// nothing reads the library while holding the writer.
 	articles map[string]kb.Article
@@ -71,19 +63,10 @@ func (w *work) article(id string) (kb.Article, bool) {
 	return a, ok
 }
 
-// logCommitted logs at info level once the transaction commits.
+// logCommitted logs at info level once the transaction has committed: "ticket opened" for a commit that
+// a full disk refused would be a lie.
 func (w *work) logCommitted(msg string, args ...any) {
-	if w.committed == nil {
-		w.e.log.Info(msg, args...)
-		return
-	}
-	*w.committed = append(*w.committed, func() { w.e.log.Info(msg, args...) })
-}
-
-func runAll(fs []func()) {
-	for _, f := range fs {
-		f()
-	}
+	w.tx.afterCommit(func() { w.e.log.Info(msg, args...) })
 }
 
 func (w *work) cfg() *Config { return &w.e.cfg }
