@@ -284,7 +284,7 @@ func (w *work) kbHistory(c KBCommand) error {
 	for i, a := range all {
 		what := "created"
 		if i > 0 {
-			what = DiffSummary(all[i-1].Article, a.Article)
+			what = kb.DiffSummary(all[i-1].Article, a.Article)
 		}
 		if a.Deleted {
 			what = "deleted"
@@ -305,8 +305,8 @@ func (w *work) kbDiff(c KBCommand) error {
 	if err != nil {
 		return w.reply("", fmt.Sprintf("No version %d of `%s`.", c.Version2, c.ID))
 	}
-	text := fmt.Sprintf("`%s` v%d → v%d: %s", c.ID, a.Version, b.Version, DiffSummary(a.Article, b.Article))
-	if d := DiffLines(a.Article.Body, b.Article.Body, 30); d != "" {
+	text := fmt.Sprintf("`%s` v%d → v%d: %s", c.ID, a.Version, b.Version, kb.DiffSummary(a.Article, b.Article))
+	if d := kb.DiffLines(a.Article.Body, b.Article.Body, 30); d != "" {
 		text += "\n```\n" + d + "\n```"
 	}
 	return w.reply("", text)
@@ -348,7 +348,7 @@ func (w *work) kbWrite(a kb.Article, deleted bool, base int) (int, error) {
 }
 
 func (w *work) kbAdd(c KBCommand) error {
-	id := ArticleIDFromTitle(c.Title)
+	id := kb.IDFromTitle(c.Title)
 	if id == "" {
 		return w.reply("", "Give the article a title with letters or digits on the line after `!kb add`.")
 	}
@@ -416,7 +416,7 @@ func (w *work) kbEdit(c KBCommand) error {
 	if err := a.Validate(); err != nil {
 		return w.reply("", fmt.Sprintf("That edit makes the article invalid: %v", err))
 	}
-	summary := DiffSummary(cur.Article, a)
+	summary := kb.DiffSummary(cur.Article, a)
 	v, err := w.kbWrite(a, false, c.Version)
 	if ErrorCode(err) == ECONFLICT {
 		return w.reply("", fmt.Sprintf("`%s` changed while you edited it; see `%skb show %s`.", c.ID, w.cfg().CommandPrefix, c.ID))
@@ -594,7 +594,7 @@ func (w *work) draftChoice(t *Ticket, choice string) error {
 			return err
 		}
 	case choicePublish:
-		id, base := ArticleIDFromTitle(d.Title), 0
+		id, base := kb.IDFromTitle(d.Title), 0
 		for n := 2; ; n++ {
 			cur, err := w.tx.KBArticle(id)
 			if IsNotFound(err) {
@@ -607,7 +607,7 @@ func (w *work) draftChoice(t *Ticket, choice string) error {
 				base = cur.Version
 				break
 			}
-			id = fmt.Sprintf("%s-%d", ArticleIDFromTitle(d.Title), n)
+			id = fmt.Sprintf("%s-%d", kb.IDFromTitle(d.Title), n)
 		}
 		a := kb.Article{ID: id, Title: d.Title, Body: d.Body, Aliases: d.Aliases, Updated: w.now.UTC().Truncate(24 * time.Hour)}
 		if err := a.Validate(); err != nil {

@@ -4,8 +4,6 @@ import (
 	"reflect"
 	"strings"
 	"testing"
-	"unicode"
-	"unicode/utf8"
 
 	"github.com/firstline-desk/firstline/bot"
 	"github.com/firstline-desk/firstline/kb"
@@ -240,161 +238,6 @@ func TestParseKBCommandRest(t *testing.T) {
 	}
 }
 
-func TestArticleIDFromTitle(t *testing.T) {
-	tests := []struct {
-		name, title, want string
-	}{
-		{name: "words", title: "Reset your password", want: "reset-your-password"},
-		{name: "punctuation and spaces", title: "  VPN -- keeps   dropping!! (Windows 11) ", want: "vpn-keeps-dropping-windows-11"},
-		{name: "apostrophes join", title: "Can't print? Don’t panic", want: "cant-print-dont-panic"},
-		{name: "accents", title: "Café Wi-Fi: Ärger mit Straße, Łódź", want: "cafe-wi-fi-arger-mit-strasse-lodz"},
-		{name: "other scripts dropped", title: "VPN для дома 2", want: "vpn-2"},
-		{name: "no letters", title: "!!! ??? …", want: ""},
-		{name: "only other scripts", title: "打印机", want: ""},
-		{name: "empty", title: "", want: ""},
-		{
-			name:  "cut at a word boundary",
-			title: "How to configure the corporate VPN client on a personally owned laptop",
-			want:  "how-to-configure-the-corporate-vpn-client-on-a-personally", // 58 bytes; "-owned" would make 64
-		},
-		{name: "exactly sixty", title: strings.Repeat("a", 29) + " " + strings.Repeat("b", 30), want: strings.Repeat("a", 29) + "-" + strings.Repeat("b", 30)},
-		{name: "one long word is cut", title: strings.Repeat("x", 70) + " tail", want: strings.Repeat("x", 60)},
-	}
-	for _, tt := range tests {
-		t.Run(tt.name, func(t *testing.T) {
-			if got := bot.ArticleIDFromTitle(tt.title); got != tt.want {
-				t.Fatalf("ArticleIDFromTitle(%q) = %q, want %q", tt.title, got, tt.want)
-			}
-		})
-	}
-}
-
-func TestDiffSummary(t *testing.T) {
-	base := kb.Article{
-		ID: "vpn", Title: "VPN setup", Tags: []string{"vpn", "wifi"}, Aliases: []string{"remote access"},
-		Category: "network", Owner: "net-team", Body: "one\ntwo\nthree",
-	}
-	tests := []struct {
-		name   string
-		change func(*kb.Article)
-		want   string
-	}{
-		{name: "equal", change: func(*kb.Article) {}, want: "no change"},
-		{name: "updated is not a change", change: func(a *kb.Article) { a.Updated = a.Updated.AddDate(0, 0, 1) }, want: "no change"},
-		{name: "title", change: func(a *kb.Article) { a.Title = "VPN" }, want: "title changed"},
-		{
-			name:   "body",
-			change: func(a *kb.Article) { a.Body = "one\n2\nthree\nfour\nfive" },
-			want:   "body +3 −1 lines",
-		},
-		{name: "body emptied", change: func(a *kb.Article) { a.Body = "" }, want: "body +0 −3 lines"},
-		{
-			name:   "tags",
-			change: func(a *kb.Article) { a.Tags = []string{"vpn", "remote"} },
-			want:   "tags +remote −wifi",
-		},
-		{name: "tags reordered", change: func(a *kb.Article) { a.Tags = []string{"wifi", "vpn"} }, want: "tags reordered"},
-		{name: "aliases removed", change: func(a *kb.Article) { a.Aliases = nil }, want: "aliases −remote access"},
-		{
-			name: "everything",
-			change: func(a *kb.Article) {
-				a.Title, a.Body, a.Tags, a.Aliases = "New", "one\ntwo\nthree\nfour", []string{"vpn", "wifi", "x"}, []string{"y"}
-				a.Category, a.Owner = "hardware", "ann"
-			},
-			want: "title changed; body +1 −0 lines; tags +x; aliases +y −remote access; category changed; owner changed",
-		},
-		{
-			name:   "too long to compare",
-			change: func(a *kb.Article) { a.Body = strings.Repeat("x\n", 2001) + "end" },
-			want:   "body replaced",
-		},
-	}
-	for _, tt := range tests {
-		t.Run(tt.name, func(t *testing.T) {
-			next := base
-			next.Tags = append([]string(nil), base.Tags...)
-			tt.change(&next)
-			if got := bot.DiffSummary(base, next); got != tt.want {
-				t.Fatalf("DiffSummary = %q, want %q", got, tt.want)
-			}
-		})
-	}
-}
-
-func TestDiffLines(t *testing.T) {
-	tests := []struct {
-		name     string
-		old, new string
-		max      int
-		want     string
-	}{
-		{name: "equal", old: "a\nb", new: "a\nb", max: 10, want: ""},
-		{name: "added to empty", old: "", new: "a\nb", max: 10, want: "+ a\n+ b"},
-		{name: "removed all", old: "a\nb", new: "", max: 10, want: "- a\n- b"},
-		{name: "one line replaced", old: "a\nb\nc", new: "a\nB\nc", max: 10, want: "- b\n+ B"},
-		{
-			name: "separate changes get a separator",
-			old:  "a\nb\nc\nd\ne",
-			new:  "a\nB\nc\nd\ne\nf",
-			max:  10,
-			want: "- b\n+ B\n…\n+ f",
-		},
-		{
-			name: "adjacent changes share no separator",
-			old:  "x\ny",
-			new:  "x\nz\nw",
-			max:  10,
-			want: "- y\n+ z\n+ w",
-		},
-		{
-			name: "cut to max lines",
-			old:  "1\n2\n3\n4\n5",
-			new:  "",
-			max:  3,
-			want: "- 1\n- 2\n… 3 more changed lines",
-		},
-		{
-			name: "cut drops a dangling separator",
-			old:  "a\nb\nc\nd",
-			new:  "A\nb\nC\nD",
-			max:  4,
-			want: "- a\n+ A\n… 4 more changed lines",
-		},
-		{name: "cut leaves one", old: "a\nb\nc", new: "x\na\nb\nc\ny", max: 2, want: "+ x\n… 1 more changed line"},
-		{name: "fits exactly", old: "a", new: "a\nb\nc", max: 2, want: "+ b\n+ c"},
-		{name: "no limit", old: "", new: "1\n2\n3", max: 0, want: "+ 1\n+ 2\n+ 3"},
-		{
-			name: "too long",
-			old:  strings.Repeat("x\n", 2001) + "y",
-			new:  strings.Repeat("z\n", 2001) + "y",
-			max:  10,
-			want: "body replaced (2002 lines → 2002 lines, too long to compare line by line)",
-		},
-		{
-			name: "long but mostly common",
-			old:  strings.Repeat("x\n", 3000) + "old",
-			new:  strings.Repeat("x\n", 3000) + "new",
-			max:  10,
-			want: "- old\n+ new",
-		},
-	}
-	for _, tt := range tests {
-		t.Run(tt.name, func(t *testing.T) {
-			got := bot.DiffLines(tt.old, tt.new, tt.max)
-			if got != tt.want {
-				t.Fatalf("DiffLines(%q, %q, %d)\n got %q\nwant %q", shortForTest(tt.old), shortForTest(tt.new), tt.max, got, tt.want)
-			}
-		})
-	}
-}
-
-func shortForTest(s string) string {
-	if len(s) > 60 {
-		return s[:60] + "…"
-	}
-	return s
-}
-
 func FuzzParseKB(f *testing.F) {
 	for _, s := range []string{
 		"", "help", "search vpn", "show vpn v3", "list wifi page 2", "history vpn", "restore vpn 2",
@@ -442,24 +285,6 @@ func FuzzParseKB(f *testing.F) {
 			if err := a.Validate(); err != nil {
 				t.Fatalf("ParseKB(%q) gives an invalid article: %v", text, err)
 			}
-		}
-	})
-}
-
-func FuzzArticleIDFromTitle(f *testing.F) {
-	for _, s := range []string{"", "Reset your password", "Café Łódź", "!!!", "打印机 2", strings.Repeat("ab ", 40), "Can't"} {
-		f.Add(s)
-	}
-	f.Fuzz(func(t *testing.T, title string) {
-		id := bot.ArticleIDFromTitle(title)
-		if len(id) > 60 {
-			t.Fatalf("ArticleIDFromTitle(%q) = %q, %d bytes", title, id, len(id))
-		}
-		if id != "" && !isID(id) {
-			t.Fatalf("ArticleIDFromTitle(%q) = %q, not an article id", title, id)
-		}
-		if id == "" && strings.ContainsFunc(title, func(r rune) bool { return r < utf8.RuneSelf && (unicode.IsLetter(r) || unicode.IsDigit(r)) }) {
-			t.Fatalf("ArticleIDFromTitle(%q) = \"\", but the title has ASCII letters or digits", title)
 		}
 	})
 }
