@@ -213,19 +213,3 @@ func consoleConfig(cfg Config) console.Config {
 	}
 	return c
 }
-
-// reportBusinessTime is the calendar the report measures response and resolution times with: business
-// time between a and b for a ticket of the priority, the same calendar its SLA clocks run on
-// ([business_hours], and [sla.Px] business_hours = false for 24×7). Without SLAs it is nil: wall-clock.
-func reportBusinessTime(cfg Config) func(priority string, a, b time.Time) time.Duration {
-	targets := cfg.Bot().SLA
-	if len(targets) == 0 {
-		return nil
-	}
-	return func(priority string, a, b time.Time) time.Duration {
-		if t, ok := targets[priority]; ok && t.Hours != nil {
-			return t.Hours.Between(a, b)
-		}
-		return max(b.Sub(a), 0)
-	}
-}
