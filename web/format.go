@@ -37,7 +37,9 @@ func (s *Server) when(t time.Time) when {
 	default:
 		w.Short = lt.Format("2 Jan 2006")
 	}
-	if d := now.Sub(t); d >= 0 {
+	if d := now.Sub(t); d < time.Minute && d > -time.Minute {
+		w.Rel = "just now"
+	} else if d >= 0 {
 		w.Rel = span(d) + " ago"
 	} else {
 		w.Rel = "in " + span(-d)

@@ -37,6 +37,10 @@ type Config struct {
 	// Clock tells the time; nil is the system clock.
 	Clock bot.Clock
 
+	// PollEvery is how often a list that updates itself asks for fresh results while it is open (default
+	// 15s).
+	PollEvery time.Duration
+
 	// SessionIdle is how long a session lasts without a request (default 12h); SessionMax how long it
 	// lasts at most (default 7 days). LinkTTL is how long a sign-in link is valid (default 15 minutes).
 	SessionIdle, SessionMax, LinkTTL time.Duration
@@ -47,6 +51,7 @@ const (
 	DefaultSessionIdle = 12 * time.Hour
 	DefaultSessionMax  = 7 * 24 * time.Hour
 	DefaultLinkTTL     = 15 * time.Minute
+	DefaultPollEvery   = 15 * time.Second
 )
 
 // Server is the web console: an http.Handler.
@@ -81,6 +86,9 @@ func New(ctx context.Context, cfg Config, logger *slog.Logger) (*Server, error) 
 	}
 	if cfg.SessionMax <= 0 {
 		cfg.SessionMax = DefaultSessionMax
+	}
+	if cfg.PollEvery <= 0 {
+		cfg.PollEvery = DefaultPollEvery
 	}
 	if cfg.LinkTTL <= 0 {
 		cfg.LinkTTL = DefaultLinkTTL

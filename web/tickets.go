@@ -7,6 +7,9 @@ package web
 
 import (
 	"bytes"
+	"crypto/sha256"
+	"encoding/hex"
+	"fmt"
 	"net/http"
 	"net/url"
 	"strconv"
@@ -14,6 +17,7 @@ import (
 	"time"
 
 	"github.com/firstline-desk/firstline/bot"
+	"github.com/firstline-desk/firstline/markdown"
 )
 
 // ticketsPerPage is how many tickets a list shows at a time.
@@ -168,8 +172,11 @@ func (s *Server) ticketItem(t *bot.Ticket) ticketItem {
 	return it
 }
 
-// oneLine flattens text to one line for a list.
-func oneLine(s string) string { return strings.Join(strings.Fields(s), " ") }
+// oneLine is text as one line of plain words, for a list or a heading: a subject is the first line of
+// what someone wrote, Markdown and all.
+func oneLine(s string) string {
+	return strings.Join(strings.Fields(markdown.Inlines(markdown.ParseInline(s))), " ")
+}
 
 // ticketsPage is the data of the list.
 type ticketsPage struct {
@@ -185,6 +192,10 @@ type ticketsPage struct {
 	Staff      bool
 	Filtered   bool // anything but the default filter is set
 	AsOf       when
+	PollMS     int64 // how often the page asks for fresh results
+	// Sig changes when what the results show changes (a ticket, its state, the minute): the page's script
+	// swaps fresh results in only then, so a list that did not change keeps its place and focus.
+	Sig string
 }
 
 // option is a choice in a <select>.
@@ -204,7 +215,7 @@ func (s *Server) ticketsList(w http.ResponseWriter, r *http.Request, v *Viewer) 
 		return
 	}
 	p := ticketsPage{Query: tq, Problems: problems, Page: tq.Page, Self: tq.link(tq.Page), Tiers: s.cfg.Desk.Tiers,
-		Platforms: []string{"slack", "discord", "console"}, Staff: v.Staff(), AsOf: s.when(s.now())}
+		Platforms: []string{"slack", "discord", "console"}, Staff: v.Staff(), AsOf: s.when(s.now()), PollMS: s.cfg.PollEvery.Milliseconds()}
 	p.Statuses = []option{{"active", "Active"}, {"all", "All"}}
 	for _, st := range append(append([]bot.Status{}, activeStatuses...), bot.StatusResolved) {
 		p.Statuses = append(p.Statuses, option{string(st), statusName(st)})
@@ -217,9 +228,13 @@ func (s *Server) ticketsList(w http.ResponseWriter, r *http.Request, v *Viewer) 
 	if tq.Page > 1 {
 		p.Prev = tq.link(tq.Page - 1)
 	}
+	sig := sha256.New()
+	fmt.Fprintf(sig, "%d %s\n", s.now().Unix()/60, p.Next)
 	for _, t := range tickets {
 		p.Tickets = append(p.Tickets, s.ticketItem(t))
+		fmt.Fprintf(sig, "%s %d %s %s %s\n", t.ID, t.UpdatedAt.UnixNano(), t.Status, t.Assignee, t.Priority)
 	}
+	p.Sig = hex.EncodeToString(sig.Sum(nil)[:8])
 	title := "Tickets"
 	if !v.Staff() {
 		title = "Your tickets"

@@ -24,7 +24,11 @@
     if (!target) return;
     var url = live.getAttribute("data-poll");
     url += (url.indexOf("?") < 0 ? "?" : "&") + "partial=results";
-    var last = target.innerHTML;
+    function sigOf(el) {
+      var n = el.querySelector("[data-sig]");
+      return n ? n.getAttribute("data-sig") : el.innerHTML;
+    }
+    var last = sigOf(target);
     var busy = false;
     function poll() {
       if (busy || document.hidden) return;
@@ -32,11 +36,17 @@
       fetch(url, { credentials: "same-origin", headers: { "Accept": "text/html" } })
         .then(function (r) { return r.ok ? r.text() : null; })
         .then(function (html) {
-          if (html !== null && html !== last) {
+          if (html === null) return;
+          var fresh = document.createElement("div");
+          fresh.innerHTML = html;
+          var sig = sigOf(fresh);
+          if (sig !== last) {
+            // Swapped in only when something changed, keeping the row chosen and, if it had it, focus.
             var selected = selectedIndex();
+            var focused = target.contains(document.activeElement);
             target.innerHTML = html;
-            last = target.innerHTML;
-            select(selected, false);
+            last = sig;
+            select(selected, focused);
           }
           var t = live.querySelector("time");
           if (t) {
@@ -48,7 +58,7 @@
         .catch(function () {})
         .then(function () { busy = false; });
     }
-    setInterval(poll, POLL_MS);
+    setInterval(poll, parseInt(live.getAttribute("data-poll-ms"), 10) || POLL_MS);
     document.addEventListener("visibilitychange", function () { if (!document.hidden) poll(); });
   }
 

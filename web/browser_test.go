@@ -1,0 +1,211 @@
+package web_test
+
+// The browser test: a real headless Chromium (Debian's chromium) driven through the story of a ticket and
+// an article, with a screenshot of each page in web/screenshots/ (kept out of git) to look at.
+//
+// Where it runs: CI (.ci/run, which installs chromium when it is missing, sets CI) must run it, so there
+// a missing browser fails the test; a plain `go test` on a machine without chromium skips it and says how
+// to install one.
+
+import (
+	"context"
+	"fmt"
+	"net/http"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/chromedp/chromedp"
+
+	"github.com/firstline-desk/firstline/bot"
+	"github.com/firstline-desk/firstline/web"
+	"github.com/firstline-desk/firstline/web/webtest"
+)
+
+// findChromium returns the path of a Chromium to drive, failing the test in CI when there is none and
+// skipping it elsewhere.
+func findChromium(t *testing.T) string {
+	t.Helper()
+	for _, name := range []string{"chromium", "chromium-browser", "google-chrome"} {
+		if path, err := exec.LookPath(name); err == nil {
+			return path
+		}
+	}
+	if os.Getenv("CI") != "" {
+		t.Fatal("CI must run the browser test, and there is no chromium on PATH: .ci/run installs it (apt-get install -y chromium)")
+	}
+	t.Skip("no chromium on PATH: install it (apt-get install -y chromium) to run the browser test; CI runs it")
+	return ""
+}
+
+// browser starts a headless Chromium with a fresh profile, as this machine needs it.
+func browser(t *testing.T, size [2]int) (context.Context, context.CancelFunc) {
+	t.Helper()
+	path := findChromium(t)
+	opts := []chromedp.ExecAllocatorOption{
+		chromedp.ExecPath(path),
+		chromedp.Headless, chromedp.NoSandbox, chromedp.DisableGPU, chromedp.NoFirstRun, chromedp.NoDefaultBrowserCheck,
+		chromedp.Flag("disable-background-networking", true), chromedp.Flag("disable-component-update", true),
+		chromedp.Flag("disable-sync", true), chromedp.Flag("disable-extensions", true),
+		chromedp.UserDataDir(t.TempDir()), chromedp.WindowSize(size[0], size[1]),
+	}
+	ctx, cancelAlloc := chromedp.NewExecAllocator(context.Background(), opts...)
+	ctx, cancelCtx := chromedp.NewContext(ctx)
+	// The first run starts the browser, which lives as long as its context: the time limit is on the
+	// story's steps, not on the browser.
+	if err := chromedp.Do(ctx); err != nil {
+		cancelCtx()
+		cancelAlloc()
+		t.Fatalf("start chromium: %v", err)
+	}
+	ctx, cancelTime := context.WithTimeout(ctx, 3*time.Minute)
+	return ctx, func() { cancelTime(); cancelCtx(); cancelAlloc() }
+}
+
+// shots keeps the screenshots of a run.
+type shots struct {
+	t   *testing.T
+	dir string
+}
+
+func newShots(t *testing.T) *shots {
+	dir, err := filepath.Abs("screenshots")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	return &shots{t: t, dir: dir}
+}
+
+// take is an action that saves the whole page as name.png.
+func (s *shots) take(name string) chromedp.Action[chromedp.Void] {
+	return chromedp.Func(func(ctx context.Context, t *chromedp.Target) error {
+		// A page still being laid out has no size to take.
+		tick := time.NewTicker(20 * time.Millisecond)
+		defer tick.Stop()
+		for {
+			ready, err := chromedp.Evaluate[bool](`document.readyState === "complete" && document.documentElement.scrollWidth > 0`)(ctx, t)
+			if err == nil && ready {
+				break
+			}
+			select {
+			case <-ctx.Done():
+				return ctx.Err()
+			case <-tick.C:
+			}
+		}
+		png, err := chromedp.FullScreenshot(100)(ctx, t)
+		if err != nil {
+			return err
+		}
+		path := filepath.Join(s.dir, name+".png")
+		s.t.Logf("screenshot %s", path)
+		return os.WriteFile(path, png, 0o644)
+	})
+}
+
+// browserDesk is the desk of the story: ada is the desk's admin and works in Tier 2.
+func browserDesk(t *testing.T) *webtest.Console {
+	cfg := webtest.Config()
+	cfg.Tiers[0].Members = append(cfg.Tiers[0].Members, webtest.Admin)
+	cfg.SLA = map[string]bot.SLATarget{"P3": {Response: 4 * time.Hour, Resolution: 24 * time.Hour}}
+	return webtest.New(t, webtest.Options{Desk: &cfg, Configure: func(c *web.Config) { c.PollEvery = 200 * time.Millisecond }})
+}
+
+func TestBrowserStory(t *testing.T) {
+	c := browserDesk(t)
+	ctx, cancel := browser(t, [2]int{1360, 900})
+	defer cancel()
+	shot := newShots(t)
+	run := func(what string, actions ...chromedp.Action[chromedp.Void]) {
+		t.Helper()
+		if err := chromedp.Do(ctx, actions...); err != nil {
+			t.Fatalf("%s: %v", what, err)
+		}
+	}
+	// until waits for expr to hold on the page: after a click that sends a form, the page before the
+	// answer is still there for a moment, and it goes away under a check, so the check is asked again
+	// until the new page passes it.
+	until := func(what, expr string) chromedp.Action[chromedp.Void] {
+		return chromedp.Func(func(ctx context.Context, t *chromedp.Target) error {
+			tick := time.NewTicker(50 * time.Millisecond)
+			defer tick.Stop()
+			for {
+				if ok, err := chromedp.Evaluate[bool](expr)(ctx, t); err == nil && ok {
+					return nil
+				}
+				select {
+				case <-ctx.Done():
+					return fmt.Errorf("waiting for %s: %w", what, ctx.Err())
+				case <-tick.C:
+				}
+			}
+		})
+	}
+	// notice waits for the page to say what an action did.
+	notice := func(words string) chromedp.Action[chromedp.Void] {
+		return until("the page to say "+strconv.Quote(words),
+			`(() => { const n = document.querySelector(".notice"); return document.readyState === "complete" && !!n && n.textContent.includes(`+strconv.Quote(words)+`); })()`)
+	}
+	heading := func(h string) chromedp.Action[chromedp.Void] {
+		return until("the page "+strconv.Quote(h), `(() => { const n = document.querySelector("h1"); return document.readyState === "complete" && !!n && n.textContent.trim() === `+strconv.Quote(h)+`; })()`)
+	}
+	text := func(sel string) string {
+		t.Helper()
+		s, err := chromedp.Run(ctx, chromedp.Text(chromedp.CSS(sel)))
+		if err != nil {
+			t.Fatalf("read %s: %v", sel, err)
+		}
+		return strings.TrimSpace(s)
+	}
+	link, _, err := c.Server.SignInLink(webtest.Admin, c.Desk.Clock.Now())
+	if err != nil {
+		t.Fatal(err)
+	}
+
+	// Sign in with a link.
+	run("sign in", chromedp.Navigate(link), chromedp.WaitVisible(chromedp.CSS(`form button[type=submit]`)), shot.take("signin-link"),
+		chromedp.Click(chromedp.CSS(`main form button[type=submit]`)), heading("Queue"))
+
+	// The list is open when a question comes in: the new ticket appears without a reload.
+	run("tickets", chromedp.Navigate(c.URL+"/tickets"), chromedp.WaitVisible(chromedp.CSS(`.empty`)))
+	question := c.Desk.Say(webtest.Employee, "help", "The printer on floor 3 prints **blank pages** since this morning")
+	run("the new ticket appears", chromedp.WaitVisible(chromedp.CSS(`#results a[href="/tickets/T-000001"]`)))
+	c.Desk.Say(webtest.Employee2, "help", "my laptop screen flickers when docked")
+	run("a second one", chromedp.WaitVisible(chromedp.CSS(`#results a[href="/tickets/T-000002"]`)), shot.take("tickets"))
+
+	// Open it, claim it, reply, resolve it.
+	run("open", chromedp.Click(chromedp.CSS(`#results td.id a[href="/tickets/T-000001"]`)), chromedp.WaitVisible(chromedp.CSS(`button[data-key=c]`)), shot.take("ticket-new"))
+	run("claim", chromedp.Click(chromedp.CSS(`button[data-key=c]`)), notice("You claimed it"))
+	reply := "Hi Alice, I have replaced the toner: try again, please."
+	run("reply", chromedp.SendKeys(chromedp.CSS(`#reply-text`), reply), chromedp.Click(chromedp.CSS(`form.reply button[type=submit]`)), notice("Your reply was sent"))
+	if last := c.Desk.Chat.Last("help").Text(); !strings.Contains(last, reply) || !strings.Contains(last, "ada") {
+		t.Fatalf("the reply did not reach the requester's thread in chat with the technician's name: %q", last)
+	}
+	c.Desk.Clock.Advance(25 * time.Minute)
+	c.Desk.SayIn(webtest.Employee, "help", question, "It works now, thank you!")
+	run("note", chromedp.SendKeys(chromedp.CSS(`#note-text`), "Toner was empty; ordered two spares."), chromedp.Click(chromedp.CSS(`form.note button[type=submit]`)), notice("Your note was added"),
+		chromedp.Reload(), chromedp.WaitVisible(chromedp.CSS(`.messages`)), shot.take("ticket"))
+	run("resolve", chromedp.Click(chromedp.CSS(`button.good`)), notice("It is resolved"))
+	run("resolved", shot.take("ticket-resolved"))
+	if status := text(".ticket-head .badge"); status != "Resolved" {
+		t.Fatalf("after Resolve the ticket is %q", status)
+	}
+	var tk *bot.Ticket
+	if err := c.DB.View(context.Background(), func(tx bot.Tx) error { tk, err = tx.Ticket("T-000001"); return err }); err != nil || tk.Status != bot.StatusResolved {
+		t.Fatalf("T-000001 in the data file: %v", err)
+	}
+	run("queue", chromedp.Navigate(c.URL+"/"), chromedp.WaitVisible(chromedp.CSS(`.tiles`)), shot.take("queue"))
+
+	// Sign out.
+	run("sign out", chromedp.Click(chromedp.CSS(`.who button`)), notice("You are signed out"))
+	if r := c.Anonymous().Get("/"); r.Status != http.StatusSeeOther {
+		t.Fatalf("the console without a session: %d", r.Status)
+	}
+}
