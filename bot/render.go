@@ -288,7 +288,7 @@ func (e *Engine) listText(empty, heading string, tickets []*Ticket) string {
 func (e *Engine) helpText() string {
 	p := e.cfg.CommandPrefix
 	r := e.cfg.Reactions
-	return fmt.Sprintf(`I'm %s, the IT service desk. Ask your question in a help channel or in a direct message: I answer from the knowledge base, and pass you to a technician when I can't help.
+	text := fmt.Sprintf(`I'm %s, the IT service desk. Ask your question in a help channel or in a direct message: I answer from the knowledge base, and pass you to a technician when I can't help.
 Commands:
 - `+"`%shelp`"+`: this help
 - `+"`%sstatus`"+`: your open tickets, or the ticket of the thread you are in
@@ -298,6 +298,10 @@ Commands:
 - outside a ticket's threads, name the ticket first: `+"`%sstatus T-000123`"+`
 Technicians react on a ticket card: :%s: claim, :%s: escalate, :%s: resolve. Replies in a card's thread reach the requester; start one with `+"`note:`"+` to keep it internal.`,
 		e.cfg.Name, p, p, p, p, p, p, p, p, r.Claim, r.Escalate, r.Resolve)
+	if e.signIn != nil {
+		text += fmt.Sprintf("\n`%sweb`: a link to the web console, sent to you in a direct message.", p)
+	}
+	return text
 }
 
 func nameOf(display, id string) string {

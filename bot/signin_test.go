@@ -74,4 +74,13 @@ func TestWebWithoutConsole(t *testing.T) {
 	if m := d.Chat.Last("@alice"); m == nil || !strings.Contains(m.Text(), "not turned on") {
 		t.Fatalf("answer: %+v", m)
 	}
+	d.Say(alice, "@alice", "!help")
+	if strings.Contains(d.Chat.Last("@alice").Text(), "!web") {
+		t.Fatalf("the help offers !web without a console")
+	}
+	d.Engine.SetSignIn(&links{})
+	d.Say(alice, "@alice", "!help")
+	if !strings.Contains(d.Chat.Last("@alice").Text(), "`!web`: a link to the web console") {
+		t.Fatalf("the help does not offer !web: %s", d.Chat.Last("@alice").Text())
+	}
 }
