@@ -44,7 +44,7 @@ func refused(t *testing.T, d *bottest.Desk, db *storage.DB, user, id string, a b
 	}
 	after := ticket(t, db, id)
 	if after.Status != before.Status || after.Assignee != before.Assignee || after.Priority != before.Priority ||
-		len(after.Transcript) != len(before.Transcript) || len(after.Events) != len(before.Events) {
+		len(after.Transcript) != len(before.Transcript) || len(after.Transitions) != len(before.Transitions) {
 		t.Fatalf("a refused %s changed the ticket", a)
 	}
 	if d.Chat.Count() != posts {

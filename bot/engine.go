@@ -138,7 +138,7 @@ func (e *Engine) Handle(ctx context.Context, ev Event) error {
 		tx.afterCommit(e.disp.unsaved.dueNow)
 		tx.wakeDispatcher()
 		for _, key := range dedupKeys(ev) {
-			seen, err := tx.SeenEvent(key, now)
+			seen, err := tx.RecordDedupKey(key, now)
 			if err != nil {
 				return err
 			}

@@ -302,7 +302,7 @@ func TestRacingClaimsHaveOneWinner(t *testing.T) {
 	}
 	tk := ticket(t, db, "T-000001")
 	claims := 0
-	for _, e := range tk.Events {
+	for _, e := range tk.Transitions {
 		if e.Type == bot.TransitionClaimed {
 			claims++
 		}
@@ -418,7 +418,7 @@ func TestEscalateToNextTierAndResolveWithRating(t *testing.T) {
 		t.Fatalf("rating buttons still there after rating")
 	}
 	var types []string
-	for _, e := range tk.Events {
+	for _, e := range tk.Transitions {
 		types = append(types, string(e.Type))
 	}
 	want := "opened answered feedback escalated claimed escalated claimed resolved rated"

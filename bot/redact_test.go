@@ -23,7 +23,7 @@ import (
 var textFields = map[string][]string{
 	"Ticket": {
 		"Category", "RequesterName", "AssigneeName", "Subject", "Offers[].Title", "Cards[].Note", "Cards[].Owner",
-		"Transcript[].Name", "Transcript[].Text", "Events[].Detail", "CSAT.Comment", "Vendor.Name",
+		"Transcript[].Name", "Transcript[].Text", "Transitions[].Detail", "CSAT.Comment", "Vendor.Name",
 		"Vendor.Reference", "Draft.Title", "Draft.Body", "Draft.Aliases[]", "Summary.Text",
 	},
 	"Effect": {

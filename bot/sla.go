@@ -46,7 +46,7 @@ const maxSLAChecksPerTick = 500
 // CheckSLAs announces the warnings and breaches that have fallen due by now, once each: the flag that
 // says a warning was sent is written in the same transaction as the message, so a restart neither
 // repeats nor forgets one, and a breach that fell due while the process was down is announced when it
-// comes back. Only tickets with an event due are read (the store indexes them by NextSLAEvent). It
+// comes back. Only tickets with a check due are read (the store indexes them by NextSLACheck). It
 // returns how many tickets it looked at.
 func (e *Engine) CheckSLAs(ctx context.Context, now time.Time) (int, error) {
 	n := 0

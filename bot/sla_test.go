@@ -375,7 +375,7 @@ func TestUrgentReactionAndRatingByReaction(t *testing.T) {
 func TestSLAPolicyRules(t *testing.T) {
 	at := func(h, m int) time.Time { return time.Date(2026, 3, 2, h, m, 0, 0, time.UTC) }
 	tk := &bot.Ticket{
-		Events: []bot.Transition{{At: at(9, 0), Type: bot.TransitionOpened}, {At: at(9, 5), Type: bot.TransitionClaimed},
+		Transitions: []bot.Transition{{At: at(9, 0), Type: bot.TransitionOpened}, {At: at(9, 5), Type: bot.TransitionClaimed},
 			{At: at(9, 10), Type: bot.TransitionEscalated}, {At: at(11, 0), Type: bot.TransitionEscalated},
 			{At: at(12, 0), Type: bot.TransitionClaimed}},
 		Transcript: []bot.Entry{{At: at(10, 0), Role: bot.RoleTechnician, Internal: true},
@@ -391,7 +391,7 @@ func TestSLAPolicyRules(t *testing.T) {
 	if _, ok := bot.FirstResponse(tk, at(12, 1)); ok {
 		t.Errorf("a first response after the last answer")
 	}
-	if _, ok := bot.FirstEscalation(&bot.Ticket{Events: tk.Events[:2]}); ok {
+	if _, ok := bot.FirstEscalation(&bot.Ticket{Transitions: tk.Transitions[:2]}); ok {
 		t.Errorf("a first escalation on a ticket never escalated")
 	}
 

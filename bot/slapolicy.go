@@ -171,7 +171,7 @@ func (p SLAPolicy) Sync(t *Ticket) {
 // FirstEscalation returns when the ticket first went to a tier: where its response clock starts. ok is
 // false for a ticket the bot alone has handled.
 func FirstEscalation(t *Ticket) (at time.Time, ok bool) {
-	for _, tr := range t.Events {
+	for _, tr := range t.Transitions {
 		if tr.Type == TransitionEscalated {
 			return tr.At, true
 		}
@@ -189,7 +189,7 @@ func FirstResponse(t *Ticket, since time.Time) (at time.Time, ok bool) {
 			at, ok = x, true
 		}
 	}
-	for _, tr := range t.Events {
+	for _, tr := range t.Transitions {
 		if tr.Type == TransitionClaimed {
 			consider(tr.At)
 		}
@@ -299,10 +299,10 @@ func (c SLAClock) Outcome() (at time.Time, met, ok bool) {
 	return time.Time{}, false, false
 }
 
-// NextSLAEvent is when the SLA loop next has something to say about the ticket: a warning or a breach
+// NextSLACheck is when the SLA loop next has something to say about the ticket: a warning or a breach
 // not yet announced on a running clock. Stores index tickets by it, so CheckSLAs reads only tickets that
 // are due. ok is false when nothing is pending (no clocks, all stopped or announced, or waiting).
-func (t *Ticket) NextSLAEvent() (next time.Time, ok bool) {
+func (t *Ticket) NextSLACheck() (next time.Time, ok bool) {
 	consider := func(at *time.Time) {
 		if at != nil && (!ok || at.Before(next)) {
 			next, ok = *at, true

@@ -20,8 +20,8 @@ type Store interface {
 // Tx is one storage transaction. Values returned are copies the caller may keep and change; nothing is
 // written until Put* is called.
 type Tx interface {
-	// SeenEvent records a dedup key and reports whether it was already recorded.
-	SeenEvent(key string, at time.Time) (bool, error)
+	// RecordDedupKey records a dedup key and reports whether it was already recorded.
+	RecordDedupKey(key string, at time.Time) (bool, error)
 
 	// CreateTicket assigns t.ID from a sequence and stores it.
 	CreateTicket(t *Ticket) error
@@ -34,7 +34,7 @@ type Tx interface {
 	// TicketRows returns what lists and counts need of the tickets that match f, in f.Order, without
 	// reading the tickets themselves: the store keeps a row per ticket for it.
 	TicketRows(f TicketFilter) ([]TicketRow, error)
-	// DueTickets returns the ids of up to limit tickets whose NextSLAEvent is at or before until, the
+	// DueTickets returns the ids of up to limit tickets whose NextSLACheck is at or before until, the
 	// earliest first. The store keeps them indexed, so this reads only what is due.
 	DueTickets(until time.Time, limit int) ([]string, error)
 

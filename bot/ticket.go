@@ -72,14 +72,16 @@ type Ticket struct {
 	Messages map[string]MessageRef `json:"messages,omitempty"` // what the bot posted, by key ("card-1", "answer-2")
 	// Live are the keys of the bot's messages whose choices (buttons, or reactions standing for them)
 	// still work; a message leaves it when they stop being valid, and its buttons are taken off.
-	Live       []string     `json:"live,omitempty" redact:"-"`
-	Transcript []Entry      `json:"transcript"`
-	Events     []Transition `json:"events"`
-	CSAT       *Rating      `json:"csat"`
-	CreatedAt  time.Time    `json:"created_at"`
-	UpdatedAt  time.Time    `json:"updated_at"`
-	ResolvedAt *time.Time   `json:"resolved_at"`
-	ResolvedBy string       `json:"resolved_by,omitempty" redact:"-"`
+	Live       []string `json:"live,omitempty" redact:"-"`
+	Transcript []Entry  `json:"transcript"`
+	// Transitions are what happened to the ticket, oldest first. Stored as "events", their name in the
+	// data file's format, which does not change with Go's.
+	Transitions []Transition `json:"events"`
+	CSAT        *Rating      `json:"csat"`
+	CreatedAt   time.Time    `json:"created_at"`
+	UpdatedAt   time.Time    `json:"updated_at"`
+	ResolvedAt  *time.Time   `json:"resolved_at"`
+	ResolvedBy  string       `json:"resolved_by,omitempty" redact:"-"`
 	// PrioritySource says who set Priority: "default", "rule:NAME", "technician", "model" (a model may
 	// only lower the default, see applyTriage).
 	PrioritySource string `json:"priority_source,omitempty" redact:"-"`
@@ -301,7 +303,7 @@ func (t *Ticket) transition(at time.Time, typ TransitionType, to Status, by, det
 		tr.From, tr.To = from, to
 		t.Status = to
 	}
-	t.Events = append(t.Events, tr)
+	t.Transitions = append(t.Transitions, tr)
 	t.UpdatedAt = at
 }
 

@@ -72,7 +72,7 @@ func (s *trackedTx) wakeDispatcher() { s.wake = true }
 
 func (s *trackedTx) remember(t *Ticket) {
 	if t != nil {
-		s.stored[t.ID] = len(t.Events)
+		s.stored[t.ID] = len(t.Transitions)
 	}
 }
 
@@ -114,7 +114,7 @@ func (s *trackedTx) PutTicket(t *Ticket) error {
 	if !ok {
 		// Not read in this transaction (a ticket read in an earlier one and written blind): ask the store.
 		if old, err := s.Tx.Ticket(t.ID); err == nil {
-			seen = len(old.Events)
+			seen = len(old.Transitions)
 		}
 	}
 	if err := s.Tx.PutTicket(t); err != nil {
@@ -126,7 +126,7 @@ func (s *trackedTx) PutTicket(t *Ticket) error {
 }
 
 func (s *trackedTx) auditTransitions(t *Ticket, from int) error {
-	for _, tr := range t.Events[min(from, len(t.Events)):] {
+	for _, tr := range t.Transitions[min(from, len(t.Transitions)):] {
 		s.afterCommit(func() { s.e.obs.Transition(tr.Type, tr.From, tr.To, tr.Tier, tr.Detail) })
 		detail := tr.Detail
 		if tr.To != "" {

@@ -327,7 +327,7 @@ func (b *builder) add(t *bot.Ticket) {
 	}
 	status, tier := b.stateAtUntil(t)
 	escalated := map[string]bool{} // tiers reached by Until
-	for _, e := range t.Events {
+	for _, e := range t.Transitions {
 		if e.Type == bot.TransitionEscalated && b.upTo(e.At) {
 			escalated[e.Tier] = true
 		}
@@ -369,7 +369,7 @@ func (b *builder) add(t *bot.Ticket) {
 	if d, ok := b.firstResponse(t); ok {
 		appendTo(&b.response, priorityOf(t), d)
 	}
-	for _, e := range t.Events {
+	for _, e := range t.Transitions {
 		if e.Type == bot.TransitionReopened && b.in(e.At) {
 			b.r.Reopened++
 			break
@@ -400,11 +400,11 @@ func (b *builder) add(t *bot.Ticket) {
 // stateAtUntil replays the transitions up to Until: the status and tier the ticket had then. A ticket
 // without transitions (written by hand, or before they were kept) has its stored status and tier.
 func (b *builder) stateAtUntil(t *bot.Ticket) (bot.Status, string) {
-	if len(t.Events) == 0 {
+	if len(t.Transitions) == 0 {
 		return t.Status, t.Tier
 	}
 	status, tier := bot.StatusOpen, bot.LevelOne
-	for _, e := range t.Events {
+	for _, e := range t.Transitions {
 		if !b.upTo(e.At) {
 			continue
 		}
@@ -422,12 +422,12 @@ func (b *builder) stateAtUntil(t *bot.Ticket) (bot.Status, string) {
 func (b *builder) resolvedIn(t *bot.Ticket) (time.Time, bool) {
 	var last time.Time
 	found := false
-	for _, e := range t.Events {
+	for _, e := range t.Transitions {
 		if e.Type == bot.TransitionResolved && b.in(e.At) {
 			last, found = e.At, true
 		}
 	}
-	if len(t.Events) == 0 && t.ResolvedAt != nil && b.in(*t.ResolvedAt) {
+	if len(t.Transitions) == 0 && t.ResolvedAt != nil && b.in(*t.ResolvedAt) {
 		return *t.ResolvedAt, true
 	}
 	return last, found

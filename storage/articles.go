@@ -14,8 +14,8 @@ import (
 	"github.com/firstline-desk/firstline/kb"
 )
 
-// PruneEvents forgets dedup keys recorded before cutoff; platforms stop redelivering long before.
-func (db *DB) PruneEvents(ctx context.Context, cutoff time.Time) (int, error) {
+// PruneDedupKeys forgets dedup keys recorded before cutoff; platforms stop redelivering long before.
+func (db *DB) PruneDedupKeys(ctx context.Context, cutoff time.Time) (int, error) {
 	if err := ctx.Err(); err != nil {
 		return 0, err
 	}

@@ -104,7 +104,7 @@ func TestAuditBucketIsOnlyAppended(t *testing.T) {
 			if err := tx.LinkMessage(bot.MessageRef{Platform: "test", Channel: "help", ID: "m1"}, bot.MessageLink{Ticket: tk.ID, Key: "card-1"}); err != nil {
 				return err
 			}
-			if _, err := tx.SeenEvent("test:e1", start); err != nil {
+			if _, err := tx.RecordDedupKey("test:e1", start); err != nil {
 				return err
 			}
 			tk.Status = bot.StatusEscalated
@@ -120,7 +120,7 @@ func TestAuditBucketIsOnlyAppended(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		if _, err := db.PruneEvents(ctx, start.Add(time.Hour)); err != nil {
+		if _, err := db.PruneDedupKeys(ctx, start.Add(time.Hour)); err != nil {
 			t.Fatal(err)
 		}
 	})

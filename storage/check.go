@@ -242,7 +242,7 @@ func checkData(ctx context.Context, btx *bolt.Tx, r *CheckReport) error {
 			r.add("%s: missing from tickets_by_updated at its last change (%s): reports miss it", id, stamp(at))
 		}
 		got := dueOf.Get(key)
-		if next, ok := tk.NextSLAEvent(); ok {
+		if next, ok := tk.NextSLACheck(); ok {
 			dk := timeKey(next, key)
 			f.due = hash(dk)
 			switch {

@@ -177,7 +177,7 @@ func commitOnAFullDisk(t *testing.T, path string, fill, free func(*testing.T), e
 				return err
 			}
 		}
-		_, err := tx.SeenEvent("test\x1fev-before", now)
+		_, err := tx.RecordDedupKey("test\x1fev-before", now)
 		return err
 	}); err != nil {
 		t.Fatal(err)
@@ -190,7 +190,7 @@ func commitOnAFullDisk(t *testing.T, path string, fill, free func(*testing.T), e
 	big := strings.Repeat("2030-01-02 03:04:05 disk I/O error on sector 12345, retrying\n", 8000)
 	event := func(n int, text string) func(bot.Tx) error {
 		return func(tx bot.Tx) error {
-			if seen, err := tx.SeenEvent(fmt.Sprintf("test\x1fev-full-%d", n), now); err != nil || seen {
+			if seen, err := tx.RecordDedupKey(fmt.Sprintf("test\x1fev-full-%d", n), now); err != nil || seen {
 				return fmt.Errorf("seen %v: %v", seen, err)
 			}
 			tk := newTicket(fmt.Sprintf("test:dave%d", n))

@@ -319,8 +319,8 @@ func (e *eraser) ticket(tk *bot.Ticket, res *Erasure) bool {
 			res.Messages++
 		}
 	}
-	for i := range tk.Events {
-		field(&tk.Events[i].By)
+	for i := range tk.Transitions {
+		field(&tk.Transitions[i].By)
 	}
 	if r := tk.CSAT; r != nil && r.By == e.user {
 		r.By, changed = erasedName, true

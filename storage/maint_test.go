@@ -52,7 +52,7 @@ func deskTickets() []*bot.Ticket {
 			{At: *ago(2 * time.Hour), Author: "test:bob", Name: "Bob Builder", Role: bot.RoleTechnician, Text: bobsWords},
 			{At: *ago(time.Hour), Author: "test:alice", Name: "Alice", Role: bot.RoleRequester, Text: "Thanks Bob Builder! Off to my bobsled race."},
 		},
-		Events: []bot.Transition{
+		Transitions: []bot.Transition{
 			{At: *ago(3 * time.Hour), Type: bot.TransitionOpened, To: bot.StatusOpen, By: "test:alice"},
 			{At: *ago(2 * time.Hour), Type: bot.TransitionClaimed, From: bot.StatusEscalated, To: bot.StatusClaimed, By: "test:bob"},
 		},
@@ -61,17 +61,17 @@ func deskTickets() []*bot.Ticket {
 	}
 	t2 := &bot.Ticket{Version: bot.TicketVersion, Status: bot.StatusResolved, Tier: bot.LevelOne, Priority: "P3", Requester: "test:bob", RequesterName: "Bob Builder",
 		Subject: "purple-elephant-7731 gateway down", Conversation: bot.Conversation{Platform: "test", Channel: "help", Thread: "m-2"},
-		Messages:   map[string]bot.MessageRef{"csat": ref("help", "q-2b")},
-		Transcript: []bot.Entry{{At: *ago(101 * day), Author: "test:bob", Name: "Bob Builder", Role: bot.RoleRequester, Text: "purple-elephant-7731 gateway down"}},
-		Events:     []bot.Transition{{At: *ago(101 * day), Type: bot.TransitionOpened, To: bot.StatusOpen, By: "test:bob"}},
-		CreatedAt:  *ago(101 * day), UpdatedAt: *ago(100 * day), ResolvedAt: ago(100 * day), ResolvedBy: "test:alice",
+		Messages:    map[string]bot.MessageRef{"csat": ref("help", "q-2b")},
+		Transcript:  []bot.Entry{{At: *ago(101 * day), Author: "test:bob", Name: "Bob Builder", Role: bot.RoleRequester, Text: "purple-elephant-7731 gateway down"}},
+		Transitions: []bot.Transition{{At: *ago(101 * day), Type: bot.TransitionOpened, To: bot.StatusOpen, By: "test:bob"}},
+		CreatedAt:   *ago(101 * day), UpdatedAt: *ago(100 * day), ResolvedAt: ago(100 * day), ResolvedBy: "test:alice",
 	}
 	dm := bot.Conversation{Platform: "test", Channel: "@carol", DM: true}
 	t3 := &bot.Ticket{Version: bot.TicketVersion, Status: bot.StatusResolved, Tier: bot.LevelOne, Priority: "P3", Requester: "test:carol", RequesterName: "Carol",
 		Subject: "printer", Conversation: dm, Transcript: []bot.Entry{{At: *ago(120 * day), Author: "test:carol", Name: "Carol", Role: bot.RoleRequester, Text: "printer"}},
 		CreatedAt: *ago(120 * day), UpdatedAt: *ago(10 * day), ResolvedAt: ago(10 * day), ResolvedBy: "test:bob",
-		Events: []bot.Transition{{At: *ago(10 * day), Type: bot.TransitionResolved, To: bot.StatusResolved, By: "test:bob", Detail: "bob fixed the tray"}},
-		CSAT:   &bot.Rating{Score: 5, RatedAt: *ago(10 * day), By: "test:carol", Comment: "Bob Builder was great"},
+		Transitions: []bot.Transition{{At: *ago(10 * day), Type: bot.TransitionResolved, To: bot.StatusResolved, By: "test:bob", Detail: "bob fixed the tray"}},
+		CSAT:        &bot.Rating{Score: 5, RatedAt: *ago(10 * day), By: "test:carol", Comment: "Bob Builder was great"},
 	}
 	t4 := &bot.Ticket{Version: bot.TicketVersion, Status: bot.StatusResolved, Tier: bot.LevelOne, Priority: "P3", Requester: "test:carol", RequesterName: "Carol",
 		Subject: "wifi", Conversation: dm, Transcript: []bot.Entry{{At: *ago(101 * day), Author: "test:carol", Name: "Carol", Role: bot.RoleRequester, Text: "wifi"}},
@@ -462,8 +462,8 @@ func TestEraseUser(t *testing.T) {
 		if err != nil {
 			return err
 		}
-		if t1.Assignee != "erased" || t1.AssigneeName != "erased" || t1.Events[1].By != "erased" {
-			t.Errorf("assignee %q/%q, claim by %q", t1.Assignee, t1.AssigneeName, t1.Events[1].By)
+		if t1.Assignee != "erased" || t1.AssigneeName != "erased" || t1.Transitions[1].By != "erased" {
+			t.Errorf("assignee %q/%q, claim by %q", t1.Assignee, t1.AssigneeName, t1.Transitions[1].By)
 		}
 		if e := t1.Transcript[1]; e.Author != "erased" || e.Name != "erased" || e.Text != "[erased]" {
 			t.Errorf("his message is now %+v", e)
@@ -478,8 +478,8 @@ func TestEraseUser(t *testing.T) {
 		if err != nil {
 			return err
 		}
-		if t3.CSAT.Comment != "erased was great" || t3.ResolvedBy != "erased" || t3.Events[0].Detail != "erased fixed the tray" {
-			t.Errorf("carol's ticket: comment %q, resolved by %q, detail %q", t3.CSAT.Comment, t3.ResolvedBy, t3.Events[0].Detail)
+		if t3.CSAT.Comment != "erased was great" || t3.ResolvedBy != "erased" || t3.Transitions[0].Detail != "erased fixed the tray" {
+			t.Errorf("carol's ticket: comment %q, resolved by %q, detail %q", t3.CSAT.Comment, t3.ResolvedBy, t3.Transitions[0].Detail)
 		}
 		effects, err := tx.Effects(0, 0)
 		if err != nil {

@@ -122,7 +122,7 @@ func TestFailedTransactionWritesNothing(t *testing.T) {
 		if err := tx.CreateTicket(newTicket("test:alice")); err != nil {
 			return err
 		}
-		if _, err := tx.SeenEvent("ev1", time.Now()); err != nil {
+		if _, err := tx.RecordDedupKey("ev1", time.Now()); err != nil {
 			return err
 		}
 		return bot.Errorf(bot.ECONFLICT, "changed my mind")
@@ -131,7 +131,7 @@ func TestFailedTransactionWritesNothing(t *testing.T) {
 		t.Fatalf("err = %v", err)
 	}
 	_ = db.Update(ctx, func(tx bot.Tx) error {
-		if seen, _ := tx.SeenEvent("ev1", time.Now()); seen {
+		if seen, _ := tx.RecordDedupKey("ev1", time.Now()); seen {
 			t.Fatal("a rolled-back dedup key was kept")
 		}
 		if tks, _ := tx.FindTickets(bot.TicketFilter{}); len(tks) != 0 {
@@ -298,19 +298,19 @@ func TestAdapterStateAndPruning(t *testing.T) {
 	old, recent := time.Now().Add(-10*24*time.Hour), time.Now()
 	_ = db.Update(ctx, func(tx bot.Tx) error {
 		for i, at := range []time.Time{old, recent, old, old, recent} {
-			if _, err := tx.SeenEvent(string(rune('a'+i)), at); err != nil {
+			if _, err := tx.RecordDedupKey(string(rune('a'+i)), at); err != nil {
 				t.Fatal(err)
 			}
 		}
 		return nil
 	})
-	n, err := db.PruneEvents(ctx, time.Now().Add(-7*24*time.Hour))
+	n, err := db.PruneDedupKeys(ctx, time.Now().Add(-7*24*time.Hour))
 	if err != nil || n != 3 {
 		t.Fatalf("pruned %d, %v; want 3", n, err)
 	}
 	_ = db.Update(ctx, func(tx bot.Tx) error {
 		for i, want := range []bool{false, true, false, false, true} {
-			seen, _ := tx.SeenEvent(string(rune('a'+i)), recent)
+			seen, _ := tx.RecordDedupKey(string(rune('a'+i)), recent)
 			if seen != want {
 				t.Fatalf("key %c seen = %v after pruning, want %v", 'a'+i, seen, want)
 			}

@@ -30,7 +30,7 @@ var _ bot.Tx = (*tx)(nil)
 
 func (t *tx) bucket(name []byte) *bolt.Bucket { return t.btx.Bucket(name) }
 
-func (t *tx) SeenEvent(key string, at time.Time) (bool, error) {
+func (t *tx) RecordDedupKey(key string, at time.Time) (bool, error) {
 	b := t.bucket(bucketDedup)
 	if b.Get([]byte(key)) != nil {
 		return true, nil
@@ -162,7 +162,7 @@ func lastChange(tk *bot.Ticket) time.Time {
 	if tk.CSAT != nil {
 		later(tk.CSAT.RatedAt)
 	}
-	for _, e := range tk.Events {
+	for _, e := range tk.Transitions {
 		later(e.At)
 	}
 	for _, e := range tk.Transcript {
@@ -189,8 +189,8 @@ func (t *tx) indexDue(tk *bot.Ticket, seq []byte) error {
 			return err
 		}
 	}
-	next, ok := tk.NextSLAEvent()
-	if !ok { // NextSLAEvent knows what a resolved ticket may still have due (a rating reminder)
+	next, ok := tk.NextSLACheck()
+	if !ok { // NextSLACheck knows what a resolved ticket may still have due (a rating reminder)
 		return dueOf.Delete(seq)
 	}
 	k := timeKey(next, seq)

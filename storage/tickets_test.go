@@ -25,7 +25,7 @@ func windowTickets(since time.Time) []*bot.Ticket {
 		tk := newTicket("test:" + subject)
 		tk.Subject, tk.CreatedAt, tk.UpdatedAt = subject, created, done
 		tk.Status, tk.ResolvedAt = bot.StatusResolved, at(done)
-		tk.Events = []bot.Transition{{At: created, Type: bot.TransitionOpened, To: bot.StatusOpen}, {At: done, Type: bot.TransitionResolved, From: bot.StatusOpen, To: bot.StatusResolved}}
+		tk.Transitions = []bot.Transition{{At: created, Type: bot.TransitionOpened, To: bot.StatusOpen}, {At: done, Type: bot.TransitionResolved, From: bot.StatusOpen, To: bot.StatusResolved}}
 		return tk
 	}
 	active := func(subject string, created time.Time) *bot.Ticket {

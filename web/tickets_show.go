@@ -153,7 +153,7 @@ func (s *Server) ticketView(t *bot.Ticket, v *Viewer) ticketView {
 		tv.Conversation = append(tv.Conversation, ev)
 	}
 	if tv.Staff {
-		for _, e := range t.Events {
+		for _, e := range t.Transitions {
 			h := historyView{At: s.when(e.At), What: transitionText(e, s), Detail: e.Detail}
 			if e.By != "" {
 				h.By = s.personOn(t, e.By)

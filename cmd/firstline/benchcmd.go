@@ -158,10 +158,10 @@ func fillBenchTickets(ctx context.Context, path string, n int, desk bot.Config, 
 			default:
 				mix.human++
 			}
-			if slices.ContainsFunc(t.Events, func(e bot.Transition) bool { return e.Type == bot.TransitionReopened }) {
+			if slices.ContainsFunc(t.Transitions, func(e bot.Transition) bool { return e.Type == bot.TransitionReopened }) {
 				mix.reopened++
 			}
-			if _, ok := t.NextSLAEvent(); ok && t.Status.Active() {
+			if _, ok := t.NextSLACheck(); ok && t.Status.Active() {
 				mix.pending++
 			}
 			batch = append(batch, t)

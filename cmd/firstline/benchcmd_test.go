@@ -49,7 +49,7 @@ func TestBenchTickets(t *testing.T) {
 	now := time.Now()
 	for _, tk := range tickets {
 		count[tk.Priority]++
-		escalated := slices.ContainsFunc(tk.Events, func(e bot.Transition) bool { return e.Type == bot.TransitionEscalated })
+		escalated := slices.ContainsFunc(tk.Transitions, func(e bot.Transition) bool { return e.Type == bot.TransitionEscalated })
 		switch {
 		case tk.Status.Active():
 			count["active"]++
@@ -61,7 +61,7 @@ func TestBenchTickets(t *testing.T) {
 				count["rated"]++
 			}
 		}
-		if slices.ContainsFunc(tk.Events, func(e bot.Transition) bool { return e.Type == bot.TransitionReopened }) {
+		if slices.ContainsFunc(tk.Transitions, func(e bot.Transition) bool { return e.Type == bot.TransitionReopened }) {
 			count["reopened"]++
 		}
 		if n := len(tk.Transcript); escalated && !tk.Status.Active() && (n < 4 || n > 14) {
@@ -75,7 +75,7 @@ func TestBenchTickets(t *testing.T) {
 		if tk.Status.Active() && tk.SLA.WaitingSince == nil && r.Due.Before(now.Add(-time.Minute)) && !r.Breached {
 			t.Errorf("%s: resolution due %v, running, not announced", tk.ID, r.Due)
 		}
-		if _, pending := tk.NextSLAEvent(); pending && tk.Status.Active() && !slices.Contains(due, tk.ID) {
+		if _, pending := tk.NextSLACheck(); pending && tk.Status.Active() && !slices.Contains(due, tk.ID) {
 			t.Errorf("%s has an SLA event pending but is not in the due index", tk.ID)
 		}
 	}

@@ -588,7 +588,7 @@ func (r *crashRun) verify(t *testing.T, path string) *crashReport {
 			keys[c.Key] = true
 		}
 		asks := 0
-		for _, e := range tk.Events {
+		for _, e := range tk.Transitions {
 			if e.Type == bot.TransitionClarifying {
 				asks++
 			}
@@ -611,7 +611,7 @@ func (r *crashRun) verify(t *testing.T, path string) *crashReport {
 		}
 		// The requester is told of each escalation, in their thread.
 		escalations := 0
-		for _, e := range tk.Events {
+		for _, e := range tk.Transitions {
 			if e.Type == bot.TransitionEscalated {
 				escalations++
 			}
@@ -695,7 +695,7 @@ func (rep *crashReport) print(t *testing.T, s crashSettings) {
 // ticketStory lists a ticket's transitions and transcript, for a failure message.
 func ticketStory(tk *bot.Ticket) string {
 	var parts []string
-	for _, e := range tk.Events {
+	for _, e := range tk.Transitions {
 		parts = append(parts, e.At.Format("15:04:05.000")+" "+string(e.Type))
 	}
 	for _, e := range tk.Transcript {

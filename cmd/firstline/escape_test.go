@@ -30,11 +30,11 @@ func mustHostileData(t *testing.T) string {
 	tk := &bot.Ticket{Version: bot.TicketVersion, Status: bot.StatusEscalated, Tier: bot.LevelOne, Priority: "P3",
 		Requester: "console:mallory", RequesterName: "Mallory " + hostile, Assignee: "console:x" + hostile,
 		Subject: "my " + hostile + " jams", Conversation: bot.Conversation{Platform: "console", Channel: "help", Thread: "m1"},
-		Offers:     []bot.Offer{{Article: "printer-jam", Title: "Jam " + hostile, Confidence: 0.5, Feedback: bot.FeedbackNotHelpful, At: now}},
-		Transcript: []bot.Entry{{At: now, Author: "console:mallory", Name: "Mallory " + hostile, Role: bot.RoleRequester, Text: "help " + hostile}},
-		Events:     []bot.Transition{{At: now, Type: bot.TransitionEscalated, From: bot.StatusOpen, To: bot.StatusEscalated, By: "console:mallory", Detail: "because " + hostile}},
-		CSAT:       &bot.Rating{Score: 1, RatedAt: now, By: "console:mallory", Comment: hostile},
-		CreatedAt:  now, UpdatedAt: now}
+		Offers:      []bot.Offer{{Article: "printer-jam", Title: "Jam " + hostile, Confidence: 0.5, Feedback: bot.FeedbackNotHelpful, At: now}},
+		Transcript:  []bot.Entry{{At: now, Author: "console:mallory", Name: "Mallory " + hostile, Role: bot.RoleRequester, Text: "help " + hostile}},
+		Transitions: []bot.Transition{{At: now, Type: bot.TransitionEscalated, From: bot.StatusOpen, To: bot.StatusEscalated, By: "console:mallory", Detail: "because " + hostile}},
+		CSAT:        &bot.Rating{Score: 1, RatedAt: now, By: "console:mallory", Comment: hostile},
+		CreatedAt:   now, UpdatedAt: now}
 	data := mustStoreData(t, tk)
 	db, err := storage.Open(filepath.Join(data, "firstline.db"), storage.Options{NoSync: true})
 	if err != nil {

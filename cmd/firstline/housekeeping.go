@@ -19,7 +19,7 @@ func (m *Main) housekeeping(ctx context.Context, engine *bot.Engine, db *storage
 		t := time.NewTicker(time.Hour)
 		defer t.Stop()
 		for {
-			if n, err := db.PruneEvents(ctx, time.Now().Add(-dedupRetention)); err != nil && ctx.Err() == nil {
+			if n, err := db.PruneDedupKeys(ctx, time.Now().Add(-dedupRetention)); err != nil && ctx.Err() == nil {
 				logger.Warn("prune dedup keys", "err", err)
 			} else if n > 0 {
 				logger.Debug("pruned dedup keys", "count", n)

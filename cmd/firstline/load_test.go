@@ -541,13 +541,13 @@ func commitCeiling(t *testing.T, path string, d time.Duration) (smallest, questi
 		return float64(n) / time.Since(start).Seconds()
 	}
 	smallest = rate(func(tx bot.Tx, n int) error {
-		_, err := tx.SeenEvent("small\x1f"+strconv.Itoa(n), time.Now())
+		_, err := tx.RecordDedupKey("small\x1f"+strconv.Itoa(n), time.Now())
 		return err
 	})
 	question = rate(func(tx bot.Tx, n int) error {
 		now := time.Now()
 		ts := fmt.Sprintf("1900000000.%06d", n)
-		if _, err := tx.SeenEvent("slack\x1fmsg:"+loadHelp+":"+ts, now); err != nil {
+		if _, err := tx.RecordDedupKey("slack\x1fmsg:"+loadHelp+":"+ts, now); err != nil {
 			return err
 		}
 		conv := bot.Conversation{Platform: "slack", Channel: loadHelp, Thread: ts}
@@ -555,8 +555,8 @@ func commitCeiling(t *testing.T, path string, d time.Duration) (smallest, questi
 		tk := &bot.Ticket{Version: bot.TicketVersion, Status: bot.StatusOpen, Tier: bot.LevelOne, Priority: "P3",
 			Requester: "slack:U00001", RequesterName: "p00001", Conversation: conv, Subject: text,
 			Messages: map[string]bot.MessageRef{}, CreatedAt: now, UpdatedAt: now,
-			Transcript: []bot.Entry{{At: now, Author: "slack:U00001", Name: "p00001", Role: bot.RoleRequester, Text: text}},
-			Events:     []bot.Transition{{At: now, Type: bot.TransitionOpened, To: bot.StatusOpen, By: "slack:U00001"}}}
+			Transcript:  []bot.Entry{{At: now, Author: "slack:U00001", Name: "p00001", Role: bot.RoleRequester, Text: text}},
+			Transitions: []bot.Transition{{At: now, Type: bot.TransitionOpened, To: bot.StatusOpen, By: "slack:U00001"}}}
 		if err := tx.CreateTicket(tk); err != nil {
 			return err
 		}

@@ -35,24 +35,24 @@ func mustReportData(t *testing.T) string {
 		{ // deflected: solved by the bot in five minutes
 			Priority: "P3", Subject: "VPN will not connect", CreatedAt: local(2, 10, 0), Status: bot.StatusResolved, Tier: bot.LevelOne,
 			Requester: "console:alice", ResolvedAt: at(local(2, 10, 5)),
-			Offers: []bot.Offer{{Article: "vpn-connect", Title: "Connect to Example VPN", At: local(2, 10, 0), Feedback: bot.FeedbackSolved}},
-			Events: []bot.Transition{tr(local(2, 10, 0), "opened", bot.StatusOpen, "L1"), tr(local(2, 10, 5), "resolved", bot.StatusResolved, "L1")},
+			Offers:      []bot.Offer{{Article: "vpn-connect", Title: "Connect to Example VPN", At: local(2, 10, 0), Feedback: bot.FeedbackSolved}},
+			Transitions: []bot.Transition{tr(local(2, 10, 0), "opened", bot.StatusOpen, "L1"), tr(local(2, 10, 5), "resolved", bot.StatusResolved, "L1")},
 		},
 		{ // escalated at once, claimed after 30 minutes, resolved after 3 hours, rated 4
 			Priority: "P2", Subject: "Printer on floor 3 is offline", CreatedAt: local(3, 9, 0), Status: bot.StatusResolved, Tier: "tier2",
 			Requester: "console:bob", ResolvedAt: at(local(3, 12, 0)), CSAT: &bot.Rating{Score: 4, RatedAt: local(3, 12, 30)},
-			Events: []bot.Transition{tr(local(3, 9, 0), "opened", bot.StatusOpen, "L1"), tr(local(3, 9, 10), "escalated", bot.StatusEscalated, "tier2"),
+			Transitions: []bot.Transition{tr(local(3, 9, 0), "opened", bot.StatusOpen, "L1"), tr(local(3, 9, 10), "escalated", bot.StatusEscalated, "tier2"),
 				tr(local(3, 9, 40), "claimed", bot.StatusClaimed, "tier2"), tr(local(3, 12, 0), "resolved", bot.StatusResolved, "tier2")},
 		},
 		{ // waiting in Tier 2's queue
 			Priority: "P3", Subject: "Need Photoshop installed", CreatedAt: local(5, 14, 0), Status: bot.StatusEscalated, Tier: "tier2",
-			Requester: "console:carol",
-			Events:    []bot.Transition{tr(local(5, 14, 0), "opened", bot.StatusOpen, "L1"), tr(local(5, 14, 0), "escalated", bot.StatusEscalated, "tier2")},
+			Requester:   "console:carol",
+			Transitions: []bot.Transition{tr(local(5, 14, 0), "opened", bot.StatusOpen, "L1"), tr(local(5, 14, 0), "escalated", bot.StatusEscalated, "tier2")},
 		},
 		{ // opened long before the window and still with the bot
 			Priority: "P4", Subject: "Old question", CreatedAt: local(-30, 9, 0), Status: bot.StatusOpen, Tier: bot.LevelOne,
-			Requester: "console:dave",
-			Events:    []bot.Transition{tr(local(-30, 9, 0), "opened", bot.StatusOpen, "L1")},
+			Requester:   "console:dave",
+			Transitions: []bot.Transition{tr(local(-30, 9, 0), "opened", bot.StatusOpen, "L1")},
 		},
 	}
 	if err := db.Update(context.Background(), func(tx bot.Tx) error {

@@ -125,7 +125,7 @@ func showTicket(w io.Writer, t *bot.Ticket) {
 		}
 	}
 	fmt.Fprintln(w, "\nHistory:")
-	for _, e := range t.Events {
+	for _, e := range t.Transitions {
 		line := fmt.Sprintf("  %s  %-10s", ts(e.At), e.Type)
 		if e.To != "" {
 			line += fmt.Sprintf(" %s -> %s", dash(string(e.From)), e.To)

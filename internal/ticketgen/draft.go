@@ -29,7 +29,7 @@ func (b *draft) event(at time.Time, typ bot.TransitionType, to bot.Status, by, d
 		e.From, e.To = t.Status, to
 		t.Status = to
 	}
-	t.Events = append(t.Events, e)
+	t.Transitions = append(t.Transitions, e)
 	t.UpdatedAt = at
 	b.after(at)
 }

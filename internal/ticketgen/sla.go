@@ -23,14 +23,14 @@ func nextTick(x time.Time) time.Time { return x.Truncate(loopEvery).Add(loopEver
 const maxAnnouncements = 4
 
 // runLoop does what the SLA loop would have done to the ticket after its last change and up to until:
-// at the first tick at which the ticket has a warning or a breach due (Ticket.NextSLAEvent, as the due
+// at the first tick at which the ticket has a warning or a breach due (Ticket.NextSLACheck, as the due
 // index finds it), the policy's Announce, and again for what falls due next. A ticket that was waiting or
 // resolved when something fell due is announced at the first tick after the change that made it active
 // again, as the loop would. Vendors and rating reminders, which the generator never writes, are not
 // announced.
 func (b *draft) runLoop(until time.Time) {
 	for range maxAnnouncements {
-		next, ok := b.t.NextSLAEvent()
+		next, ok := b.t.NextSLACheck()
 		if !ok {
 			return
 		}

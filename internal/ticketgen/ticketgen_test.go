@@ -70,7 +70,7 @@ func TestTicketsFollowTheEngineSLA(t *testing.T) {
 				checkClocks(t, policy, tk)
 				checkAnnouncements(t, tk)
 				// The loop's last tick is 30 s before now: what fell due a tick before that was announced.
-				if next, ok := tk.NextSLAEvent(); ok && next.Before(now.Add(-time.Minute)) {
+				if next, ok := tk.NextSLACheck(); ok && next.Before(now.Add(-time.Minute)) {
 					t.Errorf("%s: an SLA event due at %v was never announced\n%s", tk.ID, next, story(tk))
 				}
 			}
@@ -121,7 +121,7 @@ func checkAnnouncements(t *testing.T, tk *bot.Ticket) {
 	status, tier := bot.StatusOpen, bot.LevelOne
 	var waiting bool
 	said := map[string]bool{}
-	for _, e := range tk.Events {
+	for _, e := range tk.Transitions {
 		switch e.Type {
 		case bot.TransitionWaiting:
 			waiting = true
@@ -179,9 +179,9 @@ func TestTicketsAreInOrderOfTime(t *testing.T) {
 	for name, desk := range desks(t) {
 		t.Run(name, func(t *testing.T) {
 			for _, tk := range generate(desk, 3000) {
-				for i := 1; i < len(tk.Events); i++ {
-					if tk.Events[i].At.Before(tk.Events[i-1].At) {
-						t.Fatalf("%s: %s at %v after %s at %v\n%s", tk.ID, tk.Events[i].Type, tk.Events[i].At, tk.Events[i-1].Type, tk.Events[i-1].At, story(tk))
+				for i := 1; i < len(tk.Transitions); i++ {
+					if tk.Transitions[i].At.Before(tk.Transitions[i-1].At) {
+						t.Fatalf("%s: %s at %v after %s at %v\n%s", tk.ID, tk.Transitions[i].Type, tk.Transitions[i].At, tk.Transitions[i-1].Type, tk.Transitions[i-1].At, story(tk))
 					}
 				}
 				for i := 1; i < len(tk.Transcript); i++ {
@@ -190,7 +190,7 @@ func TestTicketsAreInOrderOfTime(t *testing.T) {
 					}
 				}
 				resolved := false
-				for _, e := range tk.Events {
+				for _, e := range tk.Transitions {
 					switch e.Type {
 					case bot.TransitionResolved:
 						resolved = true
@@ -202,7 +202,7 @@ func TestTicketsAreInOrderOfTime(t *testing.T) {
 						}
 					}
 				}
-				if tk.UpdatedAt.Before(tk.Events[len(tk.Events)-1].At) || tk.UpdatedAt.After(now) {
+				if tk.UpdatedAt.Before(tk.Transitions[len(tk.Transitions)-1].At) || tk.UpdatedAt.After(now) {
 					t.Fatalf("%s: updated at %v\n%s", tk.ID, tk.UpdatedAt, story(tk))
 				}
 			}
@@ -224,7 +224,7 @@ func TestSameTicketsEveryRun(t *testing.T) {
 // story lists a ticket's transitions and clocks, for a failure message.
 func story(tk *bot.Ticket) string {
 	s := fmt.Sprintf("  %s %s %s created %v\n", tk.ID, tk.Priority, tk.Status, tk.CreatedAt)
-	for _, e := range tk.Events {
+	for _, e := range tk.Transitions {
 		s += fmt.Sprintf("  %v %s %s %s %s\n", e.At, e.Type, e.Tier, e.To, e.Detail)
 	}
 	if tk.SLA != nil {
