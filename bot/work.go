@@ -1,6 +1,7 @@
 package bot
 
 import (
+	"fmt"
 	"strings"
 	"time"
 
@@ -84,3 +85,18 @@ func (w *work) handle() error {
 	}
 	return Errorf(EINVALID, "unknown event kind %q", w.ev.Kind)
 }
+
+// audit appends an entry for what the event's user did.
+func (w *work) audit(action, target, detail string) error {
+	return w.tx.Audit(AuditEntry{At: w.now, Actor: w.ev.User, Action: action, Target: target, Detail: detail})
+}
+
+// refuse answers a request the user's role does not allow, and audits it.
+func (w *work) refuse(what, who string) error {
+	if err := w.audit("refused", "", what); err != nil {
+		return err
+	}
+	return w.reply("", fmt.Sprintf("Only %s can %s.", who, what))
+}
+
+func (w *work) isAdmin() bool { return w.cfg().isAdmin(w.ev.User, w.ev.Roles) }
