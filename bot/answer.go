@@ -26,6 +26,8 @@ func (e *Engine) runJob(ctx context.Context, eff Effect) error {
 		return e.runSummary(ctx, eff)
 	case jobKBSearch:
 		return e.runKBSearch(ctx, eff)
+	case jobIntake:
+		return e.runIntake(ctx, eff)
 	}
 	var t *Ticket
 	if err := e.store.View(ctx, func(tx Tx) error {

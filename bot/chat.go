@@ -19,6 +19,17 @@ const (
 	// names it, Action says what (action.go), Text is a reply or note, Choice a value (a priority, a
 	// rating). Channel, Thread and Message are empty: a refusal is Handle's error, not a post.
 	EventAction EventKind = "action"
+	// EventCreateTicket: someone asked to turn a message into a ticket (Slack's message shortcut "Create
+	// ticket", Discord's message command): Channel, Thread and Message name the message, User is who
+	// asked. The message's author becomes the requester; its text and files are read by a job
+	// (MessageReader), after the event is recorded. A reaction with Reactions.Ticket does the same.
+	EventCreateTicket EventKind = "create_ticket"
+	// EventForm: someone submitted a form (Form). A refusal (an unknown form, one they may not use, a
+	// bad answer) is Handle's error, nothing kept, as for EventAction: see forms.go.
+	EventForm EventKind = "form"
+	// EventHome: someone is looking at their home (Slack's App Home tab): the engine publishes it for
+	// them (HomePublisher) and keeps it fresh while their tickets change.
+	EventHome EventKind = "home"
 )
 
 // Event is a neutral inbound event. Adapters translate platform events into it and hand it to the engine;
@@ -42,12 +53,15 @@ type Event struct {
 	UserName string // their display name, as the platform shows it
 	// Roles are the user's roles where the platform has them, "platform:role:id" (Discord), so tiers
 	// and admins can be given as roles.
-	Roles    []string `redact:"-"`
-	DM       bool     // the event is in a direct conversation with the bot
-	Mention  bool     // the message mentions the bot
-	Text     string   // the message, in Markdown
-	Reaction string   `redact:"-"` // a normalized reaction name: "raising_hand", "+1", ...
-	Choice   string   `redact:"-"` // the ID of the Choice clicked
+	Roles []string `redact:"-"`
+	DM    bool     // the event is in a direct conversation with the bot
+	// Group says the direct conversation has other people in it too (Slack's group DMs): it is one
+	// ticket like a DM, but not private, so what is for one person alone goes to their own DM.
+	Group    bool
+	Mention  bool   // the message mentions the bot
+	Text     string // the message, in Markdown
+	Reaction string `redact:"-"` // a normalized reaction name: "raising_hand", "+1", ...
+	Choice   string `redact:"-"` // the ID of the Choice clicked
 	Time     time.Time
 	// Private says the event is a command only its author sees (a Slack slash command): the engine's
 	// replies to it are for that person alone (Post.To), never for the channel.
@@ -55,6 +69,13 @@ type Event struct {
 	// ReplyTo is the adapter's own handle for answering a private event (Slack: the command's
 	// response_url). The engine hands it back in Post.ReplyTo and never reads it.
 	ReplyTo string `redact:"-"`
+	// Trigger is the adapter's short-lived handle for opening a form for the person (Slack's trigger_id,
+	// a few seconds): the engine hands it back in FormRequest.Trigger and never reads it.
+	Trigger string `redact:"-"`
+	// Files are the files attached to the message (Kind EventMessage).
+	Files []File
+	// Form is the submitted form of an EventForm.
+	Form *FormSubmission
 	// Ticket and Action are an EventAction's: the ticket's id and what is done to it.
 	Ticket string `redact:"-"`
 	Action Action `redact:"-"`
@@ -78,6 +99,10 @@ type Conversation struct {
 	Channel  string `json:"channel" redact:"-"`
 	Thread   string `json:"thread,omitempty" redact:"-"` // "" for a DM spoken at top level
 	DM       bool   `json:"dm,omitempty"`
+	// Root is the key of the desk's own message whose thread the conversation is (a form's receipt),
+	// when the ticket was opened before that message was posted: until the thread is known (Thread),
+	// posts go under that message, in the requester's DM when Channel is empty too.
+	Root string `json:"root,omitempty" redact:"-"`
 }
 
 // Key is the stable index key of the conversation.
@@ -129,6 +154,9 @@ type Post struct {
 	To string `json:"to,omitempty" redact:"-"`
 	// ReplyTo is the private event's handle (Event.ReplyTo), passed back to the adapter that made it.
 	ReplyTo string `json:"reply_to,omitempty" redact:"-"`
+	// Link is a message the post points at (the conversation of the ticket it names): adapters add a
+	// link to it where the platform can make one.
+	Link *MessageRef `json:"link,omitempty"`
 }
 
 // Chat is a chat platform as the engine sees it. The dispatcher is its only caller; it posts to several

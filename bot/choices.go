@@ -48,8 +48,7 @@ func (w *work) withdraw(t *Ticket, key, note string) error {
 		_, channel := SplitID(w.cfg().KBReviewChannel)
 		eff.Lane = lane(eff.Platform, channel)
 	} else {
-		c := t.Conversation
-		eff.Platform, eff.Lane = c.Platform, threadLane(c.Platform, c.Channel, c.Thread)
+		eff = w.requesterEffect(t, eff)
 	}
 	return w.enqueue(eff)
 }

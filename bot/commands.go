@@ -34,6 +34,8 @@ func (w *work) command(cmd Command) error {
 		return w.cmdSummary()
 	case "web":
 		return w.cmdWeb()
+	case "new":
+		return w.cmdNew(cmd)
 	}
 	return w.reply("", fmt.Sprintf("I don't know `%s%s`.\n\n%s", w.cfg().CommandPrefix, cmd.Name, w.e.helpText()))
 }
@@ -304,7 +306,7 @@ func (w *work) cmdStatus() error {
 		return err
 	}
 	text := w.e.listText("You have no open tickets.", "Your open tickets", mine)
-	if w.ev.DM || w.ev.Private || w.replyInDM {
+	if w.alone() || w.replyInDM {
 		return w.reply("", text)
 	}
 	// A list of someone's tickets is theirs alone: it goes to their DM, not to the channel.

@@ -42,6 +42,13 @@ type Config struct {
 	CaptureReaction string
 	// Flood keeps one person from swamping the desk.
 	Flood FloodConfig
+	// Files says which attachments the desk takes and passes on (files.go).
+	Files FilesConfig
+	// Forms are the request types people fill in (forms.go), in the order they are offered.
+	Forms []Form
+	// HomeEvery is the least time between two publishes of one person's home (HomePublisher): a burst
+	// of changes to their tickets is one publish. 0: DefaultHomeEvery.
+	HomeEvery time.Duration
 }
 
 // CSATConfig tunes the satisfaction survey after a human resolved a ticket.
@@ -76,6 +83,8 @@ type Reactions struct {
 	NotHelpful string // on an answer: it did not help
 	Human      string // on an answer: talk to a human
 	Urgent     string // on a card, by its tier: make the ticket P1 ("" for none)
+	// Ticket on any message in a channel the bot is in turns it into a ticket ("" for none).
+	Ticket string
 }
 
 // DefaultReactions are the reaction names used when the config names none.
@@ -87,6 +96,7 @@ var DefaultReactions = Reactions{
 	NotHelpful: "-1",
 	Human:      "raising_hand",
 	Urgent:     "rotating_light",
+	Ticket:     "ticket",
 }
 
 // check reports what makes the config unusable by the engine.
@@ -114,6 +124,8 @@ func (c Config) check() error {
 	if c.SuggestConfidence < 0 || c.SuggestConfidence > c.MinConfidence {
 		problems = append(problems, fmt.Sprintf("suggest confidence %v is not between 0 and the min confidence %v", c.SuggestConfidence, c.MinConfidence))
 	}
+	problems = append(problems, c.Files.check()...)
+	problems = append(problems, c.checkForms()...)
 	if len(problems) > 0 {
 		return Errorf(EINVALID, "%s", strings.Join(problems, "; "))
 	}

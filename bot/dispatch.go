@@ -31,6 +31,12 @@ type dispatcher struct {
 	// runJob runs one job effect to its end and commits what it caused; the engine's.
 	runJob func(ctx context.Context, eff Effect) error
 
+	// forms are the config's forms, for EffectForm; maxFileBytes the largest file an upload copies.
+	forms        []Form
+	maxFileBytes int64
+	// idle runs at the end of every pass: the engine's homes are published there (homes.go).
+	idle func(ctx context.Context)
+
 	// sequential: effects one at a time in outbox order, jobs run by the dispatcher itself
 	// (Engine.SetSequential).
 	sequential bool
@@ -102,6 +108,9 @@ func (d *dispatcher) dispatch(ctx context.Context, waitJobs bool) error {
 			continue // a job ended after the outbox was read: what it caused may be due
 		}
 		if !waitJobs || running == 0 {
+			if d.idle != nil {
+				d.idle(ctx)
+			}
 			return nil
 		}
 		select {

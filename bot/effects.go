@@ -11,9 +11,10 @@ import (
 // enqueue adds an effect to the outbox. A post longer than its platform takes becomes several (see
 // splitPost).
 func (w *work) enqueue(eff Effect) error {
-	if w.ev.Kind == EventAction && eff.Platform == w.ev.Platform {
-		// An action's platform (the web) has no chat: a post there would wait in the outbox for ever.
-		return Errorf(EINTERNAL, "an action's effect is addressed to its own platform %q", eff.Platform)
+	if _, chat := w.e.chat(eff.Platform); w.ev.Kind == EventAction && eff.Platform == w.ev.Platform && !chat {
+		// An action's platform without a chat (the web) can take no post: it would wait in the outbox for
+		// ever. A chat platform's own actions (Slack's home tab) post there like any event.
+		return Errorf(EINTERNAL, "an action's effect is addressed to its own platform %q, which has no chat", eff.Platform)
 	}
 	eff.CreatedAt = w.now
 	if (eff.Post.Thread != "" || eff.ThreadKey != "") && eff.Post.ThreadName == "" {
@@ -110,7 +111,6 @@ func (w *work) dm(text string) error {
 // message with choices records that they are live; a new answer or question takes them off the ones
 // before it, which it replaces.
 func (w *work) toRequester(t *Ticket, key, text string, choices ...Choice) error {
-	c := t.Conversation
 	if len(choices) > 0 && key != "" {
 		if isFeedbackKey(key) {
 			if err := w.withdrawAnswers(t, key, "_See my newer message below._"); err != nil {
@@ -119,11 +119,44 @@ func (w *work) toRequester(t *Ticket, key, text string, choices ...Choice) error
 		}
 		t.offerChoices(key)
 	}
-	p := Post{Channel: c.Channel, Thread: c.Thread, Text: text, Choices: choices}
-	if c.Thread != "" {
-		p.ThreadName = threadName(t) // the subject as this transaction leaves it
+	return w.enqueue(w.requesterEffect(t, Effect{Kind: EffectPost, Ticket: t.ID, Key: key, Post: Post{Text: text, Choices: choices}}))
+}
+
+// requesterEffect addresses an effect to the ticket's requester conversation: its platform and lane, and
+// for a post or an upload, its place. A conversation that is the thread of the desk's own first message
+// (Conversation.Root: a form's receipt) is addressed under that message until its thread is known, in
+// the requester's DM when it has no channel.
+func (w *work) requesterEffect(t *Ticket, eff Effect) Effect {
+	c := t.Conversation
+	eff.Platform, eff.Lane = c.Platform, t.conversationLane()
+	if eff.Kind != EffectPost && eff.Kind != EffectUpload {
+		return eff
 	}
-	return w.enqueue(Effect{Kind: EffectPost, Platform: c.Platform, Lane: threadLane(c.Platform, c.Channel, c.Thread), Ticket: t.ID, Key: key, Post: p})
+	eff.Post.Channel, eff.Post.Thread = c.Channel, c.Thread
+	if c.Channel == "" {
+		eff.Post.DM = t.Requester
+	}
+	if c.Root != "" && c.Thread == "" && eff.Key != c.Root {
+		eff.ThreadKey = c.Root
+	}
+	if eff.Post.Thread != "" || eff.ThreadKey != "" {
+		eff.Post.ThreadName = threadName(t) // the subject as this transaction leaves it
+	}
+	return eff
+}
+
+// conversationLane is the lane of everything posted in the ticket's requester conversation. A
+// conversation rooted at the desk's message keeps one lane of its own before and after its thread is
+// known, so its posts stay in order.
+func (t *Ticket) conversationLane() string {
+	c := t.Conversation
+	switch {
+	case c.Root != "":
+		return lane(c.Platform, "ticket:"+t.ID)
+	case c.Channel == "":
+		return lane(c.Platform, "dm:"+t.Requester)
+	}
+	return threadLane(c.Platform, c.Channel, c.Thread)
 }
 
 func (w *work) tierChannel(tierID string) (platform, channel string) {
@@ -148,9 +181,11 @@ func (w *work) postCard(t *Ticket, card *Card) error {
 	}
 	if !w.e.cardIsWhole(t, card) {
 		// The card shows the last lines, shortened; the technician reads the rest in its thread.
-		return w.toCard(t, card, conversationPost(t))
+		if err := w.toCard(t, card, conversationPost(t)); err != nil {
+			return err
+		}
 	}
-	return nil
+	return w.relayFilesToCard(t, card)
 }
 
 func (w *work) updateCard(t *Ticket, card *Card) error {
@@ -161,6 +196,5 @@ func (w *work) updateCard(t *Ticket, card *Card) error {
 }
 
 func (w *work) job(t *Ticket, name string) error {
-	c := t.Conversation
-	return w.enqueue(Effect{Kind: EffectJob, Platform: c.Platform, Lane: threadLane(c.Platform, c.Channel, c.Thread), Ticket: t.ID, Job: name})
+	return w.enqueue(w.requesterEffect(t, Effect{Kind: EffectJob, Ticket: t.ID, Job: name}))
 }

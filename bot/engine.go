@@ -47,6 +47,9 @@ type Engine struct {
 
 	// signIn makes the links "!web" sends to the web console; nil: there is no console.
 	signIn SignIn
+
+	// homes are the people whose homes (HomePublisher) are kept fresh.
+	homes homes
 }
 
 // New returns an engine. Register the chat platforms with AddChat before events arrive.
@@ -69,6 +72,12 @@ func New(cfg Config, store Store, library Library, clock Clock, logger *slog.Log
 	if cfg.Reactions == (Reactions{}) {
 		cfg.Reactions = DefaultReactions
 	}
+	if cfg.Files.MaxBytes == 0 {
+		cfg.Files.MaxBytes = DefaultMaxFileBytes
+	}
+	if cfg.HomeEvery == 0 {
+		cfg.HomeEvery = DefaultHomeEvery
+	}
 	if clock == nil {
 		clock = SystemClock{}
 	}
@@ -85,6 +94,8 @@ func New(cfg Config, store Store, library Library, clock Clock, logger *slog.Log
 		redactor: redact.NewCache(redactCacheSize),
 	}
 	e.disp = newDispatcher(store, clock, e.log, e.write, e.runJob)
+	e.disp.forms, e.disp.maxFileBytes = cfg.Forms, cfg.Files.MaxBytes
+	e.disp.idle = e.publishHomes
 	return e, nil
 }
 
@@ -120,7 +131,7 @@ func (e *Engine) Handle(ctx context.Context, ev Event) error {
 	// from the text, a rating comment, a vendor's reference, an article's body. Clipping first could cut a
 	// secret where no detector knows it any more.
 	e.redactor.Fields(&ev)
-	if ev.Kind == EventMessage && strings.TrimSpace(ev.Text) == "" {
+	if ev.Kind == EventMessage && strings.TrimSpace(ev.Text) == "" && len(ev.Files) == 0 {
 		return nil
 	}
 	if ev.User == "" || ev.Platform == "" {

@@ -87,29 +87,79 @@ func (w *work) open() error {
 	default:
 		conv.Thread = ev.Message
 	}
-	text := strings.TrimSpace(ev.Text)
+	t, err := w.openTicket(opening{conv: conv, requester: ev.User, name: ev.UserName, text: strings.TrimSpace(ev.Text), files: ev.Files})
+	if err != nil {
+		return err
+	}
+	return w.job(t, jobAnswer)
+}
+
+// opening is what a new ticket starts from.
+type opening struct {
+	conv            Conversation
+	requester, name string
+	text            string
+	files           []File
+	intake          *Intake
+	form            *FormRecord
+	// priority, when set, is the ticket's priority from the start (a form's), with its source.
+	priority, prioritySource string
+}
+
+// openTicket creates a ticket, records its question and files, and links its conversation. The event's
+// user is who opened it (the requester, or who turned their message into a ticket). The caller asks for
+// what comes next (an answer, a tier), and stores the ticket again if it changes it.
+func (w *work) openTicket(o opening) (*Ticket, error) {
+	subject := clip(firstLine(o.text), 120)
+	if subject == "" && len(o.files) > 0 {
+		subject = clip("Attachment: "+fileName(o.files[0]), 120)
+	}
 	t := &Ticket{
 		Version:       TicketVersion,
 		Tier:          LevelOne,
-		Requester:     ev.User,
-		RequesterName: nameOf(ev.UserName, ev.User),
-		Conversation:  conv,
-		Subject:       clip(firstLine(text), 120),
+		Requester:     o.requester,
+		RequesterName: nameOf(o.name, o.requester),
+		Conversation:  o.conv,
+		Subject:       subject,
 		Messages:      map[string]MessageRef{},
 		CreatedAt:     w.now,
+		Intake:        o.intake,
+		Form:          o.form,
 	}
-	t.Priority, t.PrioritySource = w.cfg().priorityFor(text)
-	t.transition(w.now, TransitionOpened, StatusOpen, ev.User, "")
-	t.say(w.now, ev.User, t.RequesterName, RoleRequester, text, false)
+	if o.form != nil {
+		t.Subject = clip(o.form.subject(), 120)
+	}
+	t.Priority, t.PrioritySource = w.cfg().priorityFor(o.text)
+	if o.priority != "" {
+		t.Priority, t.PrioritySource = o.priority, o.prioritySource
+	}
+	detail := ""
+	if o.intake != nil {
+		detail = "from " + o.intake.Via
+	}
+	t.transition(w.now, TransitionOpened, StatusOpen, w.ev.User, detail)
+	if o.text != "" {
+		t.say(w.now, o.requester, t.RequesterName, RoleRequester, o.text, false)
+	}
+	_, refused := w.recordFiles(t, o.files, o.requester, o.name, RoleRequester, false)
 	if err := w.tx.CreateTicket(t); err != nil {
-		return err
+		return nil, err
 	}
-	if err := w.tx.LinkConversation(conv, t.ID); err != nil {
-		return err
+	if refused != "" {
+		if err := w.reply(t.ID, refused); err != nil {
+			return nil, err
+		}
 	}
-	w.logCommitted("ticket opened", "ticket_id", t.ID, "platform", ev.Platform, "requester", ev.User)
-	w.wrote(t.ID)
-	return w.job(t, jobAnswer)
+	if o.conv.Root == "" {
+		if err := w.tx.LinkConversation(o.conv, t.ID); err != nil {
+			return nil, err
+		}
+	}
+	w.logCommitted("ticket opened", "ticket_id", t.ID, "platform", o.conv.Platform, "requester", o.requester)
+	if o.requester == w.ev.User {
+		w.wrote(t.ID)
+	}
+	return t, nil
 }
 
 // inConversation handles a message in a ticket's requester conversation.
@@ -127,7 +177,9 @@ func (w *work) inConversation(t *Ticket) error {
 	}
 	if w.throttled {
 		// Kept, so nothing is lost, but not searched, relayed or answered until they slow down.
-		t.say(w.now, ev.User, name, role, text, false)
+		if err := w.said(t, name, role, text); err != nil {
+			return err
+		}
 		if w.notify {
 			if err := w.throttleNotice(t.ID); err != nil {
 				return err
@@ -145,15 +197,20 @@ func (w *work) inConversation(t *Ticket) error {
 	}
 	switch t.Status {
 	case StatusResolved:
-		if !isRequester {
-			t.say(w.now, ev.User, name, role, text, false)
+		if !isRequester || text == "" {
+			// Files alone say nothing about whether the problem is back: kept, nothing reopened.
+			if err := w.said(t, name, role, text); err != nil {
+				return err
+			}
 			return w.tx.PutTicket(t)
 		}
 		if done, err := w.ratingComment(t, text); done || err != nil {
 			return err
 		}
 		if t.ResolvedAt != nil && w.now.Sub(*t.ResolvedAt) <= w.cfg().ReopenWindow {
-			t.say(w.now, ev.User, name, role, text, false)
+			if err := w.said(t, name, role, text); err != nil {
+				return err
+			}
 			if acknowledgement(text) != ackNone {
 				// "Thanks!" after it was solved says nothing is wrong: no reopening, no new search.
 				if err := w.toRequester(t, "", fmt.Sprintf("You're welcome! **%s** stays solved; write here if the problem comes back.", t.ID)); err != nil {
@@ -165,24 +222,50 @@ func (w *work) inConversation(t *Ticket) error {
 		}
 		return w.open()
 	case StatusEscalated, StatusClaimed:
-		t.say(w.now, ev.User, name, role, text, false)
+		if err := w.said(t, name, role, text); err != nil {
+			return err
+		}
 		if card := t.currentCard(); card != nil {
 			who := "requester"
 			if !isRequester {
 				who = "in the requester's thread"
 			}
-			if err := w.toCard(t, card, fmt.Sprintf("**%s** (%s): %s", name, who, text)); err != nil {
-				return err
+			if text != "" {
+				if err := w.toCard(t, card, fmt.Sprintf("**%s** (%s): %s", name, who, text)); err != nil {
+					return err
+				}
+			}
+			for _, a := range w.taken {
+				if err := w.relayFileToCard(t, card, a); err != nil {
+					return err
+				}
 			}
 		}
 		return w.tx.PutTicket(t)
 	default: // Level 1 is working on it: the requester's details go into a new search.
-		t.say(w.now, ev.User, name, role, text, false)
-		if !isRequester {
+		if err := w.said(t, name, role, text); err != nil {
+			return err
+		}
+		if !isRequester || text == "" {
 			return w.tx.PutTicket(t)
 		}
 		return w.followUp(t, text)
 	}
+}
+
+// said records what the event's user wrote in a ticket's conversation, the text and the files, and tells
+// them about the files the desk refuses. The files it takes are left in w.taken, for the caller to pass
+// on.
+func (w *work) said(t *Ticket, name, role, text string) error {
+	if text != "" {
+		t.say(w.now, w.ev.User, name, role, text, false)
+	}
+	taken, refused := w.recordFiles(t, w.ev.Files, w.ev.User, w.ev.UserName, role, false)
+	w.taken = taken
+	if refused != "" {
+		return w.reply(t.ID, refused)
+	}
+	return nil
 }
 
 // inCardThread handles a technician writing in a card's thread: relayed to the requester, unless it is an
@@ -198,11 +281,32 @@ func (w *work) inCardThread(t *Ticket, card *Card) error {
 		return w.reply(t.ID, fmt.Sprintf("Only members of %s can reply to the requester from here.", w.cfg().tierName(card.Tier)))
 	}
 	if note, ok := internalNote(text); ok {
-		t.say(w.now, ev.User, name, RoleTechnician, note, true)
+		if note != "" {
+			t.say(w.now, ev.User, name, RoleTechnician, note, true)
+		}
+		_, refused := w.recordFiles(t, ev.Files, ev.User, ev.UserName, RoleTechnician, true)
+		if refused != "" {
+			if err := w.reply(t.ID, refused); err != nil {
+				return err
+			}
+		}
 		return w.tx.PutTicket(t)
 	}
-	if err := w.relayToRequester(t, card, text); err != nil {
-		return err
+	if text != "" {
+		if err := w.relayToRequester(t, card, text); err != nil {
+			return err
+		}
+	}
+	taken, refused := w.recordFiles(t, ev.Files, ev.User, ev.UserName, RoleTechnician, false)
+	if refused != "" {
+		if err := w.reply(t.ID, refused); err != nil {
+			return err
+		}
+	}
+	for _, a := range taken {
+		if err := w.relayFileToRequester(t, card, a); err != nil {
+			return err
+		}
 	}
 	return w.tx.PutTicket(t)
 }

@@ -53,6 +53,12 @@ func (d *dispatcher) perform(ctx context.Context, eff Effect) error {
 	switch eff.Kind {
 	case EffectPost:
 		return d.performPost(ctx, chat, eff, t)
+	case EffectUpload:
+		return d.performUpload(ctx, chat, eff, t)
+	case EffectForm:
+		if err := d.performForm(ctx, chat, eff); err != nil {
+			return err
+		}
 	case EffectUpdate:
 		ref, ok := t.message(eff.Key)
 		if !ok {
@@ -98,8 +104,17 @@ func (d *dispatcher) performPost(ctx context.Context, chat Chat, eff Effect, t *
 		if !ok {
 			return Errorf(ENOTFOUND, "ticket %s has no message %q to reply under", eff.Ticket, eff.ThreadKey)
 		}
-		p.Channel, p.Thread = root.Channel, root.ID
+		p.Channel, p.Thread, p.DM = root.Channel, root.ID, ""
 	}
+	ref, err := d.send(ctx, chat, eff, p)
+	if err != nil {
+		return err
+	}
+	return d.recordPost(ctx, eff, ref, p)
+}
+
+// send posts p for eff: privately, at most once, or plainly, as the platform can.
+func (d *dispatcher) send(ctx context.Context, chat Chat, eff Effect, p Post) (MessageRef, error) {
 	var ref MessageRef
 	var err error
 	pp, private := chat.(PrivatePoster)
@@ -115,9 +130,12 @@ func (d *dispatcher) performPost(ctx context.Context, chat Chat, eff Effect, t *
 	default:
 		ref, err = chat.Post(ctx, p)
 	}
-	if err != nil {
-		return err
-	}
+	return ref, err
+}
+
+// recordPost removes a performed post's effect and records where its message went, in one transaction,
+// so later reactions and thread replies find their ticket.
+func (d *dispatcher) recordPost(ctx context.Context, eff Effect, ref MessageRef, p Post) error {
 	return d.write(ctx, func(tx *trackedTx) error {
 		if err := tx.DeleteEffect(eff.Seq); err != nil {
 			return err

@@ -20,6 +20,9 @@ func (w *work) linked() (*Ticket, MessageLink, error) {
 }
 
 func (w *work) reaction() error {
+	if r := w.cfg().Reactions.Ticket; r != "" && w.ev.Reaction == r && w.ev.Kind == EventReactionAdded {
+		return w.ticketFromMessage(IntakeReaction)
+	}
 	t, link, err := w.linked()
 	if IsNotFound(err) {
 		// Not a message of a ticket: someone's own, most often, and none of our business, except in a
@@ -152,6 +155,9 @@ func (w *work) misplacedReaction(t *Ticket) error {
 }
 
 func (w *work) click() error {
+	if strings.HasPrefix(w.ev.Choice, choiceFormPrefix) {
+		return w.formClick()
+	}
 	t, link, err := w.linked()
 	if IsNotFound(err) {
 		return nil // not a message of a ticket (any more)

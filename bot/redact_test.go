@@ -25,15 +25,18 @@ var textFields = map[string][]string{
 		"Category", "RequesterName", "AssigneeName", "Subject", "Offers[].Title", "Cards[].Note", "Cards[].Owner",
 		"Transcript[].Name", "Transcript[].Text", "Transitions[].Detail", "CSAT.Comment", "Vendor.Name",
 		"Vendor.Reference", "Draft.Title", "Draft.Body", "Draft.Aliases[]", "Summary.Text",
+		"Intake.ByName", "Form.Title", "Form.Answers[].Label", "Form.Answers[].Value", "Form.Answers[].Display",
+		"Files[].File.Name", "Files[].FromName", "Files[].Refused",
 	},
 	"Effect": {
 		"Post.Title", "Post.Text", "Post.Fields[].Name", "Post.Fields[].Value", "Post.Choices[].Label", "Post.ThreadName", "Query",
+		"File.Name", "Intake.ByName",
 	},
 	"AuditEntry": {"Detail"},
 	"KBArticle": {
 		"Article.Title", "Article.Tags[]", "Article.Category", "Article.Aliases[]", "Article.Owner", "Article.Body",
 	},
-	"Event": {"UserName", "Text"},
+	"Event": {"UserName", "Text", "Files[].Name", "Form.Values{}", "Form.Names{}"},
 }
 
 // leaf is a string reachable in a value, and whether it is an identifier.

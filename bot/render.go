@@ -131,6 +131,9 @@ func (e *Engine) cardPost(t *Ticket, card *Card) Post {
 	}
 	var b strings.Builder
 	fmt.Fprintf(&b, "**%s** asked: %s", t.RequesterName, quoteLine(t.Subject))
+	if t.Form != nil {
+		b.WriteString("\n" + t.Form.lines())
+	}
 	if card.Current && card.Note != "" {
 		fmt.Fprintf(&b, "\nWhy it is here: %s", card.Note)
 	}
@@ -161,6 +164,7 @@ func (e *Engine) cardPost(t *Ticket, card *Card) Post {
 	} else {
 		b.WriteString("\nArticles offered: none")
 	}
+	b.WriteString(filesText(t))
 	r := cfg.Reactions
 	footer := fmt.Sprintf("\nReact :%s: to claim, :%s: to escalate, :%s: to resolve. Replies in this thread reach the requester; start with `note:` to keep one internal.",
 		r.Claim, r.Escalate, r.Resolve)

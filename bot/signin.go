@@ -35,7 +35,7 @@ func (w *work) cmdWeb() error {
 	}
 	text := fmt.Sprintf("Here is your link to the %s web console: %s\nIt signs you in once, within %s. Don't share it: it signs in as you.",
 		w.cfg().Name, link, roughDuration(expires.Sub(w.now)))
-	if w.ev.DM && !w.ev.Private {
+	if w.alone() && !w.ev.Private {
 		return w.reply("", text)
 	}
 	if err := w.reply("", "I've sent you a sign-in link for the web console in a direct message."); err != nil {

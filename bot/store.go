@@ -212,6 +212,8 @@ const (
 	EffectUpdate EffectKind = "update" // edit the message recorded under Key
 	EffectReact  EffectKind = "react"  // add a reaction to the message recorded under Key
 	EffectJob    EffectKind = "job"    // run slow work (a KB search) whose result is a new transaction
+	EffectUpload EffectKind = "upload" // pass a file on (File) to a conversation, or link it (upload.go)
+	EffectForm   EffectKind = "form"   // open a form for a person (FormOpener)
 )
 
 // Effect is one entry in the outbox: something the engine decided and the dispatcher must do.
@@ -231,6 +233,14 @@ type Effect struct {
 	Job       string `json:"job,omitempty" redact:"-"`
 	// Query is what a search job looks for ("!kb search"): words someone typed.
 	Query string `json:"query,omitempty"`
+	// File is the file an upload passes on: its source platform and reference.
+	File *File `json:"file,omitempty"`
+	// Intake is what a ticket-from-a-message job reads and opens (intake.go).
+	Intake *IntakeRequest `json:"intake,omitempty"`
+	// Form is the form an EffectForm opens, and Trigger the platform's handle from the event that asked
+	// (Event.Trigger).
+	Form    string `json:"form,omitempty" redact:"-"`
+	Trigger string `json:"trigger,omitempty" redact:"-"`
 	// DropChoices makes an update take the choices off the message recorded under Key: it is sent again
 	// as it was posted, without them, with Post.Text (when set) added as its last line.
 	DropChoices bool `json:"drop_choices,omitempty"`

@@ -183,7 +183,7 @@ func (w *work) cmdSummary() error {
 // is in a card's thread or a tier channel, or private to the user (a DM, an ephemeral answer).
 func (w *work) forTechniciansHere() (bool, error) {
 	ev := w.ev
-	if ev.DM || ev.Private || w.replyInDM {
+	if w.alone() || w.replyInDM {
 		return true, nil
 	}
 	if _, ok := w.cfg().tierByChannel(ev.Platform, ev.Channel); ok {

@@ -100,6 +100,13 @@ type Ticket struct {
 	Draft *KBDraft `json:"draft,omitempty"`
 	// Summary is the handoff summary shown on the ticket's card.
 	Summary *Summary `json:"summary,omitempty"`
+	// Intake says how the ticket came in when it was not a question asked of the desk: from someone's
+	// message (a reaction, a message shortcut) or a form.
+	Intake *Intake `json:"intake,omitempty"`
+	// Form is the form the ticket was opened with, with its answers.
+	Form *FormRecord `json:"form,omitempty"`
+	// Files are the files posted in the ticket's conversations, in order.
+	Files []Attachment `json:"files,omitempty"`
 }
 
 // Summary is a ticket's handoff summary for technicians.

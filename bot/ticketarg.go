@@ -55,7 +55,7 @@ func (w *work) namedTicket(cmd *Command) (done bool, err error) {
 		return true, w.reply("", fmt.Sprintf("I can't find a ticket %s that you can see. `%sstatus` lists your open tickets.", id, w.cfg().CommandPrefix))
 	}
 	w.explicit = t
-	if w.ev.DM || w.ev.Private {
+	if w.alone() {
 		return false, nil
 	}
 	// An answer about a ticket belongs in its own threads, and in its tiers' channels; typed anywhere

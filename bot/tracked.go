@@ -103,6 +103,7 @@ func (s *trackedTx) CreateTicket(t *Ticket) error {
 		return err
 	}
 	err := s.auditTransitions(t, 0)
+	s.noteTicket(t, nil)
 	s.remember(t)
 	return err
 }
@@ -121,6 +122,11 @@ func (s *trackedTx) PutTicket(t *Ticket) error {
 		return err
 	}
 	err := s.auditTransitions(t, seen)
+	var by []string
+	for _, tr := range t.Events[min(seen, len(t.Events)):] {
+		by = append(by, tr.By)
+	}
+	s.noteTicket(t, by)
 	s.remember(t)
 	return err
 }

@@ -21,6 +21,13 @@ func (w *work) escalate(t *Ticket, reason string) error {
 	} else {
 		next = cfg.Tiers[0]
 	}
+	return w.escalateTo(t, next, reason)
+}
+
+// escalateTo moves a ticket to a tier (the next one, or the one a form sends it to straight away). The
+// caller stores the ticket.
+func (w *work) escalateTo(t *Ticket, next Tier, reason string) error {
+	cfg := w.cfg()
 	fromLevelOne := t.Tier == LevelOne
 	if old := t.currentCard(); old != nil {
 		// Who moved it; the desk's own moves (an SLA breach) give their reason on the new card.
@@ -212,9 +219,8 @@ func (w *work) rate(t *Ticket, value string) error {
 	t.CSAT = &Rating{Score: score, RatedAt: w.now, By: ev.User}
 	t.dropLive(keyCSAT) // the update below replaces the survey with the rating
 	t.transition(w.now, TransitionRated, "", ev.User, fmt.Sprintf("%d/5", score))
-	c := t.Conversation
-	if err := w.enqueue(Effect{Kind: EffectUpdate, Platform: c.Platform, Lane: threadLane(c.Platform, c.Channel, c.Thread), Ticket: t.ID, Key: keyCSAT,
-		Post: Post{Text: fmt.Sprintf("**%s** is resolved. You rated the help %d/5.", t.ID, score)}}); err != nil {
+	if err := w.enqueue(w.requesterEffect(t, Effect{Kind: EffectUpdate, Ticket: t.ID, Key: keyCSAT,
+		Post: Post{Text: fmt.Sprintf("**%s** is resolved. You rated the help %d/5.", t.ID, score)}})); err != nil {
 		return err
 	}
 	thanks := fmt.Sprintf("Thank you for rating **%s** %d/5!", t.ID, score)

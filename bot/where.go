@@ -33,6 +33,10 @@ func (w *work) here() Post {
 	return p
 }
 
+// alone reports whether what is said in reply to the event is seen by its user alone: a private event
+// (a slash command), or a DM with nobody else in it (a group DM is not).
+func (w *work) alone() bool { return w.ev.Private || (w.ev.DM && !w.ev.Group) }
+
 // cardHere returns the ticket and card whose thread the event is in, or nil.
 func (w *work) cardHere() (*Ticket, *Card, error) {
 	if w.ev.Thread == "" {
@@ -56,24 +60,49 @@ func (w *work) cardHere() (*Ticket, *Card, error) {
 	return t, card, nil
 }
 
-// ticketHere returns the ticket whose requester conversation the event is in, or nil.
+// ticketHere returns the ticket whose requester conversation the event is in, or nil: the conversation of
+// its thread, a form's receipt thread, or in a DM the DM itself.
 func (w *work) ticketHere() (*Ticket, error) {
-	var candidates []Conversation
-	switch {
-	case w.ev.DM:
-		if w.ev.Thread != "" {
-			candidates = append(candidates, Conversation{Platform: w.ev.Platform, Channel: w.ev.Channel, Thread: w.ev.Thread})
+	ev := w.ev
+	if ev.Thread != "" {
+		t, err := w.tx.TicketByConversation(Conversation{Platform: ev.Platform, Channel: ev.Channel, Thread: ev.Thread})
+		if !IsNotFound(err) {
+			return t, err
 		}
-		candidates = append(candidates, Conversation{Platform: w.ev.Platform, Channel: w.ev.Channel})
-	case w.ev.Thread != "":
-		candidates = append(candidates, Conversation{Platform: w.ev.Platform, Channel: w.ev.Channel, Thread: w.ev.Thread})
+		if t, err := w.receiptThread(); t != nil || err != nil {
+			return t, err
+		}
 	}
-	for _, c := range candidates {
-		t, err := w.tx.TicketByConversation(c)
-		if IsNotFound(err) {
-			continue
+	if ev.DM {
+		t, err := w.tx.TicketByConversation(Conversation{Platform: ev.Platform, Channel: ev.Channel})
+		if !IsNotFound(err) {
+			return t, err
 		}
-		return t, err
 	}
 	return nil, nil
+}
+
+// receiptThread returns the ticket whose receipt (a form's first message) is the root of the thread the
+// event is in, or nil. The ticket's conversation is that thread: the first time it is written in, it is
+// recorded as such, so it is found like any other from then on.
+func (w *work) receiptThread() (*Ticket, error) {
+	link, err := w.tx.MessageLink(MessageRef{Platform: w.ev.Platform, Channel: w.ev.Channel, ID: w.ev.Thread})
+	if IsNotFound(err) || (err == nil && link.Key != keyReceipt) {
+		return nil, nil
+	}
+	if err != nil {
+		return nil, err
+	}
+	t, err := w.tx.Ticket(link.Ticket)
+	if err != nil {
+		return nil, err
+	}
+	if t.Conversation.Root != keyReceipt || t.Conversation.Thread != "" {
+		return t, nil
+	}
+	t.Conversation.Channel, t.Conversation.Thread = w.ev.Channel, w.ev.Thread
+	if err := w.tx.LinkConversation(t.Conversation, t.ID); err != nil {
+		return nil, err
+	}
+	return t, w.tx.PutTicket(t)
 }

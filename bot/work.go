@@ -52,6 +52,9 @@ type work struct {
 	explicit  *Ticket
 	replyInDM bool
 
+	// taken are the files of the event the desk took (said), for the caller to pass on.
+	taken []Attachment
+
 	// articles are what a job read of the knowledge base before its transaction (findings.articles):
 	// nothing reads the library while holding the writer.
 	articles map[string]kb.Article
@@ -82,6 +85,12 @@ func (w *work) handle() error {
 		return w.click()
 	case EventAction:
 		return w.action()
+	case EventCreateTicket:
+		return w.ticketFromMessage(IntakeShortcut)
+	case EventForm:
+		return w.form()
+	case EventHome:
+		return w.home()
 	}
 	return Errorf(EINVALID, "unknown event kind %q", w.ev.Kind)
 }

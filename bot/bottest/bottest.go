@@ -54,6 +54,9 @@ type Message struct {
 	Post      bot.Post // the current version
 	Edits     int
 	Reactions []string
+	// File and Content are set on a message that posted a file (bot.FileUploader).
+	File    *bot.File
+	Content []byte
 }
 
 // Text is the message's title and text, for assertions.
@@ -87,6 +90,8 @@ type Chat struct {
 	// TextLimit is the platform's MaxText (bot.TextLimiter): 0, the default, takes any length; a
 	// post whose text is longer is refused, as a real platform would.
 	TextLimit int
+	// intake is what people wrote, files, forms and homes (intake.go).
+	intake *intake
 }
 
 var (
@@ -314,8 +319,10 @@ func (d *Desk) Click(user string, m *Message, label string) {
 		d.T.Fatalf("message %s has no button %q: %+v", m.Ref.ID, label, m.Post.Choices)
 	}
 	_, uname := bot.SplitID(user)
-	d.must(bot.Event{Kind: bot.EventClick, ID: d.nextID(), Channel: m.Ref.Channel, Thread: m.Ref.Thread, Message: m.Ref.ID,
-		User: user, UserName: uname, DM: strings.HasPrefix(m.Ref.Channel, "@"), Choice: m.Post.Choices[i].ID})
+	id := d.nextID()
+	// A press comes with a trigger, as a platform's buttons do, so one that opens a form can.
+	d.must(bot.Event{Kind: bot.EventClick, ID: id, Channel: m.Ref.Channel, Thread: m.Ref.Thread, Message: m.Ref.ID,
+		User: user, UserName: uname, DM: strings.HasPrefix(m.Ref.Channel, "@"), Choice: m.Post.Choices[i].ID, Trigger: "trigger-" + id})
 }
 
 // ActionPlatform is the platform of the events Act sends: one without a chat, as the web console's.

@@ -1,0 +1,99 @@
+package bot_test
+
+import (
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/firstline-desk/firstline/bot"
+	"github.com/firstline-desk/firstline/bot/bottest"
+)
+
+func homeIDs(hs []bot.HomeTicket) string {
+	var ids []string
+	for _, h := range hs {
+		ids = append(ids, h.ID)
+	}
+	return strings.Join(ids, ",")
+}
+
+// lastHome returns the last home published for user, failing when there is none.
+func lastHome(t *testing.T, d *bottest.Desk, user string) bot.HomeView {
+	t.Helper()
+	hs := d.Chat.Homes(user)
+	if len(hs) == 0 {
+		t.Fatalf("no home published for %s", user)
+	}
+	return hs[len(hs)-1]
+}
+
+// TestHomeForEmployeeAndTechnician: an employee's home lists their tickets and the forms; a technician's
+// also lists their tier's queue with Claim, and a claim from there obeys the card's rules and moves the
+// ticket to "claimed by you". Homes are published again when a ticket they show changes, at most once per
+// HomeEvery.
+func TestHomeForEmployeeAndTechnician(t *testing.T) {
+	cfg := formConfig()
+	cfg.HomeEvery = time.Minute
+	db := openStore(t, "")
+	d := bottest.NewDesk(t, cfg, db, testLibrary())
+	d.Say(alice, "help", "the printer on floor 3 is on fire") // T-000001, waiting in Tier 2
+	d.Say(alice, "@alice", "my vpn will not connect")         // T-000002, answered by the desk
+
+	d.OpenHome(alice)
+	home := lastHome(t, d, alice)
+	if home.Technician || homeIDs(home.Mine) != "T-000002,T-000001" || len(home.Queue) != 0 || len(home.Forms) != 2 {
+		t.Fatalf("alice's home: %+v", home)
+	}
+	if h := home.Mine[1]; h.Status != "waiting for Tier 2" || h.Owner != "" || h.Claim {
+		t.Fatalf("alice's T-000001: %+v", h)
+	}
+	d.OpenHome(tom)
+	home = lastHome(t, d, tom)
+	if !home.Technician || homeIDs(home.Queue) != "T-000001" || !home.Queue[0].Claim || len(home.Claimed) != 0 {
+		t.Fatalf("tom's home: %+v", home)
+	}
+	// Sara works Tier 3: Tier 2's queue is not hers, and she may not claim its tickets from anywhere.
+	d.OpenHome(sara)
+	if home = lastHome(t, d, sara); len(home.Queue) != 0 {
+		t.Fatalf("sara's home: %+v", home)
+	}
+	claim := func(user string) error {
+		_, name := bot.SplitID(user)
+		return d.Handle(bot.Event{Kind: bot.EventAction, ID: "home-claim-" + name, Platform: "test", User: user, UserName: name,
+			Ticket: "T-000001", Action: bot.ActionClaim})
+	}
+	if err := claim(sara); bot.ErrorCode(err) != bot.EUNAUTHORIZED {
+		t.Fatalf("sara's claim from home: %v", err)
+	}
+	aliceHomes, tomHomes := len(d.Chat.Homes(alice)), len(d.Chat.Homes(tom))
+	if err := claim(tom); err != nil {
+		t.Fatal(err)
+	}
+	if tk := ticket(t, db, "T-000001"); tk.Status != bot.StatusClaimed || tk.Assignee != tom {
+		t.Fatalf("after a claim from home: %s by %s", tk.Status, tk.Assignee)
+	}
+	mustContain(t, "the card", d.Chat.Messages("tier2")[0].Field("Owner"), "tom")
+	// Tom and alice each saw a home a moment ago: theirs wait for HomeEvery.
+	if len(d.Chat.Homes(tom)) != tomHomes || len(d.Chat.Homes(alice)) != aliceHomes {
+		t.Fatal("a home was published twice within HomeEvery")
+	}
+	d.Say(alice, "help", "!status") // another change or two in the meantime is one publish
+	d.Clock.Advance(time.Minute)
+	if err := d.Engine.Flush(t.Context()); err != nil {
+		t.Fatal(err)
+	}
+	if got := len(d.Chat.Homes(tom)); got != tomHomes+1 {
+		t.Fatalf("%d homes for tom after the claim, want one more than %d", got, tomHomes)
+	}
+	home = lastHome(t, d, tom)
+	if len(home.Queue) != 0 || homeIDs(home.Claimed) != "T-000001" {
+		t.Fatalf("tom's home after his claim: %+v", home)
+	}
+	if h := lastHome(t, d, alice).Mine[1]; h.Status != "claimed" || h.Owner != "tom" {
+		t.Fatalf("alice's T-000001 after tom's claim: %+v", h)
+	}
+	// Nothing changed for sara: no publish.
+	if n := len(d.Chat.Homes(sara)); n != 1 {
+		t.Fatalf("%d homes for sara", n)
+	}
+}

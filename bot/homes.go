@@ -1,0 +1,160 @@
+package bot
+
+// Keeping homes fresh: who is looking at their home, which of them a committed ticket change concerns,
+// and publishing each at most once per Config.HomeEvery. A home is a view of the tickets, never a record:
+// it is kept in memory, and after a restart a person's home is published again when they next open it.
+
+import (
+	"context"
+	"sync"
+	"time"
+)
+
+// homes are the people whose homes are kept fresh.
+type homes struct {
+	mu      sync.Mutex
+	viewers map[string]*viewer // by "platform:id"
+}
+
+type viewer struct {
+	roles []string
+	// dirty: the home shows something that changed; last is when it was last published.
+	dirty      bool
+	last, seen time.Time
+}
+
+// seen notes that a person opened their home: it is published at the next chance, and kept fresh.
+func (h *homes) seen(user string, roles []string, now time.Time) {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	if h.viewers == nil {
+		h.viewers = map[string]*viewer{}
+	}
+	v, ok := h.viewers[user]
+	if !ok {
+		if len(h.viewers) >= homeMaxViewer {
+			h.forgetOldestLocked()
+		}
+		v = &viewer{}
+		h.viewers[user] = v
+	}
+	v.roles, v.seen, v.dirty = roles, now, true
+	v.last = time.Time{} // opening it is asking for it now
+}
+
+func (h *homes) forgetOldestLocked() {
+	var oldest string
+	var at time.Time
+	for u, v := range h.viewers {
+		if oldest == "" || v.seen.Before(at) {
+			oldest, at = u, v.seen
+		}
+	}
+	delete(h.viewers, oldest)
+}
+
+// ticketSeen is what decides whose homes a ticket change reaches: the people it names, and its tier.
+type ticketSeen struct {
+	people []string // requester, owner, who acted on it
+	tier   string
+}
+
+// changed marks dirty the homes of everyone who can see the ticket: its requester, its owner, whoever
+// just acted on it (an owner who released it), and the members of its tier, for their queue.
+func (h *homes) changed(cfg *Config, s ticketSeen) bool {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	any := false
+	for user, v := range h.viewers {
+		if v.dirty {
+			continue
+		}
+		concerned := cfg.isMember(s.tier, user, v.roles)
+		for _, p := range s.people {
+			concerned = concerned || p == user
+		}
+		if concerned {
+			v.dirty, any = true, true
+		}
+	}
+	return any
+}
+
+// empty reports whether nobody's home is kept fresh, so a ticket change has nothing to mark.
+func (h *homes) empty() bool {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	return len(h.viewers) == 0
+}
+
+// due returns the people whose homes are to be published now, with their roles, and counts them as
+// published; next is when the next one that waits will be due (zero: none waits).
+func (h *homes) due(now time.Time, every time.Duration) (users map[string][]string, next time.Time) {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	for user, v := range h.viewers {
+		if !v.dirty {
+			continue
+		}
+		if at := v.last.Add(every); !v.last.IsZero() && now.Before(at) {
+			if next.IsZero() || at.Before(next) {
+				next = at
+			}
+			continue
+		}
+		if users == nil {
+			users = map[string][]string{}
+		}
+		users[user] = v.roles
+		v.dirty, v.last = false, now
+	}
+	return users, next
+}
+
+// again marks a home to be published again, after a publish that failed.
+func (h *homes) again(user string) {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	if v, ok := h.viewers[user]; ok {
+		v.dirty = true
+	}
+}
+
+// noteTicket marks, once the transaction commits, the homes a ticket's change reaches. by are the people
+// whose transitions were just recorded.
+func (s *trackedTx) noteTicket(t *Ticket, by []string) {
+	e := s.e
+	if e.homes.empty() {
+		return
+	}
+	seen := ticketSeen{people: append([]string{t.Requester, t.Assignee}, by...), tier: t.Tier}
+	s.afterCommit(func() {
+		if e.homes.changed(&e.cfg, seen) {
+			e.disp.kick()
+		}
+	})
+}
+
+// publishHomes publishes the homes that are due, each on its platform. A failure is logged and the home
+// published again at its next turn.
+func (e *Engine) publishHomes(ctx context.Context) {
+	users, _ := e.homes.due(e.clock.Now(), e.cfg.HomeEvery)
+	for user, roles := range users {
+		platform, _ := SplitID(user)
+		chat, ok := e.chat(platform)
+		pub, can := chat.(HomePublisher)
+		if !ok || !can {
+			continue
+		}
+		v, err := e.Home(ctx, user, roles)
+		if err == nil {
+			err = pub.PublishHome(ctx, v)
+		}
+		if err != nil {
+			if ctx.Err() == nil {
+				e.log.Warn("home not published", "user", user, "err", err)
+			}
+			e.homes.again(user)
+		}
+	}
+}
