@@ -42,8 +42,8 @@ func TestReactionTurnsAnyMessageIntoATicket(t *testing.T) {
 	if tk.Conversation.Channel != "random" || tk.Conversation.Thread != msg || tk.Subject != "my vpn will not connect since this morning" {
 		t.Fatalf("conversation %+v, subject %q", tk.Conversation, tk.Subject)
 	}
-	if tk.Events[0].By != tom {
-		t.Fatalf("opened by %s, not by who reacted", tk.Events[0].By)
+	if tk.Transitions[0].By != tom {
+		t.Fatalf("opened by %s, not by who reacted", tk.Transitions[0].By)
 	}
 	thread := d.Chat.Thread("random", msg)
 	if len(thread) < 2 {

@@ -123,7 +123,7 @@ func (s *trackedTx) PutTicket(t *Ticket) error {
 	}
 	err := s.auditTransitions(t, seen)
 	var by []string
-	for _, tr := range t.Events[min(seen, len(t.Events)):] {
+	for _, tr := range t.Transitions[min(seen, len(t.Transitions)):] {
 		by = append(by, tr.By)
 	}
 	s.noteTicket(t, by)
