@@ -48,6 +48,10 @@ const (
 // action handles an EventAction.
 func (w *work) action() error {
 	ev := w.ev
+	switch ev.Action {
+	case ActionKBSave, ActionKBDelete, ActionKBRestore:
+		return w.kbAction()
+	}
 	t, err := w.tx.Ticket(ev.Ticket)
 	if IsNotFound(err) || (err == nil && w.ev.User != t.Requester && !w.isStaff()) {
 		// Someone else's ticket is no more there for an employee than one that does not exist. The
@@ -74,6 +78,8 @@ func (w *work) action() error {
 		return w.actReopen(t)
 	case ActionRate:
 		return w.actRate(t)
+	case ActionDraftPublish, ActionDraftDiscard:
+		return w.actDraft(t)
 	}
 	return Errorf(EINVALID, "%q is not something that can be done to a ticket.", ev.Action)
 }

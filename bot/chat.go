@@ -79,6 +79,8 @@ type Event struct {
 	// Ticket and Action are an EventAction's: the ticket's id and what is done to it.
 	Ticket string `redact:"-"`
 	Action Action `redact:"-"`
+	// KB is a knowledge-base action's article (ActionKBSave, ActionKBDelete, ActionKBRestore).
+	KB *KBEdit
 }
 
 // MessageRef points at a message a platform holds.

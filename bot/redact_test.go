@@ -36,7 +36,7 @@ var textFields = map[string][]string{
 	"KBArticle": {
 		"Article.Title", "Article.Tags[]", "Article.Category", "Article.Aliases[]", "Article.Owner", "Article.Body",
 	},
-	"Event": {"UserName", "Text", "Files[].Name", "Form.Values{}", "Form.Names{}"},
+	"Event": {"UserName", "Text", "Files[].Name", "Form.Values{}", "Form.Names{}", "KB.Title", "KB.Body", "KB.Tags[]", "KB.Aliases[]"},
 }
 
 // leaf is a string reachable in a value, and whether it is an identifier.

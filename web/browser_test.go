@@ -62,7 +62,7 @@ func browser(t *testing.T, size [2]int) (context.Context, context.CancelFunc) {
 		cancelAlloc()
 		t.Fatalf("start chromium: %v", err)
 	}
-	ctx, cancelTime := context.WithTimeout(ctx, 3*time.Minute)
+	ctx, cancelTime := context.WithTimeout(ctx, 90*time.Second)
 	return ctx, func() { cancelTime(); cancelCtx(); cancelAlloc() }
 }
 
@@ -202,6 +202,35 @@ func TestBrowserStory(t *testing.T) {
 		t.Fatalf("T-000001 in the data file: %v", err)
 	}
 	run("queue", chromedp.Navigate(c.URL+"/"), chromedp.WaitVisible(chromedp.CSS(`.tiles`)), shot.take("queue"))
+
+	// Edit an article, with the live preview; see the new version in its history, and the diff.
+	run("kb", chromedp.Navigate(c.URL+"/kb?q=vpn"), chromedp.WaitVisible(chromedp.CSS(`.hits`)), shot.take("kb"))
+	run("article", chromedp.Click(chromedp.CSS(`.hits a[href="/kb/vpn-connect"]`)), heading("Connect to the VPN"), shot.take("kb-article"))
+	run("edit", chromedp.Click(chromedp.CSS(`a[href="/kb/vpn-connect/edit"]`)), chromedp.WaitVisible(chromedp.CSS(`#ed-body`)))
+	body := "Open **Example VPN** and sign in with your usual account.\n\n## If it keeps dropping\n\n1. Quit the VPN app.\n2. Turn Wi-Fi off and on.\n3. Connect again to `vpn.example.com`."
+	run("type", chromedp.Clear(chromedp.CSS(`#ed-body`)), chromedp.SendKeys(chromedp.CSS(`#ed-body`), body),
+		until("the live preview", `(() => { const p = document.querySelector("#preview h3"); return !!p && p.textContent.includes("If it keeps dropping"); })()`),
+		shot.take("kb-edit"))
+	run("save", chromedp.Click(chromedp.CSS(`button[value=save]`)), notice("Saved as a new version"))
+	if v := text(".versions li:first-child a"); v != "v2" {
+		t.Fatalf("the newest version in the history is %q", v)
+	}
+	run("diff", chromedp.Click(chromedp.CSS(`.diffpick button[type=submit]`)), heading("Connect to the VPN: v1 → v2"), shot.take("kb-diff"))
+	if added := text(".dl.add"); !strings.Contains(added, "Example VPN") {
+		t.Fatalf("the diff's first added line is %q", added)
+	}
+	if removed := text(".dl.del"); !strings.Contains(removed, "Open Example VPN and sign in.") {
+		t.Fatalf("the diff's first removed line is %q", removed)
+	}
+
+	// The other pages, to look at.
+	run("reports", chromedp.Navigate(c.URL+"/reports"), chromedp.WaitVisible(chromedp.CSS(`.tiles`)), shot.take("reports"))
+	run("audit", chromedp.Navigate(c.URL+"/audit"), chromedp.WaitVisible(chromedp.CSS(`table.list`)), shot.take("audit"))
+	run("health", chromedp.Navigate(c.URL+"/health"), chromedp.WaitVisible(chromedp.CSS(`.grid2`)), shot.take("health"))
+	run("phone", chromedp.EmulateViewport(390, 844, chromedp.EmulateMobile), chromedp.Navigate(c.URL+"/tickets/T-000001"),
+		chromedp.WaitVisible(chromedp.CSS(`.messages`)), shot.take("phone-ticket"), chromedp.Navigate(c.URL+"/tickets?status=all"),
+		chromedp.WaitVisible(chromedp.CSS(`#results`)), shot.take("phone-tickets"), chromedp.Navigate(c.URL+"/"), chromedp.WaitVisible(chromedp.CSS(`.tiles`)),
+		shot.take("phone-queue"), chromedp.EmulateReset())
 
 	// Sign out.
 	run("sign out", chromedp.Click(chromedp.CSS(`.who button`)), notice("You are signed out"))

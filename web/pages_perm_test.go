@@ -70,4 +70,26 @@ var pageRows = []permRow{
 	{Route: "POST /tickets/{id}/{action}", Path: "/tickets/T-000001/reopen", Want: actOn(conflict, conflict, conflict, conflict)},
 	{Route: "POST /tickets/{id}/{action}", Path: "/tickets/T-000001/rate", Form: form("choice", "5"), Want: actOn(conflict, forbidden, forbidden, forbidden)},
 	{Route: "POST /tickets/{id}/{action}", Path: "/tickets/T-000001/dance", Want: actOn(http.StatusNotFound, http.StatusNotFound, http.StatusNotFound, http.StatusNotFound)},
+
+	// The knowledge base: everyone reads what is published; the staff its history; admins write it.
+	{Route: "GET /kb", Path: "/kb", Want: signedInOnly(true, http.StatusOK)},
+	{Route: "GET /kb/{id}", Path: "/kb/vpn-connect", Want: signedInOnly(true, http.StatusOK)},
+	{Route: "GET /kb/{id}", Path: "/kb/no-such-article", Want: signedInOnly(true, http.StatusNotFound)},
+	{Route: "GET /kb/{id}/diff", Path: "/kb/vpn-connect/diff", Want: staffOnly(true, http.StatusOK)},
+	{Route: "GET /kb/new", Path: "/kb/new", Want: adminOnly(true, http.StatusOK)},
+	{Route: "POST /kb/new", Path: "/kb/new", Form: form("title", "Reset a password", "body", "Open the portal."), Want: adminOnly(false, done)},
+	{Route: "GET /kb/{id}/edit", Path: "/kb/vpn-connect/edit", Want: adminOnly(true, http.StatusOK)},
+	{Route: "POST /kb/{id}/edit", Path: "/kb/vpn-connect/edit", Form: form("title", "Connect to the VPN", "body", "Open it.", "base", "1"), Want: adminOnly(false, done)},
+	// An edit made from a version that is not the newest is refused (the same rule as chat).
+	{Route: "POST /kb/{id}/edit", Path: "/kb/vpn-connect/edit", Form: form("title", "Connect to the VPN", "body", "Open it.", "base", "7"), Want: adminOnly(false, conflict)},
+	{Route: "POST /kb/{id}/{change}", Path: "/kb/vpn-connect/delete", Form: form("base", "1"), Want: adminOnly(false, done)},
+	{Route: "POST /kb/{id}/{change}", Path: "/kb/vpn-connect/restore", Form: form("base", "1", "version", "9"), Want: adminOnly(false, http.StatusNotFound)},
+	{Route: "POST /kb/preview", Path: "/kb/preview", Form: form("body", "**bold**"), Want: adminOnly(false, http.StatusOK)},
+	{Route: "GET /kb/drafts/{ticket}/edit", Path: "/kb/drafts/T-000001/edit", Want: adminOnly(true, http.StatusNotFound)},
+	{Route: "POST /kb/drafts/{ticket}/{change}", Path: "/kb/drafts/T-000001/publish", Want: adminOnly(false, http.StatusNotFound)},
+
+	{Route: "GET /reports", Path: "/reports", Want: staffOnly(true, http.StatusOK)},
+	{Route: "GET /reports/download", Path: "/reports/download?period=30d", Want: staffOnly(true, http.StatusOK)},
+	{Route: "GET /audit", Path: "/audit", Want: adminOnly(true, http.StatusOK)},
+	{Route: "GET /health", Path: "/health", Want: staffOnly(true, http.StatusOK)},
 }

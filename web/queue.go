@@ -20,6 +20,21 @@ func (s *Server) registerPages() {
 	s.handle("GET /tickets", SignedIn, s.ticketsList)
 	s.handle("GET /tickets/{id}", SignedIn, s.ticketShow)
 	s.handle("POST /tickets/{id}/{action}", SignedIn, s.ticketAct)
+	s.handle("GET /kb", SignedIn, s.kbList)
+	s.handle("GET /kb/{id}", SignedIn, s.kbArticle)
+	s.handle("GET /kb/{id}/diff", Staff, s.kbDiff)
+	s.handle("GET /kb/new", AdminOnly, s.kbNew)
+	s.handle("POST /kb/new", AdminOnly, s.kbSave)
+	s.handle("GET /kb/{id}/edit", AdminOnly, s.kbEdit)
+	s.handle("POST /kb/{id}/edit", AdminOnly, s.kbSave)
+	s.handle("POST /kb/{id}/{change}", AdminOnly, s.kbChange)
+	s.handle("POST /kb/preview", AdminOnly, s.kbPreview)
+	s.handle("GET /kb/drafts/{ticket}/edit", AdminOnly, s.kbDraftEdit)
+	s.handle("POST /kb/drafts/{ticket}/{change}", AdminOnly, s.kbDraft)
+	s.handle("GET /reports", Staff, s.reports)
+	s.handle("GET /reports/download", Staff, s.reportDownload)
+	s.handle("GET /audit", AdminOnly, s.audit)
+	s.handle("GET /health", Staff, s.health)
 }
 
 // queueCell is a count in the tier × status table, with the list it opens.

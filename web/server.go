@@ -37,6 +37,15 @@ type Config struct {
 	// Clock tells the time; nil is the system clock.
 	Clock bot.Clock
 
+	// Library is the knowledge base's search, for the knowledge base's page; nil lists articles
+	// without searching them.
+	Library bot.Library
+	// Reports builds the service-desk report of a period for the reports page; nil turns the page off.
+	Reports Reports
+	// Health tells how the desk's parts are (chat adapters, the SLA loop, the model) for the health
+	// page; nil shows what the console sees itself (the outbox).
+	Health Health
+
 	// PollEvery is how often a list that updates itself asks for fresh results while it is open (default
 	// 15s).
 	PollEvery time.Duration

@@ -10,6 +10,9 @@
 
   var POLL_MS = 15000;
 
+  // With the script, the buttons that stand in for it (the editor's Preview) are hidden.
+  document.documentElement.classList.add("js");
+
   function typing(el) {
     if (!el) return false;
     var tag = el.tagName;
@@ -98,7 +101,7 @@
     }
     var el;
     switch (e.key) {
-      case "/": case "r": case "n":
+      case "/": case "r": case "n": case "e":
         el = keyed(e.key);
         if (el) { e.preventDefault(); el.focus(); }
         break;

@@ -18,6 +18,7 @@ import (
 	"github.com/firstline-desk/firstline/bot"
 	"github.com/firstline-desk/firstline/bot/bottest"
 	"github.com/firstline-desk/firstline/kb"
+	"github.com/firstline-desk/firstline/report"
 	"github.com/firstline-desk/firstline/storage"
 	"github.com/firstline-desk/firstline/web"
 )
@@ -98,6 +99,13 @@ func New(t testing.TB, opts Options) *Console {
 		search = &bottest.Library{Articles: []kb.Article{{ID: "vpn-connect", Title: "Connect to the VPN", Body: "Open Example VPN and sign in."}},
 			Rules: []bottest.Rule{{Contains: "vpn", Hits: []kb.Hit{{ID: "vpn-connect", Confidence: 0.9}}}}}
 	}
+	if opts.Library == nil {
+		// The articles the knowledge base answers from are in the data file too, as a desk imports
+		// them at start: the console's knowledge-base pages read them there.
+		if _, err := bot.ImportKBArticles(context.Background(), db, search.(*bottest.Library).Articles, "", time.Date(2026, 10, 1, 9, 0, 0, 0, time.UTC)); err != nil {
+			t.Fatalf("import articles: %v", err)
+		}
+	}
 	desk := bottest.NewDesk(t, cfg, db, search)
 	hs := httptest.NewUnstartedServer(nil)
 	scheme := "http"
@@ -105,7 +113,8 @@ func New(t testing.TB, opts Options) *Console {
 		scheme = "https"
 	}
 	base := scheme + "://" + hs.Listener.Addr().String()
-	wcfg := web.Config{BaseURL: base, Desk: cfg, Store: db, Events: events{desk}, Sessions: db, Clock: desk.Clock}
+	wcfg := web.Config{BaseURL: base, Desk: cfg, Store: db, Events: events{desk}, Sessions: db, Clock: desk.Clock, Library: search,
+		Reports: reports{db: db, desk: cfg}}
 	if opts.Configure != nil {
 		opts.Configure(&wcfg)
 	}
@@ -270,4 +279,18 @@ func (c *Console) Audit(action string) []bot.AuditEntry {
 		}
 	}
 	return out
+}
+
+// reports builds the report from the data file, as cmd/firstline does.
+type reports struct {
+	db   *storage.DB
+	desk bot.Config
+}
+
+func (r reports) Report(ctx context.Context, since, until time.Time) (*report.Report, error) {
+	tickets, err := r.db.TicketsActiveOrUpdatedSince(ctx, since)
+	if err != nil {
+		return nil, err
+	}
+	return report.Build(tickets, report.Options{Since: since, Until: until, Tiers: r.desk.Tiers, SLA: r.desk.SLAPolicy()}), nil
 }
