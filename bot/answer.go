@@ -273,23 +273,39 @@ func (w *work) suggest(t *Ticket, hits []kb.Hit, introMany, introOne string) err
 }
 
 // nextAnswerKey is the message key of the ticket's next answer: "answer-3".
-func (t *Ticket) nextAnswerKey() string {
-	answers := 0
-	for k := range t.Messages {
-		if strings.HasPrefix(k, keyAnswerPrefix) {
-			answers++
-		}
+func (w *work) nextAnswerKey(t *Ticket) (string, error) {
+	answers, err := w.posted(t, keyAnswerPrefix)
+	if err != nil {
+		return "", err
 	}
 	for _, o := range t.Offers {
 		if n := answerNumber(o.Message); n > answers {
 			answers = n
 		}
 	}
-	return fmt.Sprintf("%s%d", keyAnswerPrefix, answers+1)
+	return fmt.Sprintf("%s%d", keyAnswerPrefix, answers+1), nil
+}
+
+// posted counts the ticket's messages posted under a key with prefix ("answer-", "ask-").
+func (w *work) posted(t *Ticket, prefix string) (int, error) {
+	refs, err := w.tx.PostRefs(t.ID)
+	if err != nil {
+		return 0, err
+	}
+	n := 0
+	for k := range refs {
+		if strings.HasPrefix(k, prefix) {
+			n++
+		}
+	}
+	return n, nil
 }
 
 func (w *work) postAnswer(t *Ticket, hits []kb.Hit, intro string, list bool) error {
-	key := t.nextAnswerKey()
+	key, err := w.nextAnswerKey(t)
+	if err != nil {
+		return err
+	}
 	var articles []kb.Article
 	var cited []string
 	for _, h := range hits {
@@ -347,11 +363,9 @@ func (w *work) ask(t *Ticket, text string) error {
 	t.say(w.now, "", w.cfg().Name, RoleBot, text, false)
 	t.transition(w.now, TransitionClarifying, "", "", "")
 	r := w.cfg().Reactions
-	asks := 0
-	for k := range t.Messages {
-		if strings.HasPrefix(k, keyAskPrefix) {
-			asks++
-		}
+	asks, err := w.posted(t, keyAskPrefix)
+	if err != nil {
+		return err
 	}
 	return w.toRequester(t, fmt.Sprintf("%s%d", keyAskPrefix, asks+1), text, Choice{ID: FeedbackHuman, Label: "Talk to a human", Reaction: r.Human})
 }

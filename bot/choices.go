@@ -68,12 +68,31 @@ func (w *work) withdrawAnswers(t *Ticket, keep, note string) error {
 
 // pressedLive reports whether the message the event is on still offers its choices: they are live, and
 // it is the message now under its key (a draft captured again replaces the one before).
-func (w *work) pressedLive(t *Ticket, key string) bool {
+func (w *work) pressedLive(t *Ticket, key string) (bool, error) {
 	if !t.choicesLive(key) {
-		return false
+		return false, nil
 	}
-	ref, ok := t.Messages[key]
-	return !ok || ref.ID == w.ev.Message
+	ref, err := w.tx.PostRef(t.ID, key)
+	if IsNotFound(err) {
+		return true, nil
+	}
+	if err != nil {
+		return false, err
+	}
+	return ref.ID == w.ev.Message, nil
+}
+
+// whenLive does what a press (or a reaction standing for one) asks when the message's choices are live,
+// and answers a stale press otherwise.
+func (w *work) whenLive(t *Ticket, key string, do func() error) error {
+	live, err := w.pressedLive(t, key)
+	switch {
+	case err != nil:
+		return err
+	case !live:
+		return w.stalePress(t, key)
+	}
+	return do()
 }
 
 // stalePress answers a press (or reaction) on choices that are no longer valid; nothing changes.

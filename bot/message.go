@@ -121,7 +121,6 @@ func (w *work) openTicket(o opening) (*Ticket, error) {
 		RequesterName: nameOf(o.name, o.requester),
 		Conversation:  o.conv,
 		Subject:       subject,
-		Messages:      map[string]MessageRef{},
 		CreatedAt:     w.now,
 		Intake:        o.intake,
 		Form:          o.form,

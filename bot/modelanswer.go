@@ -269,7 +269,10 @@ func (e *Engine) checkAnswer(reply ModelReply, sources int, allowed linkAllow) (
 // postModelAnswer posts a model's answer with the sources it cites listed under it, and records the
 // cited articles as offered, so feedback on the answer counts for them. The caller stores the ticket.
 func (w *work) postModelAnswer(t *Ticket, job string, ans *modelAnswer) error {
-	key := t.nextAnswerKey()
+	key, err := w.nextAnswerKey(t)
+	if err != nil {
+		return err
+	}
 	var b strings.Builder
 	switch job {
 	case jobFollowUp:

@@ -1,7 +1,8 @@
 package bot
 
 // Performing one effect: a post (at most once, where the platform can), an edit, a reaction, through the
-// platform's Chat; then, in one transaction, the effect's removal and where the message went.
+// platform's Chat; then, in one transaction, the effect's removal and where the message went. No ticket is
+// read or written here: where a ticket's messages went is stored apart from it (Tx.PostRef, RecordPost).
 
 import (
 	"context"
@@ -40,29 +41,19 @@ func (d *dispatcher) perform(ctx context.Context, eff Effect) error {
 	if !ok {
 		return Errorf(EUNAVAILABLE, "no chat platform %q is connected", eff.Platform)
 	}
-	var t *Ticket
-	if eff.Ticket != "" {
-		if err := d.store.View(ctx, func(tx Tx) error {
-			var err error
-			t, err = tx.Ticket(eff.Ticket)
-			return err
-		}); err != nil {
-			return fmt.Errorf("load ticket %s: %w", eff.Ticket, err)
-		}
-	}
 	switch eff.Kind {
 	case EffectPost:
-		return d.performPost(ctx, chat, eff, t)
+		return d.performPost(ctx, chat, eff)
 	case EffectUpload:
-		return d.performUpload(ctx, chat, eff, t)
+		return d.performUpload(ctx, chat, eff)
 	case EffectForm:
 		if err := d.performForm(ctx, chat, eff); err != nil {
 			return err
 		}
 	case EffectUpdate:
-		ref, ok := t.message(eff.Key)
-		if !ok {
-			return Errorf(ENOTFOUND, "ticket %s has no message %q to update", eff.Ticket, eff.Key)
+		ref, err := d.postRef(ctx, eff, eff.Key, "update")
+		if err != nil {
+			return err
 		}
 		if eff.DropChoices {
 			return d.performDropChoices(ctx, chat, eff, ref)
@@ -80,9 +71,9 @@ func (d *dispatcher) perform(ctx context.Context, eff Effect) error {
 			}
 		}
 	case EffectReact:
-		ref, ok := t.message(eff.Key)
-		if !ok {
-			return Errorf(ENOTFOUND, "ticket %s has no message %q to react to", eff.Ticket, eff.Key)
+		ref, err := d.postRef(ctx, eff, eff.Key, "react to")
+		if err != nil {
+			return err
 		}
 		if r, ok := chat.(Reactor); ok {
 			if err := r.React(ctx, ref, eff.Reaction); err != nil {
@@ -95,16 +86,43 @@ func (d *dispatcher) perform(ctx context.Context, eff Effect) error {
 	return d.write(ctx, func(tx *trackedTx) error { return tx.DeleteEffect(eff.Seq) })
 }
 
-// performPost posts, then in one transaction removes the effect and records where the message went, so
-// later reactions and thread replies find their ticket.
-func (d *dispatcher) performPost(ctx context.Context, chat Chat, eff Effect, t *Ticket) error {
+// postRef reads where the effect's ticket's message under key was posted: the message an edit, a
+// reaction or a reply acts on. It reads no ticket.
+func (d *dispatcher) postRef(ctx context.Context, eff Effect, key, what string) (MessageRef, error) {
+	var ref MessageRef
+	err := d.store.View(ctx, func(tx Tx) error {
+		var err error
+		ref, err = tx.PostRef(eff.Ticket, key)
+		return err
+	})
+	switch {
+	case IsNotFound(err):
+		return ref, Errorf(ENOTFOUND, "ticket %s has no message %q to %s", eff.Ticket, key, what)
+	case err != nil:
+		return ref, fmt.Errorf("read the message %s of %s: %w", key, eff.Ticket, err)
+	}
+	return ref, nil
+}
+
+// inThread puts p under the effect's ThreadKey message, when it has one.
+func (d *dispatcher) inThread(ctx context.Context, eff Effect, p *Post) error {
+	if eff.ThreadKey == "" {
+		return nil
+	}
+	root, err := d.postRef(ctx, eff, eff.ThreadKey, "reply under")
+	if err != nil {
+		return err
+	}
+	p.Channel, p.Thread, p.DM = root.Channel, root.ID, ""
+	return nil
+}
+
+// performPost posts, then in one transaction removes the effect and records where the message went
+// (recordPost). Neither reads nor writes the ticket.
+func (d *dispatcher) performPost(ctx context.Context, chat Chat, eff Effect) error {
 	p := eff.Post
-	if eff.ThreadKey != "" {
-		root, ok := t.message(eff.ThreadKey)
-		if !ok {
-			return Errorf(ENOTFOUND, "ticket %s has no message %q to reply under", eff.Ticket, eff.ThreadKey)
-		}
-		p.Channel, p.Thread, p.DM = root.Channel, root.ID, ""
+	if err := d.inThread(ctx, eff, &p); err != nil {
+		return err
 	}
 	ref, err := d.send(ctx, chat, eff, p)
 	if err != nil {
@@ -133,8 +151,8 @@ func (d *dispatcher) send(ctx context.Context, chat Chat, eff Effect, p Post) (M
 	return ref, err
 }
 
-// recordPost removes a performed post's effect and records where its message went, in one transaction,
-// so later reactions and thread replies find their ticket.
+// recordPost removes a performed post's effect and records where its message went (RecordPost), in one
+// transaction, so later reactions, edits and thread replies find it and its ticket.
 func (d *dispatcher) recordPost(ctx context.Context, eff Effect, ref MessageRef, p Post) error {
 	return d.write(ctx, func(tx *trackedTx) error {
 		if err := tx.DeleteEffect(eff.Seq); err != nil {
@@ -149,21 +167,7 @@ func (d *dispatcher) recordPost(ctx context.Context, eff Effect, ref MessageRef,
 		if len(p.Choices) > 0 {
 			link.Post = &p
 		}
-		if eff.Key == "" {
-			return tx.LinkMessage(ref, link)
-		}
-		t, err := tx.Ticket(eff.Ticket)
-		if err != nil {
-			return err
-		}
-		if t.Messages == nil {
-			t.Messages = map[string]MessageRef{}
-		}
-		t.Messages[eff.Key] = ref
-		if err := tx.PutTicket(t); err != nil {
-			return err
-		}
-		return tx.LinkMessage(ref, link)
+		return tx.RecordPost(ref, link)
 	})
 }
 
@@ -199,14 +203,6 @@ func (d *dispatcher) performDropChoices(ctx context.Context, chat Chat, eff Effe
 		link.Post = nil
 		return tx.LinkMessage(ref, link)
 	})
-}
-
-func (t *Ticket) message(key string) (MessageRef, bool) {
-	if t == nil {
-		return MessageRef{}, false
-	}
-	ref, ok := t.Messages[key]
-	return ref, ok
 }
 
 // onceKey names an effect across processes, for OncePoster: its outbox sequence and the second it was

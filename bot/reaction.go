@@ -65,10 +65,7 @@ func (w *work) reaction() error {
 		return nil
 	case link.Key == keyCSAT && added:
 		if i := slices.Index(ratingReactions, name); i >= 0 {
-			if !w.pressedLive(t, link.Key) {
-				return w.stalePress(t, link.Key)
-			}
-			return w.rate(t, strconv.Itoa(i+1))
+			return w.whenLive(t, link.Key, func() error { return w.rate(t, strconv.Itoa(i+1)) })
 		}
 	case isFeedbackKey(link.Key) && added:
 		kind := ""
@@ -83,10 +80,7 @@ func (w *work) reaction() error {
 		// The claim reaction is "talk to a human" on an answer by default: from a technician who is not
 		// the requester, it is a claim in the wrong place.
 		if kind != "" && !(name == r.Claim && w.ev.User != t.Requester && w.isStaff()) {
-			if !w.pressedLive(t, link.Key) {
-				return w.stalePress(t, link.Key)
-			}
-			return w.feedback(t, link.Key, kind)
+			return w.whenLive(t, link.Key, func() error { return w.feedback(t, link.Key, kind) })
 		}
 	}
 	if added {
@@ -169,21 +163,12 @@ func (w *work) click() error {
 	case isFeedbackKey(link.Key):
 		switch w.ev.Choice {
 		case FeedbackSolved, FeedbackNotHelpful, FeedbackHuman:
-			if !w.pressedLive(t, link.Key) {
-				return w.stalePress(t, link.Key)
-			}
-			return w.feedback(t, link.Key, w.ev.Choice)
+			return w.whenLive(t, link.Key, func() error { return w.feedback(t, link.Key, w.ev.Choice) })
 		}
 	case link.Key == keyCSAT && strings.HasPrefix(w.ev.Choice, choiceCSATPrefix):
-		if !w.pressedLive(t, link.Key) {
-			return w.stalePress(t, link.Key)
-		}
-		return w.rate(t, strings.TrimPrefix(w.ev.Choice, choiceCSATPrefix))
+		return w.whenLive(t, link.Key, func() error { return w.rate(t, strings.TrimPrefix(w.ev.Choice, choiceCSATPrefix)) })
 	case link.Key == keyDraft:
-		if !w.pressedLive(t, link.Key) {
-			return w.stalePress(t, link.Key)
-		}
-		return w.draftChoice(t, w.ev.Choice)
+		return w.whenLive(t, link.Key, func() error { return w.draftChoice(t, w.ev.Choice) })
 	}
 	return w.reply(t.ID, "That button no longer does anything.")
 }

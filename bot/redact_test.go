@@ -130,10 +130,10 @@ func TestEveryStringFieldIsDecided(t *testing.T) {
 			}
 		}
 	}
-	// Map values: the message references of a ticket are identifiers.
-	tk := &bot.Ticket{Messages: map[string]bot.MessageRef{"card-1": {Platform: "p", Channel: secret, Thread: secret, ID: secret}}}
-	redact.Fields(tk)
-	if r := tk.Messages["card-1"]; r.Channel != secret || r.ID != secret {
+	// Map values: message references (where a ticket's messages went, by key) are identifiers.
+	refs := map[string]bot.MessageRef{"card-1": {Platform: "p", Channel: secret, Thread: secret, ID: secret}}
+	redact.Fields(&refs)
+	if r := refs["card-1"]; r.Channel != secret || r.ID != secret {
 		t.Errorf("a message reference was redacted: %+v", r)
 	}
 }

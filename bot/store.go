@@ -75,7 +75,19 @@ type Tx interface {
 	LinkConversation(c Conversation, ticketID string) error
 	// TicketByConversation returns the ticket a conversation belongs to, or an ENOTFOUND error.
 	TicketByConversation(c Conversation) (*Ticket, error)
-	// LinkMessage records which ticket a posted message belongs to, and under which key.
+	// RecordPost records where a message of a ticket went, in the transaction that removes its effect:
+	// the message's link (MessageLink: its ticket, its key, the post while its choices work), and, for a
+	// message with a key, its reference under its ticket and key (PostRef), replacing the one before
+	// (a rating question asked again). It reads and writes no ticket; a ticket that does not exist is an
+	// ENOTFOUND error. The dispatcher calls it after every post of a ticket's message.
+	RecordPost(ref MessageRef, link MessageLink) error
+	// PostRef returns where the ticket's message under key was posted, or an ENOTFOUND error when none
+	// was (yet). The dispatcher reads it to edit, react to or reply under a message.
+	PostRef(ticket, key string) (MessageRef, error)
+	// PostRefs returns where each of the ticket's messages with a key was posted, by key.
+	PostRefs(ticket string) (map[string]MessageRef, error)
+	// LinkMessage rewrites the link of a message RecordPost recorded (its post, once its choices are
+	// gone), leaving the ticket's references as they are.
 	LinkMessage(ref MessageRef, link MessageLink) error
 	// MessageLink returns what a posted message belongs to, or an ENOTFOUND error.
 	MessageLink(ref MessageRef) (MessageLink, error)
@@ -197,7 +209,7 @@ type AuditPage struct {
 // MessageLink is what a message posted by the bot belongs to.
 type MessageLink struct {
 	Ticket string `json:"ticket" redact:"-"`
-	Key    string `json:"key" redact:"-"` // key in Ticket.Messages: "card-1", "answer-2", "csat"; "" for a notice
+	Key    string `json:"key" redact:"-"` // its key under its ticket (PostRef): "card-1", "answer-2", "csat"; "" for a notice
 	// Post is the message as posted, kept while it offers choices, so they can be taken off it (an edit
 	// has to send the whole message again) once they stop being valid.
 	Post *Post `json:"post,omitempty"`

@@ -8,8 +8,10 @@ import (
 
 // TicketVersion is the version of the stored ticket's JSON shape. Version 2 records which of the bot's
 // messages still offer choices (Live); a version 1 ticket never did, and its choices are judged by its
-// status alone.
-const TicketVersion = 2
+// status alone. Version 3 no longer holds where the bot's messages went ("messages"): they are stored
+// apart, by ticket and key (Tx.PostRefs), so posting one does not rewrite the ticket; a data file's
+// older tickets had theirs moved there when it was upgraded.
+const TicketVersion = 3
 
 // Status is where a ticket is in its life.
 type Status string
@@ -67,9 +69,8 @@ type Ticket struct {
 	FollowUps int `json:"follow_ups,omitempty"`
 	// Heard is how many transcript entries the last search read, so a follow-up job for words an
 	// earlier job already read does nothing.
-	Heard    int                   `json:"heard,omitempty"`
-	Cards    []Card                `json:"cards,omitempty"`
-	Messages map[string]MessageRef `json:"messages,omitempty"` // what the bot posted, by key ("card-1", "answer-2")
+	Heard int    `json:"heard,omitempty"`
+	Cards []Card `json:"cards,omitempty"`
 	// Live are the keys of the bot's messages whose choices (buttons, or reactions standing for them)
 	// still work; a message leaves it when they stop being valid, and its buttons are taken off.
 	Live       []string `json:"live,omitempty" redact:"-"`
@@ -168,7 +169,7 @@ type Offer struct {
 	Article    string    `json:"article" redact:"-"`
 	Title      string    `json:"title"`
 	Confidence float64   `json:"confidence"`
-	Message    string    `json:"message,omitempty" redact:"-"`  // key in Ticket.Messages of the answer that offered it
+	Message    string    `json:"message,omitempty" redact:"-"`  // the key of the answer that offered it (PostRef)
 	Feedback   string    `json:"feedback,omitempty" redact:"-"` // "", FeedbackSolved, FeedbackNotHelpful, FeedbackHuman
 	At         time.Time `json:"at"`
 	// Model: the article was cited by an answer the model wrote, rather than posted itself.
@@ -184,7 +185,7 @@ const (
 
 // Card is a handoff card posted in a tier channel.
 type Card struct {
-	Key      string    `json:"key" redact:"-"` // key in Ticket.Messages
+	Key      string    `json:"key" redact:"-"` // the card's message key (PostRef)
 	Tier     string    `json:"tier" redact:"-"`
 	Current  bool      `json:"current"` // the card technicians work the ticket from
 	Note     string    `json:"note,omitempty"`

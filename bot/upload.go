@@ -14,17 +14,13 @@ import (
 // cannot be done (the platform takes no uploads, the file cannot be read, it is larger than the desk or
 // the platform takes), the text is posted with a link to the file and a note why. The message is
 // recorded like a post's.
-func (d *dispatcher) performUpload(ctx context.Context, chat Chat, eff Effect, t *Ticket) error {
+func (d *dispatcher) performUpload(ctx context.Context, chat Chat, eff Effect) error {
 	if eff.File == nil {
 		return Errorf(EINVALID, "an upload without a file")
 	}
 	p := eff.Post
-	if eff.ThreadKey != "" {
-		root, ok := t.message(eff.ThreadKey)
-		if !ok {
-			return Errorf(ENOTFOUND, "ticket %s has no message %q to reply under", eff.Ticket, eff.ThreadKey)
-		}
-		p.Channel, p.Thread, p.DM = root.Channel, root.ID, ""
+	if err := d.inThread(ctx, eff, &p); err != nil {
+		return err
 	}
 	f := *eff.File
 	ref, why, err := d.upload(ctx, chat, eff, p, f)

@@ -10,9 +10,7 @@ import (
 	"errors"
 	"fmt"
 	"hash/maphash"
-	"maps"
 	"os"
-	"slices"
 	"strings"
 	"time"
 
@@ -163,7 +161,7 @@ type ticketFacts struct {
 }
 
 var checkedBuckets = [][]byte{bucketMeta, bucketTickets, bucketByConv, bucketByRequester, bucketByStatus, bucketMessages,
-	bucketDedup, bucketOutbox, bucketArticles, bucketArticleVers, bucketAdapters, bucketByDue, bucketDueOf, bucketByUpdated,
+	bucketPostRefs, bucketDedup, bucketOutbox, bucketArticles, bucketArticleVers, bucketAdapters, bucketByDue, bucketDueOf, bucketByUpdated,
 	bucketRows, bucketByField, bucketByCreated, bucketTerms,
 	bucketAudit, bucketFeedback}
 
@@ -173,7 +171,9 @@ var checkedBuckets = [][]byte{bucketMeta, bucketTickets, bucketByConv, bucketByR
 //   - every ticket has its entries in tickets_by_requester, tickets_by_status and tickets_by_updated (at
 //     its last change), and, when an SLA event is due on it, in tickets_by_due and due_by_ticket;
 //   - every ticket's conversation links to it or to another ticket of the same conversation (a DM's
-//     newest ticket), and every message in its Messages is linked back to it;
+//     newest ticket);
+//   - every entry of ticket_messages belongs to a ticket that exists, and its message is linked back to
+//     that ticket;
 //   - every entry of every index (conversations, messages, requester, status, last change, due) points at
 //     a ticket that exists, and the requester, status, last-change and due entries are that ticket's
 //     current ones (a conversation may link to a ticket of another: a thread joined to it);
@@ -261,18 +261,6 @@ func checkData(ctx context.Context, btx *bolt.Tx, r *CheckReport) error {
 		} else if s, err := ticketSeq(string(v)); err == nil {
 			f.linked = s
 		} // an unreadable link is reported with the index
-		for _, name := range slices.Sorted(maps.Keys(tk.Messages)) {
-			ref := tk.Messages[name]
-			v := msgs.Get([]byte(ref.Key()))
-			if v == nil {
-				r.add("%s: its message %s (%s) is not in messages: clicks and replies on it reach no ticket", id, name, keyName([]byte(ref.Key())))
-				continue
-			}
-			var link bot.MessageLink
-			if err := json.Unmarshal(v, &link); err == nil && link.Ticket != id {
-				r.add("%s: its message %s (%s) is linked to %s", id, name, keyName([]byte(ref.Key())), link.Ticket)
-			}
-		}
 		lists.ticket(seq, tk)
 		facts[seq] = f
 		order = append(order, seq)
@@ -309,6 +297,33 @@ func checkData(ctx context.Context, btx *bolt.Tx, r *CheckReport) error {
 		// a new thread is joined to their ticket of a moment ago, and its thread linked there.
 		if _, ok := facts[seq]; !ok {
 			gone("tickets_by_conversation", seq, "conversation "+keyName(k))
+		}
+		return nil
+	})
+	b(bucketPostRefs).ForEach(func(k, v []byte) error {
+		if len(k) <= 8 {
+			r.add("ticket_messages: key %s is not a ticket and a message key", keyName(k))
+			return nil
+		}
+		seq, name := binary.BigEndian.Uint64(k[:8]), string(k[8:])
+		id := bot.TicketID(seq)
+		if _, ok := facts[seq]; !ok {
+			r.add("ticket_messages: message %s points at %s, which does not exist", name, id)
+			return nil
+		}
+		var ref bot.MessageRef
+		if err := json.Unmarshal(v, &ref); err != nil {
+			r.add("%s: where its message %s went cannot be read: %v", id, name, err)
+			return nil
+		}
+		lv := msgs.Get([]byte(ref.Key()))
+		if lv == nil {
+			r.add("%s: its message %s (%s) is not in messages: clicks and replies on it reach no ticket", id, name, keyName([]byte(ref.Key())))
+			return nil
+		}
+		var link bot.MessageLink
+		if err := json.Unmarshal(lv, &link); err == nil && link.Ticket != id {
+			r.add("%s: its message %s (%s) is linked to %s", id, name, keyName([]byte(ref.Key())), link.Ticket)
 		}
 		return nil
 	})

@@ -95,11 +95,9 @@ func TestEraseReachesEveryTextField(t *testing.T) {
 	other.ID, other.Requester, other.Status = "", "test:bob", bot.StatusEscalated
 	other.Conversation = bot.Conversation{Platform: "test", Channel: "help", Thread: "b1"}
 	other.Transcript = append(other.Transcript, bot.Entry{Author: "test:alice", Name: "Alice", Role: bot.RoleRequester, Text: said})
-	other.Messages = map[string]bot.MessageRef{"card-1": {Platform: "test", Channel: "tier2", ID: "c-b"}}
 	// alice's own ticket.
 	own := &bot.Ticket{Version: bot.TicketVersion, Status: bot.StatusClaimed, Requester: "test:alice", RequesterName: "Alice",
 		Subject: "printer leaks", Conversation: bot.Conversation{Platform: "test", Channel: "help", Thread: "a1"},
-		Messages:   map[string]bot.MessageRef{"card-1": {Platform: "test", Channel: "tier2", ID: "c-a"}},
 		Transcript: []bot.Entry{{Author: "test:alice", Text: "hello there"}}}
 	var effect bot.Effect
 	var entry bot.AuditEntry
@@ -111,10 +109,10 @@ func TestEraseReachesEveryTextField(t *testing.T) {
 			if err := tx.LinkConversation(tk.Conversation, tk.ID); err != nil {
 				return err
 			}
-			for key, ref := range tk.Messages {
-				if err := tx.LinkMessage(ref, bot.MessageLink{Ticket: tk.ID, Key: key}); err != nil {
-					return err
-				}
+		}
+		for ticket, id := range map[*bot.Ticket]string{other: "c-b", own: "c-a"} {
+			if err := tx.RecordPost(bot.MessageRef{Platform: "test", Channel: "tier2", ID: id}, bot.MessageLink{Ticket: ticket.ID, Key: "card-1"}); err != nil {
+				return err
 			}
 		}
 		fill(reflect.ValueOf(&effect))

@@ -36,7 +36,7 @@ func BenchmarkCreateTickets(b *testing.B) {
 	created := g.Arrivals(batch)
 	tickets := make([]*bot.Ticket, batch)
 	for i, at := range created {
-		tickets[i] = g.Ticket(at)
+		tickets[i], _ = g.Ticket(at)
 	}
 	b.ResetTimer()
 	for b.Loop() {

@@ -25,7 +25,7 @@ import (
 // The desk every maintenance test starts from, at deskNow:
 //
 //	T-000001  test:alice, escalated, claimed by test:bob who wrote in it; SLA warning due; a card and an answer
-//	T-000002  test:bob, resolved 100 days ago; its rating question asked twice (one link not in Messages)
+//	T-000002  test:bob, resolved 100 days ago; its rating question asked twice (one link no longer its csat)
 //	T-000003  test:carol, in her DM, resolved 10 days ago (reopened after T-000004), rated with a comment
 //	T-000004  test:carol, in the same DM, resolved 100 days ago; the DM links to it (the newest)
 //
@@ -40,12 +40,12 @@ func ago(d time.Duration) *time.Time { t := deskNow.Add(-d); return &t }
 
 const day = 24 * time.Hour
 
+func ref(ch, id string) bot.MessageRef { return bot.MessageRef{Platform: "test", Channel: ch, ID: id} }
+
 func deskTickets() []*bot.Ticket {
-	ref := func(ch, id string) bot.MessageRef { return bot.MessageRef{Platform: "test", Channel: ch, ID: id} }
 	t1 := &bot.Ticket{Version: bot.TicketVersion, Status: bot.StatusClaimed, Tier: "t2", Priority: "P2", Requester: "test:alice", RequesterName: "Alice",
 		Assignee: "test:bob", AssigneeName: "Bob Builder", Subject: "VPN token rejected",
 		Conversation: bot.Conversation{Platform: "test", Channel: "help", Thread: "m-1"},
-		Messages:     map[string]bot.MessageRef{"card-1": ref("tier2", "c-1"), "answer-1": ref("help", "a-1")},
 		Cards:        []bot.Card{{Key: "card-1", Tier: "t2", Current: true, Note: "bob said he knows this one", PostedAt: *ago(2 * time.Hour)}},
 		Transcript: []bot.Entry{
 			{At: *ago(3 * time.Hour), Author: "test:alice", Name: "Alice", Role: bot.RoleRequester, Text: "My VPN token is rejected"},
@@ -61,7 +61,6 @@ func deskTickets() []*bot.Ticket {
 	}
 	t2 := &bot.Ticket{Version: bot.TicketVersion, Status: bot.StatusResolved, Tier: bot.LevelOne, Priority: "P3", Requester: "test:bob", RequesterName: "Bob Builder",
 		Subject: "purple-elephant-7731 gateway down", Conversation: bot.Conversation{Platform: "test", Channel: "help", Thread: "m-2"},
-		Messages:    map[string]bot.MessageRef{"csat": ref("help", "q-2b")},
 		Transcript:  []bot.Entry{{At: *ago(101 * day), Author: "test:bob", Name: "Bob Builder", Role: bot.RoleRequester, Text: "purple-elephant-7731 gateway down"}},
 		Transitions: []bot.Transition{{At: *ago(101 * day), Type: bot.TransitionOpened, To: bot.StatusOpen, By: "test:bob"}},
 		CreatedAt:   *ago(101 * day), UpdatedAt: *ago(100 * day), ResolvedAt: ago(100 * day), ResolvedBy: "test:alice",
@@ -78,6 +77,18 @@ func deskTickets() []*bot.Ticket {
 		CreatedAt: *ago(101 * day), UpdatedAt: *ago(100 * day), ResolvedAt: ago(100 * day),
 	}
 	return []*bot.Ticket{t1, t2, t3, t4}
+}
+
+// deskPosts are where the desk above posted its tickets' messages, by ticket and key, in the order they
+// were posted: T-000002's rating question was asked twice.
+var deskPosts = []struct {
+	ticket, key string
+	ref         bot.MessageRef
+}{
+	{"T-000001", "card-1", ref("tier2", "c-1")},
+	{"T-000001", "answer-1", ref("help", "a-1")},
+	{"T-000002", "csat", ref("help", "q-2a")},
+	{"T-000002", "csat", ref("help", "q-2b")},
 }
 
 // mustDesk writes the desk above into a new data file and returns its path, closed.
@@ -98,20 +109,16 @@ func mustDesk(t *testing.T) string {
 			if err := tx.LinkConversation(tk.Conversation, tk.ID); err != nil {
 				return err
 			}
-			for key, ref := range tk.Messages {
-				if err := tx.LinkMessage(ref, bot.MessageLink{Ticket: tk.ID, Key: key}); err != nil {
-					return err
-				}
+		}
+		for _, p := range deskPosts {
+			if err := tx.RecordPost(p.ref, bot.MessageLink{Ticket: p.ticket, Key: p.key}); err != nil {
+				return err
 			}
 		}
 		for thread, id := range map[string]string{"m-1b": "T-000001", "m-2b": "T-000002"} {
 			if err := tx.LinkConversation(bot.Conversation{Platform: "test", Channel: "help", Thread: thread}, id); err != nil {
 				return err
 			}
-		}
-		// T-000002's first rating question: asked again since, so only its link remains.
-		if err := tx.LinkMessage(bot.MessageRef{Platform: "test", Channel: "help", ID: "q-2a"}, bot.MessageLink{Ticket: "T-000002", Key: "csat"}); err != nil {
-			return err
 		}
 		for _, e := range []bot.Effect{
 			{Kind: bot.EffectPost, Platform: "test", Lane: "test/tier2", Ticket: "T-000001", Post: bot.Post{Channel: "tier2", Text: "**Bob Builder** wrote: " + bobsWords}},
@@ -212,6 +219,15 @@ func TestCheckFindsEachBrokenInvariant(t *testing.T) {
 		{"posted message without its link", func(tx *bolt.Tx) error {
 			return tx.Bucket([]byte("messages")).Delete([]byte("test\x1ftier2\x1fc-1"))
 		}, "T-000001: its message card-1 (test/tier2/c-1) is not in messages"},
+		{"where a missing ticket's message went", func(tx *bolt.Tx) error {
+			return tx.Bucket([]byte("ticket_messages")).Put(append(be(99), "csat"...), []byte(`{"platform":"test","channel":"help","id":"zz"}`))
+		}, "ticket_messages: message csat points at T-000099, which does not exist"},
+		{"where a message went, unreadable", func(tx *bolt.Tx) error {
+			return tx.Bucket([]byte("ticket_messages")).Put(append(be(1), "card-1"...), []byte(`{not json`))
+		}, "T-000001: where its message card-1 went cannot be read"},
+		{"a ticket's message linked to another", func(tx *bolt.Tx) error {
+			return tx.Bucket([]byte("messages")).Put([]byte("test\x1ftier2\x1fc-1"), []byte(`{"ticket":"T-000002","key":"card-1"}`))
+		}, "T-000001: its message card-1 (test/tier2/c-1) is linked to T-000002"},
 		{"requester entry of a missing ticket", func(tx *bolt.Tx) error {
 			return tx.Bucket([]byte("tickets_by_requester")).Put(append([]byte("test:ghost\x00"), be(99)...), nil)
 		}, `tickets_by_requester: the entry under requester "test:ghost" points at T-000099, which does not exist`},
@@ -321,7 +337,7 @@ func TestCheckAllWhileWriting(t *testing.T) {
 	wg.Go(func() {
 		for i := 0; ctx.Err() == nil; i++ {
 			tk := deskTickets()[0]
-			tk.Conversation.Thread, tk.Messages = "w-"+time.Now().String(), nil
+			tk.Conversation.Thread = "w-" + time.Now().String()
 			if err := db.Update(ctx, func(tx bot.Tx) error {
 				if err := tx.CreateTicket(tk); err != nil {
 					return err
@@ -589,7 +605,7 @@ func TestBackupWhileWriting(t *testing.T) {
 	wg.Go(func() {
 		for ctx.Err() == nil {
 			tk := deskTickets()[0]
-			tk.Conversation.Thread, tk.Messages = "w-"+time.Now().String(), nil
+			tk.Conversation.Thread = "w-" + time.Now().String()
 			err := db.Update(ctx, func(tx bot.Tx) error {
 				if err := tx.CreateTicket(tk); err != nil {
 					return err

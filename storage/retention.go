@@ -16,8 +16,8 @@ import (
 	"github.com/firstline-desk/firstline/bot"
 )
 
-// deleteTicket removes a ticket with its entries in every index and the message links its Messages
-// records, and returns how many links it removed. Its own conversation's link is relinkConversations'
+// deleteTicket removes a ticket with its entries in every index, where its messages went
+// (ticket_messages) and their links, and returns how many links it removed. Its own conversation's link is relinkConversations'
 // work; other links to it (a message it no longer records, like a rating question asked again; a thread
 // joined to it) are found by staleLinks; its effects are the caller's.
 func (t *tx) deleteTicket(tk *bot.Ticket) (links int, err error) {
@@ -53,16 +53,9 @@ func (t *tx) deleteTicket(tk *bot.Ticket) (links int, err error) {
 	if err := dueOf.Delete(key); err != nil {
 		return 0, fmt.Errorf("delete ticket %s from %s: %w", tk.ID, bucketDueOf, err)
 	}
-	msgs := t.bucket(bucketMessages)
-	for _, ref := range tk.Messages {
-		k := []byte(ref.Key())
-		var link bot.MessageLink
-		if v := msgs.Get(k); v != nil && json.Unmarshal(v, &link) == nil && link.Ticket == tk.ID {
-			if err := msgs.Delete(k); err != nil {
-				return 0, fmt.Errorf("delete the message links of %s: %w", tk.ID, err)
-			}
-			links++
-		}
+	links, err = t.deletePostRefs(tk.ID, seq)
+	if err != nil {
+		return 0, err
 	}
 	if err := t.bucket(bucketTickets).Delete(key); err != nil {
 		return 0, fmt.Errorf("delete ticket %s: %w", tk.ID, err)

@@ -26,6 +26,7 @@ var (
 	bucketByRequester   = []byte("tickets_by_requester")    // requester \x00 seq -> ""
 	bucketByStatus      = []byte("tickets_by_status")       // status \x00 seq -> ""
 	bucketMessages      = []byte("messages")                // message ref key -> MessageLink JSON (cards, answers)
+	bucketPostRefs      = []byte("ticket_messages")         // seq (8 bytes BE) message key -> MessageRef JSON
 	bucketDedup         = []byte("dedup")                   // event key -> unix nanos seen
 	bucketOutbox        = []byte("outbox")                  // seq -> Effect JSON
 	bucketArticles      = []byte("articles")                // id -> stored article JSON (latest version)
@@ -131,7 +132,7 @@ var migrations = []func(*bolt.Tx) error{
 			if err := decode(v, &tk, "ticket"); err != nil {
 				return err
 			}
-			if err := t.indexUpdated(&tk, nil, k); err != nil {
+			if err := t.indexUpdated(tk.ID, lastChange(&tk), nil, k); err != nil {
 				return err
 			}
 			return t.indexDue(&tk, k)
@@ -205,6 +206,11 @@ var migrations = []func(*bolt.Tx) error{
 			return t.indexTerms(&tk, nil, binary.BigEndian.Uint64(k))
 		})
 	},
+	// 8: where the bot's messages went moves out of the tickets ("messages", by key) into
+	// ticket_messages, so that posting reads and writes no ticket (see messages.go). The tickets are not
+	// rewritten (a file of a million would be rewritten whole in one transaction): their stored
+	// "messages" is no longer read, and goes the next time each is written.
+	migrateMessageRefs,
 }
 
 // SchemaVersion is the schema this build writes.

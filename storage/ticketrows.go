@@ -187,12 +187,12 @@ func fieldKey(field byte, value string, seq []byte) []byte {
 }
 
 // indexRow writes the ticket's row and moves its entries in tickets_by_field and tickets_by_created from
-// old's values to tk's (old is nil for a new ticket).
-func (t *tx) indexRow(tk, old *bot.Ticket, seq []byte) error {
+// the row it had (old, nil for a new ticket) to tk's.
+func (t *tx) indexRow(tk *bot.Ticket, old *row, seq []byte) error {
 	r := rowOf(tk)
 	rows, fields, created := t.bucket(bucketRows), t.bucket(bucketByField), t.bucket(bucketByCreated)
 	if old != nil {
-		o := rowOf(old)
+		o := *old
 		of, nf := o.fields(), r.fields()
 		for i := range of {
 			if of[i] == nf[i] {

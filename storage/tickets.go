@@ -24,6 +24,31 @@ type tx struct {
 	btx *bolt.Tx
 	// counts are the DB's (nil in migrations): the tickets this transaction decodes are counted there.
 	counts *counters
+	// indexed is what the index entries of the tickets this transaction read or wrote are made of, by
+	// sequence: PutTicket moves a ticket's entries from it without decoding the stored ticket again.
+	indexed map[uint64]indexKeys
+}
+
+// indexKeys are what a stored ticket's index entries are made of: the requester, status and
+// last-change indexes, its row (tickets_by_field, tickets_by_created) and its text (the word index).
+type indexKeys struct {
+	requester string
+	status    bot.Status
+	changed   time.Time
+	row       row
+	text      ticketText
+}
+
+func keysOf(tk *bot.Ticket) indexKeys {
+	return indexKeys{requester: tk.Requester, status: tk.Status, changed: lastChange(tk), row: rowOf(tk), text: textOf(tk)}
+}
+
+// remember notes what a ticket's index entries are made of as it is stored now.
+func (t *tx) remember(seq uint64, tk *bot.Ticket) {
+	if t.indexed == nil {
+		t.indexed = map[uint64]indexKeys{}
+	}
+	t.indexed[seq] = keysOf(tk)
 }
 
 var _ bot.Tx = (*tx)(nil)
@@ -64,21 +89,25 @@ func (t *tx) PutTicket(tk *bot.Ticket) error {
 	if err != nil {
 		return err
 	}
-	var old *bot.Ticket
-	if v := t.bucket(bucketTickets).Get(u64(seq)); v != nil {
-		old = new(bot.Ticket)
-		t.decodedTickets(1)
-		if err := decode(v, old, "ticket "+tk.ID); err != nil {
-			return err
-		}
-	} else {
+	v := t.bucket(bucketTickets).Get(u64(seq))
+	if v == nil {
 		return bot.Errorf(bot.ENOTFOUND, "no ticket %s to update", tk.ID)
 	}
-	return t.putTicket(tk, old)
+	old, ok := t.indexed[seq]
+	if !ok {
+		// Not read in this transaction: the stored ticket says where its index entries are.
+		stored := new(bot.Ticket)
+		t.decodedTickets(1)
+		if err := decode(v, stored, "ticket "+tk.ID); err != nil {
+			return err
+		}
+		old = keysOf(stored)
+	}
+	return t.putTicket(tk, &old)
 }
 
-// putTicket writes the ticket and moves its index entries from old's values to tk's.
-func (t *tx) putTicket(tk *bot.Ticket, old *bot.Ticket) error {
+// putTicket writes the ticket and moves its index entries from old's values (nil: a new ticket) to tk's.
+func (t *tx) putTicket(tk *bot.Ticket, old *indexKeys) error {
 	seq, err := ticketSeq(tk.ID)
 	if err != nil {
 		return err
@@ -93,10 +122,10 @@ func (t *tx) putTicket(tk *bot.Ticket, old *bot.Ticket) error {
 	}
 	byReq, byStatus := t.bucket(bucketByRequester), t.bucket(bucketByStatus)
 	if old != nil {
-		if err := byReq.Delete(compose([]byte(old.Requester), key)); err != nil {
+		if err := byReq.Delete(compose([]byte(old.requester), key)); err != nil {
 			return err
 		}
-		if err := byStatus.Delete(compose([]byte(old.Status), key)); err != nil {
+		if err := byStatus.Delete(compose([]byte(old.status), key)); err != nil {
 			return err
 		}
 	}
@@ -106,16 +135,30 @@ func (t *tx) putTicket(tk *bot.Ticket, old *bot.Ticket) error {
 	if err := byStatus.Put(compose([]byte(tk.Status), key), nil); err != nil {
 		return fmt.Errorf("index ticket %s by status: %w", tk.ID, err)
 	}
-	if err := t.indexUpdated(tk, old, key); err != nil {
+	now := keysOf(tk)
+	var was *time.Time
+	if old != nil {
+		was = &old.changed
+	}
+	if err := t.indexUpdated(tk.ID, now.changed, was, key); err != nil {
 		return err
 	}
-	if err := t.indexRow(tk, old, key); err != nil {
+	var oldRow *row
+	var oldText *ticketText
+	if old != nil {
+		oldRow, oldText = &old.row, &old.text
+	}
+	if err := t.indexRow(tk, oldRow, key); err != nil {
 		return err
 	}
-	if err := t.indexTerms(tk, old, seq); err != nil {
+	if err := t.indexTerms(tk, oldText, seq); err != nil {
 		return err
 	}
-	return t.indexDue(tk, key)
+	if err := t.indexDue(tk, key); err != nil {
+		return err
+	}
+	t.remember(seq, tk)
+	return nil
 }
 
 // timeKey is an index key that sorts by time, then by ticket.
@@ -125,21 +168,19 @@ func timeKey(at time.Time, seq []byte) []byte {
 	return append(k, seq...)
 }
 
-// indexUpdated moves the ticket's entry in the last-change index from old's time to tk's.
-func (t *tx) indexUpdated(tk, old *bot.Ticket, seq []byte) error {
+// indexUpdated moves the ticket's entry in the last-change index from was (nil: none yet) to at.
+func (t *tx) indexUpdated(id string, at time.Time, was *time.Time, seq []byte) error {
 	b := t.bucket(bucketByUpdated)
-	at := lastChange(tk)
-	if old != nil {
-		was := lastChange(old)
+	if was != nil {
 		if was.Equal(at) {
 			return nil
 		}
-		if err := b.Delete(timeKey(was, seq)); err != nil {
+		if err := b.Delete(timeKey(*was, seq)); err != nil {
 			return err
 		}
 	}
 	if err := b.Put(timeKey(at, seq), nil); err != nil {
-		return fmt.Errorf("index ticket %s by last change: %w", tk.ID, err)
+		return fmt.Errorf("index ticket %s by last change: %w", id, err)
 	}
 	return nil
 }
@@ -231,6 +272,7 @@ func (t *tx) ticketBySeq(seq uint64, id string) (*bot.Ticket, error) {
 	if err := decode(v, tk, "ticket "+id); err != nil {
 		return nil, err
 	}
+	t.remember(seq, tk)
 	return tk, nil
 }
 
@@ -340,27 +382,6 @@ func (t *tx) TicketByConversation(c bot.Conversation) (*bot.Ticket, error) {
 		return nil, bot.Errorf(bot.ENOTFOUND, "no ticket in this conversation")
 	}
 	return t.Ticket(string(v))
-}
-
-func (t *tx) LinkMessage(ref bot.MessageRef, link bot.MessageLink) error {
-	data, err := json.Marshal(link)
-	if err != nil {
-		return fmt.Errorf("encode message link: %w", err)
-	}
-	if err := t.bucket(bucketMessages).Put([]byte(ref.Key()), data); err != nil {
-		return fmt.Errorf("link message to %s: %w", link.Ticket, err)
-	}
-	return nil
-}
-
-func (t *tx) MessageLink(ref bot.MessageRef) (bot.MessageLink, error) {
-	var link bot.MessageLink
-	v := t.bucket(bucketMessages).Get([]byte(ref.Key()))
-	if v == nil {
-		return link, bot.Errorf(bot.ENOTFOUND, "message %s is not linked to a ticket", ref.ID)
-	}
-	err := decode(v, &link, "message link")
-	return link, err
 }
 
 func (t *tx) Enqueue(e *bot.Effect) error {

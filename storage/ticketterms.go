@@ -26,16 +26,33 @@ import (
 // large enough that a common word's list is read in few seeks.
 const maxPostings = 256
 
-// ticketTerms returns the distinct terms of a ticket's searchable text: its subject and every entry of its
-// transcript, internal notes included (technicians search their notes; see TicketFilter.Visible).
-func ticketTerms(tk *bot.Ticket) map[string]bool {
+// ticketText is a ticket's searchable text: its subject and every entry of its transcript, internal notes
+// included (technicians search their notes; see TicketFilter.Visible).
+type ticketText struct {
+	subject string
+	entries []string
+}
+
+func textOf(tk *bot.Ticket) ticketText {
+	x := ticketText{subject: tk.Subject, entries: make([]string, len(tk.Transcript))}
+	for i, e := range tk.Transcript {
+		x.entries[i] = e.Text
+	}
+	return x
+}
+
+// terms returns the distinct terms of the text.
+func (x ticketText) terms() map[string]bool {
 	terms := map[string]bool{}
-	addTerms(terms, tk.Subject)
-	for _, e := range tk.Transcript {
-		addTerms(terms, e.Text)
+	addTerms(terms, x.subject)
+	for _, e := range x.entries {
+		addTerms(terms, e)
 	}
 	return terms
 }
+
+// ticketTerms returns the distinct terms of a ticket's searchable text.
+func ticketTerms(tk *bot.Ticket) map[string]bool { return textOf(tk).terms() }
 
 func addTerms(terms map[string]bool, text string) {
 	for _, term := range kb.Analyze(text) {
@@ -45,36 +62,36 @@ func addTerms(terms map[string]bool, text string) {
 
 // appendedOnly reports whether tk is old with entries added at the end of its transcript and the same
 // subject: then its new terms are those of the new entries, and none went away.
-func appendedOnly(tk, old *bot.Ticket) bool {
-	if tk.Subject != old.Subject || len(tk.Transcript) < len(old.Transcript) {
+func appendedOnly(tk *bot.Ticket, old *ticketText) bool {
+	if tk.Subject != old.subject || len(tk.Transcript) < len(old.entries) {
 		return false
 	}
-	for i, e := range old.Transcript {
-		if tk.Transcript[i].Text != e.Text {
+	for i, e := range old.entries {
+		if tk.Transcript[i].Text != e {
 			return false
 		}
 	}
 	return true
 }
 
-// indexTerms brings the ticket's postings from old's text to tk's (old is nil for a new ticket).
-func (t *tx) indexTerms(tk, old *bot.Ticket, seq uint64) error {
+// indexTerms brings the ticket's postings from the text it had (old, nil for a new ticket) to tk's.
+func (t *tx) indexTerms(tk *bot.Ticket, old *ticketText, seq uint64) error {
 	b := t.bucket(bucketTerms)
 	var add, remove map[string]bool
 	switch {
 	case old == nil:
 		add = ticketTerms(tk)
 	case appendedOnly(tk, old):
-		if len(tk.Transcript) == len(old.Transcript) {
+		if len(tk.Transcript) == len(old.entries) {
 			return nil // the text did not change: most writes (a claim, an SLA flag)
 		}
 		// Words the ticket already held are added again, which changes nothing.
 		add = map[string]bool{}
-		for _, e := range tk.Transcript[len(old.Transcript):] {
+		for _, e := range tk.Transcript[len(old.entries):] {
 			addTerms(add, e.Text)
 		}
 	default:
-		add, remove = ticketTerms(tk), ticketTerms(old)
+		add, remove = ticketTerms(tk), old.terms()
 		for term := range add {
 			if remove[term] {
 				delete(add, term)

@@ -359,7 +359,12 @@ func TestCrossPlatform(t *testing.T) {
 	waitFor(t, "the card's reference", func() bool {
 		tk := ticket(t, d.db, "T-000001")
 		for _, c := range tk.Cards {
-			if c.Current && tk.Messages[c.Key].ID == card.TS {
+			var ref bot.MessageRef
+			_ = d.db.View(context.Background(), func(tx bot.Tx) error {
+				ref, _ = tx.PostRef(tk.ID, c.Key)
+				return nil
+			})
+			if c.Current && ref.ID == card.TS {
 				return true
 			}
 		}

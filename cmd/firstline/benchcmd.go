@@ -148,8 +148,10 @@ func fillBenchTickets(ctx context.Context, path string, n int, desk bot.Config, 
 	created := g.Arrivals(n)
 	for i := 0; i < n; i += benchBatch {
 		batch := make([]*bot.Ticket, 0, benchBatch)
+		posts := make([]map[string]bot.MessageRef, 0, benchBatch)
 		for _, at := range created[i:min(i+benchBatch, n)] {
-			t := g.Ticket(at)
+			t, p := g.Ticket(at)
+			posts = append(posts, p)
 			switch {
 			case t.Status.Active():
 				mix.active++
@@ -167,15 +169,15 @@ func fillBenchTickets(ctx context.Context, path string, n int, desk bot.Config, 
 			batch = append(batch, t)
 		}
 		if err := db.Update(ctx, func(tx bot.Tx) error {
-			for _, t := range batch {
+			for j, t := range batch {
 				if err := tx.CreateTicket(t); err != nil {
 					return err
 				}
 				if err := tx.LinkConversation(t.Conversation, t.ID); err != nil {
 					return err
 				}
-				for key, ref := range t.Messages {
-					if err := tx.LinkMessage(ref, bot.MessageLink{Ticket: t.ID, Key: key}); err != nil {
+				for key, ref := range posts[j] {
+					if err := tx.RecordPost(ref, bot.MessageLink{Ticket: t.ID, Key: key}); err != nil {
 						return err
 					}
 				}

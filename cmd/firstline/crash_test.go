@@ -450,8 +450,15 @@ func (r *crashRun) verify(t *testing.T, path string) *crashReport {
 	}
 	defer db.Close()
 	var tickets []*bot.Ticket
+	posted := map[string]map[string]bot.MessageRef{} // ticket id -> where its messages went, by key
 	if err := db.View(context.Background(), func(tx bot.Tx) error {
 		tickets, err = tx.FindTickets(bot.TicketFilter{})
+		for _, tk := range tickets {
+			if err != nil {
+				break
+			}
+			posted[tk.ID], err = tx.PostRefs(tk.ID)
+		}
 		return err
 	}); err != nil {
 		t.Fatal(err)
@@ -597,7 +604,7 @@ func (r *crashRun) verify(t *testing.T, path string) *crashReport {
 			keys[fmt.Sprintf("ask-%d", i)] = true
 		}
 		for k := range keys {
-			ref, ok := tk.Messages[k]
+			ref, ok := posted[tk.ID][k]
 			if !ok {
 				expect(tk.ID+" "+k+" (not recorded as posted)", 1, nil)
 				continue
@@ -636,7 +643,7 @@ func (r *crashRun) verify(t *testing.T, path string) *crashReport {
 			problem("  %s: %s", tk.ID, ticketStory(tk))
 		}
 		for _, p := range found {
-			if card, ok := tk.Messages["card-1"]; ok && p.ThreadTS != card.ID && len(tk.Cards) == 1 {
+			if card, ok := posted[tk.ID]["card-1"]; ok && p.ThreadTS != card.ID && len(tk.Cards) == 1 {
 				problem("relay of follow-up %d is under %s, not under %s's card %s", ev.n, p.ThreadTS, tk.ID, card.ID)
 			}
 		}

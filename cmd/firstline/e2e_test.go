@@ -274,9 +274,14 @@ func TestEndToEnd(t *testing.T) {
 		CreatedAt  time.Time               `json:"created_at"`
 		ResolvedAt *time.Time              `json:"resolved_at"`
 		Events     []struct{ Type string } `json:"events"`
+		// Where the bot's messages went, stored apart from the ticket and shown with it.
+		Messages map[string]struct{ ID string } `json:"messages"`
 	}
 	if err := json.Unmarshal([]byte(js), &tk); err != nil {
 		t.Fatalf("tickets show -json is not JSON: %v\n%s", err, js)
+	}
+	if tk.Messages["answer-1"].ID == "" || tk.Messages["card-1"].ID == "" {
+		t.Errorf("tickets show -json does not say where the answer and the card went: %v", tk.Messages)
 	}
 	if tk.ID != "T-000001" || tk.Status != "resolved" || tk.Tier != "tier3" || tk.Priority != "P3" || tk.Requester != "console:alice" ||
 		tk.Assignee != "console:sara" || tk.CSAT == nil || tk.CSAT.Score != 5 || tk.CreatedAt.IsZero() || tk.ResolvedAt == nil {

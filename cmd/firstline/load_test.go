@@ -554,7 +554,7 @@ func commitCeiling(t *testing.T, path string, d time.Duration) (smallest, questi
 		text := fmt.Sprintf("load%08d %s", n, kbQuestions[n%len(kbQuestions)])
 		tk := &bot.Ticket{Version: bot.TicketVersion, Status: bot.StatusOpen, Tier: bot.LevelOne, Priority: "P3",
 			Requester: "slack:U00001", RequesterName: "p00001", Conversation: conv, Subject: text,
-			Messages: map[string]bot.MessageRef{}, CreatedAt: now, UpdatedAt: now,
+			CreatedAt: now, UpdatedAt: now,
 			Transcript:  []bot.Entry{{At: now, Author: "slack:U00001", Name: "p00001", Role: bot.RoleRequester, Text: text}},
 			Transitions: []bot.Transition{{At: now, Type: bot.TransitionOpened, To: bot.StatusOpen, By: "slack:U00001"}}}
 		if err := tx.CreateTicket(tk); err != nil {

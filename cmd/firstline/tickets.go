@@ -50,17 +50,25 @@ func (m *Main) ticketsList(ctx context.Context, args []string) error {
 	}
 	defer db.Close()
 	var tickets []*bot.Ticket
+	out := []ticketJSON{}
 	if err := db.View(ctx, func(tx bot.Tx) error {
 		tickets, err = tx.FindTickets(filter)
-		return err
+		if err != nil || !*asJSON {
+			return err
+		}
+		for _, t := range tickets {
+			j, err := withPosts(tx, t)
+			if err != nil {
+				return err
+			}
+			out = append(out, j)
+		}
+		return nil
 	}); err != nil {
 		return fmt.Errorf("list tickets: %w", err)
 	}
 	if *asJSON {
-		if tickets == nil {
-			tickets = []*bot.Ticket{}
-		}
-		return writeJSON(m.Stdout, tickets)
+		return writeJSON(m.Stdout, out)
 	}
 	if len(tickets) == 0 {
 		fmt.Fprintln(m.Stdout, "No tickets.")
@@ -91,8 +99,12 @@ func (m *Main) ticketsShow(ctx context.Context, args []string) error {
 	}
 	defer db.Close()
 	var t *bot.Ticket
+	var j ticketJSON
 	if err := db.View(ctx, func(tx bot.Tx) error {
-		t, err = tx.Ticket(strings.ToUpper(rest[0]))
+		if t, err = tx.Ticket(strings.ToUpper(rest[0])); err != nil {
+			return err
+		}
+		j, err = withPosts(tx, t)
 		return err
 	}); err != nil {
 		if bot.IsNotFound(err) {
@@ -101,10 +113,26 @@ func (m *Main) ticketsShow(ctx context.Context, args []string) error {
 		return err
 	}
 	if *asJSON {
-		return writeJSON(m.Stdout, t)
+		return writeJSON(m.Stdout, j)
 	}
 	showTicket(m.Stdout, t)
 	return nil
+}
+
+// ticketJSON is a ticket as `tickets show -json` and `tickets list -json` print it: the stored ticket,
+// and where the bot's messages of it went, by key ("messages", stored apart from the ticket since
+// version 3, and printed with it as before).
+type ticketJSON struct {
+	*bot.Ticket
+	Messages map[string]bot.MessageRef `json:"messages,omitempty"`
+}
+
+func withPosts(tx bot.Tx, t *bot.Ticket) (ticketJSON, error) {
+	refs, err := tx.PostRefs(t.ID)
+	if err != nil {
+		return ticketJSON{}, fmt.Errorf("read where the messages of %s went: %w", t.ID, err)
+	}
+	return ticketJSON{Ticket: t, Messages: refs}, nil
 }
 
 func showTicket(w io.Writer, t *bot.Ticket) {

@@ -15,6 +15,8 @@ type draft struct {
 	t   *bot.Ticket
 	g   *Generator
 	msg int
+	// posts are where the ticket's messages went, by key.
+	posts map[string]bot.MessageRef
 	// changed is the time of the ticket's last change, up to which the SLA loop has run.
 	changed time.Time
 }
@@ -44,7 +46,7 @@ func (b *draft) say(at time.Time, author, name, role, text string, internal bool
 // post records a message the bot posted under key.
 func (b *draft) post(key, channel, thread string) {
 	b.msg++
-	b.t.Messages[key] = bot.MessageRef{Platform: b.g.platform, Channel: channel, Thread: thread, ID: b.t.Conversation.Thread + "." + strconv.Itoa(b.msg)}
+	b.posts[key] = bot.MessageRef{Platform: b.g.platform, Channel: channel, Thread: thread, ID: b.t.Conversation.Thread + "." + strconv.Itoa(b.msg)}
 }
 
 // offer answers with the topic's article; feedback follows at the given time unless it is "".

@@ -68,7 +68,7 @@ func (b *draft) after(at time.Time) {
 func (g *Generator) horizon() time.Time { return g.now.Add(-loopEvery) }
 
 // done finishes a ticket: what the SLA loop would have announced by now since its last change.
-func (b *draft) done() *bot.Ticket {
+func (b *draft) done() (*bot.Ticket, map[string]bot.MessageRef) {
 	b.runLoop(b.g.horizon())
-	return b.t
+	return b.t, b.posts
 }

@@ -102,8 +102,9 @@ func (g *Generator) outcome(created time.Time) string {
 	return "reopened"
 }
 
-// Ticket makes one ticket opened at created; call it for each of Arrivals in order.
-func (g *Generator) Ticket(created time.Time) *bot.Ticket {
+// Ticket makes one ticket opened at created, and where the desk posted its messages, by key (what
+// Tx.RecordPost records); call it for each of Arrivals in order.
+func (g *Generator) Ticket(created time.Time) (*bot.Ticket, map[string]bot.MessageRef) {
 	g.seq++
 	topic := topics[g.rng.IntN(len(topics))]
 	person := g.rng.IntN(g.people)
@@ -113,10 +114,9 @@ func (g *Generator) Ticket(created time.Time) *bot.Ticket {
 		RequesterName: firstNames[person%len(firstNames)] + " " + lastNames[person/len(firstNames)%len(lastNames)],
 		Conversation:  bot.Conversation{Platform: g.platform, Channel: "help", Thread: "q" + strconv.Itoa(g.seq)},
 		Subject:       g.pick(topic.subjects) + g.pick(suffixes),
-		Messages:      map[string]bot.MessageRef{},
 		CreatedAt:     created,
 	}
-	b := &draft{t: t, g: g}
+	b := &draft{t: t, g: g, posts: map[string]bot.MessageRef{}}
 	b.event(created, bot.TransitionOpened, bot.StatusOpen, t.Requester, "")
 	b.say(created, t.Requester, t.RequesterName, bot.RoleRequester, t.Subject, false)
 	outcome := g.outcome(created)

@@ -41,7 +41,7 @@ func generate(desk bot.Config, n int) []*bot.Ticket {
 	g := ticketgen.New(desk, now, n)
 	var out []*bot.Ticket
 	for i, at := range g.Arrivals(n) {
-		tk := g.Ticket(at)
+		tk, _ := g.Ticket(at)
 		tk.ID = bot.TicketID(uint64(i + 1)) // the store numbers them; the failure messages need a name
 		out = append(out, tk)
 	}
