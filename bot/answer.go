@@ -9,7 +9,6 @@ import (
 	"strconv"
 	"strings"
 	"sync"
-	"time"
 
 	"github.com/firstline-desk/firstline/kb"
 	"github.com/firstline-desk/firstline/redact"
@@ -368,30 +367,4 @@ func (w *work) ask(t *Ticket, text string) error {
 		return err
 	}
 	return w.toRequester(t, fmt.Sprintf("%s%d", keyAskPrefix, asks+1), text, Choice{ID: FeedbackHuman, Label: "Talk to a human", Reaction: r.Human})
-}
-
-// Reporter computes the service-desk report for "!report"; cmd/firstline implements it with package
-// report. It is called outside any storage transaction.
-type Reporter interface {
-	Summary(ctx context.Context, now time.Time) (string, error)
-}
-
-// SetReporter enables "!report".
-func (e *Engine) SetReporter(r Reporter) { e.reporter = r }
-
-func (e *Engine) runReport(ctx context.Context, eff Effect) error {
-	text, err := e.reporter.Summary(ctx, e.clock.Now())
-	if err != nil {
-		text = "Sorry, the report could not be computed: " + err.Error()
-		e.log.Error("report", "err", err)
-	}
-	return e.write(ctx, func(tx *trackedTx) error {
-		if err := tx.DeleteEffect(eff.Seq); err != nil {
-			return err
-		}
-		p := eff.Post
-		p.Text = text
-		w := &work{e: e, tx: tx, now: e.clock.Now(), ev: Event{Platform: eff.Platform}}
-		return w.enqueue(Effect{Kind: EffectPost, Platform: eff.Platform, Lane: eff.Lane, Post: p})
-	})
 }

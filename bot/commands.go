@@ -232,21 +232,6 @@ func (w *work) cmdVendor(cmd Command) error {
 	return w.tx.PutTicket(t)
 }
 
-// cmdReport posts a compact service-desk report in a tier channel, for its technicians and admins. It is
-// computed by a job, outside the event's transaction, since it reads many tickets.
-func (w *work) cmdReport() error {
-	ev := w.ev
-	tier, ok := w.cfg().tierByChannel(ev.Platform, ev.Channel)
-	if !ok || !(w.canWork(tier.ID, ev.User) || w.cfg().isAdmin(ev.User, ev.Roles)) {
-		return w.reply("", "The report is for technicians, in a tier channel.")
-	}
-	if w.e.reporter == nil {
-		return w.reply("", "Reports are not available here.")
-	}
-	post := w.here()
-	return w.enqueue(Effect{Kind: EffectJob, Platform: ev.Platform, Lane: threadLane(ev.Platform, post.Channel, post.Thread), Job: jobReport, Post: post})
-}
-
 // ticketInContext returns the ticket a command is about: the one it named by id (see namedTicket), or
 // else the ticket of the thread the event is in (a card's or a requester's). The card is the card's
 // thread's, or for a named ticket its current card when the user works that card's tier.
