@@ -198,3 +198,20 @@ func (w *work) updateCard(t *Ticket, card *Card) error {
 func (w *work) job(t *Ticket, name string) error {
 	return w.enqueue(w.requesterEffect(t, Effect{Kind: EffectJob, Ticket: t.ID, Job: name}))
 }
+
+// toTechnicians says something about a ticket that is for its technicians only (a vendor's reference,
+// a summary): where the event happened when only technicians read there, else in the card's thread, or
+// the user's DM.
+func (w *work) toTechnicians(t *Ticket, text string) error {
+	private, err := w.forTechniciansHere()
+	if err != nil {
+		return err
+	}
+	if private {
+		return w.reply(t.ID, text)
+	}
+	if c := t.currentCard(); c != nil {
+		return w.toCard(t, c, text)
+	}
+	return w.dm(text)
+}

@@ -179,45 +179,6 @@ func (w *work) cmdSummary() error {
 	}
 }
 
-// forTechniciansHere reports whether what is said in reply to the event is read by technicians alone: it
-// is in a card's thread or a tier channel, or private to the user (a DM, an ephemeral answer).
-func (w *work) forTechniciansHere() (bool, error) {
-	ev := w.ev
-	if w.alone() || w.replyInDM {
-		return true, nil
-	}
-	if _, ok := w.cfg().tierByChannel(ev.Platform, ev.Channel); ok {
-		return true, nil
-	}
-	t, _, err := w.cardHere()
-	return t != nil, err
-}
-
-// toTechnicians says something about a ticket that is for its technicians only (a vendor's reference,
-// a summary): where the event happened when only technicians read there, else in the card's thread, or
-// the user's DM.
-func (w *work) toTechnicians(t *Ticket, text string) error {
-	private, err := w.forTechniciansHere()
-	if err != nil {
-		return err
-	}
-	if private {
-		return w.reply(t.ID, text)
-	}
-	if c := t.currentCard(); c != nil {
-		return w.toCard(t, c, text)
-	}
-	return w.dm(text)
-}
-
-// postLane is the lane of a post: its DM's, or its thread's.
-func postLane(platform string, p Post) string {
-	if p.DM != "" {
-		return lane(platform, "dm:"+p.DM)
-	}
-	return threadLane(platform, p.Channel, p.Thread)
-}
-
 // summaryJob asks for a ticket's summary after it reaches a tier. The card is posted at once with the
 // desk's summary; the job runs in a lane of its own, so a slow model holds up no card or relay of the
 // tier channel, and the card's update it causes goes to the channel's lane, behind the card.

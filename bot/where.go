@@ -106,3 +106,25 @@ func (w *work) receiptThread() (*Ticket, error) {
 	}
 	return t, w.tx.PutTicket(t)
 }
+
+// forTechniciansHere reports whether what is said in reply to the event is read by technicians alone: it
+// is in a card's thread or a tier channel, or private to the user (a DM, an ephemeral answer).
+func (w *work) forTechniciansHere() (bool, error) {
+	ev := w.ev
+	if w.alone() || w.replyInDM {
+		return true, nil
+	}
+	if _, ok := w.cfg().tierByChannel(ev.Platform, ev.Channel); ok {
+		return true, nil
+	}
+	t, _, err := w.cardHere()
+	return t != nil, err
+}
+
+// postLane is the lane of a post: its DM's, or its thread's.
+func postLane(platform string, p Post) string {
+	if p.DM != "" {
+		return lane(platform, "dm:"+p.DM)
+	}
+	return threadLane(platform, p.Channel, p.Thread)
+}
