@@ -162,7 +162,7 @@ type ticketFacts struct {
 
 var checkedBuckets = [][]byte{bucketMeta, bucketTickets, bucketByConv, bucketByRequester, bucketByStatus, bucketMessages,
 	bucketPostRefs, bucketDedup, bucketOutbox, bucketArticles, bucketArticleVers, bucketAdapters, bucketByDue, bucketDueOf, bucketByUpdated,
-	bucketRows, bucketByField, bucketByCreated, bucketTerms,
+	bucketRows, bucketByField, bucketByCreated, bucketTerms, bucketBySLA,
 	bucketAudit, bucketFeedback}
 
 // checkData checks Firstline's invariants in btx:

@@ -50,6 +50,9 @@ func (lc *listCheck) ticket(seq uint64, tk *bot.Ticket) {
 		lc.want[string(bucketByField)] += lc.hash(fieldKey(f.field, f.value, key))
 	}
 	lc.want[string(bucketByCreated)] += lc.hash(timeKey(fromNanos(r.created), key))
+	if k := r.slaKey(key); k != nil {
+		lc.want[string(bucketBySLA)] += lc.hash(k)
+	}
 	for term := range ticketTerms(tk) {
 		lc.want[string(bucketTerms)] += lc.hash([]byte(term), key)
 	}
@@ -65,7 +68,7 @@ func (lc *listCheck) finish(btx *bolt.Tx, tickets map[uint64]ticketFacts) {
 		}
 		return nil
 	})
-	for _, name := range [][]byte{bucketByField, bucketByCreated} {
+	for _, name := range [][]byte{bucketByField, bucketByCreated, bucketBySLA} {
 		btx.Bucket(name).ForEach(func(k, _ []byte) error {
 			lc.have[string(name)] += lc.hash(k)
 			return nil
@@ -88,7 +91,7 @@ func (lc *listCheck) finish(btx *bolt.Tx, tickets map[uint64]ticketFacts) {
 		}
 		return nil
 	})
-	for _, name := range [][]byte{bucketByField, bucketByCreated, bucketTerms} {
+	for _, name := range [][]byte{bucketByField, bucketByCreated, bucketBySLA, bucketTerms} {
 		if lc.want[string(name)] != lc.have[string(name)] {
 			lc.r.add("%s: its entries are not the tickets' own (missing, extra or stale): lists and searches in the web console are wrong", name)
 		}

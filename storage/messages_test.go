@@ -84,7 +84,7 @@ func TestMigrationMovesMessageRefs(t *testing.T) {
 		if err := tickets.Put(be(1), old); err != nil {
 			return err
 		}
-		return btx.Bucket([]byte("meta")).Put([]byte("schema_version"), binary.BigEndian.AppendUint64(nil, uint64(storage.SchemaVersion()-1)))
+		return btx.Bucket([]byte("meta")).Put([]byte("schema_version"), binary.BigEndian.AppendUint64(nil, 7))
 	})
 	db, err := storage.Open(path, storage.Options{NoSync: true})
 	if err != nil {

@@ -42,6 +42,7 @@ var (
 	bucketByField       = []byte("tickets_by_field")        // field byte, value \x00 seq -> "" (assignee, tier, priority, platform)
 	bucketByCreated     = []byte("tickets_by_created")      // opened (unix nanos, 8 bytes BE) seq -> ""
 	bucketTerms         = []byte("ticket_terms")            // word \x00 first seq -> more seqs as uvarint deltas (ticketterms.go)
+	bucketBySLA         = []byte("tickets_by_sla_due")      // the nearest running SLA deadline (unix nanos) seq -> "", for lists by SLA due
 	keySchema           = []byte("schema_version")
 	defaultLockTimeout  = time.Second
 	errDataFileInUseFmt = "the data file %s is in use by another Firstline process (stop it, or use another -data directory)"
@@ -211,6 +212,24 @@ var migrations = []func(*bolt.Tx) error{
 	// rewritten (a file of a million would be rewritten whole in one transaction): their stored
 	// "messages" is no longer read, and goes the next time each is written.
 	migrateMessageRefs,
+	// 9: the running SLA deadlines as an index, so a list by SLA due reads its first page from it instead
+	// of every active ticket; filled from the rows of migration 7, without reading the tickets.
+	func(btx *bolt.Tx) error {
+		b, err := btx.CreateBucketIfNotExists(bucketBySLA)
+		if err != nil {
+			return fmt.Errorf("create bucket %s: %w", bucketBySLA, err)
+		}
+		return btx.Bucket(bucketRows).ForEach(func(k, v []byte) error {
+			r, err := parseRow(v)
+			if err != nil {
+				return fmt.Errorf("%s: %w", bot.TicketID(binary.BigEndian.Uint64(k)), err)
+			}
+			if !r.running() {
+				return nil
+			}
+			return b.Put(timeKey(fromNanos(r.due), k), nil)
+		})
+	},
 }
 
 // SchemaVersion is the schema this build writes.

@@ -301,34 +301,36 @@ func createdSeqs(b *bolt.Bucket, f bot.TicketFilter, limit int) ([]uint64, bool)
 }
 
 // byDue returns up to want matches (all for -1) in OrderDue: first the tickets with a running SLA clock,
-// nearest deadline first, then the others, newest first. A running clock is always an active ticket's,
-// and the active tickets are a desk's backlog: the first part reads them all, from the status index.
+// nearest deadline first (tickets_by_sla_due is in that order), then the others, newest first.
 func (fd *finder) byDue(text []uint64, want int) ([]found, error) {
-	var active []uint64
-	for _, s := range []bot.Status{bot.StatusOpen, bot.StatusEscalated, bot.StatusClaimed, bot.StatusPendingVendor} {
-		if len(fd.f.Status) > 0 && !slices.Contains(fd.f.Status, s) {
-			continue
-		}
-		active = append(active, scanIndex(fd.t.bucket(bucketByStatus), []byte(s))...)
-	}
-	slices.Sort(active)
-	if text != nil {
-		active = intersect(active, text)
-	}
 	yes, no := true, false
 	outer := fd.match
+	defer func() { fd.match = outer }()
 	fd.match = &match{f: outer.f, from: outer.from, to: outer.to, running: &yes}
-	first, err := fd.fromList(active, false, -1)
-	fd.match = outer
-	if err != nil {
-		return nil, err
-	}
-	slices.SortStableFunc(first, func(a, b found) int {
-		if c := a.row.sla.Due.Compare(b.row.sla.Due); c != 0 {
-			return c
+	var first []found
+	c := fd.t.bucket(bucketBySLA).Cursor()
+	for k, _ := c.First(); k != nil && (want < 0 || len(first) < want); k, _ = c.Next() {
+		if len(k) != 16 {
+			continue
 		}
-		return cmp.Compare(a.seq, b.seq)
-	})
+		seq := binary.BigEndian.Uint64(k[8:])
+		if text != nil {
+			if _, ok := slices.BinarySearch(text, seq); !ok {
+				continue
+			}
+		}
+		v := fd.rows.Get(k[8:])
+		if v == nil {
+			continue
+		}
+		r, err := parseRow(v)
+		if err != nil {
+			return nil, err
+		}
+		if fd.match.ok(r) {
+			first = append(first, found{seq: seq, row: r.row()})
+		}
+	}
 	if want >= 0 && len(first) >= want {
 		return first[:want], nil
 	}
@@ -337,7 +339,6 @@ func (fd *finder) byDue(text []uint64, want int) ([]found, error) {
 		rest = want - len(first)
 	}
 	fd.match = &match{f: outer.f, from: outer.from, to: outer.to, running: &no}
-	defer func() { fd.match = outer }()
 	second, err := fd.inOrder(text, true, rest)
 	if err != nil {
 		return nil, err

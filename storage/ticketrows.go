@@ -223,6 +223,9 @@ func (t *tx) indexRow(tk *bot.Ticket, old *row, seq []byte) error {
 			return fmt.Errorf("index ticket %s by opening time: %w", tk.ID, err)
 		}
 	}
+	if err := t.indexSLA(r, old, seq); err != nil {
+		return fmt.Errorf("index ticket %s by SLA due: %w", tk.ID, err)
+	}
 	v := r.encode()
 	if bytes.Equal(rows.Get(seq), v) {
 		return nil
@@ -245,8 +248,40 @@ func (t *tx) unindexRow(tk *bot.Ticket, seq []byte) error {
 	if err := t.bucket(bucketByCreated).Delete(timeKey(fromNanos(r.created), seq)); err != nil {
 		return fmt.Errorf("delete ticket %s from %s: %w", tk.ID, bucketByCreated, err)
 	}
+	if err := t.indexSLA(row{}, &r, seq); err != nil {
+		return fmt.Errorf("delete ticket %s from %s: %w", tk.ID, bucketBySLA, err)
+	}
 	if err := t.bucket(bucketRows).Delete(seq); err != nil {
 		return fmt.Errorf("delete ticket %s from %s: %w", tk.ID, bucketRows, err)
 	}
 	return nil
+}
+
+// slaKey is a row's key in tickets_by_sla_due, nil when no clock of it runs.
+func (r row) slaKey(seq []byte) []byte {
+	if !r.sla.Running() {
+		return nil
+	}
+	return timeKey(r.sla.Due, seq)
+}
+
+// indexSLA moves a ticket's entry in tickets_by_sla_due from was's running deadline (nil: none) to r's.
+func (t *tx) indexSLA(r row, was *row, seq []byte) error {
+	b := t.bucket(bucketBySLA)
+	nk := r.slaKey(seq)
+	if was != nil {
+		ok := was.slaKey(seq)
+		if bytes.Equal(ok, nk) {
+			return nil
+		}
+		if ok != nil {
+			if err := b.Delete(ok); err != nil {
+				return err
+			}
+		}
+	}
+	if nk == nil {
+		return nil
+	}
+	return b.Put(nk, nil)
 }

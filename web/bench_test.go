@@ -68,7 +68,8 @@ func benchFile(b *testing.B, n int) *storage.DB {
 	for i := 0; i < n; i += 2000 {
 		if err := db.Update(context.Background(), func(tx bot.Tx) error {
 			for _, at := range created[i:min(i+2000, n)] {
-				if err := tx.CreateTicket(g.Ticket(at)); err != nil {
+				t, _ := g.Ticket(at) // where its messages went is not the pages' business
+				if err := tx.CreateTicket(t); err != nil {
 					return err
 				}
 			}
@@ -204,4 +205,3 @@ func benchSignIn(b *testing.B, srv *web.Server, user string) *http.Cookie {
 	b.Fatalf("signing in gave no session: %d %s", w.Code, w.Body.String())
 	return nil
 }
-
