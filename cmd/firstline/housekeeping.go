@@ -38,7 +38,9 @@ func (m *Main) housekeeping(ctx context.Context, engine *bot.Engine, db *storage
 		t := time.NewTicker(slaTick)
 		defer t.Stop()
 		for {
-			if n, err := engine.CheckSLAs(ctx, m.clock().Now()); err != nil && ctx.Err() == nil {
+			n, err := engine.CheckSLAs(ctx, m.clock().Now())
+			m.parts.sla.ran(m.clock().Now(), err)
+			if err != nil && ctx.Err() == nil {
 				logger.Warn("SLA check", "err", err)
 			} else if n > 0 {
 				logger.Debug("SLA check", "tickets", n)

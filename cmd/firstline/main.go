@@ -85,6 +85,8 @@ type Main struct {
 	// web is -web; webSlot lets the control socket reach the web console once it runs.
 	web     webFlag
 	webSlot *control.WebSlot
+	// parts are the running desk's parts the web console reports on (webparts.go).
+	parts deskParts
 	// httpLimits bound the clients of the HTTP listener; nil is defaultHTTPLimits (tests shorten them).
 	httpLimits *httpLimits
 }

@@ -62,6 +62,7 @@ func (m *Main) runDesk(ctx context.Context, args []string) error {
 		return err
 	}
 	engine.SetReporter(deskReporter{db: db, cfg: cfg})
+	m.parts.library, m.parts.model = dm.library, dm.client
 	if dm.client != nil {
 		engine.SetModel(dm.client, cfg.LLM.modelOptions())
 	}

@@ -139,6 +139,8 @@ func (m *Main) startWeb(r *runner, cfg Config, engine *bot.Engine, db *storage.D
 	}
 	wcfg := cfg.webConfig(base)
 	wcfg.Store, wcfg.Events, wcfg.Sessions, wcfg.Clock = db, engine, db, m.clock()
+	wcfg.Library, wcfg.Reports = m.parts.library, deskReporter{db: db, cfg: cfg}
+	wcfg.Health = newWebHealth(db, fronts, &m.parts, time.Now)
 	for _, f := range fronts {
 		if f.people != nil {
 			wcfg.People = append(wcfg.People, f.people)
