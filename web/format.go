@@ -149,7 +149,8 @@ var pageFuncs = template.FuncMap{
 		}
 		return "?"
 	},
-	"list": func(s ...string) []string { return s },
+	"list":   func(s ...string) []string { return s },
+	"plural": plural,
 	// pct is a share (0..1) as a percentage, for printf.
 	"pct": func(f float64) float64 { return f * 100 },
 }
