@@ -10,6 +10,7 @@ package bot
 // EINVALID: a bad value; ENOTFOUND: no such ticket, or not one they may see), and nothing is written.
 
 import (
+	"errors"
 	"fmt"
 	"strconv"
 	"strings"
@@ -44,6 +45,28 @@ const (
 	// ActionRate is the requester's rating of the help, Choice "1".."5", once it is resolved.
 	ActionRate Action = "rate"
 )
+
+// actionFrom handles an EventAction from where it came. From a platform without a chat (the web
+// console), a refusal is Handle's error. From a chat platform (a button on Slack's home tab), the person
+// is answered there, privately, like any other refusal in chat, and the event is recorded; nothing else
+// is written, since every action refuses before it changes anything.
+func (w *work) actionFrom() error {
+	err := w.action()
+	var refusal *Error
+	if err == nil || !errors.As(err, &refusal) {
+		return err
+	}
+	switch refusal.Code {
+	case EUNAUTHORIZED, ECONFLICT, EINVALID, ENOTFOUND:
+	default:
+		return err
+	}
+	if _, ok := w.e.chat(w.ev.Platform); !ok {
+		return err
+	}
+	p := Post{Channel: w.ev.Channel, To: w.ev.User, ReplyTo: w.ev.ReplyTo, Text: refusal.Message}
+	return w.enqueue(Effect{Kind: EffectPost, Platform: w.ev.Platform, Lane: lane(w.ev.Platform, "dm:"+w.ev.User), Post: p})
+}
 
 // action handles an EventAction.
 func (w *work) action() error {

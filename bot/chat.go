@@ -15,9 +15,10 @@ const (
 	EventReactionAdded   EventKind = "reaction_added"   // someone reacted to a message
 	EventReactionRemoved EventKind = "reaction_removed" // someone took a reaction back
 	EventClick           EventKind = "click"            // someone pressed a button (a Choice)
-	// EventAction: someone acted on a ticket from outside its chat messages (the web console): Ticket
-	// names it, Action says what (action.go), Text is a reply or note, Choice a value (a priority, a
-	// rating). Channel, Thread and Message are empty: a refusal is Handle's error, not a post.
+	// EventAction: someone acted on a ticket from outside its chat messages (the web console, a home
+	// tab): Ticket names it, Action says what (action.go), Text is a reply or note, Choice a value (a
+	// priority, a rating). Channel, Thread and Message are empty. A refusal is Handle's error where the
+	// platform has no chat (the web), and a private reply where it has one.
 	EventAction EventKind = "action"
 	// EventCreateTicket: someone asked to turn a message into a ticket (Slack's message shortcut "Create
 	// ticket", Discord's message command): Channel, Thread and Message name the message, User is who

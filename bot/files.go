@@ -72,7 +72,11 @@ func (c FilesConfig) check() []string {
 // refusal says why the desk does not pass f on, "" when it does.
 func (c FilesConfig) refusal(f File) string {
 	if c.MaxBytes > 0 && f.Size > c.MaxBytes {
-		return fmt.Sprintf("it is %s, and the desk passes on files up to %s", byteSize(f.Size), byteSize(c.MaxBytes))
+		size, limit := byteSize(f.Size), byteSize(c.MaxBytes)
+		if size == limit {
+			size, limit = exactBytes(f.Size), exactBytes(c.MaxBytes) // "1 KB, up to 1 KB" says nothing
+		}
+		return fmt.Sprintf("it is %s, and the desk passes on files up to %s", size, limit)
 	}
 	media := strings.ToLower(strings.TrimSpace(f.Type))
 	if i := strings.IndexByte(media, ';'); i >= 0 {
@@ -108,6 +112,15 @@ func byteSize(n int64) string {
 		return fmt.Sprintf("%.1f MB", float64(n)/1e6)
 	}
 	return fmt.Sprintf("%d MB", (n+500_000)/1_000_000)
+}
+
+// exactBytes writes a size in bytes with thousands separators: "1,000,001 bytes".
+func exactBytes(n int64) string {
+	s := fmt.Sprint(n)
+	for i := len(s) - 3; i > 0; i -= 3 {
+		s = s[:i] + "," + s[i:]
+	}
+	return s + " bytes"
 }
 
 // describe is a file as a line shows it: "**screenshot.png** (image/png, 120 KB)".

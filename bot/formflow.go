@@ -36,7 +36,7 @@ func (w *work) form() error {
 		// The ticket's conversation is the thread of its receipt, posted where the form was asked for,
 		// or in the requester's DM: the answers are theirs, not a channel's.
 		conv:      Conversation{Platform: ev.Platform, Channel: ev.Channel, DM: ev.DM || ev.Channel == "", Root: keyReceipt},
-		requester: ev.User, name: ev.UserName, text: rec.text(), form: rec,
+		requester: ev.User, name: ev.UserName, text: rec.description(), form: rec,
 		intake: &Intake{Via: IntakeForm, By: ev.User, ByName: nameOf(ev.UserName, ev.User)},
 	}
 	if f.Priority != "" {

@@ -131,8 +131,21 @@ func (r *FormRecord) subject() string {
 	return r.Title
 }
 
-// text is what the requester asked, as the transcript keeps it and a search reads it.
-func (r *FormRecord) text() string { return r.Title + "\n" + r.lines() }
+// description is what the requester asked in their own words, as the transcript keeps it and a search
+// reads it: the answers of the text fields, in order (the labels and the choices are on the ticket's
+// form, where the card shows them, and would only be noise to a search); the subject when there are none.
+func (r *FormRecord) description() string {
+	var parts []string
+	for _, a := range r.Answers {
+		if a.Type == FieldShortText || a.Type == FieldLongText {
+			parts = append(parts, a.Value)
+		}
+	}
+	if len(parts) == 0 {
+		return r.subject()
+	}
+	return strings.Join(parts, "\n")
+}
 
 // FieldErrors are the problems of a form's answers, by field id, each a sentence for the person. A
 // refused submission's error wraps them (errors.As), so a platform can show each beside its field.

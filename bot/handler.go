@@ -18,8 +18,12 @@ import "context"
 // ack deadline. An adapter must not do slow I/O (a Web API call) between receiving an event and calling
 // Handle either. Errors: EINVALID for an event that is not one (no user or platform); anything else
 // (EUNAVAILABLE from a store that takes no writes, a full disk) means nothing of the event was kept. An
-// EventAction (the web console's) is refused the same way, nothing kept, with an *Error whose message is
-// for the person (EUNAUTHORIZED, ECONFLICT, EINVALID, ENOTFOUND: see action.go).
+// EventAction from a platform without a chat (the web console) and an EventForm are refused the same
+// way, nothing kept, with an *Error whose message is for the person (EUNAUTHORIZED, ECONFLICT, EINVALID,
+// ENOTFOUND: see action.go, forms.go; a form's bad answers are FieldErrors, errors.As), which the adapter
+// shows them (Slack: in the modal, with the acknowledgement) and then acknowledges. An EventAction from a
+// chat platform (a home tab's button) that is refused is answered privately in chat, and Handle returns
+// nil.
 type Handler interface {
 	Handle(ctx context.Context, ev Event) error
 }

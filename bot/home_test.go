@@ -62,8 +62,13 @@ func TestHomeForEmployeeAndTechnician(t *testing.T) {
 		return d.Handle(bot.Event{Kind: bot.EventAction, ID: "home-claim-" + name, Platform: "test", User: user, UserName: name,
 			Ticket: "T-000001", Action: bot.ActionClaim})
 	}
-	if err := claim(sara); bot.ErrorCode(err) != bot.EUNAUTHORIZED {
+	// Refused where she pressed it: privately, in chat (a DM here), with the card's words.
+	if err := claim(sara); err != nil {
 		t.Fatalf("sara's claim from home: %v", err)
+	}
+	mustContain(t, "sara's refusal", d.Chat.Last("@sara").Text(), "Only members of Tier 2 can claim **T-000001**")
+	if tk := ticket(t, db, "T-000001"); tk.Status != bot.StatusEscalated {
+		t.Fatalf("after sara's claim: %s", tk.Status)
 	}
 	aliceHomes, tomHomes := len(d.Chat.Homes(alice)), len(d.Chat.Homes(tom))
 	if err := claim(tom); err != nil {

@@ -84,7 +84,7 @@ func (w *work) handle() error {
 	case EventClick:
 		return w.click()
 	case EventAction:
-		return w.action()
+		return w.actionFrom()
 	case EventCreateTicket:
 		return w.ticketFromMessage(IntakeShortcut)
 	case EventForm:

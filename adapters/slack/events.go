@@ -30,9 +30,15 @@ func (a *Adapter) eventsAPI(payload []byte) (bot.Event, bool, error) {
 	}
 	switch ev := outer.InnerEvent.Data.(type) {
 	case *slackevents.MessageEvent:
-		return a.message(ev.User, ev.BotID, ev.SubType, ev.Channel, ev.ChannelType, ev.TimeStamp, ev.ThreadTimeStamp, ev.Text, false)
+		var fs []slackapi.File
+		if ev.Message != nil {
+			fs = ev.Message.Files
+		}
+		return a.message(ev.User, ev.BotID, ev.SubType, ev.Channel, ev.ChannelType, ev.TimeStamp, ev.ThreadTimeStamp, ev.Text, fs, false)
 	case *slackevents.AppMentionEvent:
-		return a.message(ev.User, ev.BotID, "", ev.Channel, "", ev.TimeStamp, ev.ThreadTimeStamp, ev.Text, true)
+		return a.message(ev.User, ev.BotID, "", ev.Channel, "", ev.TimeStamp, ev.ThreadTimeStamp, ev.Text, ev.Files, true)
+	case *slackevents.AppHomeOpenedEvent:
+		return a.appHome(cb.EventID, ev.User, ev.Channel, ev.Tab, ev.EventTimeStamp)
 	case *slackevents.ReactionAddedEvent:
 		return a.reaction(bot.EventReactionAdded, cb.EventID, ev.User, ev.Reaction, ev.Item, ev.EventTimestamp)
 	case *slackevents.ReactionRemovedEvent:
@@ -44,7 +50,7 @@ func (a *Adapter) eventsAPI(payload []byte) (bot.Event, bool, error) {
 // message translates a message or an app_mention. Slack sends both for one message that mentions the bot
 // in a channel it reads, with different event ids; the dedup key is the message itself (channel and ts),
 // so the second changes nothing, and a redelivery of either neither.
-func (a *Adapter) message(user, botID, subtype, channel, channelType, ts, threadTS, text string, mention bool) (bot.Event, bool, error) {
+func (a *Adapter) message(user, botID, subtype, channel, channelType, ts, threadTS, text string, fs []slackapi.File, mention bool) (bot.Event, bool, error) {
 	switch {
 	case user == "" || botID != "" || user == a.botUserID:
 		return bot.Event{}, false, nil // the bot itself, other bots, system messages
@@ -55,6 +61,10 @@ func (a *Adapter) message(user, botID, subtype, channel, channelType, ts, thread
 		threadTS = "" // the root of a thread is a top-level message
 	}
 	mention = mention || (a.botUserID != "" && strings.Contains(text, "<@"+a.botUserID+">"))
+	a.noteConversation(channel, channelType)
+	// A group DM with the bot (mpim) is a DM: one ticket, its requester who wrote first; but not a
+	// private one.
+	dm, group := a.conversationKind(channel, channelType)
 	return bot.Event{
 		Kind:     bot.EventMessage,
 		ID:       "msg:" + channel + ":" + ts,
@@ -65,9 +75,11 @@ func (a *Adapter) message(user, botID, subtype, channel, channelType, ts, thread
 		User:     bot.JoinID(Platform, user),
 		UserName: a.dir.name(user),
 		Roles:    a.dir.roles(user),
-		DM:       channelType == "im" || (channelType == "" && strings.HasPrefix(channel, "D")),
+		DM:       dm,
+		Group:    group,
 		Mention:  mention,
 		Text:     fromSlack(text, a.resolver()),
+		Files:    files(fs),
 		Time:     tsTime(ts),
 	}, true, nil
 }
@@ -95,12 +107,18 @@ func (a *Adapter) reaction(kind bot.EventKind, eventID, user, name string, item 
 	}, true, nil
 }
 
-// interaction translates a button press (block_actions). Other interactions (shortcuts, modals) are not
-// the desk's. The trigger id is unique per press, so it is the dedup key.
+// interaction translates a button press (block_actions) on a message or a home tab, a shortcut, and a
+// submitted form. The trigger id is unique per press, so it is the dedup key.
 func (a *Adapter) interaction(payload []byte) (bot.Event, bool, error) {
 	var cb slackapi.InteractionCallback
 	if err := json.Unmarshal(payload, &cb); err != nil {
 		return bot.Event{}, false, fmt.Errorf("parse interaction: %w", err)
+	}
+	switch cb.Type {
+	case slackapi.InteractionTypeMessageAction, slackapi.InteractionTypeShortcut:
+		return a.shortcut(cb)
+	case slackapi.InteractionTypeViewSubmission:
+		return a.submission(cb)
 	}
 	if cb.Type != slackapi.InteractionTypeBlockActions || len(cb.ActionCallback.BlockActions) == 0 {
 		return bot.Event{}, false, nil
@@ -109,6 +127,9 @@ func (a *Adapter) interaction(payload []byte) (bot.Event, bool, error) {
 		return bot.Event{}, false, nil // a click by nobody: messages and reactions without a user are dropped too
 	}
 	act := cb.ActionCallback.BlockActions[0]
+	if cb.Container.Type == "view" || cb.View.Type == slackapi.VTHomeTab {
+		return a.homeAction(cb, act)
+	}
 	channel, ts, thread := cb.Container.ChannelID, cb.Container.MessageTs, cb.Container.ThreadTs
 	if channel == "" {
 		channel = cb.Channel.ID
@@ -126,6 +147,7 @@ func (a *Adapter) interaction(payload []byte) (bot.Event, bool, error) {
 	if choice == "" {
 		choice = act.ActionID
 	}
+	dm, group := a.conversationKind(channel, "")
 	name := cb.User.Name
 	if n := a.dir.name(cb.User.ID); n != "" {
 		name = n
@@ -144,8 +166,10 @@ func (a *Adapter) interaction(payload []byte) (bot.Event, bool, error) {
 		User:     bot.JoinID(Platform, cb.User.ID),
 		UserName: name,
 		Roles:    a.dir.roles(cb.User.ID),
-		DM:       strings.HasPrefix(channel, "D"),
+		DM:       dm,
+		Group:    group,
 		Choice:   choice,
+		Trigger:  cb.TriggerID,
 		Time:     tsTime(act.ActionTs),
 	}, true, nil
 }
@@ -167,6 +191,7 @@ func (a *Adapter) slashCommand(cmd slackapi.SlashCommand) (bot.Event, bool, erro
 		id = cmd.ChannelID + ":" + cmd.UserID + ":" + strconv.FormatInt(time.Now().UnixNano(), 10)
 	}
 	a.rememberResponseURL(cmd.ResponseURL)
+	dm, group := a.conversationKind(cmd.ChannelID, "")
 	return bot.Event{
 		Kind:     bot.EventMessage,
 		ID:       "cmd:" + id,
@@ -175,12 +200,14 @@ func (a *Adapter) slashCommand(cmd slackapi.SlashCommand) (bot.Event, bool, erro
 		User:     bot.JoinID(Platform, cmd.UserID),
 		UserName: firstOf(a.dir.name(cmd.UserID), cmd.UserName),
 		Roles:    a.dir.roles(cmd.UserID),
-		DM:       strings.HasPrefix(cmd.ChannelID, "D"),
+		DM:       dm,
+		Group:    group,
 		// A command's text is mrkdwn like a message's (entities, and <@U…> when the command escapes them).
 		Text:    a.cfg.CommandPrefix + fromSlack(text, a.resolver()),
 		Time:    time.Now(),
 		Private: true, // a slash command is seen by its author alone, and so are the answers to it
 		ReplyTo: cmd.ResponseURL,
+		Trigger: cmd.TriggerID, // "/firstline new access" opens the form
 	}, true, nil
 }
 

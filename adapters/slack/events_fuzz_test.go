@@ -132,7 +132,16 @@ const (
 	seedClickNoValue = `{"type":"block_actions","user":{"id":"UBOB","name":"bob"},"channel":{"id":"D0DM"},"message":{"ts":"1700000000.000100"},` +
 		`"actions":[{"type":"button","action_id":"rate_5","block_id":"firstline_choices_2","action_ts":"1700000002.5"}]}`
 	seedShortcut = `{"type":"shortcut","callback_id":"x","trigger_id":"1.2.3","user":{"id":"UALICE"}}`
-	seedSlash    = `token=x&team_id=T1&channel_id=C0HELP&channel_name=help&user_id=UALICE&user_name=alice&command=%2Ffirstline&text=status+T-12&trigger_id=13345224609.738474920.8088930838d88f008e0`
+	// The desk's own interactions: the shortcuts, a home tab's buttons, a submitted form, the home tab.
+	seedNewRequest   = `{"type":"shortcut","callback_id":"new_request","trigger_id":"1.2.4","action_ts":"1700000001.000100","user":{"id":"UALICE"}}`
+	seedCreateTicket = `{"type":"message_action","callback_id":"create_ticket","trigger_id":"1.2.5","action_ts":"1700000001.000100","response_url":"https://hooks.slack.com/app/T1/1/x","user":{"id":"UALICE"},"channel":{"id":"C0RAND"},"message":{"type":"message","user":"UBOB","ts":"1700000000.000200","thread_ts":"1700000000.000100","text":"printer jam"}}`
+	seedHomeClaim    = `{"type":"block_actions","trigger_id":"1.2.6","user":{"id":"UTOM"},"container":{"type":"view","view_id":"V1"},"view":{"id":"V1","type":"home"},"actions":[{"type":"button","action_id":"claim_T-000001","value":"claim:T-000001","action_ts":"1700000001.000100"}]}`
+	seedHomeForm     = `{"type":"block_actions","trigger_id":"1.2.7","user":{"id":"UALICE"},"container":{"type":"view","view_id":"V1"},"view":{"id":"V1","type":"home"},"actions":[{"type":"button","action_id":"form_access","value":"form:access","action_ts":"1700000001.000100"}]}`
+	seedSubmission   = `{"type":"view_submission","trigger_id":"1.2.8","user":{"id":"UALICE"},"view":{"id":"V2","type":"modal","callback_id":"firstline_form","private_metadata":"{"form":"access"}","state":{"values":{"system":{"value":{"type":"static_select","selected_option":{"value":"VPN"}}},"approver":{"value":{"type":"users_select","selected_user":"UADA"}},"by":{"value":{"type":"datepicker","selected_date":"2026-12-01"}},"why":{"value":{"type":"plain_text_input","value":"month end"}}}}}}`
+	seedHomeOpened   = `{"type":"event_callback","team_id":"T1","event_id":"EvH1","event":{"type":"app_home_opened","user":"UALICE","channel":"D0DM","tab":"home","event_ts":"1700000001.000100"}}`
+	seedFileShare    = `{"type":"event_callback","team_id":"T1","event_id":"EvF1","event":{"type":"message","subtype":"file_share","channel":"D0DM","channel_type":"im","user":"UALICE","text":"see","ts":"1700000002.000100","files":[{"id":"F1","name":"a.png","mimetype":"image/png","size":20,"permalink":"https://x.slack.com/files/U/F1/a.png"}]}}`
+	seedGroupDM      = `{"type":"event_callback","team_id":"T1","event_id":"EvG1","event":{"type":"message","channel":"G0MPIM","channel_type":"mpim","user":"UALICE","text":"both of us","ts":"1700000003.000100"}}`
+	seedSlash        = `token=x&team_id=T1&channel_id=C0HELP&channel_name=help&user_id=UALICE&user_name=alice&command=%2Ffirstline&text=status+T-12&trigger_id=13345224609.738474920.8088930838d88f008e0`
 )
 
 // FuzzHTTPHandler sends arbitrary bodies, correctly signed, to the request URL. It checks the answer is
@@ -205,10 +214,12 @@ func FuzzHTTPHandler(f *testing.F) {
 // and button presses, the same as the HTTP request URL makes of the same payload: the transports must
 // not behave differently.
 func FuzzSocketPayload(f *testing.F) {
-	for _, s := range []string{seedMessage, seedThreadReply, seedDM, seedMention, seedReaction, seedUnreaction, seedEdit, seedBotMessage, seedChallenge} {
+	for _, s := range []string{seedMessage, seedThreadReply, seedDM, seedMention, seedReaction, seedUnreaction, seedEdit, seedBotMessage, seedChallenge,
+		seedHomeOpened, seedFileShare, seedGroupDM} {
 		f.Add([]byte(s), uint8(0))
 	}
-	for _, s := range []string{seedClick, seedClickNoValue, seedShortcut, `{"type":"block_actions","actions":[]}`} {
+	for _, s := range []string{seedClick, seedClickNoValue, seedShortcut, `{"type":"block_actions","actions":[]}`,
+		seedNewRequest, seedCreateTicket, seedHomeClaim, seedHomeForm, seedSubmission} {
 		f.Add([]byte(s), uint8(1))
 	}
 	for _, s := range []string{`{"command":"/firstline","text":"kb search vpn","user_id":"UALICE","channel_id":"C0HELP","trigger_id":"1.2.3"}`,
@@ -266,7 +277,7 @@ func checkEvent(t *testing.T, ev bot.Event) {
 	var prefixes []string
 	switch ev.Kind {
 	case bot.EventMessage:
-		prefixes = []string{"msg:", "cmd:"}
+		prefixes = []string{"msg:", "cmd:", "act:"} // act: the global shortcut "New request"
 		if ev.User == "slack:" || ev.User == "slack:"+fuzzBot {
 			t.Fatalf("message %+v from nobody or from the bot itself", ev)
 		}
@@ -289,6 +300,28 @@ func checkEvent(t *testing.T, ev bot.Event) {
 		if ev.Thread != "" && ev.Thread == ev.Message {
 			t.Fatalf("click %+v: a thread's root reported as in its own thread", ev)
 		}
+	case bot.EventCreateTicket:
+		prefixes = []string{"act:"}
+		if ev.Channel == "" || ev.Message == "" || ev.Thread == ev.Message || !ev.Private {
+			t.Fatalf("create ticket %+v: no message, or not private", ev)
+		}
+	case bot.EventAction:
+		prefixes = []string{"act:"}
+		if ev.Action != bot.ActionClaim || ev.Ticket == "" {
+			t.Fatalf("home action %+v", ev)
+		}
+	case bot.EventForm:
+		prefixes = []string{"view:"}
+		if ev.Form == nil || ev.Form.Form == "" {
+			t.Fatalf("form %+v without its form", ev)
+		}
+		for _, v := range ev.Form.Values {
+			if strings.HasPrefix(v, "slack:") && strings.ContainsAny(v[6:], " :") {
+				t.Fatalf("a person's value %q", v)
+			}
+		}
+	case bot.EventHome:
+		prefixes = []string{"ev:"}
 	default:
 		t.Fatalf("event of kind %q", ev.Kind)
 	}

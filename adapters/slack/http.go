@@ -39,8 +39,9 @@ func (a *Adapter) HTTPHandler(h bot.Handler) http.Handler {
 		}
 		media, _, _ := mime.ParseMediaType(r.Header.Get("Content-Type"))
 		var (
-			ev bot.Event
-			ok bool
+			ev   bot.Event
+			ok   bool
+			form url.Values
 		)
 		switch media {
 		case "application/json":
@@ -59,7 +60,8 @@ func (a *Adapter) HTTPHandler(h bot.Handler) http.Handler {
 			}
 			ev, ok, err = a.eventsAPI(body)
 		case "application/x-www-form-urlencoded":
-			form, perr := url.ParseQuery(string(body))
+			var perr error
+			form, perr = url.ParseQuery(string(body))
 			if perr != nil {
 				http.Error(w, "bad form", http.StatusBadRequest)
 				return
@@ -81,8 +83,15 @@ func (a *Adapter) HTTPHandler(h bot.Handler) http.Handler {
 		}
 		if ok {
 			if err := h.Handle(r.Context(), ev); err != nil {
-				a.log.Error("slack event not recorded, Slack will retry", "event_id", ev.ID, "err", err)
-				http.Error(w, "not recorded, retry", http.StatusInternalServerError)
+				resp := a.refused([]byte(form.Get("payload")), ev, err)
+				if resp == nil {
+					a.log.Error("slack event not recorded, Slack will retry", "event_id", ev.ID, "err", err)
+					http.Error(w, "not recorded, retry", http.StatusInternalServerError)
+					return
+				}
+				// The desk said no to a form: the problems are the answer, shown in the modal.
+				w.Header().Set("Content-Type", "application/json")
+				_ = json.NewEncoder(w).Encode(resp)
 				return
 			}
 		}

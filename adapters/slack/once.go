@@ -52,6 +52,7 @@ type onceState struct {
 // times for a key, after which the post is made without looking. The retry of an attempt that Slack
 // refused outright (a 429, an error answer) makes no lookup: the post is known not to be there.
 func (a *Adapter) PostOnce(ctx context.Context, p bot.Post, key string, maybeSent bool) (bot.MessageRef, error) {
+	p = a.withLink(p)
 	channel, err := a.postChannel(ctx, p)
 	if err != nil {
 		return bot.MessageRef{}, err
@@ -135,10 +136,11 @@ func (a *Adapter) findPost(ctx context.Context, channel, thread, key string) (bo
 	return bot.MessageRef{}, false, nil
 }
 
-// keyed returns the ts of the bot's message among msgs whose metadata carries key, or "".
+// keyed returns the ts of the bot's message among msgs that carries key: in its metadata (a post), or as
+// the id of one of its blocks (an upload, files.go), or "".
 func (a *Adapter) keyed(msgs []slackapi.Message, key string) string {
 	for _, m := range msgs {
-		if m.Metadata.EventType != postEventType || m.Metadata.EventPayload["key"] != key {
+		if (m.Metadata.EventType != postEventType || m.Metadata.EventPayload["key"] != key) && !hasBlock(m, onceBlockPrefix+key) {
 			continue
 		}
 		if a.botUserID != "" && m.User != "" && m.User != a.botUserID {
@@ -188,4 +190,14 @@ func (a *Adapter) setOnce(key string, st *onceState) {
 		a.once = make(map[string]onceState)
 	}
 	a.once[key] = *st
+}
+
+// hasBlock reports whether a message has a block with the id.
+func hasBlock(m slackapi.Message, id string) bool {
+	for _, b := range m.Blocks.BlockSet {
+		if b.ID() == id {
+			return true
+		}
+	}
+	return false
 }

@@ -106,6 +106,7 @@ func (a *Adapter) responseURLAllowed(u string) bool {
 // response_url (p.ReplyTo) while it is good, then chat.postEphemeral, then a DM. A rate limit or a failure
 // that may pass is returned for the dispatcher to retry; every retry takes the same private paths.
 func (a *Adapter) PostPrivate(ctx context.Context, p bot.Post) (bot.MessageRef, error) {
+	p = a.withLink(p)
 	platform, user := bot.SplitID(p.To)
 	if platform != Platform || user == "" {
 		return bot.MessageRef{}, bot.Errorf(bot.EINVALID, "slack: cannot reply privately to %q, not a Slack user", p.To)

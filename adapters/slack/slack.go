@@ -70,6 +70,11 @@ type Adapter struct {
 	responses map[string]responseUse
 	// once is what PostOnce knows of the keys it was given and has not finished with (see once.go).
 	once map[string]onceState
+	// kinds are the conversation kinds message events told ("im", "mpim", …), by channel (intake.go).
+	kinds map[string]string
+	// teamURL is the workspace's address ("https://acme.slack.com/"), from auth.test, for links to
+	// messages.
+	teamURL string
 
 	// connected and connSince are the connection's state for Connection (/healthz): since when the socket
 	// has been up, or down (from New until the first connection).
@@ -137,6 +142,7 @@ func (a *Adapter) Connect(ctx context.Context) error {
 		return fmt.Errorf("slack auth.test: %w", err)
 	}
 	a.botUserID = resp.UserID
+	a.teamURL = resp.URL
 	a.log.Info("connected to Slack", "team", resp.Team, "bot_user", resp.UserID)
 	load, cancel := context.WithTimeout(ctx, loadBudget)
 	a.loadDirectory(load)
@@ -181,6 +187,7 @@ func (a *Adapter) MaxText() int { return maxSectionText }
 
 // Post implements bot.Chat: a Block Kit message in a channel, a thread, or a DM.
 func (a *Adapter) Post(ctx context.Context, p bot.Post) (bot.MessageRef, error) {
+	p = a.withLink(p)
 	channel, err := a.postChannel(ctx, p)
 	if err != nil {
 		return bot.MessageRef{}, err
@@ -289,4 +296,16 @@ func slackError(err error) string {
 		return se.Err
 	}
 	return ""
+}
+
+// withLink adds to a post the link to the message it points at (bot.Post.Link), made from the workspace's
+// address without asking Slack: https://acme.slack.com/archives/C…/p1700000000000100.
+func (a *Adapter) withLink(p bot.Post) bot.Post {
+	if p.Link == nil || p.Link.Platform != Platform || a.teamURL == "" || p.Link.Channel == "" || p.Link.ID == "" {
+		return p
+	}
+	u := strings.TrimSuffix(a.teamURL, "/") + "/archives/" + p.Link.Channel + "/p" + strings.Replace(p.Link.ID, ".", "", 1)
+	p.Text = strings.TrimRight(p.Text, "\n") + "\n[Open its conversation](" + u + ")"
+	p.Link = nil
+	return p
 }

@@ -463,3 +463,27 @@ func TestUserGroupAsTier(t *testing.T) {
 	d.flush()
 	d.find("CHELP", q, "picked up")
 }
+
+// flushUntil flushes the engine until cond holds, for up to 10 s (a retry waits out its backoff).
+func (d *desk) flushUntil(cond func() bool) {
+	d.t.Helper()
+	deadline := time.Now().Add(10 * time.Second)
+	for !cond() {
+		if time.Now().After(deadline) {
+			d.t.Fatal("waited 10 s for the desk")
+		}
+		d.flush()
+		time.Sleep(10 * time.Millisecond)
+	}
+}
+
+// outboxEmpty reports whether the engine has nothing left to do.
+func (d *desk) outboxEmpty() bool {
+	var n int
+	_ = d.db.View(context.Background(), func(tx bot.Tx) error {
+		effs, err := tx.Effects(0, 0)
+		n = len(effs)
+		return err
+	})
+	return n == 0
+}

@@ -121,7 +121,8 @@ func (a *Adapter) runSocketOnce(ctx context.Context, h bot.Handler) error {
 	}
 }
 
-// handleEnvelope translates one envelope, hands its event to h and acknowledges it once recorded.
+// handleEnvelope translates one envelope, hands its event to h and acknowledges it once recorded, or
+// refused (a form with bad answers: the acknowledgement carries the problems).
 func (a *Adapter) handleEnvelope(ctx context.Context, client *socketmode.Client, typ socketmode.EventType, req *socketmode.Request, h bot.Handler) {
 	var (
 		ev  bot.Event
@@ -139,16 +140,21 @@ func (a *Adapter) handleEnvelope(ctx context.Context, client *socketmode.Client,
 			ev, ok, err = a.slashCommand(cmd)
 		}
 	}
+	var reply any
 	if err != nil {
 		// A payload that cannot be read will not read better on redelivery: acknowledge and log it.
 		a.log.Error("slack envelope dropped", "type", req.Type, "envelope_id", req.EnvelopeID, "err", err)
 	} else if ok {
 		if err := h.Handle(ctx, ev); err != nil {
-			a.log.Error("slack event not recorded, leaving it for Slack to redeliver", "event_id", ev.ID, "err", err)
-			return
+			resp := a.refused(req.Payload, ev, err)
+			if resp == nil {
+				a.log.Error("slack event not recorded, leaving it for Slack to redeliver", "event_id", ev.ID, "err", err)
+				return
+			}
+			reply = resp // the desk said no: the answer goes back with the acknowledgement
 		}
 	}
-	if err := client.AckCtx(ctx, req.EnvelopeID, nil); err != nil {
+	if err := client.AckCtx(ctx, req.EnvelopeID, reply); err != nil {
 		a.log.Warn("slack ack failed; Slack will redeliver and the desk will skip it", "envelope_id", req.EnvelopeID, "err", err)
 	}
 }

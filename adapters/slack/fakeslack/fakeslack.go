@@ -54,9 +54,16 @@ type Call struct {
 	Time  time.Time
 }
 
-// Message is a message the bot posted with chat.postMessage or changed with chat.update.
+// Message is a message the bot posted with chat.postMessage (or with a file, files.completeUploadExternal)
+// or changed with chat.update, or one a person wrote (AddMessage).
 type Message struct {
 	Channel, ThreadTS, TS, Text string
+	// User is the person who wrote it; "" for the bot's own messages.
+	User string
+	// Broadcast: a reply also sent to the channel (subtype thread_broadcast).
+	Broadcast bool
+	// Files are the files posted with it.
+	Files []File
 	// Blocks is the "blocks" value as sent (a JSON array), nil when none was sent.
 	Blocks json.RawMessage
 	// Metadata is the "metadata" value as sent ({"event_type":…,"event_payload":{…}}), nil when none was
@@ -107,6 +114,15 @@ type Server struct {
 	respExpired int // response URLs up to this one are expired
 	holds       map[string]chan struct{}
 	done        chan struct{} // closed when the server closes
+
+	written  []Message        // what people wrote (AddMessage)
+	files    map[string]*File // by id (AddFile, uploads)
+	fileSeq  int
+	triggers map[string]trigger // trigger ids handed out (TriggerID)
+	trigSeq  int
+	modals   []View // views.open
+	homes    []View // views.publish
+	viewSeq  int
 }
 
 // New starts a fake Slack and closes it at t.Cleanup, websockets first. The bot user (BotUserID) is known
@@ -125,11 +141,15 @@ func New(t testing.TB) *Server {
 		acks:      map[string]json.RawMessage{},
 		channels:  map[string]string{},
 		done:      make(chan struct{}),
+		files:     map[string]*File{},
+		triggers:  map[string]trigger{},
 	}
 	mux := http.NewServeMux()
 	mux.HandleFunc("/api/", s.serveAPI)
 	mux.HandleFunc("/commands/", s.serveResponse)
 	mux.HandleFunc("/socket", s.serveSocket)
+	mux.HandleFunc("/files/", s.serveFile)
+	mux.HandleFunc("/upload/", s.serveUpload)
 	s.http = httptest.NewServer(mux)
 	t.Cleanup(s.close)
 	return s
@@ -467,6 +487,16 @@ func (s *Server) answerLocked(c Call, host string) reply {
 		return s.historyLocked(f)
 	case "conversations.replies":
 		return s.repliesLocked(f)
+	case "files.info":
+		return s.fileInfoLocked(f)
+	case "files.getUploadURLExternal":
+		return s.uploadURLLocked(f, host)
+	case "files.completeUploadExternal":
+		return s.completeUploadLocked(f)
+	case "views.open":
+		return s.viewsOpenLocked(f)
+	case "views.publish":
+		return s.viewsPublishLocked(f)
 	default:
 		return errReply("unknown_method")
 	}
@@ -582,6 +612,22 @@ func messageJSON(m Message) map[string]any {
 	msg := map[string]any{
 		"type": "message", "user": BotUserID, "bot_id": BotID, "app_id": AppID, "team": TeamID,
 		"text": m.Text, "ts": m.TS,
+	}
+	if m.User != "" {
+		msg = map[string]any{"type": "message", "user": m.User, "team": TeamID, "text": m.Text, "ts": m.TS}
+	}
+	if m.Broadcast {
+		msg["subtype"] = "thread_broadcast"
+	}
+	if len(m.Files) > 0 {
+		var files []any
+		for _, f := range m.Files {
+			files = append(files, f.json())
+		}
+		msg["files"] = files
+		if m.User != "" {
+			msg["subtype"] = "file_share"
+		}
 	}
 	if m.ThreadTS != "" {
 		msg["thread_ts"] = m.ThreadTS

@@ -12,29 +12,31 @@ const (
 	maxPage     = 1000
 )
 
-// historyLocked answers conversations.history from the messages the bot posted (the fake does not know
-// what people wrote): the channel's top-level messages, newest first, at most limit of them (from the
-// cursor on), and only those after oldest and before latest when given. A message's metadata is included
-// only with include_all_metadata. A channel the bot never posted in has an empty history.
+// historyLocked answers conversations.history from the messages the bot posted and those people wrote
+// (AddMessage): the channel's top-level messages (and replies also sent to the channel), newest first,
+// at most limit of them (from the cursor on), and only those after oldest and before latest when given.
+// A message's metadata is included only with include_all_metadata. A channel with no message has an
+// empty history.
 func (s *Server) historyLocked(f url.Values) reply {
 	channel := f.Get("channel")
 	if channel == "" {
 		return errReply("channel_not_found")
 	}
 	var top []Message
-	for i := len(s.posted) - 1; i >= 0; i-- {
-		m := s.posted[i]
-		if m.Channel == channel && (m.ThreadTS == "" || m.ThreadTS == m.TS) && inRange(m.TS, f) {
+	all := s.messagesLocked(channel)
+	for i := len(all) - 1; i >= 0; i-- {
+		m := all[i]
+		if (m.ThreadTS == "" || m.ThreadTS == m.TS || m.Broadcast) && inRange(m.TS, f) {
 			top = append(top, m)
 		}
 	}
 	return s.pageLocked(top, f)
 }
 
-// repliesLocked answers conversations.replies from the messages the bot posted: the thread's root, when
-// the bot posted it, then its replies, oldest first, paged like historyLocked. The fake does not know what
-// people wrote, so a thread it has no message of is empty rather than thread_not_found (script that with
-// FailNext).
+// repliesLocked answers conversations.replies: the thread's root, then its replies, oldest first, paged
+// like historyLocked. ts may be the root or any message of the thread, as in Slack; a message with no
+// replies is a thread of one. A thread the fake has no message of is empty rather than thread_not_found
+// (script that with FailNext).
 func (s *Server) repliesLocked(f url.Values) reply {
 	channel, ts := f.Get("channel"), f.Get("ts")
 	switch {
@@ -43,9 +45,15 @@ func (s *Server) repliesLocked(f url.Values) reply {
 	case ts == "":
 		return errReply("invalid_arguments")
 	}
+	all := s.messagesLocked(channel)
+	for _, m := range all {
+		if m.TS == ts && m.ThreadTS != "" && m.ThreadTS != m.TS {
+			ts = m.ThreadTS // a reply: its thread
+		}
+	}
 	var thread []Message
-	for _, m := range s.posted {
-		if m.Channel == channel && (m.TS == ts || m.ThreadTS == ts) && inRange(m.TS, f) {
+	for _, m := range all {
+		if (m.TS == ts || m.ThreadTS == ts) && inRange(m.TS, f) {
 			thread = append(thread, m)
 		}
 	}
