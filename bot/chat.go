@@ -82,6 +82,8 @@ type Event struct {
 	Action Action `redact:"-"`
 	// KB is a knowledge-base action's article (ActionKBSave, ActionKBDelete, ActionKBRestore).
 	KB *KBEdit
+	// Alert is an EventAlert's notification (alert.go).
+	Alert *AlertNotice
 }
 
 // MessageRef points at a message a platform holds.

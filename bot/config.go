@@ -49,6 +49,8 @@ type Config struct {
 	// HomeEvery is the least time between two publishes of one person's home (HomePublisher): a burst
 	// of changes to their tickets is one publish. 0: DefaultHomeEvery.
 	HomeEvery time.Duration
+	// Alerts route monitors' alert groups to tiers (alertroute.go).
+	Alerts AlertConfig
 }
 
 // CSATConfig tunes the satisfaction survey after a human resolved a ticket.
@@ -126,6 +128,7 @@ func (c Config) check() error {
 	}
 	problems = append(problems, c.Files.check()...)
 	problems = append(problems, c.checkForms()...)
+	problems = append(problems, c.alertProblems()...)
 	if len(problems) > 0 {
 		return Errorf(EINVALID, "%s", strings.Join(problems, "; "))
 	}

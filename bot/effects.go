@@ -16,6 +16,12 @@ func (w *work) enqueue(eff Effect) error {
 		// ever. A chat platform's own actions (Slack's home tab) post there like any event.
 		return Errorf(EINTERNAL, "an action's effect is addressed to its own platform %q, which has no chat", eff.Platform)
 	}
+	if eff.Kind != EffectJob && (w.muted || eff.Platform == AlertPlatform) {
+		// A monitor reads nothing, so what the desk would tell an alert ticket's requester is not sent
+		// (it would wait in the outbox for a chat that never comes); and a notification its route's flood
+		// limit holds back posts nothing (alertflood.go).
+		return nil
+	}
 	eff.CreatedAt = w.now
 	if (eff.Post.Thread != "" || eff.ThreadKey != "") && eff.Post.ThreadName == "" {
 		eff.Post.ThreadName = w.threadNameOf(eff.Ticket)

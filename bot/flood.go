@@ -27,6 +27,10 @@ type floodGuard struct {
 	mu    sync.Mutex
 	users map[string]*floodState
 	swept time.Time
+	// routes count the notifications of alert routes (alertflood.go), apart from people: their window
+	// is another, and the sweep of people must not forget them.
+	routes      map[string]*floodState
+	sweptRoutes time.Time
 }
 
 type floodState struct {
@@ -39,7 +43,9 @@ type floodState struct {
 // floodMark is what noting one event changed in the guard, so that a transaction that fails, or that the
 // store runs again, takes it back: one message is one count, however often its transaction is tried.
 type floodMark struct {
-	user         string
+	user string
+	// route: user is an alert route's name, in floodGuard.routes.
+	route        bool
 	at           time.Time
 	counted      bool
 	notified     bool
@@ -87,7 +93,11 @@ func (g *floodGuard) undo(m *floodMark) {
 	}
 	g.mu.Lock()
 	defer g.mu.Unlock()
-	if s, ok := g.users[m.user]; ok {
+	states := g.users
+	if m.route {
+		states = g.routes
+	}
+	if s, ok := states[m.user]; ok {
 		if m.counted {
 			if i := slices.Index(s.times, m.at); i >= 0 {
 				s.times = slices.Delete(s.times, i, i+1)

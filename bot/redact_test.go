@@ -27,6 +27,8 @@ var textFields = map[string][]string{
 		"Vendor.Reference", "Draft.Title", "Draft.Body", "Draft.Aliases[]", "Summary.Text",
 		"Intake.ByName", "Form.Title", "Form.Answers[].Label", "Form.Answers[].Value", "Form.Answers[].Display",
 		"Files[].File.Name", "Files[].FromName", "Files[].Refused",
+		"Alert.Labels{}", "Alert.Annotations{}", "Alert.Alerts[].Labels{}", "Alert.Alerts[].Annotations{}",
+		"Alert.Alerts[].GeneratorURL", "Alert.ExternalURL",
 	},
 	"Effect": {
 		"Post.Title", "Post.Text", "Post.Fields[].Name", "Post.Fields[].Value", "Post.Choices[].Label", "Post.ThreadName", "Query",
@@ -36,7 +38,9 @@ var textFields = map[string][]string{
 	"KBArticle": {
 		"Article.Title", "Article.Tags[]", "Article.Category", "Article.Aliases[]", "Article.Owner", "Article.Body",
 	},
-	"Event": {"UserName", "Text", "Files[].Name", "Form.Values{}", "Form.Names{}", "KB.Title", "KB.Body", "KB.Tags[]", "KB.Aliases[]"},
+	"Event": {"UserName", "Text", "Files[].Name", "Form.Values{}", "Form.Names{}", "KB.Title", "KB.Body", "KB.Tags[]", "KB.Aliases[]",
+		"Alert.GroupKey", "Alert.Monitor", "Alert.Receiver", "Alert.GroupLabels{}", "Alert.CommonLabels{}",
+		"Alert.CommonAnnotations{}", "Alert.ExternalURL", "Alert.Alerts[].Labels{}", "Alert.Alerts[].Annotations{}", "Alert.Alerts[].GeneratorURL"},
 }
 
 // leaf is a string reachable in a value, and whether it is an identifier.

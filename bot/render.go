@@ -92,6 +92,9 @@ func cutParagraphs(body string, max int) (string, bool) {
 
 // cardPost renders a ticket's handoff card for technicians.
 func (e *Engine) cardPost(t *Ticket, card *Card) Post {
+	if t.Alert != nil {
+		return e.alertCardPost(t, card)
+	}
 	cfg := e.cfg
 	owner := t.AssigneeName
 	if owner == "" {

@@ -108,6 +108,8 @@ type Ticket struct {
 	Form *FormRecord `json:"form,omitempty"`
 	// Files are the files posted in the ticket's conversations, in order.
 	Files []Attachment `json:"files,omitempty"`
+	// Alert is the alert group a monitor opened the ticket for (alert.go); nil for a person's ticket.
+	Alert *AlertGroup `json:"alert,omitempty"`
 }
 
 // Summary is a ticket's handoff summary for technicians.
@@ -253,6 +255,10 @@ const (
 	TransitionReopened          TransitionType = "reopened"           // the requester wrote again within the reopen window
 	TransitionRated             TransitionType = "rated"              // the requester rated the help (Detail: "4/5")
 	TransitionRatingComment     TransitionType = "rating_comment"     // the requester added a comment to the rating
+	// A monitor's word on an alert ticket's group (Detail: what it said): it fires (again, or more of it),
+	// or it is resolved.
+	TransitionAlertFiring   TransitionType = "alert_firing"
+	TransitionAlertResolved TransitionType = "alert_resolved"
 )
 
 // Rating is the requester's satisfaction score after resolution.

@@ -106,6 +106,9 @@ func (w *work) resolve(t *Ticket) error {
 	if t.Tier == LevelOne {
 		return w.toRequester(t, "", fmt.Sprintf("Glad that helped! I've marked **%s** as solved. If the problem comes back within %s, write here and I'll reopen it.", t.ID, window))
 	}
+	if t.fromMonitor() {
+		return nil // a monitor is not asked to rate the help: it reads nothing
+	}
 	who := "You"
 	if by != t.Requester {
 		who = "**" + nameOf(w.ev.UserName, by) + "**"

@@ -54,6 +54,9 @@ type work struct {
 
 	// taken are the files of the event the desk took (said), for the caller to pass on.
 	taken []Attachment
+	// muted: the alert route's flood limit holds back what this notification would post (alertflood.go):
+	// enqueue drops it, and the ticket remembers (AlertGroup.Held).
+	muted bool
 
 	// articles are what a job read of the knowledge base before its transaction (findings.articles):
 	// nothing reads the library while holding the writer.
@@ -91,6 +94,8 @@ func (w *work) handle() error {
 		return w.form()
 	case EventHome:
 		return w.home()
+	case EventAlert:
+		return w.alert()
 	}
 	return Errorf(EINVALID, "unknown event kind %q", w.ev.Kind)
 }
