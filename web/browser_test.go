@@ -114,7 +114,8 @@ func (s *shots) take(name string) chromedp.Action[chromedp.Void] {
 func browserDesk(t *testing.T) *webtest.Console {
 	cfg := webtest.Config()
 	cfg.Tiers[0].Members = append(cfg.Tiers[0].Members, webtest.Admin)
-	cfg.SLA = map[string]bot.SLATarget{"P3": {Response: 4 * time.Hour, Resolution: 24 * time.Hour}}
+	cfg.SLA = map[string]bot.SLATarget{"P1": {Response: 30 * time.Minute, Resolution: 4 * time.Hour}, "P2": {Response: time.Hour, Resolution: 8 * time.Hour},
+		"P3": {Response: 4 * time.Hour, Resolution: 24 * time.Hour}}
 	return webtest.New(t, webtest.Options{Desk: &cfg, Configure: func(c *web.Config) { c.PollEvery = 200 * time.Millisecond }})
 }
 
@@ -178,7 +179,28 @@ func TestBrowserStory(t *testing.T) {
 	question := c.Desk.Say(webtest.Employee, "help", "The printer on floor 3 prints **blank pages** since this morning")
 	run("the new ticket appears", chromedp.WaitVisible(chromedp.CSS(`#results a[href="/tickets/T-000001"]`)))
 	c.Desk.Say(webtest.Employee2, "help", "my laptop screen flickers when docked")
-	run("a second one", chromedp.WaitVisible(chromedp.CSS(`#results a[href="/tickets/T-000002"]`)), shot.take("tickets"))
+	run("a second one", chromedp.WaitVisible(chromedp.CSS(`#results a[href="/tickets/T-000002"]`)))
+	// A morning's queue, for the screenshots: priorities, a claim, deadlines near and past.
+	for _, q := range []string{"Outlook keeps asking for my password", "The badge reader at the east door is dead", "Need Visio installed for a client call at 3pm", "Shared drive S: is read-only since the update"} {
+		c.Desk.Clock.Advance(7 * time.Minute)
+		c.Desk.Say(webtest.Employee2, "help", q)
+	}
+	for id, p := range map[string]string{"T-000003": "P1", "T-000004": "P2", "T-000006": "P2"} {
+		if err := c.Desk.Act(webtest.Tech2b, id, bot.ActionPriority, p); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := c.Desk.Act(webtest.Tech2b, "T-000004", bot.ActionClaim, ""); err != nil {
+		t.Fatal(err)
+	}
+	c.Desk.Clock.Advance(50 * time.Minute)
+	if _, err := c.Desk.Engine.CheckSLAs(context.Background(), c.Desk.Clock.Now()); err != nil {
+		t.Fatal(err)
+	}
+	if err := c.Desk.Engine.Flush(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	run("the morning's queue", chromedp.WaitVisible(chromedp.CSS(`#results a[href="/tickets/T-000006"]`)), shot.take("tickets"))
 
 	// Open it, claim it, reply, resolve it.
 	run("open", chromedp.Click(chromedp.CSS(`#results td.id a[href="/tickets/T-000001"]`)), chromedp.WaitVisible(chromedp.CSS(`button[data-key=c]`)), shot.take("ticket-new"))
