@@ -11,8 +11,14 @@
 //
 // Messages read over REST carry no guild_id or member, as on Discord (only the gateway adds them).
 //
+// Interactions (interactions.go) are answered under Discord's rules: one response of a type that fits,
+// modals checked, follow-ups and @original through the interaction's token, tokens that expire.
+// Application commands (commands.go) are registered per guild by bulk overwrite, with stable ids. Files
+// (files.go) are uploaded as multipart files[n] within a size limit and served from a CDN whose URLs
+// expire.
+//
 // Not modelled: members in GUILD_CREATE, MESSAGE_CREATE echoes of the bot's own messages (dispatch one
-// to test that the bot ignores itself), interaction follow-ups and webhooks, compression. Requests to
+// to test that the bot ignores itself), webhooks other than interactions', compression. Requests to
 // routes the fake does not serve are answered 404 and marked Call.Unknown.
 package fakediscord
 
@@ -145,15 +151,26 @@ type Server struct {
 	edits        []Message
 	reactions    []Reaction
 	interactions []InteractionResponse
-	answered     map[string]bool // interaction ids answered
+	answered     map[string]bool         // interaction ids answered
+	interacts    map[string]*interaction // dispatched interactions by id (interactions.go)
+	byToken      map[string]*interaction
+	followups    []Followup
+	commands     map[string][]*command // guild id ("" global) → registered commands (commands.go)
+	commandPuts  int
+	refuseCmds   bool
 	threads      []Thread
 	channels     map[string]channel
 	history      map[string][]storedMessage // per channel, ascending id
 	members      map[string][]string        // user id → role ids
 	dms          map[string]string          // recipient → DM channel id
 	limits       []*rateLimit
-	nonces       map[string]string // channel id + "\x1f" + enforced nonce → message id (once.go)
-	losses       []Loss            // answers of message creates to lose, in order (LoseNextCreate)
+	nonces       map[string]string      // channel id + "\x1f" + enforced nonce → message id (once.go)
+	losses       []Loss                 // answers of message creates to lose, in order (LoseNextCreate)
+	files        map[string]*storedFile // attachment id → file (files.go)
+	uploads      []Upload
+	uploadLimit  int64
+	urlEpoch     int64 // attachment URLs of older epochs have expired
+	cdnRequests  int
 
 	// gateway
 	heartbeat     time.Duration
@@ -182,16 +199,22 @@ func New(t testing.TB) *Server {
 		changed:       make(chan struct{}),
 		nextID:        firstID,
 		answered:      map[string]bool{},
+		interacts:     map[string]*interaction{},
+		byToken:       map[string]*interaction{},
+		commands:      map[string][]*command{},
 		channels:      map[string]channel{},
 		history:       map[string][]storedMessage{},
 		members:       map[string][]string{},
 		dms:           map[string]string{},
+		files:         map[string]*storedFile{},
+		uploadLimit:   DefaultUploadLimit,
 		heartbeat:     defaultHeartbeat,
 		ackHeartbeats: true,
 		conns:         map[*conn]bool{},
 	}
 	mux := http.NewServeMux()
 	mux.HandleFunc("/api/", s.serveREST)
+	mux.HandleFunc("/attachments/", s.serveCDN)
 	// discordgo appends a slash to the gateway URL before its query, so both forms arrive.
 	mux.HandleFunc("/gateway", s.serveGateway)
 	mux.HandleFunc("/gateway/", s.serveGateway)
@@ -316,6 +339,15 @@ func (s *Server) AddHistory(channelID string, m map[string]any) string {
 	}
 	s.putHistoryLocked(channelID, id, m, true)
 	return id
+}
+
+// DeleteMessage removes a message from its channel's history, as its author deleting it does: reading
+// it answers 10008 Unknown Message from then on. Nothing is dispatched.
+func (s *Server) DeleteMessage(channelID, id string) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.history[channelID] = slices.DeleteFunc(s.history[channelID], func(m storedMessage) bool { return m.id == id })
+	s.notifyLocked()
 }
 
 // Calls returns every REST request so far, in order, failed and unknown ones included.

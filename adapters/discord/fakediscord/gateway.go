@@ -418,8 +418,11 @@ func (s *Server) Dispatch(t testing.TB, eventType string, data any) int64 {
 			t.Fatalf("fakediscord: marshal %s: %v", eventType, err)
 		}
 		sess.sent = append(sess.sent, f)
-		if eventType == "MESSAGE_CREATE" {
+		switch eventType {
+		case "MESSAGE_CREATE":
 			s.rememberMessageLocked(d)
+		case "INTERACTION_CREATE":
+			s.rememberInteractionLocked(d)
 		}
 		live := s.live
 		s.notifyLocked()

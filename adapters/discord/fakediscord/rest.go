@@ -104,14 +104,17 @@ func segments(escaped string) ([]string, error) {
 }
 
 // readBody returns a request's JSON body; for multipart requests (discordgo sends messages with files
-// that way) the payload_json part and whether files came with it.
-func readBody(r *http.Request) (body json.RawMessage, files bool, err error) {
+// that way) the payload_json part, and the files that came with it.
+func readBody(r *http.Request) (body json.RawMessage, files []upload, err error) {
 	ct, _, _ := mime.ParseMediaType(r.Header.Get("Content-Type"))
 	if ct == "multipart/form-data" {
 		if err := r.ParseMultipartForm(10 << 20); err != nil {
-			return nil, false, fmt.Errorf("parse multipart form: %w", err)
+			return nil, nil, fmt.Errorf("parse multipart form: %w", err)
 		}
-		files = len(r.MultipartForm.File) > 0
+		defer func() { _ = r.MultipartForm.RemoveAll() }()
+		if files, err = readUploads(r.MultipartForm); err != nil {
+			return nil, nil, fmt.Errorf("read the files: %w", err)
+		}
 		if p := r.FormValue("payload_json"); p != "" {
 			return json.RawMessage(p), files, nil
 		}
@@ -119,12 +122,12 @@ func readBody(r *http.Request) (body json.RawMessage, files bool, err error) {
 	}
 	raw, err := io.ReadAll(r.Body)
 	if err != nil {
-		return nil, false, fmt.Errorf("read body: %w", err)
+		return nil, nil, fmt.Errorf("read body: %w", err)
 	}
 	if len(bytes.TrimSpace(raw)) == 0 {
-		return nil, false, nil
+		return nil, nil, nil
 	}
-	return raw, false, nil
+	return raw, nil, nil
 }
 
 // match reports whether segs has the shape of pattern, where "*" matches any one segment, and returns
@@ -145,22 +148,30 @@ func match(segs []string, pattern ...string) ([]string, bool) {
 	return vars, true
 }
 
-func (s *Server) routeLocked(r *http.Request, segs []string, body json.RawMessage, files bool) reply {
+func (s *Server) routeLocked(r *http.Request, segs []string, body json.RawMessage, files []upload) reply {
 	if rep, limited := s.rateLimitLocked(r.URL.Path); limited {
 		return rep
 	}
 	isGateway := len(segs) > 0 && segs[0] == "gateway"
-	if !isGateway && !strings.HasPrefix(r.Header.Get("Authorization"), "Bot ") {
+	// An interaction's token is its own authorization: its routes take no bot token.
+	isWebhook := len(segs) >= 3 && segs[0] == "webhooks"
+	if !isGateway && !isWebhook && !strings.HasPrefix(r.Header.Get("Authorization"), "Bot ") {
 		// Bot tokens go as "Bot <token>"; Discord answers anything else 401.
 		return apiError(http.StatusUnauthorized, 0, "401: Unauthorized")
 	}
 
 	m := r.Method
 	var fields map[string]json.RawMessage
-	if len(body) > 0 {
+	if len(body) > 0 && !bytes.HasPrefix(bytes.TrimSpace(body), []byte("[")) { // a bulk overwrite is an array
 		if err := json.Unmarshal(body, &fields); err != nil {
 			return apiError(http.StatusBadRequest, 50109, "The request body contains invalid JSON.")
 		}
+	}
+	if isWebhook {
+		return s.webhookLocked(m, segs, body, fields, r.URL.Query().Get("wait") == "true")
+	}
+	if rep, hit := s.commandsLocked(m, segs, body); hit {
+		return rep
 	}
 	if _, hit := match(segs, "gateway"); hit && m == http.MethodGet {
 		return ok(map[string]any{"url": s.wsURL})
@@ -199,7 +210,7 @@ func (s *Server) routeLocked(r *http.Request, segs []string, body json.RawMessag
 			if !found {
 				return apiError(http.StatusNotFound, 10008, "Unknown Message")
 			}
-			return ok(restMessage(msg))
+			return ok(s.restMessageLocked(msg))
 		case http.MethodPatch:
 			return s.editLocked(v[0], v[1], body, fields)
 		}
@@ -379,16 +390,18 @@ func (s *Server) listMessagesLocked(channelID string, q url.Values) reply {
 	}
 	out := make([]any, 0, len(page))
 	for i := len(page) - 1; i >= 0; i-- {
-		out = append(out, restMessage(page[i].data))
+		out = append(out, s.restMessageLocked(page[i].data))
 	}
 	return ok(out)
 }
 
-// restMessage is a message as the REST API returns it: without guild_id and member (and the members of
-// its mentions), which only the gateway's MESSAGE_CREATE and MESSAGE_UPDATE carry. Code that reads
-// history must find a message's server and its author's roles another way.
-func restMessage(data map[string]any) map[string]any {
+// restMessageLocked is a message as the REST API returns it: without guild_id and member (and the
+// members of its mentions), which only the gateway's MESSAGE_CREATE and MESSAGE_UPDATE carry, and with
+// attachment URLs that work now. Code that reads history must find a message's server and its author's
+// roles another way.
+func (s *Server) restMessageLocked(data map[string]any) map[string]any {
 	out := maps.Clone(data)
+	s.refreshAttachmentsLocked(out)
 	delete(out, "guild_id")
 	delete(out, "member")
 	if mentions, ok := out["mentions"].([]any); ok {
@@ -408,9 +421,9 @@ func restMessage(data map[string]any) map[string]any {
 
 // sendLocked answers POST /channels/{id}/messages. Any channel id is accepted: the fake does not make
 // tests declare the channels they post to.
-func (s *Server) sendLocked(channelID string, body json.RawMessage, fields map[string]json.RawMessage, files bool) reply {
+func (s *Server) sendLocked(channelID string, body json.RawMessage, fields map[string]json.RawMessage, files []upload) reply {
 	content := stringField(fields, "content")
-	if content == "" && !files && emptyJSON(fields["embeds"]) && emptyJSON(fields["components"]) && emptyJSON(fields["sticker_ids"]) {
+	if content == "" && len(files) == 0 && emptyJSON(fields["embeds"]) && emptyJSON(fields["components"]) && emptyJSON(fields["sticker_ids"]) {
 		return apiError(http.StatusBadRequest, 50006, "Cannot send an empty message")
 	}
 	if utf8.RuneCountInString(content) > 2000 {
@@ -425,12 +438,16 @@ func (s *Server) sendLocked(channelID string, body json.RawMessage, fields map[s
 			return ok(msg)
 		}
 	}
+	attachments, stored, bad := s.attachmentsLocked(channelID, fields, files)
+	if bad != nil {
+		return *bad
+	}
 	id := s.newIDLocked()
 	msg := map[string]any{
 		"id": id, "channel_id": channelID, "type": 0, "content": content, "author": botUser(),
 		"timestamp": time.Now().UTC().Format(time.RFC3339Nano), "edited_timestamp": nil,
 		"tts": false, "mention_everyone": false, "mentions": []any{}, "mention_roles": []any{},
-		"attachments": []any{}, "embeds": arrayOrEmpty(fields["embeds"]),
+		"attachments": append([]any{}, attachments...), "embeds": arrayOrEmpty(fields["embeds"]),
 		"components": arrayOrEmpty(fields["components"]), "pinned": false, "flags": 0,
 	}
 	if ch, known := s.channels[channelID]; !known || ch.typ != 1 {
@@ -441,6 +458,11 @@ func (s *Server) sendLocked(channelID string, body json.RawMessage, fields map[s
 		msg["message_reference"] = ref
 	}
 	s.putHistoryLocked(channelID, id, msg, true)
+	for _, fid := range stored {
+		f := s.files[fid]
+		f.messageID = id
+		s.uploads = append(s.uploads, Upload{MessageID: id, ChannelID: channelID, AttachmentID: fid, Filename: f.filename, ContentType: f.typ, Data: f.data})
+	}
 	s.sent = append(s.sent, Message{
 		ID: id, ChannelID: channelID, Content: content,
 		Embeds: fields["embeds"], Components: fields["components"], AllowedMentions: fields["allowed_mentions"],
@@ -517,19 +539,4 @@ func (s *Server) startThreadLocked(channelID, messageID string, fields map[strin
 	s.channels[messageID] = ch
 	s.threads = append(s.threads, Thread{ID: messageID, ParentID: channelID, Name: name})
 	return created(channelJSON(ch))
-}
-
-// respondLocked answers POST /interactions/{id}/{token}/callback; Discord accepts one response per
-// interaction.
-func (s *Server) respondLocked(id, token string, fields map[string]json.RawMessage) reply {
-	var typ int
-	if err := json.Unmarshal(fields["type"], &typ); err != nil || typ == 0 {
-		return invalidForm("type", "BASE_TYPE_REQUIRED", "This field is required")
-	}
-	if s.answered[id] {
-		return apiError(http.StatusBadRequest, 40060, "Interaction has already been acknowledged.")
-	}
-	s.answered[id] = true
-	s.interactions = append(s.interactions, InteractionResponse{InteractionID: id, Token: token, Type: typ, Data: fields["data"]})
-	return noContent()
 }
