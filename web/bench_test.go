@@ -2,7 +2,8 @@ package web_test
 
 // BenchmarkPages measures the console's pages on a large desk, through the whole handler (session,
 // store, template), the way a signed-in technician asks for them: the first page of /tickets with a
-// filter, a ticket's page, and a text search. It reports each one's p50 and p95 in milliseconds.
+// filter, a ticket's page, a text search, and the queue. It reports each one's p50 and p95 in
+// milliseconds.
 //
 //	go test -run '^$' -bench Pages ./web                     # a desk of 20,000 tickets it fills itself
 //	firstline bench tickets -n 1000000 -data /tmp/bench1m     # then, on a million:
@@ -160,13 +161,14 @@ func BenchmarkPages(b *testing.B) {
 		for _, q := range searches {
 			get("search", "/tickets?status=all&sort=newest&q="+url.QueryEscape(q))
 		}
+		get("queue", "/")
 	}
 	b.StopTimer()
 	paths := slices.SortedFunc(keysOf(slowest), func(a, b string) int { return cmp.Compare(slowest[b], slowest[a]) })
 	for _, p := range paths[:min(5, len(paths))] {
 		b.Logf("slowest: %7.1f ms  %s", ms(slowest[p]), p)
 	}
-	for _, kind := range []string{"list", "ticket", "search"} {
+	for _, kind := range []string{"list", "ticket", "search", "queue"} {
 		d := times[kind]
 		slices.Sort(d)
 		b.ReportMetric(ms(d[len(d)/2]), kind+"-p50-ms")
