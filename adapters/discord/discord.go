@@ -77,6 +77,8 @@ type Adapter struct {
 	cursors     map[string]*cursor // channel id -> where catch-up starts (cursors.go)
 	dirty       bool               // cursors changed since they were saved
 	dms         map[string]string  // user id -> DM channel id
+	// dmChannels caches whether a channel id is a DM (true) or a server's channel (false) (chat.go).
+	dmChannels sync.Map
 	// channelNames caches channel id -> name, for <#id> in messages (directory.go).
 	channelNames sync.Map
 	// dir is what the adapter knows of members, and the lookups it wants made in the background
@@ -299,6 +301,9 @@ func restCode(err error) int {
 	return 0
 }
 
+// codeRequestTooLarge is Discord's answer to a file over the server's upload limit (with HTTP 413).
+const codeRequestTooLarge = 40005
+
 // apiError turns a REST failure into what the engine's dispatcher understands.
 func (a *Adapter) apiError(what string, err error) error {
 	var rl *discordgo.RateLimitError
@@ -308,13 +313,14 @@ func (a *Adapter) apiError(what string, err error) error {
 	switch restCode(err) {
 	case discordgo.ErrCodeUnknownChannel, discordgo.ErrCodeUnknownMessage, discordgo.ErrCodeUnknownUser:
 		return bot.WrapError(err, bot.ENOTFOUND, "discord %s: %v", what, err)
-	case discordgo.ErrCodeMissingAccess, discordgo.ErrCodeMissingPermissions, discordgo.ErrCodeCannotSendMessagesToThisUser:
+	case discordgo.ErrCodeMissingAccess, discordgo.ErrCodeMissingPermissions, discordgo.ErrCodeCannotSendMessagesToThisUser,
+		codeRequestTooLarge:
 		return bot.WrapError(err, bot.EINVALID, "discord %s: %v", what, err)
 	}
 	switch restStatus(err) {
 	case http.StatusNotFound:
 		return bot.WrapError(err, bot.ENOTFOUND, "discord %s: %v", what, err)
-	case http.StatusBadRequest, http.StatusForbidden:
+	case http.StatusBadRequest, http.StatusForbidden, http.StatusRequestEntityTooLarge:
 		return bot.WrapError(err, bot.EINVALID, "discord %s: %v", what, err)
 	}
 	return fmt.Errorf("discord %s: %w", what, err)

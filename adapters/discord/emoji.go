@@ -27,6 +27,7 @@ var deskEmoji = map[string]string{
 	"4\u20E3":    "four",
 	"5\u20E3":    "five",
 	"\U0001F6A8": "rotating_light",
+	"\U0001F3AB": "ticket", // any message becomes a ticket (reactions.ticket)
 }
 
 // emojiNames is the reverse of deskEmoji, with the variation selector where Discord's own picker sends
@@ -47,6 +48,7 @@ var emojiNames = map[string]string{
 	"four":             "4\uFE0F\u20E3",
 	"five":             "5\uFE0F\u20E3",
 	"rotating_light":   "\U0001F6A8",
+	"ticket":           "\U0001F3AB",
 }
 
 // baseEmoji strips what varies a unicode emoji without changing its meaning: skin tones (U+1F3FB–

@@ -119,9 +119,13 @@ func (a *Adapter) handleMessage(ctx context.Context, m *discordgo.Message, dm, f
 		return skipped
 	}
 	channel, thread := a.place(ctx, m.ChannelID, m.GuildID, fetch)
-	if thread == "" && !dm && m.MessageReference != nil && m.MessageReference.MessageID != "" {
+	if dm {
+		a.dmChannels.Store(m.ChannelID, true)
+	}
+	if thread == "" && m.MessageReference != nil && m.MessageReference.MessageID != "" {
 		// A Discord reply to a message counts as written in its thread: replying to a tier card is how a
-		// technician answers without opening the thread first.
+		// technician answers without opening the thread first, and in a DM, which has no threads, how a
+		// person writes in the thread of the desk's message there (a form's receipt).
 		thread = m.MessageReference.MessageID
 	}
 	mention := false
@@ -145,6 +149,7 @@ func (a *Adapter) handleMessage(ctx context.Context, m *discordgo.Message, dm, f
 		DM:       dm,
 		Mention:  mention,
 		Text:     fromDiscord(m.Content, botID, a.userName(m), func(string) string { return "" }, a.channelName),
+		Files:    files(m),
 		Time:     m.Timestamp,
 	}
 	if !a.handle(ev) {

@@ -341,6 +341,13 @@ func (s *Server) AddHistory(channelID string, m map[string]any) string {
 	return id
 }
 
+// DMChannel returns the DM channel the bot opened with userID (POST /users/@me/channels), "" when none.
+func (s *Server) DMChannel(userID string) string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.dms[userID]
+}
+
 // DeleteMessage removes a message from its channel's history, as its author deleting it does: reading
 // it answers 10008 Unknown Message from then on. Nothing is dispatched.
 func (s *Server) DeleteMessage(channelID, id string) {
