@@ -63,7 +63,7 @@ func (e *Engine) alertCardPost(t *Ticket, card *Card) Post {
 	} else {
 		fmt.Fprintf(&b, "\n✅ **Resolved**: %s stopped firing", plural(g.Resolved, "alert"))
 	}
-	if s := g.Annotations["summary"]; s != "" {
+	if s := g.Annotations["summary"]; s != "" && !strings.Contains(t.Subject, quoteLine(s)) {
 		fmt.Fprintf(&b, "\nSummary: %s", quoteLine(s))
 	}
 	if d := strings.TrimSpace(g.Annotations["description"]); d != "" {

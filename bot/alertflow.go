@@ -230,6 +230,14 @@ func (g *AlertGroup) next(n *AlertNotice, now time.Time, digest string) *AlertGr
 	if !g.FiredAt.IsZero() && g.FiredAt.Before(out.FiredAt) {
 		out.FiredAt = g.FiredAt // the group has fired since then
 	}
+	// A notification that says no labels or annotations at all ("resolved" in the generic shape often
+	// says only the key) keeps what the group said before, for the card.
+	if len(out.Labels) == 0 {
+		out.Labels = g.Labels
+	}
+	if len(out.Annotations) == 0 {
+		out.Annotations = g.Annotations
+	}
 	out.Notices = g.Notices + 1
 	out.Held = g.Held
 	return out

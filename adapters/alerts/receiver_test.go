@@ -288,6 +288,8 @@ func TestGenericShape(t *testing.T) {
 	if len(ts) != 1 || ts[0].Status != bot.StatusResolved || ts[0].Requester != "alerts:generic" {
 		t.Fatalf("after resolved: %+v", ts)
 	}
+	// "resolved" said only the key: the card keeps what the alert said.
+	contains(t, "resolved card", card.Text(), "web-1 does not answer on HTTPS", "3 checks failed", "`service=web`", "Resolved")
 	// The same key from another monitor is another alert.
 	if code, _ := d.post(t, alerts.GenericPath, `{"monitor":"Nagios","key":"web-1/https","status":"firing","summary":"down"}`); code != http.StatusOK {
 		t.Fatal(code)

@@ -41,6 +41,8 @@ type Config struct {
 	Log           LogConfig               `toml:"log"`
 	LLM           LLMConfig               `toml:"llm"`
 	Flood         FloodConfig             `toml:"flood"`
+	Alerts        AlertsConfig            `toml:"alerts"`
+	AlertRoutes   []AlertRouteConfig      `toml:"alert_routes"`
 }
 
 // BusinessHoursConfig is when the desk works: SLA clocks count only this time (unless a priority runs
@@ -252,6 +254,7 @@ func DefaultConfig() Config {
 		Log:       LogConfig{Level: "info", Format: "text"},
 		LLM:       LLMConfig{APIType: "openai", Timeout: Duration(30 * time.Second), UserCallsPerHour: 30, Temperature: 0.2},
 		Flood:     FloodConfig{Messages: 8, Window: Duration(time.Minute), JoinWithin: Duration(30 * time.Second)},
+		Alerts:    AlertsConfig{FloodNotices: defaultAlertFloodNotices, FloodWindow: Duration(defaultAlertFloodWindow)},
 	}
 }
 

@@ -31,6 +31,9 @@ func TestExampleConfigLoads(t *testing.T) {
 	if cfg.Slack.Enabled != def.Slack.Enabled || cfg.Slack.Mode != def.Slack.Mode || cfg.HTTP != def.HTTP {
 		t.Fatalf("the example's [slack] or [http] differ from the defaults: %+v %+v", cfg.Slack, cfg.HTTP)
 	}
+	if cfg.Alerts != def.Alerts || len(cfg.AlertRoutes) != 0 {
+		t.Fatalf("the example's [alerts] differ from the defaults: %+v %+v", cfg.Alerts, cfg.AlertRoutes)
+	}
 	if len(cfg.Tiers) != 2 || cfg.Bot().Tiers[1].Channel != "console:tier3" {
 		t.Fatalf("tiers = %+v", cfg.Tiers)
 	}

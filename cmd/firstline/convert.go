@@ -59,6 +59,7 @@ func (c Config) Bot() bot.Config {
 	cfg.SLAWarnAt = c.SLA.WarnAt
 	cfg.KBReviewChannel, cfg.KBStaleAfter, cfg.CaptureReaction = c.KB.ReviewChannel, time.Duration(c.KB.StaleAfter), c.Reactions.Capture
 	cfg.CSAT = bot.CSATConfig{MinDaysBetween: c.CSAT.MinDaysBetween, RemindAfter: time.Duration(c.CSAT.RemindAfter), CommentWindow: time.Duration(c.CSAT.CommentWindow)}
+	cfg.Alerts = c.alertConfig()
 	cfg.Flood = bot.FloodConfig{Messages: c.Flood.Messages, Window: time.Duration(c.Flood.Window), JoinWithin: time.Duration(c.Flood.JoinWithin)}
 	cal, _ := c.calendar() // Validate has refused a bad one
 	for name, v := range c.Vendors {

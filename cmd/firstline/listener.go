@@ -9,6 +9,7 @@ import (
 	"net/http"
 	"time"
 
+	"github.com/firstline-desk/firstline/adapters/alerts"
 	"github.com/firstline-desk/firstline/bot"
 	"github.com/firstline-desk/firstline/internal/health"
 	"github.com/firstline-desk/firstline/metrics"
@@ -34,6 +35,10 @@ func (m *Main) listen(r *runner, cfg Config, engine *bot.Engine, db *storage.DB,
 		if f.route != "" {
 			mux.Handle(f.route, f.handler)
 		}
+	}
+	alerting, err := m.mountAlerts(mux, cfg, engine, logger)
+	if err != nil {
+		return err
 	}
 	engine.SetObserver(mx)
 	mux.Handle("GET /healthz", hz)
@@ -61,5 +66,9 @@ func (m *Main) listen(r *runner, cfg Config, engine *bot.Engine, db *storage.DB,
 		return nil
 	})
 	fmt.Fprintf(m.Stdout, "Health and metrics: http://%s/healthz and http://%s/metrics (keep them off the internet).\n", ln.Addr(), ln.Addr())
+	if alerting {
+		fmt.Fprintf(m.Stdout, "Alerts: Alertmanager posts to http://%s%s, other monitors to http://%s%s, with the bearer token of [alerts].\n",
+			ln.Addr(), alerts.AlertmanagerPath, ln.Addr(), alerts.GenericPath)
+	}
 	return nil
 }

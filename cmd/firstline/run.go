@@ -48,9 +48,10 @@ func (m *Main) runDesk(ctx context.Context, args []string) error {
 	if err != nil {
 		return err
 	}
-	// Metrics exist when something can read them: the HTTP listener of a server.
+	// Metrics exist when something can read them: the HTTP listener of a server, or of a desk that
+	// receives alerts.
 	var mx *metrics.Metrics
-	if server && cfg.HTTP.Listen != "" {
+	if (server || cfg.alertsOn()) && cfg.HTTP.Listen != "" {
 		mx = metrics.New(metrics.Config{Store: db}, logger)
 	}
 	dm, err := m.setupModel(cfg, db, index, mx, logger)
@@ -96,7 +97,7 @@ func (m *Main) serve(ctx context.Context, cfg Config, engine *bot.Engine, db *st
 	defer cancel()
 
 	server := cfg.Slack.Enabled || cfg.Discord.Enabled
-	if server && cfg.HTTP.Listen != "" {
+	if (server || cfg.alertsOn()) && cfg.HTTP.Listen != "" {
 		// The listener starts before Slack's token is checked, so /healthz answers while the desk waits
 		// for the network; Slack's request URL holds its requests until then (pendingHandler).
 		if err := m.listen(r, cfg, engine, db, mx, fronts, logger); err != nil {

@@ -34,6 +34,7 @@ func (c Config) problems() []string {
 	add := func(format string, args ...any) { p = append(p, fmt.Sprintf(format, args...)) }
 	nonFinite(reflect.ValueOf(c), "", add)
 	c.webProblems(add)
+	c.alertsProblems(add)
 	if strings.TrimSpace(c.Desk.Name) == "" {
 		add("desk.name: must not be empty")
 	}
