@@ -2,6 +2,7 @@ package bot_test
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"maps"
 	"strings"
@@ -340,5 +341,64 @@ func TestAlertRefusesWhatIsNotOne(t *testing.T) {
 	}
 	if ts := tickets(t, db); len(ts) != 0 || d.Chat.Count() != 0 {
 		t.Fatalf("a refused notification left %d tickets, %d messages", len(ts), d.Chat.Count())
+	}
+}
+
+// TestAlertCardFits: whatever a monitor says (as much as the receiver lets through: many long labels,
+// long annotations and addresses, many alerts), the card fits where platforms show a card whole, and
+// the group's count is still said.
+func TestAlertCardFits(t *testing.T) {
+	d, _ := newAlertDesk(t, alertConfig())
+	long := func(c string, n int) string { return strings.Repeat(c, n) }
+	labels := map[string]string{"severity": "critical", "alertname": "Everything" + long("x", 100)}
+	for i := range 60 {
+		labels[fmt.Sprintf("label_%02d_%s", i, long("k", 100))] = long("v", 4000)
+	}
+	var alerts []bot.Alert
+	for i := range 300 {
+		a := firing(fmt.Sprintf("host-%d-%s", i, long("h", 200)), labels, d.Clock.Now())
+		a.Annotations = map[string]string{"summary": long("s ", 2000), "description": long("d ", 8000),
+			"runbook_url": "https://runbooks.example.com/" + long("r", 4000)}
+		a.GeneratorURL = "https://prometheus.example.com/" + long("g", 4000)
+		alerts = append(alerts, a)
+	}
+	n := notice("huge", alerts...)
+	n.ExternalURL = "https://alertmanager.example.com/" + long("e", 4000)
+	n.Truncated = 700
+	mustAlert(t, d, n)
+	card := cardsIn(d, "tier3")[0]
+	if got := len([]rune(card.Post.Text)); got > 3600 {
+		t.Fatalf("the card's text is %d characters, more than a card holds (3600)", got)
+	}
+	if len([]rune(card.Post.Title)) > 256 || card.Field("Alert") != "firing (1000 alerts)" {
+		t.Fatalf("title %d characters, alert field %q", len([]rune(card.Post.Title)), card.Field("Alert"))
+	}
+	mustContain(t, "card", card.Post.Text, "more)", "React :raising_hand: to claim")
+}
+
+// TestAlertFloodCountsWhatCommitted: a notification whose transaction fails (the receiver answers 5xx and
+// Alertmanager sends it again) or that the store runs twice counts once against its route's flood limit.
+func TestAlertFloodCountsWhatCommitted(t *testing.T) {
+	db := openStore(t, "")
+	store := &failingStore{Store: db}
+	cfg := alertConfig()
+	cfg.Alerts.FloodNotices = 2
+	d := bottest.NewDesk(t, cfg, store, testLibrary())
+	first := notice("a", firing("prn-3", spooler, d.Clock.Now()))
+	store.Fail = 3
+	for range 3 {
+		if err := d.Alert(first); !errors.Is(err, errCommit) {
+			t.Fatalf("alert with a failing store: %v", err)
+		}
+	}
+	mustAlert(t, d, first) // sent again, and taken
+	store.Retry = 1
+	mustAlert(t, d, notice("b", firing("prn-4", spooler, d.Clock.Now())))
+	if cards := cardsIn(d, "tier3"); len(cards) != 2 {
+		t.Fatalf("two notifications under a limit of two posted %d cards", len(cards))
+	}
+	mustAlert(t, d, notice("c", firing("prn-5", spooler, d.Clock.Now())))
+	if cards, flood := cardsIn(d, "tier3"), d.Chat.Last("tier3"); len(cards) != 2 || !strings.Contains(flood.Text(), "Alert flood") {
+		t.Fatalf("the third notification: %d cards, last message %q", len(cards), flood.Text())
 	}
 }

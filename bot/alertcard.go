@@ -67,13 +67,13 @@ func (e *Engine) alertCardPost(t *Ticket, card *Card) Post {
 		fmt.Fprintf(&b, "\nSummary: %s", quoteLine(s))
 	}
 	if d := strings.TrimSpace(g.Annotations["description"]); d != "" {
-		fmt.Fprintf(&b, "\nDescription: %s", clip(strings.Join(strings.Fields(d), " "), 600))
+		fmt.Fprintf(&b, "\nDescription: %s", clip(strings.Join(strings.Fields(d), " "), 400))
 	}
-	if r := linkText(g.Annotations["runbook_url"]); r != "" {
+	if r := linkText(g.Annotations["runbook_url"]); r != "" && utf8.RuneCountInString(r) <= 500 {
 		fmt.Fprintf(&b, "\nRunbook: %s", r)
 	}
 	if len(g.Labels) > 0 {
-		fmt.Fprintf(&b, "\nLabels: %s", labelCodes(g.Labels))
+		fmt.Fprintf(&b, "\nLabels: %s", labelCodes(g.Labels, 700))
 	}
 	if len(g.Actions) > 0 {
 		b.WriteString("\nSuggested actions:")
@@ -93,9 +93,14 @@ func (e *Engine) alertCardPost(t *Ticket, card *Card) Post {
 	if u := linkText(g.ExternalURL); u != "" {
 		links = append(links, t.RequesterName+" "+u)
 	}
+	// The links go last, as they fit: an address cut short would lead somewhere else.
 	tail := footer
-	if len(links) > 0 {
+	for len(links) > 0 {
 		tail = "\nLinks: " + strings.Join(links, ", ") + footer
+		if utf8.RuneCountInString(b.String()+tail) <= maxCardText-200 {
+			break
+		}
+		links, tail = links[:len(links)-1], footer
 	}
 	b.WriteString(alertLines(g, maxCardText-utf8.RuneCountInString(b.String()+tail)))
 	b.WriteString(tail)
@@ -123,7 +128,7 @@ func alertLines(g *AlertGroup, room int) string {
 		if a.Status == AlertResolved {
 			mark, when = "✅", "resolved"
 		}
-		line := fmt.Sprintf("\n- %s %s %s", mark, labelCodes(own), when)
+		line := fmt.Sprintf("\n- %s %s %s", mark, labelCodes(own, 200), when)
 		if room -= utf8.RuneCountInString(line); room < 0 {
 			break
 		}
@@ -136,11 +141,19 @@ func alertLines(g *AlertGroup, room int) string {
 	return b.String()
 }
 
-// labelCodes writes labels as code spans, sorted: `severity=critical` `team=db`.
-func labelCodes(labels map[string]string) string {
+// labelCodes writes labels as code spans, sorted, in at most room characters: `severity=critical`
+// `team=db` (and 3 more).
+func labelCodes(labels map[string]string, room int) string {
 	var parts []string
-	for _, k := range slices.Sorted(maps.Keys(labels)) {
-		parts = append(parts, "`"+codeText(k, 40)+"="+codeText(labels[k], 80)+"`")
+	used := 0
+	keys := slices.Sorted(maps.Keys(labels))
+	for i, k := range keys {
+		part := "`" + codeText(k, 40) + "=" + codeText(labels[k], 80) + "`"
+		if used += utf8.RuneCountInString(part) + 1; used > room-len(" (and 100 more)") {
+			parts = append(parts, fmt.Sprintf("(and %d more)", len(keys)-i))
+			break
+		}
+		parts = append(parts, part)
 	}
 	return strings.Join(parts, " ")
 }
@@ -157,7 +170,7 @@ func linkText(s string) string {
 	s = strings.TrimSpace(s)
 	u, err := url.Parse(s)
 	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" || strings.ContainsAny(s, " \t\n<>") ||
-		utf8.RuneCountInString(s) > 500 {
+		utf8.RuneCountInString(s) > 1000 {
 		return "" // cut short, an address would lead somewhere else
 	}
 	return s
