@@ -402,3 +402,17 @@ func TestAlertFloodCountsWhatCommitted(t *testing.T) {
 		t.Fatalf("the third notification: %d cards, last message %q", len(cards), flood.Text())
 	}
 }
+
+// TestAlertTicketWaitsOnNobody: "!waiting" on a monitor's ticket is refused, since nothing would resume
+// its clocks: a monitor never writes.
+func TestAlertTicketWaitsOnNobody(t *testing.T) {
+	d, db := newAlertDesk(t, alertConfig())
+	mustAlert(t, d, notice("g", firing("prn-3", spooler, d.Clock.Now())))
+	card := cardsIn(d, "tier3")[0]
+	d.SayIn(sara, "tier3", card.Ref.ID, "!waiting")
+	mustContain(t, "reply", d.Chat.Last("tier3").Text(), "opened by a monitor", "nobody to wait on")
+	if tk := ticket(t, db, "T-000001"); tk.SLA.WaitingSince != nil {
+		t.Fatal("a monitor's ticket was set waiting on its requester")
+	}
+	outboxEmpty(t, db)
+}

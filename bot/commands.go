@@ -128,6 +128,10 @@ func (w *work) cmdWaiting() error {
 	if !w.canWork(tier, w.ev.User) {
 		return w.reply(t.ID, fmt.Sprintf("Only technicians of **%s** can set it waiting on the requester.", t.ID))
 	}
+	if t.fromMonitor() {
+		// Nothing would resume the clocks: a monitor never writes.
+		return w.toTechnicians(t, fmt.Sprintf("**%s** was opened by a monitor, which answers nothing: there is nobody to wait on, and its SLA clocks keep running.", t.ID))
+	}
 	if !w.cfg().SLAPolicy().Pause(t, w.now) {
 		if t.SLA != nil && t.SLA.WaitingSince != nil {
 			return w.toTechnicians(t, fmt.Sprintf("**%s** is already waiting on the requester.", t.ID))
