@@ -17,6 +17,7 @@ import (
 	bolt "go.etcd.io/bbolt"
 
 	"github.com/firstline-desk/firstline/bot"
+	"github.com/firstline-desk/firstline/storage/ticketindex"
 )
 
 // maxProblems bounds the lines of a report: a broken index can make one per ticket.
@@ -236,7 +237,7 @@ func checkData(ctx context.Context, btx *bolt.Tx, r *CheckReport) error {
 		if f.status = hash(sk); !has(byStatus, sk) {
 			r.add("%s: missing from tickets_by_status (status %s): lists and reports by status miss it", id, tk.Status)
 		}
-		at := lastChange(tk)
+		at := ticketindex.LastChange(tk)
 		uk := timeKey(at, key)
 		if f.updated = hash(uk); !has(byUpdated, uk) {
 			r.add("%s: missing from tickets_by_updated at its last change (%s): reports miss it", id, stamp(at))

@@ -14,6 +14,7 @@ import (
 	bolt "go.etcd.io/bbolt"
 
 	"github.com/firstline-desk/firstline/bot"
+	"github.com/firstline-desk/firstline/storage/ticketindex"
 )
 
 // deleteTicket removes a ticket with its entries in every index, where its messages went
@@ -32,7 +33,7 @@ func (t *tx) deleteTicket(tk *bot.Ticket) (links int, err error) {
 	}{
 		{bucketByRequester, compose([]byte(tk.Requester), key)},
 		{bucketByStatus, compose([]byte(tk.Status), key)},
-		{bucketByUpdated, timeKey(lastChange(tk), key)},
+		{bucketByUpdated, timeKey(ticketindex.LastChange(tk), key)},
 	} {
 		if err := t.bucket(e.bucket).Delete(e.key); err != nil {
 			return 0, fmt.Errorf("delete ticket %s from %s: %w", tk.ID, e.bucket, err)

@@ -16,6 +16,7 @@ import (
 	bolt "go.etcd.io/bbolt"
 
 	"github.com/firstline-desk/firstline/bot"
+	"github.com/firstline-desk/firstline/storage/ticketindex"
 )
 
 // Bucket names. Indexes are explicit buckets kept in step by PutTicket.
@@ -133,7 +134,7 @@ var migrations = []func(*bolt.Tx) error{
 			if err := decode(v, &tk, "ticket"); err != nil {
 				return err
 			}
-			if err := t.indexUpdated(tk.ID, lastChange(&tk), nil, k); err != nil {
+			if err := t.indexUpdated(tk.ID, ticketindex.LastChange(&tk), nil, k); err != nil {
 				return err
 			}
 			return t.indexDue(&tk, k)

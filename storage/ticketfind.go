@@ -19,6 +19,7 @@ import (
 	bolt "go.etcd.io/bbolt"
 
 	"github.com/firstline-desk/firstline/bot"
+	"github.com/firstline-desk/firstline/storage/ticketindex"
 )
 
 // Variables, not constants, so tests can make them small enough to take every path on a few tickets.
@@ -395,26 +396,9 @@ func (fd *finder) visibleOnly(seqs []uint64) ([]uint64, error) {
 		if err != nil {
 			return nil, err
 		}
-		if visibleMatch(tk, fd.f.Text) {
+		if ticketindex.VisibleMatch(tk, fd.f.Text) {
 			out = append(out, seq)
 		}
 	}
 	return out, nil
-}
-
-// visibleMatch reports whether every word of text is in what the ticket's requester sees of it.
-func visibleMatch(tk *bot.Ticket, text string) bool {
-	terms := map[string]bool{}
-	addTerms(terms, tk.Subject)
-	for _, e := range tk.Transcript {
-		if !e.Internal {
-			addTerms(terms, e.Text)
-		}
-	}
-	for _, alts := range queryWords(text) {
-		if !slices.ContainsFunc(alts, func(term string) bool { return terms[term] }) {
-			return false
-		}
-	}
-	return true
 }

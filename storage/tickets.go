@@ -17,6 +17,7 @@ import (
 	bolt "go.etcd.io/bbolt"
 
 	"github.com/firstline-desk/firstline/bot"
+	"github.com/firstline-desk/firstline/storage/ticketindex"
 )
 
 // tx implements bot.Tx over one bbolt transaction.
@@ -40,7 +41,7 @@ type indexKeys struct {
 }
 
 func keysOf(tk *bot.Ticket) indexKeys {
-	return indexKeys{requester: tk.Requester, status: tk.Status, changed: lastChange(tk), row: rowOf(tk), text: textOf(tk)}
+	return indexKeys{requester: tk.Requester, status: tk.Status, changed: ticketindex.LastChange(tk), row: rowOf(tk), text: textOf(tk)}
 }
 
 // remember notes what a ticket's index entries are made of as it is stored now.
@@ -183,43 +184,6 @@ func (t *tx) indexUpdated(id string, at time.Time, was *time.Time, seq []byte) e
 		return fmt.Errorf("index ticket %s by last change: %w", id, err)
 	}
 	return nil
-}
-
-// lastChange is when anything a report counts last happened to the ticket: UpdatedAt, or a later instant
-// the ticket records when whoever wrote it did not move UpdatedAt (tickets written by hand, imported, or
-// from before the engine kept it). Reports find the tickets of a window by it, so a ticket must never
-// hold an event later than its index entry.
-func lastChange(tk *bot.Ticket) time.Time {
-	at := tk.UpdatedAt
-	later := func(x time.Time) {
-		if x.After(at) {
-			at = x
-		}
-	}
-	later(tk.CreatedAt)
-	if tk.ResolvedAt != nil {
-		later(*tk.ResolvedAt)
-	}
-	if tk.CSAT != nil {
-		later(tk.CSAT.RatedAt)
-	}
-	for _, e := range tk.Transitions {
-		later(e.At)
-	}
-	for _, e := range tk.Transcript {
-		later(e.At)
-	}
-	for _, o := range tk.Offers {
-		later(o.At)
-	}
-	if s := tk.SLA; s != nil {
-		for _, c := range []bot.SLAClock{s.Response, s.Resolution} {
-			if c.Met != nil {
-				later(*c.Met)
-			}
-		}
-	}
-	return at
 }
 
 // indexDue moves the ticket's entry in the SLA index to its next SLA event, or removes it.

@@ -14,12 +14,11 @@ import (
 	"encoding/binary"
 	"fmt"
 	"slices"
-	"strings"
 
 	bolt "go.etcd.io/bbolt"
 
 	"github.com/firstline-desk/firstline/bot"
-	"github.com/firstline-desk/firstline/kb"
+	"github.com/firstline-desk/firstline/storage/ticketindex"
 )
 
 // maxPostings bounds a chunk: small enough that adding a ticket rewrites a few hundred bytes per word,
@@ -44,21 +43,15 @@ func textOf(tk *bot.Ticket) ticketText {
 // terms returns the distinct terms of the text.
 func (x ticketText) terms() map[string]bool {
 	terms := map[string]bool{}
-	addTerms(terms, x.subject)
+	ticketindex.AddTerms(terms, x.subject)
 	for _, e := range x.entries {
-		addTerms(terms, e)
+		ticketindex.AddTerms(terms, e)
 	}
 	return terms
 }
 
 // ticketTerms returns the distinct terms of a ticket's searchable text.
 func ticketTerms(tk *bot.Ticket) map[string]bool { return textOf(tk).terms() }
-
-func addTerms(terms map[string]bool, text string) {
-	for _, term := range kb.Analyze(text) {
-		terms[term] = true
-	}
-}
 
 // appendedOnly reports whether tk is old with entries added at the end of its transcript and the same
 // subject: then its new terms are those of the new entries, and none went away.
@@ -88,7 +81,7 @@ func (t *tx) indexTerms(tk *bot.Ticket, old *ticketText, seq uint64) error {
 		// Words the ticket already held are added again, which changes nothing.
 		add = map[string]bool{}
 		for _, e := range tk.Transcript[len(old.entries):] {
-			addTerms(add, e.Text)
+			ticketindex.AddTerms(add, e.Text)
 		}
 	default:
 		add, remove = ticketTerms(tk), old.terms()
@@ -313,31 +306,10 @@ func postings(b *bolt.Bucket, term string) ([]uint64, error) {
 	return out, nil
 }
 
-// queryWords turns a search into its words, each as the terms that may stand for it: the word as the
-// index files it, and for a word joined by hyphens or underscores ("wi-fi") also its joined form
-// ("wifi"). A word that is only stop words ("the") is dropped.
-func queryWords(text string) [][]string {
-	var words [][]string
-	for _, w := range strings.Fields(text) {
-		forms := kb.Analyze(w)
-		if len(forms) == 0 {
-			continue
-		}
-		alts := []string{forms[0]}
-		if strings.ContainsAny(w, "-_") {
-			if joined := kb.Analyze(strings.NewReplacer("-", "", "_", "").Replace(w)); len(joined) > 0 && joined[0] != forms[0] {
-				alts = append(alts, joined[0])
-			}
-		}
-		words = append(words, alts)
-	}
-	return words
-}
-
 // textMatches returns the sequences of the tickets that hold every word of text, in order, and false
 // when text has no word to look for.
 func textMatches(b *bolt.Bucket, text string) ([]uint64, bool, error) {
-	words := queryWords(text)
+	words := ticketindex.QueryWords(text)
 	if len(words) == 0 {
 		return nil, false, nil
 	}
