@@ -2,16 +2,37 @@ package bot
 
 import (
 	"context"
+	"strings"
 	"time"
 
 	"github.com/firstline-desk/firstline/kb"
 )
 
 // Store keeps tickets, indexes and the outbox. Implementations run fn in one transaction: everything fn
-// writes is committed together, durably, before Update returns nil, or nothing is. Only one Update runs at
-// a time, which is what makes a claim (read, check, write inside one Update) win exactly once.
+// writes is committed together, durably, before Update returns nil, or nothing is.
+//
+// Updates are serializable: however many run at once, in one process or in several sharing a database,
+// they come out as if they had run one at a time, each seeing everything committed before it. That is
+// what makes a claim (read, check, write inside one Update) win exactly once, a dedup key recorded with
+// an event's effects make a second delivery do nothing, and one conversation get one ticket. The bbolt
+// store keeps the promise by running one Update at a time; the PostgreSQL store runs them side by side,
+// fails the ones that lost a race, and runs their fn again. So Update may call fn more than once, each
+// time in a new transaction that starts from what is committed then, and keeps only the last run's
+// writes. fn must therefore leave nothing behind from a run but what it writes through its Tx: what it
+// tells its caller it sets afresh on every run (assigned, not appended to), and anything that is true
+// only once it committed (a log line, an index update, a wake-up) waits until Update returns nil (the
+// engine's after-commit list).
+//
+// Numbers a store hands out (ticket ids, Effect.Seq, the audit log's order) grow in the order they are
+// taken, which is not always the order transactions commit: a failed or retried transaction leaves a gap
+// (T-000007, then T-000009), and of two transactions that touch nothing in common, the one that took the
+// higher number may commit first. Of two that touch the same record, the later one's numbers are higher.
+// So an effect enqueued after another in the same lane by a later transaction of the same ticket comes
+// later in the outbox, but a reader must not take the outbox's last Seq as a cursor that nothing will be
+// committed below: read it from the start again.
 type Store interface {
-	// Update runs fn in a read-write transaction. An error from fn rolls everything back and is returned.
+	// Update runs fn in a read-write transaction (more than once when the store retries it, see Store).
+	// An error from fn rolls everything back and is returned.
 	Update(ctx context.Context, fn func(Tx) error) error
 	// View runs fn in a read-only transaction; Tx's write methods fail in it.
 	View(ctx context.Context, fn func(Tx) error) error
@@ -193,6 +214,22 @@ type AuditFilter struct {
 	// Budget bounds how many entries one call reads, so a search for something rare in a long log
 	// answers quickly, and says where to go on (AuditPage.Next); 0 = 20,000.
 	Budget int
+}
+
+// Match reports whether e is one of the entries f selects by its fields (Actor, Action, Target, To;
+// From, Before and the bounds are how far a search reads, not what it keeps).
+func (f AuditFilter) Match(e AuditEntry) bool {
+	switch {
+	case f.Actor != "" && e.Actor != f.Actor,
+		f.Target != "" && e.Target != f.Target,
+		!f.To.IsZero() && !e.At.Before(f.To):
+		return false
+	case f.Action == "":
+		return true
+	case strings.HasSuffix(f.Action, "."):
+		return strings.HasPrefix(e.Action, f.Action)
+	}
+	return e.Action == f.Action
 }
 
 // AuditPage is one page of audit entries, newest first.

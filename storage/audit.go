@@ -7,7 +7,6 @@ import (
 	"encoding/json"
 	"fmt"
 	"slices"
-	"strings"
 	"time"
 
 	bolt "go.etcd.io/bbolt"
@@ -123,7 +122,7 @@ func (t *tx) FindAudit(f bot.AuditFilter) (bot.AuditPage, error) {
 		if !f.From.IsZero() && e.At.Before(f.From) {
 			return page, nil
 		}
-		if !auditMatch(e, f) {
+		if !f.Match(e) {
 			continue
 		}
 		page.Entries = append(page.Entries, e)
@@ -138,18 +137,4 @@ func containsAll(v []byte, needles [][]byte) bool {
 		}
 	}
 	return true
-}
-
-func auditMatch(e bot.AuditEntry, f bot.AuditFilter) bool {
-	switch {
-	case f.Actor != "" && e.Actor != f.Actor,
-		f.Target != "" && e.Target != f.Target,
-		!f.To.IsZero() && !e.At.Before(f.To):
-		return false
-	case f.Action == "":
-		return true
-	case strings.HasSuffix(f.Action, "."):
-		return strings.HasPrefix(e.Action, f.Action)
-	}
-	return e.Action == f.Action
 }
