@@ -1,9 +1,11 @@
 package storage_test
 
 import (
+	"context"
 	"path/filepath"
 	"sync"
 	"testing"
+	"time"
 
 	"github.com/firstline-desk/firstline/bot"
 	"github.com/firstline-desk/firstline/storage"
@@ -45,6 +47,11 @@ func TestConformance(t *testing.T) {
 				t.Fatal(err)
 			}
 			return open(t, db.Path())
+		},
+		Adapter: func(s bot.Store, name string) storetest.AdapterState { return s.(*storage.DB).Adapter(name) },
+		PurgeResolved: func(s bot.Store, cutoff time.Time, batch int) (storetest.PurgeResult, error) {
+			p, err := s.(*storage.DB).PurgeResolved(context.Background(), cutoff, batch)
+			return storetest.PurgeResult(p), err
 		},
 	})
 }

@@ -4,6 +4,7 @@ import (
 	"context"
 	"sync"
 	"testing"
+	"time"
 
 	"github.com/firstline-desk/firstline/bot"
 	"github.com/firstline-desk/firstline/storage/postgres"
@@ -37,6 +38,11 @@ func TestConformance(t *testing.T) {
 			dsn, _ := dsns.Load(s)
 			s.(*postgres.DB).Close()
 			return mustOpen(t, dsn.(string))
+		},
+		Adapter: func(s bot.Store, name string) storetest.AdapterState { return s.(*postgres.DB).Adapter(name) },
+		PurgeResolved: func(s bot.Store, cutoff time.Time, batch int) (storetest.PurgeResult, error) {
+			p, err := s.(*postgres.DB).PurgeResolved(context.Background(), cutoff, batch)
+			return storetest.PurgeResult(p), err
 		},
 	})
 }

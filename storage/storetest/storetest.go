@@ -39,6 +39,10 @@ type Harness struct {
 	// Reopen closes s and opens the same data again, as a restart does; nil when the store cannot (the
 	// cases that need it are then skipped with a message).
 	Reopen func(t *testing.T, s bot.Store) bot.Store
+	// Adapter returns the named adapter's state in s (each store has its own type for it).
+	Adapter func(s bot.Store, name string) AdapterState
+	// PurgeResolved runs s's retention purge (each store has its own result type).
+	PurgeResolved func(s bot.Store, cutoff time.Time, batch int) (PurgeResult, error)
 }
 
 // Run runs every case of the suite against stores from h, each case on a new store, in parallel.
