@@ -3,6 +3,7 @@ package discord
 import (
 	"context"
 	"net/http"
+	"strings"
 	"sync"
 	"time"
 
@@ -98,6 +99,29 @@ func (d *directory) name(guild, user string) string {
 		d.wantMemberLocked(guild, user)
 	}
 	return m.name
+}
+
+// findName returns the one member of guild the directory knows by name (any case), as a form's user
+// field names them; ok is false when none is, or several are.
+func (d *directory) findName(guild, name string) (user, shown string, ok bool) {
+	name = strings.TrimSpace(name)
+	if name == "" {
+		return "", "", false
+	}
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	prefix := guild + "/"
+	for k, m := range d.members {
+		id, in := strings.CutPrefix(k, prefix)
+		if !in || !strings.EqualFold(m.name, name) {
+			continue
+		}
+		if user != "" && user != id {
+			return "", "", false
+		}
+		user, shown = id, m.name
+	}
+	return user, shown, user != ""
 }
 
 func (d *directory) wantMemberLocked(guild, user string) {

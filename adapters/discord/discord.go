@@ -47,6 +47,9 @@ type Config struct {
 	State State
 	// CustomEmoji names the server's own emoji: emoji id or name -> reaction name ("raising_hand").
 	CustomEmoji map[string]string
+	// CommandPrefix is the engine's command prefix ("!" when empty): /status and /help are handed to the
+	// engine as the commands typed with it.
+	CommandPrefix string
 }
 
 var (
@@ -90,6 +93,18 @@ type Adapter struct {
 	connSince time.Time
 
 	disconnected chan struct{}
+
+	// Application commands (commands.go): the application's id (from READY), the servers whose commands
+	// are to be registered (when next due), and the wake-up of commandsLoop.
+	appID       string
+	guilds      map[string]time.Time
+	registerNow chan struct{}
+	// acks are the interactions being answered, by token (private.go).
+	acks map[string]*ack
+	// formList gives the forms people may use; sessions keep the answers of forms being filled in
+	// (forms.go).
+	formList FormLister
+	sessions formSessions
 }
 
 // New returns an adapter for cfg; Run connects it.
@@ -123,7 +138,7 @@ func New(cfg Config, logger *slog.Logger) (*Adapter, error) {
 		help: map[string]bool{}, catchUpNow: make(chan struct{}, 1), saveNow: make(chan struct{}, 1),
 		parents: make(map[string]string), cursors: make(map[string]*cursor),
 		dms: make(map[string]string), disconnected: make(chan struct{}, 1), connSince: time.Now(),
-		dir: newDirectory(),
+		dir: newDirectory(), guilds: map[string]time.Time{}, registerNow: make(chan struct{}, 1), acks: map[string]*ack{},
 	}
 	for _, ch := range cfg.HelpChannels {
 		a.help[ch] = true
@@ -214,11 +229,13 @@ func (a *Adapter) Run(ctx context.Context, h bot.Handler) error {
 	a.ctx, a.handler = ctx, h
 	a.mu.Unlock()
 	loopCtx, stopLoop := context.WithCancel(ctx)
-	looping := make(chan struct{}, 2)
+	looping := make(chan struct{}, 3)
 	go func() { a.catchUpLoop(loopCtx); looping <- struct{}{} }()
 	go func() { a.lookupLoop(loopCtx); looping <- struct{}{} }()
+	go func() { a.commandsLoop(loopCtx); looping <- struct{}{} }()
 	defer func() {
 		stopLoop()
+		<-looping
 		<-looping
 		<-looping
 		a.mu.Lock()

@@ -91,6 +91,7 @@ func newDesk(t *testing.T, cfg bot.Config) *desk {
 	fake.AddChannel(tier2, "", 0)
 	engine, db := newEngine(t, cfg)
 	a := newAdapter(t, fake)
+	a.SetForms(engine)
 	engine.AddChat(a)
 	d := &desk{t: t, fake: fake, db: db, engine: engine, adapter: a, runErr: make(chan error, 1)}
 	d.nextID.Store(500000000000000000)

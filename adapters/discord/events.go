@@ -30,6 +30,10 @@ func (a *Adapter) onEvent(s *discordgo.Session, e *discordgo.Event) {
 		a.onReaction(bot.EventReactionRemoved, v.MessageReaction, nil, e.Sequence)
 	case *discordgo.InteractionCreate:
 		a.onInteraction(v.Interaction)
+	case *discordgo.GuildCreate:
+		if v.Guild != nil {
+			a.wantCommands(v.ID)
+		}
 	case *discordgo.ThreadCreate:
 		if v.Channel != nil && v.IsThread() {
 			a.mu.Lock()
@@ -47,7 +51,15 @@ func (a *Adapter) onReady(r *discordgo.Ready) {
 	if r.User != nil {
 		a.botID = r.User.ID
 	}
+	if r.Application != nil && r.Application.ID != "" {
+		a.appID = r.Application.ID
+	}
 	a.mu.Unlock()
+	for _, g := range r.Guilds {
+		if g != nil {
+			a.wantCommands(g.ID)
+		}
+	}
 	// Every READY starts a session, and nothing said before it will be dispatched: at start (the desk was
 	// stopped), after Discord refused to resume, after a zombie connection was closed. The gaps are
 	// opened here, before the gateway's reader hands over the next dispatch, so that no live message
@@ -69,17 +81,22 @@ func (a *Adapter) runCtx() context.Context {
 
 // handle gives an event to the engine; false when it was not recorded.
 func (a *Adapter) handle(ev bot.Event) bool {
-	a.mu.Lock()
-	ctx, h := a.ctx, a.handler
-	a.mu.Unlock()
-	if h == nil {
-		return false
-	}
-	if err := h.Handle(ctx, ev); err != nil {
+	if err := a.handleErr(ev); err != nil {
 		a.log.Error("discord event not recorded", "event_id", ev.ID, "err", err)
 		return false
 	}
 	return true
+}
+
+// handleErr gives an event to the engine and returns why it was not recorded, nil when it was.
+func (a *Adapter) handleErr(ev bot.Event) error {
+	a.mu.Lock()
+	ctx, h := a.ctx, a.handler
+	a.mu.Unlock()
+	if h == nil {
+		return bot.Errorf(bot.EUNAVAILABLE, "discord: the adapter is not running")
+	}
+	return h.Handle(ctx, ev)
 }
 
 // outcome is what became of a message handed to the engine.
@@ -215,18 +232,45 @@ func (a *Adapter) onReaction(kind bot.EventKind, r *discordgo.MessageReaction, m
 	a.handle(ev)
 }
 
-// onInteraction handles a button press, and acknowledges it within Discord's 3 seconds once recorded.
+// onInteraction answers an interaction within Discord's 3 seconds: a button press, an application
+// command, an autocomplete, a modal's submission. What the engine must know is recorded first; what only
+// shows something (a modal, autocomplete results) is answered from memory.
 func (a *Adapter) onInteraction(i *discordgo.Interaction) {
-	if i == nil || i.Type != discordgo.InteractionMessageComponent || i.Message == nil {
+	if i == nil {
 		return
 	}
 	user := i.User
 	if i.Member != nil && i.Member.User != nil {
 		user = i.Member.User
 	}
-	if user == nil {
+	if user == nil || user.ID == "" || (a.cfg.Guild != "" && i.GuildID != "" && i.GuildID != a.cfg.Guild) {
 		return
 	}
+	switch data := i.Data.(type) {
+	case discordgo.MessageComponentInteractionData:
+		if i.Type != discordgo.InteractionMessageComponent || i.Message == nil {
+			return
+		}
+		if a.formButton(i, user, data.CustomID) {
+			return
+		}
+		a.click(i, user, data.CustomID)
+	case discordgo.ApplicationCommandInteractionData:
+		switch i.Type {
+		case discordgo.InteractionApplicationCommand:
+			a.onCommand(i, user)
+		case discordgo.InteractionApplicationCommandAutocomplete:
+			a.autocomplete(i, user)
+		}
+	case discordgo.ModalSubmitInteractionData:
+		if i.Type == discordgo.InteractionModalSubmit {
+			a.submitForm(i, user)
+		}
+	}
+}
+
+// click hands a button press to the engine, and acknowledges it once recorded.
+func (a *Adapter) click(i *discordgo.Interaction, user *discordgo.User, customID string) {
 	channel, thread := a.place(a.runCtx(), i.ChannelID, i.GuildID, false)
 	a.noteMember(i.GuildID, user, i.Member)
 	ev := bot.Event{
@@ -240,7 +284,7 @@ func (a *Adapter) onInteraction(i *discordgo.Interaction) {
 		UserName: displayName(user, i.Member),
 		Roles:    roles(i.Member),
 		DM:       i.GuildID == "",
-		Choice:   i.MessageComponentData().CustomID,
+		Choice:   customID,
 		Time:     time.Now(),
 	}
 	resp := &discordgo.InteractionResponse{Type: discordgo.InteractionResponseDeferredMessageUpdate}

@@ -39,7 +39,17 @@ var fuzzThreads = []string{"7001", "7002", "7003", "7004", "7005", "7006", "7007
 // callbacks are recorded.
 type fuzzDiscordAPI struct {
 	mu        sync.Mutex
-	callbacks []discordgo.InteractionResponse
+	callbacks []fuzzCallback
+}
+
+// fuzzCallback is an interaction's response as sent: its type, and what of its data the checks read.
+type fuzzCallback struct {
+	Type discordgo.InteractionResponseType `json:"type"`
+	Data *struct {
+		Content string                 `json:"content"`
+		Flags   discordgo.MessageFlags `json:"flags"`
+		Title   string                 `json:"title"`
+	} `json:"data"`
 }
 
 func (f *fuzzDiscordAPI) RoundTrip(r *http.Request) (*http.Response, error) {
@@ -50,7 +60,7 @@ func (f *fuzzDiscordAPI) RoundTrip(r *http.Request) (*http.Response, error) {
 		raw, _ := json.Marshal(map[string]any{"id": parts[3], "type": discordgo.ChannelTypeGuildPublicThread, "parent_id": fuzzParent, "guild_id": fuzzGuild})
 		status, body = http.StatusOK, string(raw)
 	case r.Method == http.MethodPost && strings.HasSuffix(r.URL.Path, "/callback"):
-		var resp discordgo.InteractionResponse
+		var resp fuzzCallback
 		if err := json.NewDecoder(r.Body).Decode(&resp); err != nil {
 			return nil, err
 		}
@@ -63,7 +73,7 @@ func (f *fuzzDiscordAPI) RoundTrip(r *http.Request) (*http.Response, error) {
 		Body: io.NopCloser(strings.NewReader(body)), Request: r}, nil
 }
 
-func (f *fuzzDiscordAPI) take() []discordgo.InteractionResponse {
+func (f *fuzzDiscordAPI) take() []fuzzCallback {
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	out := f.callbacks
@@ -71,7 +81,8 @@ func (f *fuzzDiscordAPI) take() []discordgo.InteractionResponse {
 	return out
 }
 
-// fuzzHandler keeps the events handed over; it fails on a click of the choice "fail", as a full disk would.
+// fuzzHandler keeps the events handed over; it fails on a click of the choice "fail", a command on the
+// message "fail" and the form "fail", as a full disk would.
 type fuzzHandler struct {
 	mu     sync.Mutex
 	events []bot.Event
@@ -80,7 +91,7 @@ type fuzzHandler struct {
 func (h *fuzzHandler) Handle(_ context.Context, ev bot.Event) error {
 	h.mu.Lock()
 	defer h.mu.Unlock()
-	if ev.Choice == fuzzFail {
+	if ev.Choice == fuzzFail || ev.Message == fuzzFail || (ev.Form != nil && ev.Form.Form == fuzzFail) {
 		return errors.New("disk full")
 	}
 	h.events = append(h.events, ev)
@@ -117,7 +128,19 @@ const (
 	seedDMClick = `{"id":"1300000000000000002","type":3,"token":"tok","channel_id":"300","data":{"custom_id":"fail","component_type":2},` +
 		`"message":{"id":"1200000000000000011"},"user":{"id":"2001","username":"alice"}}`
 	seedCommand = `{"id":"1300000000000000003","type":2,"token":"tok","data":{"id":"1","name":"firstline","type":1},"user":{"id":"2001"}}`
-	seedThread  = `{"id":"7002","type":11,"parent_id":"100","guild_id":"900","name":"VPN drops"}`
+	seedStatus  = `{"id":"1300000000000000004","application_id":"1","type":2,"token":"tok","guild_id":"900","channel_id":"7001",` +
+		`"data":{"id":"2","name":"status","type":1,"options":[{"name":"ticket","type":3,"value":"T-000001"}]},` +
+		`"member":{"user":{"id":"2001","username":"alice"},"roles":["77"]}}`
+	seedCreateTicket = `{"id":"1300000000000000005","application_id":"1","type":2,"token":"tok","guild_id":"900","channel_id":"100",` +
+		`"data":{"id":"3","name":"Create ticket","type":3,"target_id":"1200000000000000001"},"member":{"user":{"id":"2002","username":"bob"},"roles":[]}}`
+	seedAutocomplete = `{"id":"1300000000000000006","application_id":"1","type":4,"token":"tok","guild_id":"900","channel_id":"100",` +
+		`"data":{"id":"4","name":"ticket","type":1,"options":[{"name":"form","type":3,"value":"acc","focused":true}]},"member":{"user":{"id":"2001"}}}`
+	seedModal = `{"id":"1300000000000000007","application_id":"1","type":5,"token":"tok","guild_id":"900","channel_id":"100",` +
+		`"data":{"custom_id":"form:access:0","components":[{"type":1,"components":[{"type":4,"custom_id":"system","value":"VPN"}]}]},` +
+		`"member":{"user":{"id":"2001","username":"alice"},"roles":[]}}`
+	seedFormButton = `{"id":"1300000000000000008","application_id":"1","type":3,"token":"tok","channel_id":"300","data":{"custom_id":"form:access","component_type":2},` +
+		`"message":{"id":"1200000000000000012"},"user":{"id":"2001","username":"alice"}}`
+	seedThread = `{"id":"7002","type":11,"parent_id":"100","guild_id":"900","name":"VPN drops"}`
 )
 
 // Kinds of dispatch FuzzDispatch decodes its input as.
@@ -139,7 +162,8 @@ func FuzzDispatch(f *testing.F) {
 		{seedMessage, seedThreadReply, seedDM, seedBotMessage, seedJoin, seedOtherGuild, `{"author":null}`, `null`},
 		{seedReaction, seedCustomReaction, seedKeycap, `{"user_id":"1000","emoji":{"name":"\ud83d\udc4d"}}`, `{}`},
 		{seedReaction, seedCustomReaction},
-		{seedClick, seedDMClick, seedCommand, `{"type":3,"data":null,"message":{"id":"1"},"user":{"id":"2"}}`, `{"type":3}`},
+		{seedClick, seedDMClick, seedCommand, seedStatus, seedCreateTicket, seedAutocomplete, seedModal, seedFormButton,
+			`{"type":3,"data":null,"message":{"id":"1"},"user":{"id":"2"}}`, `{"type":3}`},
 		{seedThread, `{"id":"100","type":0}`},
 	} {
 		for _, s := range seeds {
@@ -191,34 +215,9 @@ func FuzzDispatch(f *testing.F) {
 				guild, channel = v.GuildID, v.ChannelID
 			}
 		case *discordgo.InteractionCreate:
-			i := v.Interaction
-			pressed := i != nil && i.Type == discordgo.InteractionMessageComponent && i.Message != nil &&
-				(i.User != nil || i.Member != nil && i.Member.User != nil)
-			if !pressed {
-				if len(evs) > 0 || len(callbacks) > 0 {
-					t.Fatalf("interaction %+v that is no button press made %+v and answers %+v", i, evs, callbacks)
-				}
+			guild, channel = checkInteraction(t, v.Interaction, evs, callbacks)
+			if guild == "-" {
 				return
-			}
-			guild, channel = i.GuildID, i.ChannelID
-			want := discordgo.InteractionResponseDeferredMessageUpdate
-			if i.MessageComponentData().CustomID == fuzzFail {
-				want = discordgo.InteractionResponseChannelMessageWithSource
-			}
-			if len(callbacks) != 1 || callbacks[0].Type != want {
-				t.Fatalf("button press %+v answered %+v, want one answer of type %d", i, callbacks, want)
-			}
-			if want == discordgo.InteractionResponseChannelMessageWithSource {
-				if d := callbacks[0].Data; d == nil || d.Flags&discordgo.MessageFlagsEphemeral == 0 || d.Content == "" {
-					t.Fatalf("a press that was not recorded is answered %+v, not privately", d)
-				}
-				if len(evs) > 0 {
-					t.Fatalf("a press the engine refused was counted: %+v", evs)
-				}
-				return
-			}
-			if len(evs) != 1 || evs[0].Choice != i.MessageComponentData().CustomID || evs[0].Message != i.Message.ID {
-				t.Fatalf("button press %+v made %+v", i, evs)
 			}
 		case *discordgo.ThreadCreate:
 			if len(evs) > 0 {
@@ -230,11 +229,88 @@ func FuzzDispatch(f *testing.F) {
 			return
 		}
 		ev := evs[0]
-		if len(callbacks) > 0 && ev.Kind != bot.EventClick {
+		if _, interaction := v.(*discordgo.InteractionCreate); len(callbacks) > 0 && !interaction {
 			t.Fatalf("%s answered as an interaction", ev.Kind)
 		}
 		checkDiscordEvent(t, ev, guild, channel)
 	})
+}
+
+// checkInteraction checks what an interaction made: every interaction of a person in the desk's server
+// (or a DM) is answered exactly once, with what fits its kind, and what the engine must know is recorded
+// before it is answered (a failure to record is answered with an apology, privately). It returns the
+// interaction's server and channel, or "-" when there is nothing more to check.
+func checkInteraction(t *testing.T, i *discordgo.Interaction, evs []bot.Event, callbacks []fuzzCallback) (guild, channel string) {
+	t.Helper()
+	var u *discordgo.User
+	if i != nil {
+		u = i.User
+		if i.Member != nil && i.Member.User != nil {
+			u = i.Member.User
+		}
+	}
+	known := false
+	// Discord's ids and tokens are URL-safe; discordgo puts them in the callback's path as they are, so
+	// one with "#", "?" or "/" never reaches the callback route, here or at Discord.
+	urlSafe := i != nil && !strings.ContainsAny(i.ID+i.Token, "#?/%")
+	if urlSafe && u != nil && u.ID != "" && (i.GuildID == "" || i.GuildID == fuzzGuild) {
+		switch i.Data.(type) {
+		case discordgo.MessageComponentInteractionData:
+			known = i.Type == discordgo.InteractionMessageComponent && i.Message != nil
+		case discordgo.ApplicationCommandInteractionData:
+			known = i.Type == discordgo.InteractionApplicationCommand || i.Type == discordgo.InteractionApplicationCommandAutocomplete
+		case discordgo.ModalSubmitInteractionData:
+			known = i.Type == discordgo.InteractionModalSubmit
+		}
+	}
+	if !known {
+		if urlSafe && (len(evs) > 0 || len(callbacks) > 0) {
+			t.Fatalf("interaction %+v that is none of the desk's made %+v and answers %+v", i, evs, callbacks)
+		}
+		return "-", ""
+	}
+	if len(callbacks) != 1 {
+		t.Fatalf("interaction %+v answered %d times: %+v", i, len(callbacks), callbacks)
+	}
+	cb := callbacks[0]
+	private := cb.Data != nil && cb.Data.Flags&discordgo.MessageFlagsEphemeral != 0
+	failed := len(evs) == 0 && cb.Type == discordgo.InteractionResponseChannelMessageWithSource && cb.Data != nil &&
+		strings.Contains(cb.Data.Content, "did not go through")
+	if failed && !private {
+		t.Fatalf("an interaction that was not recorded is answered %+v, not privately", cb)
+	}
+	switch data := i.Data.(type) {
+	case discordgo.MessageComponentInteractionData:
+		if strings.HasPrefix(data.CustomID, formPrefix) || strings.HasPrefix(data.CustomID, formPagePrefix) {
+			if len(evs) > 0 || !(cb.Type == discordgo.InteractionResponseModal || private) {
+				t.Fatalf("a form's button made %+v and %+v", evs, cb)
+			}
+			return "-", ""
+		}
+		if !failed && (cb.Type != discordgo.InteractionResponseDeferredMessageUpdate || len(evs) != 1 ||
+			evs[0].Choice != data.CustomID || evs[0].Message != i.Message.ID) {
+			t.Fatalf("button press %+v made %+v and %+v", i, evs, cb)
+		}
+	case discordgo.ApplicationCommandInteractionData:
+		switch {
+		case i.Type == discordgo.InteractionApplicationCommandAutocomplete:
+			if cb.Type != discordgo.InteractionApplicationCommandAutocompleteResult || len(evs) > 0 {
+				t.Fatalf("autocomplete made %+v and %+v", evs, cb)
+			}
+		case len(evs) == 1:
+			if !private || (cb.Type != discordgo.InteractionResponseDeferredChannelMessageWithSource && cb.Type != discordgo.InteractionResponseChannelMessageWithSource) ||
+				!evs[0].Private || (evs[0].Kind != bot.EventMessage && evs[0].Kind != bot.EventCreateTicket) {
+				t.Fatalf("command %+v made %+v and %+v", data, evs[0], cb)
+			}
+		case !failed && cb.Type != discordgo.InteractionResponseModal && !private:
+			t.Fatalf("command %+v made no event and answered %+v", data, cb)
+		}
+	case discordgo.ModalSubmitInteractionData:
+		if !private || (len(evs) == 1 && evs[0].Kind != bot.EventForm) {
+			t.Fatalf("a form's submission made %+v and %+v", evs, cb)
+		}
+	}
+	return i.GuildID, i.ChannelID
 }
 
 // checkDiscordEvent checks what every event from a dispatch in guild and channel must be.
@@ -243,12 +319,23 @@ func checkDiscordEvent(t *testing.T, ev bot.Event, guild, channel string) {
 	if ev.Platform != Platform || !strings.HasPrefix(ev.User, "discord:") || ev.User == "discord:"+fuzzBotID {
 		t.Fatalf("event %+v: not from a Discord user other than the bot", ev)
 	}
-	prefix := map[bot.EventKind]string{bot.EventMessage: "msg:", bot.EventReactionAdded: "rx:s1:", bot.EventReactionRemoved: "rx:s1:", bot.EventClick: "int:"}[ev.Kind]
+	prefix := map[bot.EventKind]string{bot.EventMessage: "msg:", bot.EventReactionAdded: "rx:s1:", bot.EventReactionRemoved: "rx:s1:",
+		bot.EventClick: "int:", bot.EventCreateTicket: "int:", bot.EventForm: "int:"}[ev.Kind]
+	if ev.Private && ev.Kind == bot.EventMessage {
+		prefix = "int:" // an application command
+	}
 	if prefix == "" || !strings.HasPrefix(ev.ID, prefix) {
 		t.Fatalf("event %+v: kind %q or id without its prefix %q", ev, ev.Kind, prefix)
 	}
 	if ev.Kind != bot.EventClick && guild != "" && guild != fuzzGuild {
 		t.Fatalf("event %+v from server %s, but the desk serves %s only", ev, guild, fuzzGuild)
+	}
+	if ev.Kind == bot.EventForm {
+		// A form's ticket lives in the requester's DM, wherever the form was opened.
+		if !ev.DM || ev.Channel != "" || ev.Thread != "" || ev.Form == nil {
+			t.Fatalf("form event %+v", ev)
+		}
+		return
 	}
 	if ev.DM != (guild == "") {
 		t.Fatalf("event %+v: DM %v in server %q", ev, ev.DM, guild)

@@ -122,18 +122,20 @@ func (m *Main) slackFront(cfg Config, logger *slog.Logger) (*front, error) {
 // discordFront serves Discord over its gateway.
 func (m *Main) discordFront(cfg Config, db *storage.DB, logger *slog.Logger) (*front, error) {
 	dc, err := discord.New(discord.Config{
-		Token:        cfg.Discord.Token,
-		Guild:        cfg.Discord.Guild,
-		APIURL:       cfg.Discord.APIURL,
-		HelpChannels: cfg.Discord.HelpChannels,
-		CustomEmoji:  cfg.Discord.Emoji,
-		State:        db.Adapter(discord.Platform),
+		Token:         cfg.Discord.Token,
+		Guild:         cfg.Discord.Guild,
+		APIURL:        cfg.Discord.APIURL,
+		HelpChannels:  cfg.Discord.HelpChannels,
+		CustomEmoji:   cfg.Discord.Emoji,
+		State:         db.Adapter(discord.Platform),
+		CommandPrefix: cfg.Desk.CommandPrefix,
 	}, logger)
 	if err != nil {
 		return nil, err
 	}
 	return &front{platform: discord.Platform, conn: dc, people: dc, start: func(r *runner, engine *bot.Engine) (<-chan struct{}, error) {
 		engine.AddChat(dc)
+		dc.SetForms(engine) // /ticket's modals are built from the engine's forms, within Discord's 3 s
 		r.Go(func(ctx context.Context) error { return dc.Run(ctx, engine) })
 		fmt.Fprintln(m.Stdout, "Firstline is serving Discord.")
 		return started, nil

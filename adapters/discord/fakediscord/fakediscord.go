@@ -155,6 +155,7 @@ type Server struct {
 	interacts    map[string]*interaction // dispatched interactions by id (interactions.go)
 	byToken      map[string]*interaction
 	followups    []Followup
+	late         bool                  // interactions arrive expired (LateInteractions)
 	commands     map[string][]*command // guild id ("" global) → registered commands (commands.go)
 	commandPuts  int
 	refuseCmds   bool

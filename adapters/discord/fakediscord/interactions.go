@@ -88,6 +88,14 @@ func (s *Server) ExpireInteractions() {
 	}
 }
 
+// LateInteractions makes the interactions dispatched while on arrive too late, as a gateway's delivery
+// held up past the deadlines does: they are expired from the start (see ExpireInteractions).
+func (s *Server) LateInteractions(on bool) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.late = on
+}
+
 // rememberInteractionLocked notes an interaction the fake dispatches.
 func (s *Server) rememberInteractionLocked(data json.RawMessage) {
 	var in struct {
@@ -99,7 +107,7 @@ func (s *Server) rememberInteractionLocked(data json.RawMessage) {
 	if json.Unmarshal(data, &in) != nil || in.ID == "" {
 		return
 	}
-	it := &interaction{id: in.ID, token: in.Token, typ: in.Type, channelID: in.ChannelID}
+	it := &interaction{id: in.ID, token: in.Token, typ: in.Type, channelID: in.ChannelID, expired: s.late}
 	s.interacts[in.ID] = it
 	if in.Token != "" {
 		s.byToken[in.Token] = it
