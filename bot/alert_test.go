@@ -320,9 +320,13 @@ func TestAlertStorm(t *testing.T) {
 		alerts = append(alerts, firing(fmt.Sprintf("host-%d-%d", 15, j), spooler, start))
 	}
 	mustAlert(t, d, notice("group-15", alerts...))
-	last := d.Chat.Last("tier3")
-	if last.Post.Title == "" || last.Field("Alert") != "firing (51 alerts)" {
-		t.Fatalf("the held group's card was not posted: %q", last.Text())
+	all := cardsIn(d, "tier3")
+	last := all[len(all)-1]
+	if len(all) != 11 || last.Field("Alert") != "firing (51 alerts)" {
+		t.Fatalf("the held group's card was not posted: %d cards, the last %q", len(all), last.Text())
+	}
+	if thread := d.Chat.Thread("tier3", last.Ref.ID); len(thread) != 1 || !strings.Contains(thread[0].Text(), "now 51 alerts firing") {
+		t.Fatalf("the held card's thread: %+v", thread)
 	}
 	outboxEmpty(t, db)
 }

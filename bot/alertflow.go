@@ -184,23 +184,32 @@ func (w *work) updateAlert(t *Ticket, n *AlertNotice, digest string) error {
 	if err := w.admitAlert(t); err != nil {
 		return err
 	}
-	if g.Held && t.Status.Active() {
-		if err := w.postHeldCard(t); err != nil {
+	resolving := n.Status == AlertResolved && old.Status != AlertResolved && g.Resolve && t.Status.Active()
+	switch card := t.currentCard(); {
+	case card == nil || (g.Held && !t.Status.Active()):
+		// No card to tell: a resolved ticket whose card a flood held back stays without one.
+	case g.Held:
+		if err := w.postHeldCard(t); err != nil { // as the group is now
 			return err
 		}
-	} else if card := t.currentCard(); card != nil && !g.Held {
 		if note != "" {
 			if err := w.toCard(t, card, note); err != nil {
 				return err
 			}
 		}
-		if !(n.Status == AlertResolved && g.Resolve && t.Status.Active()) {
+	default:
+		if note != "" {
+			if err := w.toCard(t, card, note); err != nil {
+				return err
+			}
+		}
+		if !resolving {
 			if err := w.updateCard(t, card); err != nil { // resolving updates it
 				return err
 			}
 		}
 	}
-	if n.Status == AlertResolved && old.Status != AlertResolved && g.Resolve && t.Status.Active() {
+	if resolving {
 		if err := w.resolve(t); err != nil {
 			return err
 		}
