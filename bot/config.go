@@ -126,8 +126,8 @@ func (c Config) check() error {
 	if c.SuggestConfidence < 0 || c.SuggestConfidence > c.MinConfidence {
 		problems = append(problems, fmt.Sprintf("suggest confidence %v is not between 0 and the min confidence %v", c.SuggestConfidence, c.MinConfidence))
 	}
-	problems = append(problems, c.Files.check()...)
-	problems = append(problems, c.checkForms()...)
+	problems = append(problems, c.Files.Problems()...)
+	problems = append(problems, c.FormProblems()...)
 	problems = append(problems, c.alertProblems()...)
 	if len(problems) > 0 {
 		return Errorf(EINVALID, "%s", strings.Join(problems, "; "))

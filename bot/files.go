@@ -55,7 +55,8 @@ type FilesConfig struct {
 // Slack's and Discord's free tiers both take).
 const DefaultMaxFileBytes = 20_000_000
 
-func (c FilesConfig) check() []string {
+// Problems reports what is wrong with the files config, one sentence each.
+func (c FilesConfig) Problems() []string {
 	var problems []string
 	if c.MaxBytes < 0 {
 		problems = append(problems, fmt.Sprintf("files: max_bytes %d is negative", c.MaxBytes))

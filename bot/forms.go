@@ -212,7 +212,7 @@ func (f Form) check(sub *FormSubmission) (*FormRecord, error) {
 			}
 			continue
 		}
-		if n := utf8.RuneCountInString(v); n > field.MaxLength() {
+		if n := utf8.RuneCountInString(v); n > field.MaxLength() && field.Type != FieldSelect && field.Type != FieldPriority {
 			problems[field.ID] = fmt.Sprintf("At most %d characters, please (this is %d).", field.MaxLength(), n)
 			continue
 		}
@@ -263,8 +263,9 @@ func (f Form) check(sub *FormSubmission) (*FormRecord, error) {
 	return rec, nil
 }
 
-// checkForms reports what is wrong with the forms of the config.
-func (c Config) checkForms() []string {
+// FormProblems reports what is wrong with the forms of the config, one sentence each: the engine refuses
+// to start with any, and cmd/firstline's Validate lists them with the rest.
+func (c Config) FormProblems() []string {
 	var problems []string
 	seen := map[string]bool{}
 	for i, f := range c.Forms {

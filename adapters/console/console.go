@@ -39,6 +39,8 @@ type Engine interface {
 	// Flush performs every effect that is due, calling back the adapter's Post, Update and React, and
 	// returns when nothing due is left.
 	Flush(ctx context.Context) error
+	// Forms returns the forms a person may fill in (/form).
+	Forms(user string, roles []string) []bot.Form
 }
 
 // State keeps the console's messages in the data file, so message ids stay unique and messages stay

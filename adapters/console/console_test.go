@@ -288,6 +288,7 @@ func TestHelp(t *testing.T) {
   /thread MSG        continue in the thread of message MSG (e.g. /thread m3)
   /react MSG NAME    react to a message (e.g. /react m7 raising_hand); /unreact MSG NAME takes it back
   /click MSG CHOICE  press a button of a message, by number or label (e.g. /click m9 2)
+  /form [ID]         list the request forms, or fill one in, a question at a time
   /echo TEXT         print TEXT
   /help              this help
   /quit              leave (so does end of input)

@@ -80,6 +80,8 @@ func (e *fakeEngine) Flush(ctx context.Context) error {
 	return e.flushErr
 }
 
+func (e *fakeEngine) Forms(user string, roles []string) []bot.Form { return nil }
+
 func (e *fakeEngine) Events() []bot.Event {
 	e.mu.Lock()
 	defer e.mu.Unlock()

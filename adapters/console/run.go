@@ -155,6 +155,8 @@ type session struct {
 	user    string
 	channel string // "help", or "@alice" for the user's DM with the bot
 	thread  string // the thread root the user speaks in, "" at top level
+	// form is the form being filled in (/form), nil when none is.
+	form *filling
 }
 
 func (s *session) place() string { return placeName(s.channel, s.thread) }
@@ -167,6 +169,10 @@ func (s *session) userID() string { return bot.JoinID(platform, s.user) }
 func (s *session) handle(ctx context.Context, raw string) bool {
 	line := strings.TrimLeftFunc(strings.TrimRight(raw, "\r\n"), unicode.IsSpace)
 	if strings.TrimSpace(line) == "" {
+		return false
+	}
+	if s.form != nil && !formPassThrough(line) {
+		s.formLine(ctx, line)
 		return false
 	}
 	if !strings.HasPrefix(line, "/") {
@@ -191,6 +197,8 @@ func (s *session) handle(ctx context.Context, raw string) bool {
 		s.react(ctx, args, bot.EventReactionRemoved)
 	case "/click":
 		s.click(ctx, args)
+	case "/form":
+		s.formCommand(ctx, args)
 	case "/echo":
 		// Exactly what follows "/echo ": scripts print markers with it and compare them byte for byte.
 		text := rest
@@ -488,6 +496,7 @@ func (s *session) help() []string {
 		"  /thread MSG        continue in the thread of message MSG (e.g. /thread m3)",
 		"  /react MSG NAME    react to a message (e.g. /react m7 raising_hand); /unreact MSG NAME takes it back",
 		"  /click MSG CHOICE  press a button of a message, by number or label (e.g. /click m9 2)",
+		"  /form [ID]         list the request forms, or fill one in, a question at a time",
 		"  /echo TEXT         print TEXT",
 		"  /help              this help",
 		"  /quit              leave (so does end of input)",

@@ -46,8 +46,8 @@ var formatCases = []formatCase{
 }
 
 // newPairDesk starts an engine on a data file with the platforms of a requester and of a tier (one
-// platform when they are the same), and returns them.
-func newPairDesk(t *testing.T, requester, tier string) (platform, platform) {
+// platform when they are the same), and returns them. opts change the engine's config first.
+func newPairDesk(t *testing.T, requester, tier string, opts ...func(*bot.Config)) (platform, platform) {
 	t.Helper()
 	db, err := storage.Open(filepath.Join(t.TempDir(), "data.db"), storage.Options{NoSync: true})
 	if err != nil {
@@ -66,6 +66,9 @@ func newPairDesk(t *testing.T, requester, tier string) (platform, platform) {
 			Members: []string{"slack:UTOM", "discord:" + dTom, "console:tom"}}},
 		Reactions: bot.DefaultReactions, MinConfidence: kb.DefaultMinConfidence,
 		ReopenWindow: 7 * 24 * time.Hour, DefaultPriority: "P3",
+	}
+	for _, o := range opts {
+		o(&cfg)
 	}
 	engine, err := bot.New(cfg, db, kb.NewLibrary(nil, kb.Options{}), bot.SystemClock{}, quiet())
 	if err != nil {

@@ -43,6 +43,8 @@ type Config struct {
 	Flood         FloodConfig             `toml:"flood"`
 	Alerts        AlertsConfig            `toml:"alerts"`
 	AlertRoutes   []AlertRouteConfig      `toml:"alert_routes"`
+	Files         FilesConfig             `toml:"files"`
+	Forms         []FormConfig            `toml:"forms"`
 }
 
 // BusinessHoursConfig is when the desk works: SLA clocks count only this time (unless a priority runs
@@ -175,6 +177,8 @@ type ReactionsConfig struct {
 	Capture string `toml:"capture"`
 	// Urgent on a card, by a technician of its tier, makes the ticket P1.
 	Urgent string `toml:"urgent"`
+	// Ticket on any message in a channel the bot is in turns it into a ticket ("" for none).
+	Ticket string `toml:"ticket"`
 }
 
 // KBConfig is the knowledge base.
@@ -246,7 +250,8 @@ func DefaultConfig() Config {
 			ReopenWindow:    Duration(7 * 24 * time.Hour),
 			DefaultPriority: "P3",
 		},
-		Reactions: ReactionsConfig{Claim: r.Claim, Escalate: r.Escalate, Resolve: r.Resolve, Solved: r.Solved, NotHelpful: r.NotHelpful, Human: r.Human, Capture: "books", Urgent: r.Urgent},
+		Reactions: ReactionsConfig{Claim: r.Claim, Escalate: r.Escalate, Resolve: r.Resolve, Solved: r.Solved, NotHelpful: r.NotHelpful, Human: r.Human, Capture: "books", Urgent: r.Urgent, Ticket: r.Ticket},
+		Files:     FilesConfig{MaxBytes: bot.DefaultMaxFileBytes},
 		KB:        KBConfig{MinConfidence: kb.DefaultMinConfidence, SuggestConfidence: defaultSuggestConfidence, StaleAfter: Duration(180 * 24 * time.Hour)},
 		Console:   ConsoleConfig{User: "alice", Channel: "help"},
 		Slack:     SlackConfig{Mode: "socket"},

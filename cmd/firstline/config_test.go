@@ -1,6 +1,7 @@
 package main
 
 import (
+	"github.com/firstline-desk/firstline/bot"
 	"os"
 	"slices"
 	"strings"
@@ -36,6 +37,12 @@ func TestExampleConfigLoads(t *testing.T) {
 	}
 	if len(cfg.Tiers) != 2 || cfg.Bot().Tiers[1].Channel != "console:tier3" {
 		t.Fatalf("tiers = %+v", cfg.Tiers)
+	}
+	if cfg.Files.MaxBytes != def.Files.MaxBytes || len(cfg.Files.Refuse) != 0 {
+		t.Fatalf("the example's [files] differ from the defaults: %+v", cfg.Files)
+	}
+	if f := cfg.Bot().Forms; len(f) != 1 || f[0].ID != "access" || len(f[0].Fields) != 3 || f[0].Fields[0].Type != bot.FieldSelect {
+		t.Fatalf("forms = %+v", f)
 	}
 }
 

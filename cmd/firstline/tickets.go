@@ -146,6 +146,7 @@ func showTicket(w io.Writer, t *bot.Ticket) {
 	if t.CSAT != nil {
 		fmt.Fprintf(w, "CSAT:       %d/5\n", t.CSAT.Score)
 	}
+	showIntake(w, t)
 	if len(t.Offers) > 0 {
 		fmt.Fprintln(w, "\nArticles offered:")
 		for _, o := range t.Offers {
@@ -198,4 +199,36 @@ func oneLine(s string, n int) string {
 		return string(r[:n-1]) + "…"
 	}
 	return s
+}
+
+// showIntake writes how a ticket came in (from someone's message, a form), the form's answers and the
+// files posted in its conversations.
+func showIntake(w io.Writer, t *bot.Ticket) {
+	if in := t.Intake; in != nil {
+		fmt.Fprintf(w, "Opened by:  %s (%s)\n", dash(in.ByName), in.Via)
+	}
+	if f := t.Form; f != nil {
+		fmt.Fprintf(w, "\nForm %s (%s):\n", f.ID, f.Title)
+		for _, a := range f.Answers {
+			v := a.Value
+			if a.Display != "" {
+				v = a.Display + " (" + a.Value + ")"
+			}
+			fmt.Fprintf(w, "  %s: %s\n", a.Label, oneLine(v, 200))
+		}
+	}
+	if len(t.Files) > 0 {
+		fmt.Fprintln(w, "\nAttachments:")
+		for _, a := range t.Files {
+			about := dash(a.Type)
+			if a.Size > 0 {
+				about += fmt.Sprintf(", %d bytes", a.Size)
+			}
+			line := fmt.Sprintf("  %s  %s (%s) from %s [%s %s]", a.At.UTC().Format("2006-01-02 15:04:05"), a.Name, about, dash(a.FromName), a.Platform, a.ID)
+			if a.Refused != "" {
+				line += " not passed on: " + a.Refused
+			}
+			fmt.Fprintln(w, line)
+		}
+	}
 }

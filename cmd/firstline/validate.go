@@ -35,6 +35,7 @@ func (c Config) problems() []string {
 	nonFinite(reflect.ValueOf(c), "", add)
 	c.webProblems(add)
 	c.alertsProblems(add)
+	c.intakeProblems(add)
 	if strings.TrimSpace(c.Desk.Name) == "" {
 		add("desk.name: must not be empty")
 	}
