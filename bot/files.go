@@ -39,6 +39,8 @@ type Attachment struct {
 	At       time.Time `json:"at"`
 	// Refused says why the desk did not pass the file on (too large, a type it refuses); "" when it did.
 	Refused string `json:"refused,omitempty"`
+	// Internal: posted with a technician's note, so for the technicians alone, like the note.
+	Internal bool `json:"internal,omitempty"`
 }
 
 // FilesConfig says which attachments the desk takes.
@@ -191,7 +193,7 @@ func (w *work) recordFiles(t *Ticket, files []File, from, fromName, side string,
 		if f.Platform == "" {
 			f.Platform = w.ev.Platform
 		}
-		a := Attachment{File: f, From: from, FromName: nameOf(fromName, from), Side: side, At: w.now}
+		a := Attachment{File: f, From: from, FromName: nameOf(fromName, from), Side: side, At: w.now, Internal: internal}
 		a.Refused = w.cfg().Files.refusal(f)
 		t.Files = append(t.Files, a)
 		marker := "(attached " + fileName(f) + ")"

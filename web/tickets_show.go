@@ -7,6 +7,7 @@ package web
 import (
 	"html/template"
 	"net/http"
+	"strconv"
 	"strings"
 
 	"github.com/firstline-desk/firstline/bot"
@@ -20,6 +21,8 @@ type ticketView struct {
 	Conversation   []entryView
 	History        []historyView
 	Offers         []offerView
+	Form           []formLine
+	Files          []fileView
 	Clocks         []clockView
 	Rating         *ratingView
 	Vendor         string
@@ -50,6 +53,16 @@ type historyView struct {
 	What   string
 	By     string
 	Detail string
+}
+
+// formLine is one answer of the form a ticket was opened with.
+type formLine struct{ Label, Value string }
+
+// fileView is a file posted in the ticket's conversations: the desk keeps what it is and where, not its
+// content, so the page names it and links where its platform shows it.
+type fileView struct {
+	Name, About, From, URL, Refused string
+	At                              when
 }
 
 type offerView struct {
@@ -182,6 +195,32 @@ func (s *Server) ticketView(t *bot.Ticket, v *Viewer) ticketView {
 				tv.Draft = "An article drafted from it was " + d.Outcome + "."
 			}
 		}
+	}
+	if f := t.Form; f != nil {
+		for _, a := range f.Answers {
+			v := a.Value
+			if a.Display != "" {
+				v = a.Display // a person's name, rather than their id
+			}
+			tv.Form = append(tv.Form, formLine{Label: a.Label, Value: v})
+		}
+	}
+	for _, a := range t.Files {
+		if a.Internal && !tv.Staff {
+			continue // a technician's note's file, as the note
+		}
+		var about []string
+		if media := a.Type; media != "" {
+			about = append(about, media)
+		}
+		if a.Size > 0 {
+			about = append(about, strconv.FormatInt(a.Size, 10)+" bytes")
+		}
+		fv := fileView{Name: a.Name, About: strings.Join(about, ", "), From: personName(a.FromName, a.From), Refused: a.Refused, At: s.when(a.At)}
+		if strings.HasPrefix(a.URL, "https://") {
+			fv.URL = a.URL
+		}
+		tv.Files = append(tv.Files, fv)
 	}
 	for _, o := range t.Offers {
 		tv.Offers = append(tv.Offers, offerView{Article: o.Article, Title: o.Title, Feedback: feedbackText(o.Feedback),

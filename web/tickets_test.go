@@ -142,3 +142,19 @@ func texts(ms []*bottest.Message) []string {
 	}
 	return out
 }
+
+// TestTicketPageListsAttachments: the files posted in a ticket's conversations are listed on its page
+// (a refused one with why); a file posted with a technician's note is the technicians' alone.
+func TestTicketPageListsAttachments(t *testing.T) {
+	c := webtest.New(t, webtest.Options{})
+	shot := c.Desk.Chat.AddFile("screen.png", "image/png", []byte("pixels"))
+	c.Desk.SayFiles(webtest.Employee, "help", "", "the printer on floor 3 is on fire", shot)
+	card := c.Desk.Chat.Messages("tier2")[0]
+	notes := c.Desk.Chat.AddFile("internal-notes.txt", "text/plain", []byte("x"))
+	c.Desk.SayFiles(webtest.Tech2, "tier2", card.Ref.ID, "note: see the attached", notes)
+	tech := c.SignIn(webtest.Tech2).Get("/tickets/T-000001")
+	mustContain(t, tech, "Attachments", "screen.png", "image/png, 6 bytes", "internal-notes.txt")
+	own := c.SignIn(webtest.Employee).Get("/tickets/T-000001")
+	mustContain(t, own, "Attachments", "screen.png")
+	mustNotContain(t, own, "internal-notes.txt")
+}
