@@ -2,7 +2,6 @@ package main
 
 import (
 	"context"
-	"encoding/json"
 	"fmt"
 	"io"
 	"strings"
@@ -178,27 +177,6 @@ func showTicket(w io.Writer, t *bot.Ticket) {
 		}
 		fmt.Fprintf(w, "  %s  %s%s: %s\n", ts(e.At), e.Name, note, oneLine(e.Text, 200))
 	}
-}
-
-func writeJSON(w io.Writer, v any) error {
-	enc := json.NewEncoder(w)
-	enc.SetIndent("", "  ")
-	return enc.Encode(v)
-}
-
-func dash(s string) string {
-	if s == "" {
-		return "-"
-	}
-	return s
-}
-
-func oneLine(s string, n int) string {
-	s = strings.Join(strings.Fields(s), " ")
-	if r := []rune(s); len(r) > n {
-		return string(r[:n-1]) + "…"
-	}
-	return s
 }
 
 // showIntake writes how a ticket came in (from someone's message, a form), the form's answers and the

@@ -3,7 +3,6 @@ package main
 import (
 	"context"
 	"fmt"
-	"strings"
 	"text/tabwriter"
 	"time"
 
@@ -57,6 +56,3 @@ func (m *Main) audit(ctx context.Context, args []string) error {
 	}
 	return tw.Flush()
 }
-
-// flat joins s onto one line with single spaces.
-func flat(s string) string { return strings.Join(strings.Fields(s), " ") }

@@ -1,0 +1,65 @@
+package main
+
+import (
+	"context"
+	"fmt"
+
+	"github.com/firstline-desk/firstline/bot"
+	"github.com/firstline-desk/firstline/storage"
+)
+
+// eraseUser refuses while the desk runs rather than asking it over the control socket: the desk may be
+// in the middle of work on the person's tickets (an answer being searched, a message being posted), and
+// erasure is followed by compact, which needs the desk stopped anyway.
+func (m *Main) eraseUser(ctx context.Context, args []string) error {
+	fs := m.flagSet("erase-user")
+	dryRun := fs.Bool("dry-run", false, "show what would change, change nothing")
+	rest, err := parseFlags(fs, args, false)
+	if err != nil {
+		return err
+	}
+	if len(rest) != 1 {
+		return usageError("erase-user needs one person, as platform:id (like slack:U0123ABCD or console:bob)")
+	}
+	user := rest[0]
+	if p, id := bot.SplitID(user); p == "" || id == "" {
+		return usageError("%q is not platform:id (like slack:U0123ABCD or console:bob): use the id shown in tickets list", user)
+	}
+	data, err := m.existingData()
+	if err != nil {
+		return err
+	}
+	db, err := storage.Open(data, storeOptions)
+	if bot.ErrorCode(err) == bot.EUNAVAILABLE {
+		return &exitError{code: 1, msg: fmt.Sprintf("the data file %s is in use by a running Firstline: stop Firstline first, then run erase-user again", data)}
+	}
+	if err != nil {
+		return storeError(err)
+	}
+	defer db.Close()
+	e, err := db.EraseUser(ctx, user, *dryRun)
+	if err != nil {
+		return storeError(err)
+	}
+	w := m.Stdout
+	if e.DeletedTickets == nil && e.ChangedTickets == nil && e.AuditEntries+e.ArticleVersions+e.AdapterRecords+e.Effects == 0 {
+		fmt.Fprintf(w, "Found nothing of %s in %s: check the id (it is written as in tickets list, like slack:U0123ABCD).\n", user, data)
+		return nil
+	}
+	verb := "Erased"
+	if *dryRun {
+		verb = "A dry run, nothing changed. It would erase"
+	}
+	fmt.Fprintf(w, "%s %s from %s:\n", verb, user, data)
+	fmt.Fprintf(w, "  %d %s they requested deleted%s\n", len(e.DeletedTickets), plural(len(e.DeletedTickets), "ticket", "tickets"), list(e.DeletedTickets))
+	fmt.Fprintf(w, "  %d other %s changed%s\n", len(e.ChangedTickets), plural(len(e.ChangedTickets), "ticket", "tickets"), list(e.ChangedTickets))
+	fmt.Fprintf(w, "  %d of their messages replaced by \"[erased]\"\n", e.Messages)
+	fmt.Fprintf(w, "  %d %s and %d other fields naming them (history, resolved by, ratings, drafts) set to \"erased\"\n", e.Assignments, plural(e.Assignments, "assignment", "assignments"), e.Fields)
+	fmt.Fprintf(w, "  %d mentions of their name, id or words replaced in other text\n", e.Mentions)
+	fmt.Fprintf(w, "  %d audit entries, %d article versions, %d adapter records rewritten\n", e.AuditEntries, e.ArticleVersions, e.AdapterRecords)
+	fmt.Fprintf(w, "  %d pending messages dropped or scrubbed, %d conversation and message links removed\n", e.Effects, e.Links)
+	if !*dryRun {
+		fmt.Fprintln(w, "The erased bytes stay in the file's free pages until you run `firstline compact`; backups made before still hold them.")
+	}
+	return nil
+}
