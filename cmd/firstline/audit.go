@@ -11,7 +11,7 @@ import (
 
 func (m *Main) audit(ctx context.Context, args []string) error {
 	fs := m.flagSet("audit")
-	sinceFlag := fs.String("since", "7d", "the oldest entry to show: a span before now (7d, 12h) or a date (2026-11-01)")
+	sinceFlag := fs.String("since", "7d", "the oldest entry to show: a `SPAN` before now (7d, 12h) or a date (2026-11-01)")
 	asJSON := fs.Bool("json", false, "print the entries as a JSON array")
 	rest, err := parseFlags(fs, args, false)
 	if err != nil {

@@ -18,14 +18,6 @@ import (
 	"github.com/firstline-desk/firstline/storage"
 )
 
-// bench runs the storage benchmarks. There is one: "tickets".
-func (m *Main) bench(ctx context.Context, args []string) error {
-	if len(args) == 0 || args[0] != "tickets" {
-		return usageError("bench needs tickets, like:\n  firstline bench tickets -n 100000")
-	}
-	return m.benchTickets(ctx, args[1:])
-}
-
 // benchBatch is how many tickets one fill transaction writes: large enough that the fill is not a
 // commit per ticket, small enough that a transaction's dirty pages stay a few MB.
 const benchBatch = 2000
@@ -46,7 +38,7 @@ type benchTicketsJSON struct {
 // grows with it: the SLA loop's tick and a 30-day report.
 func (m *Main) benchTickets(ctx context.Context, args []string) error {
 	fset := m.flagSet("bench tickets")
-	n := fset.Int("n", 100000, "how many tickets to write")
+	n := fset.Int("n", 100000, "write `N` tickets")
 	asJSON := fset.Bool("json", false, "print JSON")
 	rest, err := parseFlags(fset, args, false)
 	if err != nil {

@@ -112,7 +112,7 @@ func TestBenchTickets(t *testing.T) {
 	}{
 		{"a data directory in use", []string{"bench", "tickets", "-n", "10", "-data", data}, "is not empty"},
 		{"no count", []string{"bench", "tickets", "-n", "0"}, "-n is 0"},
-		{"no benchmark", []string{"bench"}, "bench needs tickets"},
+		{"no benchmark", []string{"bench"}, "bench needs a command: tickets"},
 		{"arguments", []string{"bench", "tickets", "many"}, "takes no arguments"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {

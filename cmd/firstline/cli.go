@@ -7,12 +7,10 @@ import (
 	"fmt"
 	"io"
 	"math"
-	"runtime"
 
 	"github.com/firstline-desk/firstline/bot"
 	"github.com/firstline-desk/firstline/internal/control"
 	"github.com/firstline-desk/firstline/internal/escape"
-	"github.com/firstline-desk/firstline/storage"
 )
 
 // The program as a user runs it: Main, its commands and their flags, and exit codes.
@@ -57,42 +55,6 @@ func usageError(format string, args ...any) error {
 	return &exitError{code: 2, msg: fmt.Sprintf(format, args...)}
 }
 
-const usage = `Firstline, the Level 1 IT service desk in chat.
-
-Usage:
-  firstline [-data DIR] [-config FILE] [-web ADDR]
-                                               run the desk (no config: the console demo, with the web
-                                               console on 127.0.0.1:8080; -web "" turns it off)
-  firstline run [-data DIR] [-config FILE]     the same
-  firstline tickets list [-status S] [-json]   list tickets (S: open, escalated, claimed, resolved)
-  firstline tickets show ID [-json]            one ticket with its history and conversation
-  firstline kb import DIR                      add or update the articles in a folder of Markdown files
-  firstline kb export DIR                      write every article to a folder as Markdown
-  firstline kb search [-n N] [-json] QUERY     search the knowledge base as the bot would
-  firstline kb eval -corpus C -queries Q [-json] [-min-confidence X] [-sweep] [-hybrid] [-model-path]
-                                               measure search quality on an evaluation set (JSON Lines)
-  firstline kb calibrate -corpus C -queries Q [-json] [-min-confidence X] [-folds 5]
-                                               fit [llm.hybrid] to the embedding model on an evaluation set
-  firstline kb bench -corpus C -queries Q [-json] [-time 2s]
-                                               measure index build, memory, latency and throughput
-  firstline report [-since 30d] [-until DATE] [-json] [-html FILE]
-                                               the service-desk report: volumes, SLA, CSAT, backlog, gaps
-  firstline audit [-since 7d] [-json]          the audit log: knowledge-base changes, ticket transitions, refusals
-  firstline backup [-force] FILE               copy the data file to FILE, also while the desk runs; verified
-  firstline restore FILE                       put a backup in place of the data file (stop Firstline first)
-  firstline check                              check the data file: bbolt's pages and Firstline's indexes
-  firstline erase-user [-dry-run] PLATFORM:ID  delete a person's tickets and erase them from all others
-  firstline compact                            rewrite the data file so deleted data leaves the disk
-  firstline bench tickets [-n N] [-data DIR] [-json]
-                                               fill a fresh data file with N tickets; time the SLA loop and a report
-  firstline discord invite [APPLICATION_ID]    print the link that adds the bot to a Discord server
-  firstline web link USER                      a one-time sign-in link to the web console for USER (the desk runs)
-  firstline web signout USER                   end every web console session of USER (the desk runs)
-  firstline version                            print the version
-
-Every command takes -data DIR (default ./firstline-data) and -config FILE.
-`
-
 // Run runs one command and returns the process exit code. Everything it prints goes through
 // escape.Writer: tickets, reports, the audit log, listings and errors quote what people typed in chat, and
 // a control character or bidi override in it must reach the operator's terminal as a visible escape, not
@@ -119,6 +81,11 @@ func (m *Main) Run(ctx context.Context, args []string) int {
 		fmt.Fprintln(m.Stderr, "firstline:", msg)
 		return 1
 	}
+	var help *helpRequest
+	if errors.As(err, &help) {
+		printHelp(m.Stdout, help.fs)
+		return 0
+	}
 	var ee *exitError
 	if errors.As(err, &ee) {
 		if ee.msg != "" {
@@ -135,49 +102,18 @@ func (m *Main) Run(ctx context.Context, args []string) int {
 func (m *Main) run(ctx context.Context, args []string) error {
 	fs := m.flagSet("firstline")
 	fs.Var(&m.web, "web", "the web console's address (\"\": off)")
+	showVersion := fs.Bool("version", false, "print the version and exit")
 	rest, err := parseFlags(fs, args, true)
 	if err != nil {
 		return err
 	}
+	if *showVersion {
+		return m.version(ctx, rest)
+	}
 	if len(rest) == 0 {
 		return m.runDesk(ctx, nil)
 	}
-	cmd, rest := rest[0], rest[1:]
-	switch cmd {
-	case "run":
-		return m.runDesk(ctx, rest)
-	case "tickets":
-		return m.tickets(ctx, rest)
-	case "kb":
-		return m.kb(ctx, rest)
-	case "report":
-		return m.report(ctx, rest)
-	case "audit":
-		return m.audit(ctx, rest)
-	case "backup":
-		return m.backup(ctx, rest)
-	case "restore":
-		return m.restore(ctx, rest)
-	case "check":
-		return m.check(ctx, rest)
-	case "erase-user":
-		return m.eraseUser(ctx, rest)
-	case "compact":
-		return m.compact(ctx, rest)
-	case "bench":
-		return m.bench(ctx, rest)
-	case "discord":
-		return m.discord(rest)
-	case "web":
-		return m.webCommand(ctx, rest)
-	case "version":
-		fmt.Fprintf(m.Stdout, "firstline %s (%s, schema %d)\n", buildVersion(), runtime.Version(), storage.SchemaVersion())
-		return nil
-	case "help", "-h", "--help":
-		fmt.Fprint(m.Stdout, usage)
-		return nil
-	}
-	return usageError("unknown command %q\n\n%s", cmd, usage)
+	return m.dispatch(ctx, rest)
 }
 
 // flagSet returns a flag set with the flags every command takes.
@@ -187,8 +123,8 @@ func (m *Main) flagSet(name string) *flag.FlagSet {
 	if m.dataDir == "" {
 		m.dataDir = "firstline-data"
 	}
-	fs.StringVar(&m.dataDir, "data", m.dataDir, "the data directory")
-	fs.StringVar(&m.configFile, "config", m.configFile, "the config file")
+	fs.StringVar(&m.dataDir, "data", m.dataDir, "`DIR` holds the data file, firstline.db")
+	fs.StringVar(&m.configFile, "config", m.configFile, "the config `FILE` (TOML); without one, the demo desk's")
 	return fs
 }
 
@@ -199,9 +135,9 @@ func parseFlags(fs *flag.FlagSet, args []string, stopAtWord bool) ([]string, err
 	for {
 		if err := fs.Parse(args); err != nil {
 			if errors.Is(err, flag.ErrHelp) {
-				return nil, usageError("%s", usage)
+				return nil, &helpRequest{fs: fs}
 			}
-			return nil, usageError("%v\n\n%s", err, usage)
+			return nil, usageError("%v\n\n%s", err, commandUsage(fs.Name()))
 		}
 		args = fs.Args()
 		if err := finiteFlags(fs); err != nil {

@@ -1,6 +1,7 @@
 package main
 
 import (
+	"context"
 	"encoding/base64"
 	"fmt"
 	"regexp"
@@ -13,12 +14,9 @@ const discordPermissions = 309237730368
 
 var applicationIDPattern = regexp.MustCompile(`^[0-9]{15,21}$`)
 
-func (m *Main) discord(args []string) error {
-	if len(args) == 0 || args[0] != "invite" {
-		return usageError("discord needs a subcommand: discord invite [APPLICATION_ID]")
-	}
+func (m *Main) discordInvite(_ context.Context, args []string) error {
 	fs := m.flagSet("discord invite")
-	rest, err := parseFlags(fs, args[1:], false)
+	rest, err := parseFlags(fs, args, false)
 	if err != nil {
 		return err
 	}

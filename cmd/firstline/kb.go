@@ -11,27 +11,6 @@ import (
 	"github.com/firstline-desk/firstline/kb"
 )
 
-func (m *Main) kb(ctx context.Context, args []string) error {
-	if len(args) == 0 {
-		return usageError("kb needs import, export, search, eval, calibrate or bench\n\n%s", usage)
-	}
-	switch args[0] {
-	case "import":
-		return m.kbImport(ctx, args[1:])
-	case "export":
-		return m.kbExport(ctx, args[1:])
-	case "search":
-		return m.kbSearch(ctx, args[1:])
-	case "eval":
-		return m.kbEval(ctx, args[1:])
-	case "calibrate":
-		return m.kbCalibrate(ctx, args[1:])
-	case "bench":
-		return m.kbBench(ctx, args[1:])
-	}
-	return usageError("unknown kb command %q\n\n%s", args[0], usage)
-}
-
 // kbImport adds or updates every article of a folder, in one transaction: a folder with any bad file
 // imports nothing, and neither does an import interrupted half way. The folder's files win over edits
 // made in chat (the deliberate way to take a kb.dir file in a conflict).
@@ -111,8 +90,8 @@ func (m *Main) kbExport(ctx context.Context, args []string) error {
 
 func (m *Main) kbSearch(ctx context.Context, args []string) error {
 	fs := m.flagSet("kb search")
-	n := fs.Int("n", 5, "how many results")
-	asJSON := fs.Bool("json", false, "print JSON")
+	n := fs.Int("n", 5, "show the best `N` articles (1 to 1000)")
+	asJSON := fs.Bool("json", false, "print the results as a JSON array")
 	rest, err := parseFlags(fs, args, false)
 	if err != nil {
 		return err

@@ -14,10 +14,10 @@ import (
 
 func (m *Main) report(ctx context.Context, args []string) error {
 	fs := m.flagSet("report")
-	sinceFlag := fs.String("since", "30d", "the window's start: a span before -until (30d, 12h) or a date (2026-11-01)")
-	untilFlag := fs.String("until", "", "the window's last day (2026-11-30, up to its end); default now")
+	sinceFlag := fs.String("since", "30d", "the window's start: a `SPAN` before -until (30d, 12h) or a date (2026-11-01)")
+	untilFlag := fs.String("until", "", "the window's last `DATE` (2026-11-30, up to its end); none is now")
 	asJSON := fs.Bool("json", false, "print the figures as JSON")
-	htmlFile := fs.String("html", "", "also write the report as a self-contained HTML page to this file")
+	htmlFile := fs.String("html", "", "also write the report as a self-contained HTML page to `FILE`")
 	rest, err := parseFlags(fs, args, false)
 	if err != nil {
 		return err

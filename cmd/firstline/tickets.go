@@ -11,23 +11,10 @@ import (
 	"github.com/firstline-desk/firstline/bot"
 )
 
-func (m *Main) tickets(ctx context.Context, args []string) error {
-	if len(args) == 0 {
-		return usageError("tickets needs list or show\n\n%s", usage)
-	}
-	switch args[0] {
-	case "list":
-		return m.ticketsList(ctx, args[1:])
-	case "show":
-		return m.ticketsShow(ctx, args[1:])
-	}
-	return usageError("unknown tickets command %q\n\n%s", args[0], usage)
-}
-
 func (m *Main) ticketsList(ctx context.Context, args []string) error {
 	fs := m.flagSet("tickets list")
-	status := fs.String("status", "", "only tickets with this status")
-	asJSON := fs.Bool("json", false, "print JSON")
+	status := fs.String("status", "", "only tickets with status `S`: open, escalated, claimed, pending_vendor or resolved")
+	asJSON := fs.Bool("json", false, "print the tickets as a JSON array")
 	rest, err := parseFlags(fs, args, false)
 	if err != nil {
 		return err

@@ -198,18 +198,27 @@ func (m *Main) startWeb(r *runner, cfg Config, engine *bot.Engine, db *storage.D
 	return nil
 }
 
-// webCommand is "firstline web link USER" and "firstline web signout USER": a sign-in link for USER, or
-// the end of all their sessions, from the running desk.
-func (m *Main) webCommand(ctx context.Context, args []string) error {
-	fs := m.flagSet("web")
+// webLink prints a one-time sign-in link to the web console for a person, made by the running desk.
+func (m *Main) webLink(ctx context.Context, args []string) error {
+	return m.webCall(ctx, "web link", "web_link", args)
+}
+
+// webSignout ends every web console session of a person.
+func (m *Main) webSignout(ctx context.Context, args []string) error {
+	return m.webCall(ctx, "web signout", "web_signout", args)
+}
+
+// webCall asks the running desk's web console, over the control socket, to do op for the USER in args.
+func (m *Main) webCall(ctx context.Context, name, op string, args []string) error {
+	fs := m.flagSet(name)
 	rest, err := parseFlags(fs, args, false)
 	if err != nil {
 		return err
 	}
-	if len(rest) != 2 || (rest[0] != "link" && rest[0] != "signout") {
-		return usageError("usage: firstline web link USER, or firstline web signout USER (USER like slack:U0123ABCD)\n\n%s", usage)
+	if len(rest) != 1 {
+		return usageError("%s needs one USER, like slack:U0123ABCD or console:ada", name)
 	}
-	op, user := "web_"+rest[0], rest[1]
+	user := rest[0]
 	if p, id := bot.SplitID(user); p == "" || id == "" {
 		return usageError("%q is not PLATFORM:ID, like slack:U0123ABCD or console:ada", user)
 	}
