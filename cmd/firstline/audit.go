@@ -24,12 +24,12 @@ func (m *Main) audit(ctx context.Context, args []string) error {
 	if err != nil {
 		return err
 	}
-	db, err := m.openData(true)
+	read, done, err := m.reader(ctx)
 	if err != nil {
 		return err
 	}
-	defer db.Close()
-	entries, err := db.AuditEntries(ctx, since, 0)
+	defer done()
+	entries, err := read.AuditEntries(ctx, since, 0)
 	if err != nil {
 		return err
 	}

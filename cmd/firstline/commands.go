@@ -33,23 +33,27 @@ config it serves Slack and Discord; without one, the console demo on a built-in 
 			run: (*Main).runDesk},
 		{name: "tickets list", synopsis: "[-status S] [-json]", summary: "list tickets (S: open, escalated, claimed, pending_vendor, resolved)",
 			help: `Lists the tickets, one line each: id, status, tier, priority, requester, assignee, when it was opened
-and its subject.`,
+and its subject.
+Works while the desk runs: it then reads through the desk's control socket, and prints the same.`,
 			run: (*Main).ticketsList},
 		{name: "tickets show", synopsis: "ID [-json]", summary: "one ticket with its history and conversation",
 			help: `Shows one ticket: its fields, the articles offered, every transition and the conversation. -json prints
-the stored ticket.`,
+the stored ticket.
+Works while the desk runs: it then reads through the desk's control socket, and prints the same.`,
 			run: (*Main).ticketsShow},
 		{name: "kb import", synopsis: "DIR", summary: "add or update the articles in a folder of Markdown files",
 			help: `Adds or updates every article of a folder in one transaction, the folder's files winning over edits
-made in chat. A folder with any bad file imports nothing.`,
+made in chat. A folder with any bad file imports nothing. Stop the desk first.`,
 			run: (*Main).kbImport},
 		{name: "kb export", synopsis: "DIR", summary: "write every article to a folder as Markdown",
 			help: `Makes DIR hold every article as a Markdown file, removing the files of deleted articles; the folder
-imports back with kb import.`,
+imports back with kb import.
+Works while the desk runs: it then reads through the desk's control socket, and prints the same.`,
 			run: (*Main).kbExport},
 		{name: "kb search", synopsis: "[-n N] [-json] QUERY", summary: "search the knowledge base as the bot would",
 			help: `Searches the knowledge base as the bot would: each article's confidence, score and the passage that
-matched, and whether the bot would answer or escalate.`,
+matched, and whether the bot would answer or escalate.
+Works while the desk runs: it then reads through the desk's control socket, and prints the same.`,
 			run: (*Main).kbSearch},
 		{name: "kb eval", synopsis: "-corpus C -queries Q [-json] [-min-confidence X] [-sweep] [-hybrid] [-model-path] [-folds 5]",
 			summary: "measure search quality on an evaluation set (JSON Lines)",
@@ -67,11 +71,13 @@ and never opens the data file.`,
 			run: (*Main).kbBench},
 		{name: "report", synopsis: "[-since 30d] [-until DATE] [-json] [-html FILE]", summary: "the service-desk report: volumes, SLA, CSAT, backlog, gaps",
 			help: `The service-desk report of a window (default the last 30 days): volumes, deflection, SLA, CSAT, the
-backlog and the knowledge base's gaps. -json prints the figures; -html also writes a self-contained page.`,
+backlog and the knowledge base's gaps. -json prints the figures; -html also writes a self-contained page.
+Works while the desk runs: it then reads through the desk's control socket, and prints the same.`,
 			run: (*Main).report},
 		{name: "audit", synopsis: "[-since 7d] [-json]", summary: "the audit log: knowledge-base changes, ticket transitions, refusals",
 			help: `The audit log from a span or a date on, oldest first: who changed which article, every ticket
-transition, every refused command.`,
+transition, every refused command.
+Works while the desk runs: it then reads through the desk's control socket, and prints the same.`,
 			run: (*Main).audit},
 		{name: "backup", synopsis: "[-force] FILE", summary: "copy the data file to FILE, also while the desk runs; verified",
 			help: `Copies the data file to FILE and verifies the copy. While the desk runs it asks the desk to write the

@@ -3,6 +3,7 @@ package main
 // The data file as the commands find and open it, and how its errors reach the user.
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"os"
@@ -13,6 +14,43 @@ import (
 	"github.com/firstline-desk/firstline/internal/control"
 	"github.com/firstline-desk/firstline/storage"
 )
+
+func (m *Main) dataFile() string { return filepath.Join(m.dataDir, "firstline.db") }
+
+// openData opens the data file to write it, creating it when there is none. A running desk holds its
+// lock: that is said in a sentence.
+func (m *Main) openData() (*storage.DB, error) {
+	db, err := storage.Open(m.dataFile(), storage.Options{LockTimeout: time.Second})
+	if err != nil {
+		return nil, storeError(err)
+	}
+	return db, nil
+}
+
+// reader opens what the read commands read: the running desk, over its control socket (it holds the data
+// file's lock, so nothing else can open the file), or, when no desk runs, the data file itself,
+// read-only. Both give the same values, so a read command prints the same while the desk runs as after
+// it stops. close releases what was opened.
+func (m *Main) reader(ctx context.Context) (r control.Reader, close func(), err error) {
+	path := m.dataFile()
+	switch err := control.Ping(ctx, control.Path(path)); {
+	case err == nil:
+		return control.Remote(control.Path(path)), func() {}, nil
+	case !errors.Is(err, control.ErrNotRunning):
+		return nil, nil, storeError(err)
+	}
+	if _, err := os.Stat(path); errors.Is(err, os.ErrNotExist) {
+		return nil, nil, &exitError{code: 1, msg: fmt.Sprintf("there is no data file at %s yet: run `firstline` first, or point -data at the right directory", path)}
+	}
+	db, err := storage.Open(path, storage.Options{LockTimeout: time.Second, ReadOnly: true})
+	if bot.ErrorCode(err) == bot.EUNAVAILABLE {
+		return nil, nil, notAnswering(path)
+	}
+	if err != nil {
+		return nil, nil, storeError(err)
+	}
+	return control.Local(db), func() { db.Close() }, nil
+}
 
 // storeOptions are the options of every data-file command: fail fast when another process holds the file.
 var storeOptions = storage.Options{LockTimeout: time.Second}
@@ -39,29 +77,8 @@ func storeError(err error) error {
 	return err
 }
 
-// notAnswering is what backup and check say when a process holds the file but nothing answers on its
+// notAnswering is what backup, check and the read commands say when a process holds the file but nothing answers on its
 // control socket.
 func notAnswering(path string) error {
 	return &exitError{code: 1, msg: fmt.Sprintf("the data file %s is in use by a Firstline that does not answer on %s (still starting, or a version without it): try again in a moment, or stop it", path, control.Path(path))}
-}
-
-func (m *Main) dataFile() string { return filepath.Join(m.dataDir, "firstline.db") }
-
-// openData opens the data file. Reading commands open it read-only and say so when it does not exist.
-func (m *Main) openData(readOnly bool) (*storage.DB, error) {
-	path := m.dataFile()
-	if readOnly {
-		if _, err := os.Stat(path); errors.Is(err, os.ErrNotExist) {
-			return nil, &exitError{code: 1, msg: fmt.Sprintf("there is no data file at %s yet: run `firstline` first, or point -data at the right directory", path)}
-		}
-	}
-	db, err := storage.Open(path, storage.Options{LockTimeout: time.Second, ReadOnly: readOnly})
-	if err != nil {
-		var be *bot.Error
-		if errors.As(err, &be) {
-			return nil, &exitError{code: 1, msg: be.Message}
-		}
-		return nil, err
-	}
-	return db, nil
 }

@@ -41,7 +41,7 @@ func (m *Main) kbImport(ctx context.Context, args []string) error {
 	if len(articles) == 0 {
 		return &exitError{code: 1, msg: fmt.Sprintf("no .md articles in %s", dir)}
 	}
-	db, err := m.openData(false)
+	db, err := m.openData()
 	if err != nil {
 		return err
 	}
@@ -64,12 +64,12 @@ func (m *Main) kbExport(ctx context.Context, args []string) error {
 	if len(rest) != 1 {
 		return usageError("kb export needs one folder to write to")
 	}
-	db, err := m.openData(true)
+	read, done, err := m.reader(ctx)
 	if err != nil {
 		return err
 	}
-	defer db.Close()
-	articles, err := bot.LiveKBArticles(ctx, db)
+	defer done()
+	articles, err := read.Articles(ctx)
 	if err != nil {
 		return err
 	}
@@ -107,12 +107,12 @@ func (m *Main) kbSearch(ctx context.Context, args []string) error {
 	if err != nil {
 		return err
 	}
-	db, err := m.openData(true)
+	read, done, err := m.reader(ctx)
 	if err != nil {
 		return err
 	}
-	defer db.Close()
-	articles, err := bot.LiveKBArticles(ctx, db)
+	defer done()
+	articles, err := read.Articles(ctx)
 	if err != nil {
 		return err
 	}

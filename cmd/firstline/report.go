@@ -45,15 +45,15 @@ func (m *Main) report(ctx context.Context, args []string) error {
 		return err
 	}
 
-	db, err := m.openData(true)
+	read, done, err := m.reader(ctx)
 	if err != nil {
 		return err
 	}
-	defer db.Close()
+	defer done()
 	// Only the tickets the window can count are read: those that changed in it or since, and those still
 	// active (the backlog at its end). A desk's older history, most of the file after a few months, is
 	// never decoded.
-	tickets, err := db.TicketsActiveOrUpdatedSince(ctx, since)
+	tickets, err := read.TicketsActiveOrUpdatedSince(ctx, since)
 	if err != nil {
 		return err
 	}

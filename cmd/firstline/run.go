@@ -25,7 +25,7 @@ func (m *Main) runDesk(ctx context.Context, args []string) error {
 	if err != nil {
 		return err
 	}
-	db, err := m.openData(false)
+	db, err := m.openData()
 	if err != nil {
 		return err
 	}

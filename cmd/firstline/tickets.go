@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/firstline-desk/firstline/bot"
+	"github.com/firstline-desk/firstline/internal/control"
 )
 
 func (m *Main) ticketsList(ctx context.Context, args []string) error {
@@ -30,31 +31,20 @@ func (m *Main) ticketsList(ctx context.Context, args []string) error {
 		}
 		filter.Status = []bot.Status{st}
 	}
-	db, err := m.openData(true)
+	read, done, err := m.reader(ctx)
 	if err != nil {
 		return err
 	}
-	defer db.Close()
-	var tickets []*bot.Ticket
-	out := []ticketJSON{}
-	if err := db.View(ctx, func(tx bot.Tx) error {
-		tickets, err = tx.FindTickets(filter)
-		if err != nil || !*asJSON {
-			return err
-		}
-		for _, t := range tickets {
-			j, err := withPosts(tx, t)
-			if err != nil {
-				return err
-			}
-			out = append(out, j)
-		}
-		return nil
-	}); err != nil {
+	defer done()
+	tickets, err := read.Tickets(ctx, filter)
+	if err != nil {
 		return fmt.Errorf("list tickets: %w", err)
 	}
 	if *asJSON {
-		return writeJSON(m.Stdout, out)
+		if tickets == nil {
+			tickets = []control.Ticket{}
+		}
+		return writeJSON(m.Stdout, tickets)
 	}
 	if len(tickets) == 0 {
 		fmt.Fprintln(m.Stdout, "No tickets.")
@@ -79,46 +69,23 @@ func (m *Main) ticketsShow(ctx context.Context, args []string) error {
 	if len(rest) != 1 {
 		return usageError("tickets show needs one ticket id, like T-000001")
 	}
-	db, err := m.openData(true)
+	read, done, err := m.reader(ctx)
 	if err != nil {
 		return err
 	}
-	defer db.Close()
-	var t *bot.Ticket
-	var j ticketJSON
-	if err := db.View(ctx, func(tx bot.Tx) error {
-		if t, err = tx.Ticket(strings.ToUpper(rest[0])); err != nil {
-			return err
-		}
-		j, err = withPosts(tx, t)
-		return err
-	}); err != nil {
+	defer done()
+	t, err := read.Ticket(ctx, strings.ToUpper(rest[0]))
+	if err != nil {
 		if bot.IsNotFound(err) {
 			return &exitError{code: 1, msg: fmt.Sprintf("no ticket %s in %s", rest[0], m.dataFile())}
 		}
 		return err
 	}
 	if *asJSON {
-		return writeJSON(m.Stdout, j)
+		return writeJSON(m.Stdout, t)
 	}
-	showTicket(m.Stdout, t)
+	showTicket(m.Stdout, t.Ticket)
 	return nil
-}
-
-// ticketJSON is a ticket as `tickets show -json` and `tickets list -json` print it: the stored ticket,
-// and where the bot's messages of it went, by key ("messages", stored apart from the ticket since
-// version 3, and printed with it as before).
-type ticketJSON struct {
-	*bot.Ticket
-	Messages map[string]bot.MessageRef `json:"messages,omitempty"`
-}
-
-func withPosts(tx bot.Tx, t *bot.Ticket) (ticketJSON, error) {
-	refs, err := tx.PostRefs(t.ID)
-	if err != nil {
-		return ticketJSON{}, fmt.Errorf("read where the messages of %s went: %w", t.ID, err)
-	}
-	return ticketJSON{Ticket: t, Messages: refs}, nil
 }
 
 func showTicket(w io.Writer, t *bot.Ticket) {

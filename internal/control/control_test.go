@@ -14,6 +14,7 @@ import (
 
 	"github.com/firstline-desk/firstline/bot"
 	"github.com/firstline-desk/firstline/internal/control"
+	"github.com/firstline-desk/firstline/kb"
 	"github.com/firstline-desk/firstline/storage"
 )
 
@@ -39,9 +40,15 @@ func mustDesk(t *testing.T, n int) string {
 			if err := tx.LinkConversation(tk.Conversation, tk.ID); err != nil {
 				return err
 			}
+			if err := tx.Audit(bot.AuditEntry{At: now, Actor: "console:ada", Action: "ticket.opened", Target: tk.ID}); err != nil {
+				return err
+			}
 		}
 		return nil
 	})
+	if err == nil {
+		_, err = bot.ImportKBArticles(context.Background(), db, []kb.Article{{ID: "vpn", Title: "VPN", Body: "Restart it."}}, "test", now)
+	}
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -101,5 +108,49 @@ func TestProtocol(t *testing.T) {
 	}
 	if _, err := control.Call(context.Background(), filepath.Join(t.TempDir(), "none.sock"), control.Request{Op: "check"}); !errors.Is(err, control.ErrNotRunning) {
 		t.Fatalf("no socket: %v", err)
+	}
+}
+
+// TestRemoteReadsAsLocal checks that every read through the desk's socket returns what the same read of
+// the data file returns, errors included.
+func TestRemoteReadsAsLocal(t *testing.T) {
+	data := mustDesk(t, 3)
+	// The desk holds data's lock, so the local reads run on a backup of it: the same bytes.
+	backup := filepath.Join(t.TempDir(), "copy.db")
+	if _, err := control.Call(context.Background(), control.Path(data), control.Request{Op: "backup", Path: backup}); err != nil {
+		t.Fatal(err)
+	}
+	copyDB, err := storage.Open(backup, storage.Options{ReadOnly: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer copyDB.Close()
+	local, remote := control.Local(copyDB), control.Remote(control.Path(data))
+	ctx := context.Background()
+	since := time.Now().Add(-time.Hour)
+	same := func(what string, read func(r control.Reader) (any, error)) {
+		t.Helper()
+		a, errA := read(local)
+		b, errB := read(remote)
+		ja, _ := json.Marshal(a)
+		jb, _ := json.Marshal(b)
+		if string(ja) != string(jb) || bot.ErrorCode(errA) != bot.ErrorCode(errB) || (errA != nil && errB.(*bot.Error).Message != errA.(*bot.Error).Message) {
+			t.Fatalf("%s: local %s (%v), remote %s (%v)", what, ja, errA, jb, errB)
+		}
+		if string(ja) == "null" && errA == nil {
+			t.Fatalf("%s read nothing", what)
+		}
+	}
+	same("tickets", func(r control.Reader) (any, error) { return r.Tickets(ctx, bot.TicketFilter{}) })
+	same("open tickets", func(r control.Reader) (any, error) {
+		return r.Tickets(ctx, bot.TicketFilter{Status: []bot.Status{bot.StatusOpen}, Limit: 2})
+	})
+	same("ticket", func(r control.Reader) (any, error) { return r.Ticket(ctx, "T-000002") })
+	same("no ticket", func(r control.Reader) (any, error) { return r.Ticket(ctx, "T-000042") })
+	same("since", func(r control.Reader) (any, error) { return r.TicketsActiveOrUpdatedSince(ctx, since) })
+	same("audit", func(r control.Reader) (any, error) { return r.AuditEntries(ctx, since, 2) })
+	same("articles", func(r control.Reader) (any, error) { return r.Articles(ctx) })
+	if _, err := remote.Ticket(ctx, "T-000042"); !bot.IsNotFound(err) {
+		t.Fatalf("a missing ticket through the socket: %v, want ENOTFOUND", err)
 	}
 }

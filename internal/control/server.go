@@ -134,15 +134,55 @@ func handle(ctx context.Context, req Request, db *storage.DB, o options, logger 
 		if ctx.Err() != nil {
 			return Response{Error: "Firstline is stopping; try again once it runs"}
 		}
-		logger.Warn(req.Op+" failed", "err", err)
-		return Response{Error: message(err)}
+		code := ""
+		if be := (*bot.Error)(nil); errors.As(err, &be) {
+			code = be.Code
+		}
+		if code != bot.ENOTFOUND {
+			logger.Warn(req.Op+" failed", "err", err)
+		}
+		return Response{Error: message(err), Code: code}
 	}
+	read := Local(db)
+	start := time.Now()
+	defer func() { logger.Debug("request", "op", req.Op, "took", time.Since(start).String()) }()
 	switch req.Op {
+	case "ping":
+		return Response{OK: true}
+	case "tickets":
+		list, err := read.Tickets(ctx, bot.TicketFilter{Requester: req.Requester, Status: req.Status, Limit: req.Limit})
+		if err != nil {
+			return fail(err)
+		}
+		return Response{OK: true, Found: list}
+	case "ticket":
+		t, err := read.Ticket(ctx, req.ID)
+		if err != nil {
+			return fail(err)
+		}
+		return Response{OK: true, Ticket: &t}
+	case "tickets_since":
+		list, err := read.TicketsActiveOrUpdatedSince(ctx, req.Since)
+		if err != nil {
+			return fail(err)
+		}
+		return Response{OK: true, List: list}
+	case "audit":
+		entries, err := read.AuditEntries(ctx, req.Since, req.Limit)
+		if err != nil {
+			return fail(err)
+		}
+		return Response{OK: true, Audit: entries}
+	case "articles":
+		articles, err := read.Articles(ctx)
+		if err != nil {
+			return fail(err)
+		}
+		return Response{OK: true, Articles: articles}
 	case "backup":
 		if !filepath.IsAbs(req.Path) {
 			return Response{Error: fmt.Sprintf("the backup path %q is not absolute", req.Path)}
 		}
-		start := time.Now()
 		info, err := db.Backup(ctx, req.Path)
 		if err != nil {
 			return fail(err)
@@ -152,7 +192,6 @@ func handle(ctx context.Context, req Request, db *storage.DB, o options, logger 
 	case "web_link", "web_signout":
 		return handleWeb(ctx, req, o.web, fail)
 	case "check":
-		start := time.Now()
 		r, err := db.CheckAll(ctx)
 		if err != nil {
 			return fail(err)
@@ -160,7 +199,7 @@ func handle(ctx context.Context, req Request, db *storage.DB, o options, logger 
 		logger.Info("check", "tickets", r.Tickets, "problems", len(r.Problems)+r.Omitted, "took", time.Since(start).String())
 		return Response{OK: true, Tickets: r.Tickets, Schema: r.Schema, Problems: r.Problems, Omitted: r.Omitted}
 	}
-	return Response{Error: fmt.Sprintf("unknown request %q (this Firstline knows backup and check)", req.Op)}
+	return Response{Error: fmt.Sprintf("unknown request %q (this Firstline knows ping, backup, check, tickets, ticket, tickets_since, audit, articles, web_link and web_signout)", req.Op)}
 }
 
 // message is the sentence a user sees for err: a domain error's message, else the error.
