@@ -33,6 +33,12 @@ func (m *Main) audit(ctx context.Context, args []string) error {
 	if err != nil {
 		return err
 	}
+	for i := range entries {
+		if entries[i].Actor == "" {
+			// No actor: the desk acted on its own (bot.AuditEntry). The table and the JSON say so alike.
+			entries[i].Actor = deskActor
+		}
+	}
 	if *asJSON {
 		if entries == nil {
 			entries = []bot.AuditEntry{} // an empty log is [], so scripts need no special case for null
@@ -46,13 +52,12 @@ func (m *Main) audit(ctx context.Context, args []string) error {
 	tw := tabwriter.NewWriter(m.Stdout, 0, 4, 2, ' ', 0)
 	fmt.Fprintln(tw, "TIME (UTC)\tACTOR\tACTION\tTARGET\tDETAIL")
 	for _, e := range entries {
-		actor := e.Actor
-		if actor == "" {
-			actor = "desk" // no actor: the desk acted on its own (bot.AuditEntry)
-		}
 		// A tab or newline in a field would break the columns; the detail is flattened, never cut, since
 		// an audit line that hides part of what happened is worse than a long one.
-		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\n", e.At.UTC().Format(time.DateTime), flat(actor), flat(e.Action), dash(flat(e.Target)), dash(flat(e.Detail)))
+		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\n", e.At.UTC().Format(time.DateTime), flat(e.Actor), flat(e.Action), dash(flat(e.Target)), dash(flat(e.Detail)))
 	}
 	return tw.Flush()
 }
+
+// deskActor is who an audit entry without an actor shows: the desk itself.
+const deskActor = "desk"

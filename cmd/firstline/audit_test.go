@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -51,6 +52,9 @@ func TestAuditCommand(t *testing.T) {
 		}
 		if len(got) != 2 || got[0].Action != "ticket.claimed" || got[1].Action != "refused" || !got[1].At.Equal(now.Add(-time.Hour)) {
 			t.Fatalf("got %+v, want the claim and the refusal, oldest first", got)
+		}
+		if got[1].Actor != "desk" {
+			t.Fatalf("the desk's refusal has actor %q in the JSON, want \"desk\" as in the table", got[1].Actor)
 		}
 	})
 
@@ -106,5 +110,31 @@ func TestAuditCommand(t *testing.T) {
 				t.Fatalf("exit %d, stderr %q; want an error with %q", code, errOut, tc.want)
 			}
 		})
+	}
+}
+
+// TestKBImportIsAudited checks that kb import from the command line leaves an audit entry per article it
+// adds or changes, naming the user who ran it, and none for an article it leaves as it was.
+func TestKBImportIsAudited(t *testing.T) {
+	data := t.TempDir()
+	dir := writeKB(t, map[string]string{"vpn.md": kbFile("vpn", "VPN", "Restart the client."), "wifi.md": kbFile("wifi", "Wi-Fi", "Forget the network.")})
+	mustRun(t, "2 new", "kb", "import", dir, "-data", data)
+	writeFile(t, filepath.Join(dir, "vpn.md"), kbFile("vpn", "VPN", "Restart the client, then the laptop."))
+	mustRun(t, "1 changed, 1 unchanged", "kb", "import", dir, "-data", data)
+
+	out := mustRun(t, "[", "audit", "-json", "-data", data)
+	var got []bot.AuditEntry
+	if err := json.Unmarshal([]byte(out), &got); err != nil {
+		t.Fatal(err)
+	}
+	var lines []string
+	for _, e := range got {
+		lines = append(lines, e.Actor+" "+e.Action+" "+e.Target+" "+e.Detail)
+	}
+	actor := "cli:" + currentUser()
+	want := []string{actor + " kb.import vpn v1", actor + " kb.import wifi v1", actor + " kb.import vpn v2"}
+	slices.Sort(lines[:2])
+	if !slices.Equal(lines, want) {
+		t.Fatalf("audit after two imports:\n%s\nwant:\n%s", strings.Join(lines, "\n"), strings.Join(want, "\n"))
 	}
 }

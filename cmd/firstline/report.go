@@ -71,7 +71,8 @@ func (m *Main) report(ctx context.Context, args []string) error {
 		return err
 	}
 	if *htmlFile != "" {
-		fmt.Fprintf(m.Stdout, "\nThe HTML report is in %s.\n", *htmlFile)
+		// Progress, not the report: on stderr, so `report > file` holds the report alone.
+		fmt.Fprintf(m.Stderr, "The HTML report is in %s.\n", *htmlFile)
 	}
 	return nil
 }

@@ -200,7 +200,11 @@ func TestReportHTMLWritesNoPlantedFile(t *testing.T) {
 				t.Fatal(err)
 			}
 			defer os.Remove(filepath.Join(dir, tc.link))
-			mustRun(t, "The HTML report is in", "report", "-since", "2026-11-01", "-until", "2026-11-30", "-html", page, "-data", data)
+			out, errOut, code := runMain(t, "report", "-since", "2026-11-01", "-until", "2026-11-30", "-html", page, "-data", data)
+			// The report on stdout, the progress on stderr: report > file holds the report alone.
+			if code != 0 || !strings.HasPrefix(out, "Service desk report") || strings.Contains(out, "HTML") || errOut != "The HTML report is in "+page+".\n" {
+				t.Fatalf("report -html: exit %d\nstdout: %s\nstderr: %s", code, out, errOut)
+			}
 			if b, _ := os.ReadFile(victim); string(b) != "precious" {
 				t.Fatalf("the page went through the link planted at %s", tc.link)
 			}
