@@ -70,6 +70,9 @@ type Config struct {
 	Channel  string   // the channel the session starts in, without "#"; default "help"
 	Users    []User   // the demo's people, for the welcome and /help
 	Channels []string // the desk's channels without "#", for the welcome and /help
+	// Notices end the welcome: what the person running the demo should know of the desk's state (an
+	// empty knowledge base), since the console's logs go to a file.
+	Notices []string
 }
 
 // Adapter is the console chat platform. It implements bot.Chat, bot.Editor and bot.Reactor for the engine

@@ -479,11 +479,11 @@ func (s *session) welcome() []string {
 		}
 	}
 	moves = append(moves, "/in @"+cfg.BotName+" (DM)")
-	return []string{
+	return append([]string{
 		fmt.Sprintf("Firstline console. You are %s in %s.", s.who(s.user), s.place()),
 		fmt.Sprintf("Ask an IT question, or switch: %s. /help for more.", strings.Join(moves, ", ")),
 		"Answers come in a thread: continue it with /thread MSG, press a button with /click MSG 1, react with /react MSG raising_hand.",
-	}
+	}, cfg.Notices...)
 }
 
 // help lists the console's commands, people and channels.

@@ -37,8 +37,9 @@ type front struct {
 // started is the ready channel of a front that takes posts as soon as it is added.
 var started = func() <-chan struct{} { c := make(chan struct{}); close(c); return c }()
 
-// newFronts builds the fronts the config enables: Slack and Discord, or, with neither, the console.
-func (m *Main) newFronts(cfg Config, db *storage.DB, logger *slog.Logger) ([]*front, error) {
+// newFronts builds the fronts the config enables: Slack and Discord, or, with neither, the console. The
+// console's welcome ends with the notices (a server logs them).
+func (m *Main) newFronts(cfg Config, db *storage.DB, notices []string, logger *slog.Logger) ([]*front, error) {
 	var fronts []*front
 	if cfg.Slack.Enabled {
 		f, err := m.slackFront(cfg, logger)
@@ -55,15 +56,17 @@ func (m *Main) newFronts(cfg Config, db *storage.DB, logger *slog.Logger) ([]*fr
 		fronts = append(fronts, f)
 	}
 	if len(fronts) == 0 {
-		fronts = append(fronts, m.consoleFront(cfg, db, logger))
+		fronts = append(fronts, m.consoleFront(cfg, db, notices, logger))
 	}
 	return fronts, nil
 }
 
 // consoleFront is the terminal chat of the demo: the first Flush of the engine by the console says it
 // prints posts, and the end of its input ends the desk.
-func (m *Main) consoleFront(cfg Config, db *storage.DB, logger *slog.Logger) *front {
-	con := console.New(consoleConfig(cfg), db.Adapter("console"), logger)
+func (m *Main) consoleFront(cfg Config, db *storage.DB, notices []string, logger *slog.Logger) *front {
+	cc := consoleConfig(cfg)
+	cc.Notices = notices
+	con := console.New(cc, db.Adapter("console"), logger)
 	return &front{platform: "console", start: func(r *runner, engine *bot.Engine) (<-chan struct{}, error) {
 		engine.AddChat(con)
 		// The console gives message ids in post order, and the README's walkthrough names them: effects

@@ -179,3 +179,25 @@ func dirNames(t *testing.T, dir string) []string {
 	}
 	return names
 }
+
+// TestEmptyKnowledgeBaseIsSaid checks that a desk started without a single article says so: a warning in
+// its log, and the last line of the console's welcome (the console keeps its log in a file); and that a
+// desk with articles says nothing of the kind.
+func TestEmptyKnowledgeBaseIsSaid(t *testing.T) {
+	data := t.TempDir()
+	cfg := filepath.Join(t.TempDir(), "firstline.toml")
+	writeFile(t, cfg, "[[tiers]]\nid = \"tier2\"\nname = \"Tier 2\"\nchannel = \"console:tier2\"\nmembers = [\"console:tom\"]\n")
+	out := runConsoleDesk(t, cfg, data, "")
+	if !strings.Contains(out, "The knowledge base is empty, so every question goes to a technician") {
+		t.Fatalf("the welcome does not say the knowledge base is empty:\n%s", out)
+	}
+	logs, err := os.ReadFile(filepath.Join(data, "firstline.log"))
+	if err != nil || !strings.Contains(string(logs), `level=WARN msg="The knowledge base is empty`) {
+		t.Fatalf("no warning in the log (%v):\n%s", err, logs)
+	}
+
+	mustRun(t, "1 new", "kb", "import", writeKB(t, map[string]string{"vpn.md": kbFile("vpn", "VPN", "Restart the client.")}), "-data", data)
+	if out := runConsoleDesk(t, cfg, data, ""); strings.Contains(out, "knowledge base is empty") {
+		t.Fatalf("a desk with an article says its knowledge base is empty:\n%s", out)
+	}
+}

@@ -53,8 +53,15 @@ func (m *Main) loadKB(ctx context.Context, cfg Config, db *storage.DB, logger *s
 	}
 	index := kb.NewLibrary(articles, kb.Options{Synonyms: cfg.KB.Synonyms})
 	logger.Info("knowledge base indexed", "articles", index.Len())
+	if index.Len() == 0 {
+		logger.Warn(emptyKBNotice)
+	}
 	return index, nil
 }
+
+// emptyKBNotice is what the desk says at start when it has no article: a desk that escalates every
+// question is working as configured, but hardly as meant.
+const emptyKBNotice = "The knowledge base is empty, so every question goes to a technician: add articles with `firstline kb import DIR` (desk stopped), or set kb.dir in the config."
 
 // syncKBDir brings kb.dir's files into the data file without undoing chat's edits (bot.SyncKBFolder says
 // which source wins), and logs what it did and every conflict.

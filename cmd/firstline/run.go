@@ -76,7 +76,11 @@ func (m *Main) runDesk(ctx context.Context, args []string) error {
 		}()
 		defer func() { stopVectors(); <-vdone }()
 	}
-	fronts, err := m.newFronts(cfg, db, logger)
+	var notices []string
+	if index.Len() == 0 {
+		notices = append(notices, emptyKBNotice)
+	}
+	fronts, err := m.newFronts(cfg, db, notices, logger)
 	if err != nil {
 		return err
 	}
