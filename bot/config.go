@@ -144,9 +144,16 @@ func (c Config) tier(id string) (Tier, int, bool) {
 	return Tier{}, -1, false
 }
 
-func (c Config) tierName(id string) string {
-	if t, _, ok := c.tier(id); ok {
-		return t.Name
+func (c Config) tierName(id string) string { return TierName(c.Tiers, id) }
+
+// TierName is what people see of the tier id among tiers: its configured name ("Tier 2"), "Level 1" for
+// the bot's own (LevelOne), or the id itself when no tier has it (a tier removed from the config since).
+// Cards, chat, reports and the command line all show tiers so.
+func TierName(tiers []Tier, id string) string {
+	for _, t := range tiers {
+		if t.ID == id {
+			return t.Name
+		}
 	}
 	if id == LevelOne {
 		return "Level 1"

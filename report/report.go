@@ -589,17 +589,7 @@ func appendTo(m *map[string][]time.Duration, key string, d time.Duration) {
 	(*m)[key] = append((*m)[key], d)
 }
 
-func (b *builder) tierName(id string) string {
-	for _, t := range b.opts.Tiers {
-		if t.ID == id {
-			return t.Name
-		}
-	}
-	if id == bot.LevelOne {
-		return "Level 1"
-	}
-	return id
-}
+func (b *builder) tierName(id string) string { return bot.TierName(b.opts.Tiers, id) }
 
 // tierOrder sorts tier ids: Level 1, then the configured tiers in escalation order, then any others
 // (tiers since removed from the config) by id.

@@ -31,6 +31,10 @@ func (m *Main) ticketsList(ctx context.Context, args []string) error {
 		}
 		filter.Status = []bot.Status{st}
 	}
+	cfg, err := m.config()
+	if err != nil {
+		return err
+	}
 	read, done, err := m.reader(ctx)
 	if err != nil {
 		return err
@@ -50,10 +54,12 @@ func (m *Main) ticketsList(ctx context.Context, args []string) error {
 		fmt.Fprintln(m.Stdout, "No tickets.")
 		return nil
 	}
+	// Tiers by name, as the cards show them; -json keeps the ids, as stored.
+	tiers := cfg.Bot().Tiers
 	tw := tabwriter.NewWriter(m.Stdout, 0, 4, 2, ' ', 0)
 	fmt.Fprintln(tw, "ID\tSTATUS\tTIER\tPRIORITY\tREQUESTER\tASSIGNEE\tOPENED\tSUBJECT")
 	for _, t := range tickets {
-		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n", t.ID, t.Status, t.Tier, t.Priority, t.Requester, dash(t.Assignee),
+		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n", t.ID, t.Status, bot.TierName(tiers, t.Tier), t.Priority, t.Requester, dash(t.Assignee),
 			t.CreatedAt.UTC().Format("2006-01-02 15:04"), oneLine(t.Subject, 60))
 	}
 	return tw.Flush()
@@ -68,6 +74,10 @@ func (m *Main) ticketsShow(ctx context.Context, args []string) error {
 	}
 	if len(rest) != 1 {
 		return usageError("tickets show needs one ticket id, like T-000001")
+	}
+	cfg, err := m.config()
+	if err != nil {
+		return err
 	}
 	read, done, err := m.reader(ctx)
 	if err != nil {
@@ -84,15 +94,16 @@ func (m *Main) ticketsShow(ctx context.Context, args []string) error {
 	if *asJSON {
 		return writeJSON(m.Stdout, t)
 	}
-	showTicket(m.Stdout, t.Ticket)
+	showTicket(m.Stdout, t.Ticket, cfg.Bot().Tiers)
 	return nil
 }
 
-func showTicket(w io.Writer, t *bot.Ticket) {
+// showTicket writes t for a person: tiers by name, as the cards show them.
+func showTicket(w io.Writer, t *bot.Ticket, tiers []bot.Tier) {
 	ts := func(at time.Time) string { return at.UTC().Format("2006-01-02 15:04:05") }
 	fmt.Fprintf(w, "%s  %s\n", t.ID, t.Subject)
 	fmt.Fprintf(w, "Status:     %s\nTier:       %s\nPriority:   %s\nRequester:  %s (%s)\nAssignee:   %s\nOpened:     %s\n",
-		t.Status, t.Tier, t.Priority, t.RequesterName, t.Requester, dash(t.Assignee), ts(t.CreatedAt))
+		t.Status, bot.TierName(tiers, t.Tier), t.Priority, t.RequesterName, t.Requester, dash(t.Assignee), ts(t.CreatedAt))
 	if t.ResolvedAt != nil {
 		fmt.Fprintf(w, "Resolved:   %s by %s\n", ts(*t.ResolvedAt), t.ResolvedBy)
 	}
@@ -113,7 +124,7 @@ func showTicket(w io.Writer, t *bot.Ticket) {
 			line += fmt.Sprintf(" %s -> %s", dash(string(e.From)), e.To)
 		}
 		if e.Tier != "" {
-			line += " [" + e.Tier + "]"
+			line += " [" + bot.TierName(tiers, e.Tier) + "]"
 		}
 		if e.By != "" {
 			line += " by " + e.By
