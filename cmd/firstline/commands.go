@@ -102,6 +102,11 @@ and run compact after it so the erased bytes leave the disk.`,
 			help: `Fills a fresh data file with N realistic tickets and times what grows with it: the SLA loop's tick and
 a 30-day report. Without -data it works in a temporary directory.`,
 			run: (*Main).benchTickets},
+		{name: "health", synopsis: "[-url URL]", summary: "ask the running desk's /healthz: exit 0 when up, 1 when down",
+			help: `Asks the running desk's /healthz (at -url, or at the config's http.listen on this host) and exits 0
+when it is up (ok, or degraded while a platform reconnects), 1 when it is down or does not answer. It is
+the container image's HEALTHCHECK.`,
+			run: (*Main).health},
 		{name: "discord invite", synopsis: "[APPLICATION_ID]", summary: "print the link that adds the bot to a Discord server",
 			help: `Prints the link that adds the bot to a Discord server with the permissions it needs. Without an
 application id, it reads it from the config's discord.token.`,

@@ -9,8 +9,16 @@ import (
 	"github.com/firstline-desk/firstline/storage"
 )
 
-// version is set at build time with -ldflags "-X main.version=v1.2.3"; otherwise the module version.
-var version = ""
+// version and commit are stamped at build time by scripts/release.sh and the Dockerfile:
+//
+//	go build -ldflags "-X main.version=v1.2.3 -X main.commit=$(git rev-parse HEAD)" ./cmd/firstline
+//
+// Without them, the version is the module's (go install of a tagged release) and the commit is the one Go
+// records when it builds from a git checkout (go build, go install ./cmd/firstline).
+var (
+	version = ""
+	commit  = ""
+)
 
 func buildVersion() string {
 	if version != "" {
@@ -22,7 +30,32 @@ func buildVersion() string {
 	return "v0.1.0-dev"
 }
 
-// version prints the version, the Go version and the data file's schema.
+// buildCommit is the commit the binary was built from, "-dirty" when the checkout had changes; "" when
+// nobody knows.
+func buildCommit() string {
+	if commit != "" {
+		return commit
+	}
+	bi, ok := debug.ReadBuildInfo()
+	if !ok {
+		return ""
+	}
+	var rev, modified string
+	for _, s := range bi.Settings {
+		switch s.Key {
+		case "vcs.revision":
+			rev = s.Value
+		case "vcs.modified":
+			modified = s.Value
+		}
+	}
+	if rev != "" && modified == "true" {
+		rev += "-dirty"
+	}
+	return rev
+}
+
+// version prints the version, the commit, the Go version and the data file's schema.
 func (m *Main) version(ctx context.Context, args []string) error {
 	fs := m.flagSet("version")
 	rest, err := parseFlags(fs, args, false)
@@ -32,6 +65,10 @@ func (m *Main) version(ctx context.Context, args []string) error {
 	if len(rest) > 0 {
 		return usageError("version takes no arguments, got %q", rest)
 	}
-	fmt.Fprintf(m.Stdout, "firstline %s (%s, schema %d)\n", buildVersion(), runtime.Version(), storage.SchemaVersion())
+	built := ""
+	if c := buildCommit(); c != "" {
+		built = "commit " + c + ", "
+	}
+	fmt.Fprintf(m.Stdout, "firstline %s (%s%s, schema %d)\n", buildVersion(), built, runtime.Version(), storage.SchemaVersion())
 	return nil
 }
