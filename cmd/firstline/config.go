@@ -7,6 +7,7 @@ import (
 	"io"
 	"math"
 	"os"
+	"path/filepath"
 	"reflect"
 	"regexp"
 	"strconv"
@@ -183,7 +184,8 @@ type ReactionsConfig struct {
 
 // KBConfig is the knowledge base.
 type KBConfig struct {
-	// Dir is a folder of Markdown articles imported (added or updated) at every start.
+	// Dir is a folder of Markdown articles imported (added or updated) at every start; relative to the
+	// config file's folder (resolvePaths).
 	Dir string `toml:"dir"`
 	// ReviewChannel ("platform:channel") receives articles drafted from tickets, for admins to publish.
 	ReviewChannel string `toml:"review_channel"`
@@ -205,7 +207,7 @@ type LogConfig struct {
 	Level  string `toml:"level"`
 	Format string `toml:"format"`
 	// File receives the logs; "" means stderr, except in the console where it means DATA/firstline.log so
-	// logs do not interleave with the chat.
+	// logs do not interleave with the chat. Relative to the config file's folder (resolvePaths).
 	File string `toml:"file"`
 }
 
@@ -266,15 +268,23 @@ func DefaultConfig() Config {
 // LoadConfig reads a config file: defaults, then the file (strictly: an unknown key is an error with its
 // line and column), then ${ENV} references, then Validate.
 func LoadConfig(name string) (Config, error) {
-	data, err := readConfigFile(name)
+	data, base, err := readConfigFile(name)
 	if err != nil {
 		return Config{}, err
 	}
-	return ParseConfig(name, data, os.LookupEnv)
+	return parseConfig(name, base, data, os.LookupEnv)
 }
 
-// ParseConfig is LoadConfig on bytes; lookup resolves ${ENV} references.
+// ParseConfig is LoadConfig on bytes; lookup resolves ${ENV} references. Relative paths in it (kb.dir,
+// log.file) are resolved against name's folder, so a config means the same whatever the working directory
+// of the process (under systemd, /).
 func ParseConfig(name string, data []byte, lookup func(string) (string, bool)) (Config, error) {
+	return parseConfig(name, filepath.Dir(name), data, lookup)
+}
+
+// parseConfig is ParseConfig with relative paths resolved against base; with base "" they stay relative
+// to the working directory.
+func parseConfig(name, base string, data []byte, lookup func(string) (string, bool)) (Config, error) {
 	cfg := DefaultConfig()
 	dec := toml.NewDecoder(bytes.NewReader(data)).DisallowUnknownFields()
 	if err := dec.Decode(&cfg); err != nil {
@@ -282,6 +292,7 @@ func ParseConfig(name string, data []byte, lookup func(string) (string, bool)) (
 	}
 	var problems []string
 	expandEnv(reflect.ValueOf(&cfg).Elem(), "", lookup, &problems)
+	cfg.resolvePaths(base)
 	if err := cfg.Validate(); err != nil {
 		problems = append(problems, err.(*ConfigError).Problems...)
 	}
@@ -289,6 +300,19 @@ func ParseConfig(name string, data []byte, lookup func(string) (string, bool)) (
 		return Config{}, fmt.Errorf("%s: %w", name, &ConfigError{Problems: problems})
 	}
 	return cfg, nil
+}
+
+// resolvePaths makes the file's relative paths (kb.dir, log.file) relative to base, the config file's
+// folder; ${ENV} references are expanded before.
+func (c *Config) resolvePaths(base string) {
+	if base == "" {
+		return
+	}
+	for _, p := range []*string{&c.KB.Dir, &c.Log.File} {
+		if *p != "" && !filepath.IsAbs(*p) {
+			*p = filepath.Join(base, *p)
+		}
+	}
 }
 
 // ConfigError lists everything wrong with a config, each problem naming its key.
@@ -438,34 +462,39 @@ func (m *Main) config() (Config, error) {
 		}
 		return ParseConfig("demo/firstline.toml", data, m.Getenv)
 	}
-	data, err := readConfigFile(m.configFile)
+	data, base, err := readConfigFile(m.configFile)
 	if err != nil {
 		return Config{}, err
 	}
-	return ParseConfig(m.configFile, data, m.Getenv)
+	return parseConfig(m.configFile, base, data, m.Getenv)
 }
 
 // maxConfigSize bounds what is read of a config file: a real one is a few kilobytes.
 const maxConfigSize = 1 << 20
 
-// readConfigFile reads a config file of at most maxConfigSize bytes. A pipe is allowed (`-config
+// readConfigFile reads a config file of at most maxConfigSize bytes, and returns the folder its relative
+// paths are relative to: its own, or "" (the working directory) for a pipe. A pipe is allowed (`-config
 // <(generate-config)`), so the open may wait for its writer; a signal still ends the wait (exitIfStuck),
 // and /dev/zero or a huge file is refused instead of read whole.
-func readConfigFile(name string) ([]byte, error) {
+func readConfigFile(name string) (data []byte, base string, err error) {
 	f, err := os.Open(name)
 	if err != nil {
-		return nil, fmt.Errorf("read config: %w", err)
+		return nil, "", fmt.Errorf("read config: %w", err)
 	}
 	defer f.Close()
-	if fi, err := f.Stat(); err == nil && fi.IsDir() {
-		return nil, fmt.Errorf("read config: %s is a folder, not a file", name)
+	fi, err := f.Stat()
+	if err == nil && fi.IsDir() {
+		return nil, "", fmt.Errorf("read config: %s is a folder, not a file", name)
 	}
-	data, err := io.ReadAll(io.LimitReader(f, maxConfigSize+1))
+	if err == nil && fi.Mode().IsRegular() {
+		base = filepath.Dir(name)
+	}
+	data, err = io.ReadAll(io.LimitReader(f, maxConfigSize+1))
 	if err != nil {
-		return nil, fmt.Errorf("read config: %w", err)
+		return nil, "", fmt.Errorf("read config: %w", err)
 	}
 	if len(data) > maxConfigSize {
-		return nil, fmt.Errorf("read config: %s is larger than %d bytes (1 MiB); is it the right file?", name, maxConfigSize)
+		return nil, "", fmt.Errorf("read config: %s is larger than %d bytes (1 MiB); is it the right file?", name, maxConfigSize)
 	}
-	return data, nil
+	return data, base, nil
 }

@@ -3,6 +3,7 @@ package main
 import (
 	"github.com/firstline-desk/firstline/bot"
 	"os"
+	"path/filepath"
 	"slices"
 	"strings"
 	"testing"
@@ -371,5 +372,47 @@ func TestAPIURLsNeedAHost(t *testing.T) {
 		if err == nil || !strings.Contains(err.Error(), tc.key) {
 			t.Errorf("%q: err = %v, want one naming %s", tc.toml, err, tc.key)
 		}
+	}
+}
+
+// TestRelativePathsFollowTheConfigFile checks that kb.dir and log.file, written relative, are found beside
+// the config file whatever the working directory (under systemd it is /), that absolute ones stay as they
+// are, and that ${ENV} references are expanded first.
+func TestRelativePathsFollowTheConfigFile(t *testing.T) {
+	etc := t.TempDir()
+	if err := os.Mkdir(filepath.Join(etc, "kb"), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	writeFile(t, filepath.Join(etc, "kb", "vpn.md"), kbFile("vpn", "VPN", "Restart the client."))
+	elsewhere := t.TempDir()
+	t.Chdir(elsewhere) // not the config's folder
+	name := filepath.Join(etc, "firstline.toml")
+	tiers := "\n[[tiers]]\nid = \"tier2\"\nname = \"Tier 2\"\nchannel = \"console:tier2\"\nmembers = [\"console:tom\"]\n"
+	writeFile(t, name, "[kb]\ndir = \"kb\"\n\n[log]\nfile = \"${LOGS}/firstline.log\"\n"+tiers)
+	env := func(k string) (string, bool) { return map[string]string{"LOGS": "logs"}[k], k == "LOGS" }
+	m := &Main{configFile: name, Getenv: env}
+	cfg, err := m.config()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if cfg.KB.Dir != filepath.Join(etc, "kb") || cfg.Log.File != filepath.Join(etc, "logs", "firstline.log") {
+		t.Fatalf("kb.dir %q, log.file %q: want them in %s", cfg.KB.Dir, cfg.Log.File, etc)
+	}
+	abs := filepath.Join(elsewhere, "kb")
+	if err := os.Mkdir(abs, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	writeFile(t, filepath.Join(abs, "wifi.md"), kbFile("wifi", "Wi-Fi", "Forget the network."))
+	writeFile(t, name, "[kb]\ndir = "+tomlString(abs)+"\n"+tiers)
+	if cfg, err := LoadConfig(name); err != nil || cfg.KB.Dir != abs {
+		t.Fatalf("an absolute kb.dir: %q, %v", cfg.KB.Dir, err)
+	}
+
+	// The desk itself imports the folder beside its config, run from another directory.
+	writeFile(t, name, "[kb]\ndir = \"kb\"\n"+tiers)
+	data := t.TempDir()
+	runConsoleDesk(t, name, data, "")
+	if got := articleVersions(t, data, "vpn"); len(got) != 1 {
+		t.Fatalf("the desk did not import kb/ beside its config: %v", got)
 	}
 }

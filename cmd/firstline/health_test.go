@@ -81,7 +81,7 @@ channel = "slack:CTIER2"
 members = ["slack:UTOM"]
 
 [kb]
-dir = "demo/kb"
+dir = ` + demoKBDir(t) + `
 `
 	if err := os.WriteFile(name, []byte(cfg), 0o600); err != nil {
 		t.Fatal(err)

@@ -46,7 +46,7 @@ channel = "slack:CTIER2"
 members = ["slack:UTOM"]
 
 [kb]
-dir = "demo/kb"
+dir = ` + demoKBDir(t) + `
 
 [llm]
 enabled = true

@@ -50,7 +50,7 @@ channel = "slack:CTIER2"
 members = ["slack:UTOM"]
 
 [kb]
-dir = "demo/kb"
+dir = ` + demoKBDir(t) + `
 `
 	if err := os.WriteFile(name, []byte(cfg), 0o600); err != nil {
 		t.Fatal(err)
@@ -134,7 +134,7 @@ channel = "discord:100000000000000002"
 members = ["discord:role:300000000000000001"]
 
 [kb]
-dir = "demo/kb"
+dir = ` + demoKBDir(t) + `
 `
 	if err := os.WriteFile(name, []byte(cfg), 0o600); err != nil {
 		t.Fatal(err)
@@ -174,4 +174,15 @@ dir = "demo/kb"
 	if !strings.Contains(out.String(), "serving Discord") {
 		t.Fatalf("stdout: %q", out.String())
 	}
+}
+
+// demoKBDir is the demo's knowledge base as a config's kb.dir: absolute, since a relative kb.dir is the
+// config file's folder's, and the test configs are written in temporary folders.
+func demoKBDir(t testing.TB) string {
+	t.Helper()
+	dir, err := filepath.Abs("demo/kb")
+	if err != nil {
+		t.Fatal(err)
+	}
+	return tomlString(dir)
 }
