@@ -391,9 +391,11 @@ func joinKey(path, key string) string {
 	return path + "." + key
 }
 
-// LLMConfig connects a language model behind any OpenAI-compatible endpoint (OpenAI, Azure OpenAI,
-// llama.cpp, vLLM, Ollama): answers written from the articles, handoff summaries, triage, and
-// embeddings for hybrid search. See README, "Answers written by a model".
+// LLMConfig is [llm]: the connection to a language-model API behind any OpenAI-compatible endpoint
+// (OpenAI, Azure OpenAI, llama.cpp, vLLM, Ollama), and the two models it serves: Model for answers written
+// from the articles, handoff summaries and triage, EmbeddingModel for hybrid search. The section names the
+// endpoint, and keeps its name: a [model] would hold two models and a key named model (docs/configuration.md).
+// See docs/model.md.
 type LLMConfig struct {
 	Enabled bool `toml:"enabled"`
 	// BaseURL includes the version path for OpenAI-compatible servers ("http://localhost:11434/v1");
