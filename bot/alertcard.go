@@ -11,6 +11,8 @@ import (
 	"slices"
 	"strings"
 	"unicode/utf8"
+
+	"github.com/firstline-desk/firstline/internal/plural"
 )
 
 // alertCardPost renders the card of a ticket a monitor opened.
@@ -33,7 +35,7 @@ func (e *Engine) alertCardPost(t *Ticket, card *Card) Post {
 	}
 	alert := "resolved"
 	if g.Status == AlertFiring {
-		alert = fmt.Sprintf("firing (%s)", plural(g.Firing+g.Truncated, "alert"))
+		alert = fmt.Sprintf("firing (%s)", plural.Count(g.Firing+g.Truncated, "alert", "alerts"))
 	}
 	fields := []Field{
 		{Name: "Ticket", Value: t.ID},
@@ -59,9 +61,9 @@ func (e *Engine) alertCardPost(t *Ticket, card *Card) Post {
 		fmt.Fprintf(&b, "\nWhy it is here: %s", card.Note)
 	}
 	if g.Status == AlertFiring {
-		fmt.Fprintf(&b, "\n🔥 **Firing**: %s since %s", plural(g.Firing+g.Truncated, "alert"), g.FiredAt.UTC().Format("Mon 2 Jan 15:04 MST"))
+		fmt.Fprintf(&b, "\n🔥 **Firing**: %s since %s", plural.Count(g.Firing+g.Truncated, "alert", "alerts"), g.FiredAt.UTC().Format("Mon 2 Jan 15:04 MST"))
 	} else {
-		fmt.Fprintf(&b, "\n✅ **Resolved**: %s stopped firing", plural(g.Resolved, "alert"))
+		fmt.Fprintf(&b, "\n✅ **Resolved**: %s stopped firing", plural.Count(g.Resolved, "alert", "alerts"))
 	}
 	if s := g.Annotations["summary"]; s != "" && !strings.Contains(t.Subject, quoteLine(s)) {
 		fmt.Fprintf(&b, "\nSummary: %s", quoteLine(s))

@@ -8,6 +8,8 @@ package bot
 import (
 	"fmt"
 	"time"
+
+	"github.com/firstline-desk/firstline/internal/plural"
 )
 
 // noteAlert counts a notification of route that would post, and reports whether it may (the route is
@@ -93,10 +95,10 @@ func (w *work) floodNotice(t *Ticket) error {
 		window = DefaultAlertFloodWindow
 	}
 	platform, channel := w.tierChannel(t.Tier)
-	text := fmt.Sprintf("🌊 **Alert flood** on route `%s`: more than %d notifications within %s. "+
+	text := fmt.Sprintf("🌊 **Alert flood** on route `%s`: more than %s within %s. "+
 		"Until it calms down, its alerts open and update their tickets without posting here; a ticket held back "+
 		"gets its card with its group's next notification. Every ticket is in the desk's queue (the web console, "+
-		"`firstline tickets list`).", t.Alert.Route, a.FloodNotices, humanDuration(window))
+		"`firstline tickets list`).", t.Alert.Route, plural.Count(a.FloodNotices, "notification", "notifications"), humanDuration(window))
 	w.logCommitted("alert route flooding: notifications held back", "route", t.Alert.Route, "tier", t.Tier)
 	return w.enqueue(Effect{Kind: EffectPost, Platform: platform, Lane: lane(platform, channel), Post: Post{Channel: channel, Text: text}})
 }

@@ -8,6 +8,8 @@ import (
 	"fmt"
 	"strings"
 	"time"
+
+	"github.com/firstline-desk/firstline/internal/plural"
 )
 
 // alertResendWindow is how long a notification identical to the one a ticket last took is taken for the
@@ -130,7 +132,7 @@ func (w *work) reopenAlert(t *Ticket, n *AlertNotice, digest string) error {
 	t.Alert.FiredAt = n.firedAt(w.now) // a new firing
 	detail := fmt.Sprintf("firing again: %d alert(s)", t.Alert.Firing)
 	t.transition(w.now, TransitionAlertFiring, "", w.ev.User, detail)
-	t.say(w.now, w.ev.User, t.RequesterName, RoleRequester, alertText(n, "Firing again ("+plural(len(newly), "new alert")+")"), false)
+	t.say(w.now, w.ev.User, t.RequesterName, RoleRequester, alertText(n, "Firing again ("+plural.Count(len(newly), "new alert", "new alerts")+")"), false)
 	if err := w.admitAlert(t); err != nil {
 		return err
 	}
@@ -153,9 +155,9 @@ func (w *work) updateAlert(t *Ticket, n *AlertNotice, digest string) error {
 	case n.Status == AlertResolved && old.Status == AlertResolved:
 		// Said again after it was said: nothing new for the tier.
 	case n.Status == AlertResolved:
-		t.transition(w.now, TransitionAlertResolved, "", w.ev.User, plural(g.Resolved, "alert")+" resolved")
-		t.say(w.now, w.ev.User, t.RequesterName, RoleRequester, "Resolved: "+plural(g.Resolved, "alert")+" of the group stopped firing.", false)
-		note = fmt.Sprintf("✅ **%s**: the alert is resolved (%s).", t.RequesterName, plural(g.Resolved, "alert"))
+		t.transition(w.now, TransitionAlertResolved, "", w.ev.User, plural.Count(g.Resolved, "alert", "alerts")+" resolved")
+		t.say(w.now, w.ev.User, t.RequesterName, RoleRequester, "Resolved: "+plural.Count(g.Resolved, "alert", "alerts")+" of the group stopped firing.", false)
+		note = fmt.Sprintf("✅ **%s**: the alert is resolved (%s).", t.RequesterName, plural.Count(g.Resolved, "alert", "alerts"))
 		switch {
 		case !t.Status.Active():
 			note += fmt.Sprintf(" **%s** was already resolved.", t.ID)
@@ -165,14 +167,14 @@ func (w *work) updateAlert(t *Ticket, n *AlertNotice, digest string) error {
 			note += fmt.Sprintf(" **%s** stays open until a technician resolves it (react :%s: on the card).", t.ID, w.cfg().Reactions.Resolve)
 		}
 	case len(newly) > 0 || len(gone) > 0 || old.Status != n.Status:
-		detail := fmt.Sprintf("%s firing", plural(g.Firing, "alert"))
+		detail := fmt.Sprintf("%s firing", plural.Count(g.Firing, "alert", "alerts"))
 		t.transition(w.now, TransitionAlertFiring, "", w.ev.User, detail)
 		var parts []string
 		if len(newly) > 0 {
-			parts = append(parts, plural(len(newly), "new alert"))
+			parts = append(parts, plural.Count(len(newly), "new alert", "new alerts"))
 		}
 		if len(gone) > 0 {
-			parts = append(parts, plural(len(gone), "alert")+" resolved")
+			parts = append(parts, plural.Count(len(gone), "alert", "alerts")+" resolved")
 		}
 		what := detail
 		if len(parts) > 0 {
@@ -303,12 +305,4 @@ func monitorName(name string) string {
 		return clip(name, 80)
 	}
 	return "Monitor"
-}
-
-// plural writes a count with its noun: "1 alert", "3 alerts".
-func plural(n int, noun string) string {
-	if n == 1 {
-		return "1 " + noun
-	}
-	return fmt.Sprintf("%d %ss", n, noun)
 }

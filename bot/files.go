@@ -12,6 +12,8 @@ import (
 	"path"
 	"strings"
 	"time"
+
+	"github.com/firstline-desk/firstline/internal/plural"
 )
 
 // File is a file attached to a message, as its platform describes it.
@@ -108,7 +110,7 @@ func (c FilesConfig) refusal(f File) string {
 func byteSize(n int64) string {
 	switch {
 	case n < 1000:
-		return fmt.Sprintf("%d bytes", n)
+		return plural.Count(n, "byte", "bytes")
 	case n < 1_000_000:
 		return fmt.Sprintf("%d KB", (n+500)/1000)
 	case n < 10_000_000:

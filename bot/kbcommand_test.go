@@ -224,7 +224,7 @@ func TestKBWhoSeesWhat(t *testing.T) {
 	d.Say(tom, "help", "!kb purge wi-fi-passphrase")
 	mustContain(t, "purge by a technician", lastText(d, "help"), "Only admins can purge articles")
 	d.Say(ada, "help", "!kb purge wi-fi-passphrase")
-	mustContain(t, "purge", lastText(d, "help"), "1 earlier versions are gone", "version 2")
+	mustContain(t, "purge", lastText(d, "help"), "1 earlier version is gone", "version 2")
 	d.Say(ada, "help", "!kb show wi-fi-passphrase v1")
 	mustContain(t, "purged version", lastText(d, "help"), "no article `wi-fi-passphrase` version 1")
 	d.Say(alice, "help", "!kb show wi-fi-passphrase")

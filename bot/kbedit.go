@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"time"
 
+	"github.com/firstline-desk/firstline/internal/plural"
 	"github.com/firstline-desk/firstline/kb"
 )
 
@@ -154,16 +155,16 @@ func (w *work) kbPurge(c KBCommand) error {
 		return err
 	}
 	if cur.Deleted {
-		if err := w.audit("kb.purge", c.ID, fmt.Sprintf("deleted article removed entirely (%d versions)", n)); err != nil {
+		if err := w.audit("kb.purge", c.ID, fmt.Sprintf("deleted article removed entirely (%s)", plural.Count(n, "version", "versions"))); err != nil {
 			return err
 		}
 		return w.reply("", fmt.Sprintf("Purged `%s`: it was deleted, and all %d of its versions are gone. It can no longer be restored.", c.ID, n))
 	}
-	if err := w.audit("kb.purge", c.ID, fmt.Sprintf("kept v%d, removed %d earlier versions", cur.Version, n)); err != nil {
+	if err := w.audit("kb.purge", c.ID, fmt.Sprintf("kept v%d, removed %s", cur.Version, plural.Count(n, "earlier version", "earlier versions"))); err != nil {
 		return err
 	}
 	if n == 0 {
 		return w.reply("", fmt.Sprintf("`%s` has no earlier versions to purge.", c.ID))
 	}
-	return w.reply("", fmt.Sprintf("Purged `%s`: %d earlier versions are gone; version %d, the current one, stays.", c.ID, n, cur.Version))
+	return w.reply("", fmt.Sprintf("Purged `%s`: %s gone; version %d, the current one, stays.", c.ID, plural.Count(n, "earlier version is", "earlier versions are"), cur.Version))
 }

@@ -8,6 +8,7 @@ import (
 	"slices"
 	"strings"
 
+	"github.com/firstline-desk/firstline/internal/plural"
 	"github.com/firstline-desk/firstline/kb"
 )
 
@@ -143,7 +144,7 @@ func (w *work) kbList(c KBCommand) error {
 	pages := (len(list) + kbListPage - 1) / kbListPage
 	page = min(page, pages)
 	var b strings.Builder
-	fmt.Fprintf(&b, "%d articles (page %d of %d):", len(list), page, pages)
+	fmt.Fprintf(&b, "%s (page %d of %d):", plural.Count(len(list), "article", "articles"), page, pages)
 	for _, a := range list[(page-1)*kbListPage : min(page*kbListPage, len(list))] {
 		fmt.Fprintf(&b, "\n- `%s`: %s (v%d)", a.Article.ID, a.Article.Title, a.Version)
 	}
@@ -211,7 +212,7 @@ func (w *work) kbStale() error {
 		}
 		var why []string
 		if f := feedback[a.Article.ID]; f.NotHelpful >= 3 && f.NotHelpful > f.Solved {
-			why = append(why, fmt.Sprintf("offered %d times: unhelpful %d, helpful %d", f.Offered, f.NotHelpful, f.Solved))
+			why = append(why, fmt.Sprintf("offered %s: unhelpful %d, helpful %d", plural.Count(f.Offered, "time", "times"), f.NotHelpful, f.Solved))
 		}
 		updated := a.Article.Updated
 		if updated.IsZero() {

@@ -5,6 +5,8 @@ import (
 	"fmt"
 	"regexp"
 	"strings"
+
+	"github.com/firstline-desk/firstline/internal/plural"
 )
 
 // Handoff summaries: written for a ticket's card when it reaches a tier, and on request ("!summary"),
@@ -106,7 +108,7 @@ func factSummary(t *Ticket) string {
 	}
 	if n := len(said); n > 5 {
 		// The card's conversation and its thread have them all.
-		said = append([]string{fmt.Sprintf("(%d earlier messages)", n-5)}, said[n-5:]...)
+		said = append([]string{"(" + plural.Count(n-5, "earlier message", "earlier messages") + ")"}, said[n-5:]...)
 	}
 	var tried []string
 	for _, o := range t.Offers {

@@ -6,6 +6,8 @@ import (
 	"fmt"
 	"slices"
 	"strings"
+
+	"github.com/firstline-desk/firstline/internal/plural"
 )
 
 // maxDiffLines bounds the line diff: the LCS table is quadratic, and a body this long is not
@@ -86,8 +88,8 @@ func DiffLines(old, new string, maxLines int) string {
 	}
 	ops, ok := diffLines(splitLines(old), splitLines(new))
 	if !ok {
-		return fmt.Sprintf("body replaced (%d lines → %d lines, too long to compare line by line)",
-			len(splitLines(old)), len(splitLines(new)))
+		return fmt.Sprintf("body replaced (%s → %s, too long to compare line by line)",
+			plural.Count(len(splitLines(old)), "line", "lines"), plural.Count(len(splitLines(new)), "line", "lines"))
 	}
 	var out []string
 	skipped := false
@@ -113,16 +115,9 @@ func DiffLines(old, new string, maxLines int) string {
 		if n := len(out); n > 0 && out[n-1] == "…" {
 			out = out[:n-1]
 		}
-		out = append(out, fmt.Sprintf("… %d more changed %s", left, plural(left, "line", "lines")))
+		out = append(out, fmt.Sprintf("… %s", plural.Count(left, "more changed line", "more changed lines")))
 	}
 	return strings.Join(out, "\n")
-}
-
-func plural(n int, one, many string) string {
-	if n == 1 {
-		return one
-	}
-	return many
 }
 
 // splitLines splits a body into lines; an empty body has none, not one empty line.

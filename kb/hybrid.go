@@ -7,6 +7,8 @@ import (
 	"slices"
 	"sync"
 	"sync/atomic"
+
+	"github.com/firstline-desk/firstline/internal/plural"
 )
 
 // Edit the articles through the Hybrid's Put and Delete, not the Library's, so the vectors follow.
@@ -306,7 +308,7 @@ func (h *Hybrid) Sync(ctx context.Context) (stats SyncStats, err error) {
 			return stats, fmt.Errorf("embed articles: %w", err)
 		}
 		if len(out) != len(in) {
-			return stats, fmt.Errorf("embed articles: %d vectors for %d texts", len(out), len(in))
+			return stats, fmt.Errorf("embed articles: %s for %s", plural.Count(len(out), "vector", "vectors"), plural.Count(len(in), "text", "texts"))
 		}
 		put := make(map[string][]float32, len(batch))
 		for i, key := range batch {

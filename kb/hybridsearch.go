@@ -6,6 +6,8 @@ import (
 	"math"
 	"slices"
 	"strings"
+
+	"github.com/firstline-desk/firstline/internal/plural"
 )
 
 // Trace says how a hybrid search went, for evaluation and for explaining a result.
@@ -133,7 +135,7 @@ func (h *Hybrid) queryVector(ctx context.Context, query string) ([]float32, erro
 		return nil, fmt.Errorf("embed query: %w", err)
 	}
 	if len(out) != 1 {
-		return nil, fmt.Errorf("embed query: %d vectors for 1 text", len(out))
+		return nil, fmt.Errorf("embed query: %s for 1 text", plural.Count(len(out), "vector", "vectors"))
 	}
 	vec, err := normalize(out[0])
 	if err != nil {

@@ -9,6 +9,7 @@ import (
 	"strings"
 
 	"github.com/firstline-desk/firstline/internal/escape"
+	"github.com/firstline-desk/firstline/internal/plural"
 )
 
 // HTML writes the report as one self-contained page: inline CSS and SVG charts, nothing fetched from the
@@ -23,11 +24,11 @@ func (r *Report) HTML(w io.Writer) error {
 	tile := func(label, value, note string) Tile { return Tile{Label: label, Value: value, Note: note} }
 	slaValue, slaNote := "–", "no clocks decided"
 	if clocks > 0 {
-		slaValue, slaNote = percent(rate(met, clocks)), fmt.Sprintf("%d of %d clocks met", met, clocks)
+		slaValue, slaNote = percent(rate(met, clocks)), fmt.Sprintf("%d of %s met", met, plural.Count(clocks, "clock", "clocks"))
 	}
 	csatValue, csatNote := "–", "no ratings"
 	if r.CSAT.Ratings > 0 {
-		csatValue, csatNote = fmt.Sprintf("%.1f", r.CSAT.Average), fmt.Sprintf("%d ratings, %s answered", r.CSAT.Ratings, percent(r.CSAT.ResponseRate))
+		csatValue, csatNote = fmt.Sprintf("%.1f", r.CSAT.Average), fmt.Sprintf("%s, %s answered", plural.Count(r.CSAT.Ratings, "rating", "ratings"), percent(r.CSAT.ResponseRate))
 	}
 	page := htmlPage{
 		R:      r,
@@ -271,8 +272,9 @@ func lineChart(title string, ps []point, lo, hi float64, label func(float64) str
 }
 
 var pageTemplate = template.Must(template.New("report").Funcs(template.FuncMap{
-	"pct": percent,
-	"dur": func(s TimeStats, p90 bool) string { return orDash(s, p90) },
+	"pct":   percent,
+	"count": plural.Count[int],
+	"dur":   func(s TimeStats, p90 bool) string { return orDash(s, p90) },
 	"helpful": func(a ArticleStat) string {
 		if a.WithFeedback == 0 {
 			return "–"
@@ -392,7 +394,7 @@ var pageTemplate = template.Must(template.New("report").Funcs(template.FuncMap{
       <tr>{{range $i, $n := .Distribution}}<th class="n">{{score $i}}</th>{{end}}<th class="n">Ratings</th></tr>
       <tr>{{range .Distribution}}<td class="n">{{.}}</td>{{end}}<td class="n">{{.Ratings}}</td></tr>
     </table>
-    <p>{{.Rated}} of {{.HumanResolved}} tickets resolved by a human were rated ({{pct .ResponseRate}}).</p>
+    <p>Rated: {{.Rated}} of {{count .HumanResolved "ticket" "tickets"}} resolved by a human ({{pct .ResponseRate}}).</p>
     {{- end}}
   </div>
 </section>

@@ -6,6 +6,8 @@ import (
 	"strings"
 	"text/tabwriter"
 	"time"
+
+	"github.com/firstline-desk/firstline/internal/plural"
 )
 
 // Window returns the window as a person reads it: whole days as "2026-11-02 – 2026-11-08" (the last day
@@ -109,12 +111,12 @@ func (r *Report) Text(w io.Writer) error {
 	if c.Ratings == 0 {
 		p("  No ratings in this window.\n")
 	} else {
-		p("  Average %.2f from %s   1: %d  2: %d  3: %d  4: %d  5: %d\n", c.Average, plural(c.Ratings, "rating"),
+		p("  Average %.2f from %s   1: %d  2: %d  3: %d  4: %d  5: %d\n", c.Average, plural.Count(c.Ratings, "rating", "ratings"),
 			c.Distribution[0], c.Distribution[1], c.Distribution[2], c.Distribution[3], c.Distribution[4])
 	}
-	p("  Response rate %s (%d of %d tickets resolved by a human were rated)\n", percent(c.ResponseRate), c.Rated, c.HumanResolved)
+	p("  Response rate %s (rated: %d of %s resolved by a human)\n", percent(c.ResponseRate), c.Rated, plural.Count(c.HumanResolved, "ticket", "tickets"))
 
-	p("\nBacklog: %s active\n", plural(r.Backlog.Total, "ticket"))
+	p("\nBacklog: %s active\n", plural.Count(r.Backlog.Total, "ticket", "tickets"))
 	if r.Backlog.Total > 0 {
 		table(func(tw *tabwriter.Writer) {
 			fmt.Fprintf(tw, "  TIER\t%s\tTOTAL\n", strings.Join(AgeBuckets, "\t"))
@@ -183,7 +185,7 @@ func (r *Report) Summary() string {
 		fmt.Fprintf(&b, "- SLA: no clocks decided in this window\n")
 	}
 	if r.CSAT.Ratings > 0 {
-		fmt.Fprintf(&b, "- CSAT **%.1f**/5 from %s (%s answered); reopened %s\n", r.CSAT.Average, plural(r.CSAT.Ratings, "rating"), percent(r.CSAT.ResponseRate), percent(r.ReopenRate))
+		fmt.Fprintf(&b, "- CSAT **%.1f**/5 from %s (%s answered); reopened %s\n", r.CSAT.Average, plural.Count(r.CSAT.Ratings, "rating", "ratings"), percent(r.CSAT.ResponseRate), percent(r.ReopenRate))
 	} else {
 		fmt.Fprintf(&b, "- CSAT: no ratings; reopened %s\n", percent(r.ReopenRate))
 	}
@@ -196,17 +198,9 @@ func (r *Report) Summary() string {
 	}
 	if len(r.KnowledgeGaps) > 0 {
 		g := r.KnowledgeGaps[0]
-		fmt.Fprintf(&b, "- Biggest knowledge gap: “%s” (%d tickets)\n", clip(g.Example, 60), g.Count)
+		fmt.Fprintf(&b, "- Biggest knowledge gap: “%s” (%s)\n", clip(g.Example, 60), plural.Count(g.Count, "ticket", "tickets"))
 	}
 	return strings.TrimRight(b.String(), "\n")
-}
-
-// plural is "1 rating", "2 ratings".
-func plural(n int, noun string) string {
-	if n == 1 {
-		return "1 " + noun
-	}
-	return fmt.Sprintf("%d %ss", n, noun)
 }
 
 func orDash(s TimeStats, p90 bool) string {

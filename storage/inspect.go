@@ -22,6 +22,8 @@ import (
 	"io"
 	"os"
 	"runtime/debug"
+
+	"github.com/firstline-desk/firstline/internal/plural"
 )
 
 const (
@@ -112,7 +114,7 @@ func inspect(f *os.File) (inspection, error) {
 			return inspection{}, err
 		}
 		if startsLikeBolt(head[:n]) {
-			return inspection{}, damage("cut short at %d bytes, inside its first page", size)
+			return inspection{}, damage("cut short at %s, inside its first page", plural.Count(size, "byte", "bytes"))
 		}
 		return inspection{}, &fileFault{notBolt: true, reason: "not a bbolt file"}
 	}
@@ -130,14 +132,14 @@ func inspect(f *os.File) (inspection, error) {
 		return inspection{}, &fileFault{notBolt: true, reason: "not a bbolt file"}
 	}
 	if pageSize < minPageSize || pageSize > maxPageSize || pageSize&(pageSize-1) != 0 {
-		return inspection{}, damage("its meta page gives a page size of %d bytes", pageSize)
+		return inspection{}, damage("its meta page gives a page size of %s", plural.Count(pageSize, "byte", "bytes"))
 	}
 	if uint64(size) < 2*pageSize {
 		want := 2 * pageSize
 		if m0.invalid == "" && m0.pgid <= maxMapPages(pageSize) {
 			want = max(want, m0.pgid*pageSize)
 		}
-		return inspection{}, damage("cut short at %d of %d bytes", size, want)
+		return inspection{}, damage("cut short at %d of %s", size, plural.Count(want, "byte", "bytes"))
 	}
 	page1 := make([]byte, len(head))
 	if _, err := f.ReadAt(page1, int64(pageSize)); err != nil {
@@ -163,10 +165,10 @@ func inspect(f *os.File) (inspection, error) {
 		return inspection{}, damage("its meta pages disagree on the page size (%d and %d bytes)", pageSize, use.pageSize)
 	}
 	if use.pgid < 3 || use.pgid > uint64(maxMapPages(pageSize)) {
-		return inspection{}, damage("meta page %d gives a high-water mark of %d pages", usedName, use.pgid)
+		return inspection{}, damage("meta page %d gives a high-water mark of %s", usedName, plural.Count(use.pgid, "page", "pages"))
 	}
 	if want := use.pgid * pageSize; uint64(size) < want {
-		return inspection{}, damage("cut short at %d of %d bytes", size, want)
+		return inspection{}, damage("cut short at %d of %s", size, plural.Count(want, "byte", "bytes"))
 	}
 	if err := walkFile(f, size, pageSize, use); err != nil {
 		return inspection{}, err
@@ -236,7 +238,7 @@ func walkFile(f *os.File, size int64, pageSize uint64, meta boltMeta) (err error
 	for _, id := range free {
 		switch {
 		case id < 2 || id >= meta.pgid:
-			return damage("its freelist holds page %d, outside the file's %d pages", id, meta.pgid)
+			return damage("its freelist holds page %d, outside the file's %s", id, plural.Count(meta.pgid, "page", "pages"))
 		case w.used.has(id):
 			return damage("page %d is both in use and in the freelist", id)
 		case freed.has(id):
@@ -258,7 +260,7 @@ type walker struct {
 // page returns page id with its overflow pages, checking its header and that nothing reached it before.
 func (w *walker) page(id uint64, what string) (span []byte, flags, count uint16, err error) {
 	if id < 2 || id >= w.hwm {
-		return nil, 0, 0, damage("%s points at page %d, outside the file's %d pages", what, id, w.hwm)
+		return nil, 0, 0, damage("%s points at page %d, outside the file's %s", what, id, plural.Count(w.hwm, "page", "pages"))
 	}
 	start := id * w.pageSize
 	h := w.data[start : start+pageHeaderSize]
@@ -268,7 +270,7 @@ func (w *walker) page(id uint64, what string) (span []byte, flags, count uint16,
 	flags, count = native.Uint16(h[8:]), native.Uint16(h[10:])
 	overflow := uint64(native.Uint32(h[12:]))
 	if id+overflow >= w.hwm {
-		return nil, 0, 0, damage("page %d (%s) runs past the file's %d pages", id, what, w.hwm)
+		return nil, 0, 0, damage("page %d (%s) runs past the file's %s", id, what, plural.Count(w.hwm, "page", "pages"))
 	}
 	for p := id; p <= id+overflow; p++ {
 		if w.used.has(p) {
@@ -293,7 +295,7 @@ func (w *walker) freelist(id uint64) ([]uint64, error) {
 		first, n = 1, native.Uint64(span[pageHeaderSize:])
 	}
 	if n > room-first {
-		return nil, damage("the freelist (page %d) claims %d pages, more than it can hold", id, n)
+		return nil, damage("the freelist (page %d) claims %s, more than it can hold", id, plural.Count(n, "page", "pages"))
 	}
 	ids := make([]uint64, n)
 	for i := range ids {
@@ -328,7 +330,7 @@ func (w *walker) branch(id uint64, span []byte, count uint16, depth int) error {
 		return damage("page %d is a branch page without elements", id)
 	}
 	if pageHeaderSize+int(count)*elementSize > len(span) {
-		return damage("page %d claims %d elements, more than it holds", id, count)
+		return damage("page %d claims %s, more than it holds", id, plural.Count(count, "element", "elements"))
 	}
 	for i := range int(count) {
 		at := pageHeaderSize + i*elementSize
@@ -347,7 +349,7 @@ func (w *walker) branch(id uint64, span []byte, count uint16, depth int) error {
 // leaf checks a leaf page (span is the page, or an inline bucket's page) and the buckets it holds.
 func (w *walker) leaf(name string, span []byte, count uint16, depth int) error {
 	if pageHeaderSize+int(count)*elementSize > len(span) {
-		return damage("%s claims %d elements, more than it holds", name, count)
+		return damage("%s claims %s, more than it holds", name, plural.Count(count, "element", "elements"))
 	}
 	for i := range int(count) {
 		at := pageHeaderSize + i*elementSize

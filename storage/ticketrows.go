@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/firstline-desk/firstline/bot"
+	"github.com/firstline-desk/firstline/internal/plural"
 )
 
 // row is the stored form of a bot.TicketRow, less the id (it is the key).
@@ -131,7 +132,7 @@ type rawRow struct {
 func parseRow(v []byte) (rawRow, error) {
 	var r rawRow
 	if len(v) < rowHeader || v[0] != rowVersion {
-		return r, fmt.Errorf("a ticket row of %d bytes is not a version %d row", len(v), rowVersion)
+		return r, fmt.Errorf("a ticket row of %s is not a version %d row", plural.Count(len(v), "byte", "bytes"), rowVersion)
 	}
 	r.flags, r.rating = v[1], v[2]
 	r.created = int64(binary.BigEndian.Uint64(v[3:]))

@@ -15,6 +15,7 @@ import (
 	bolt "go.etcd.io/bbolt"
 
 	"github.com/firstline-desk/firstline/bot"
+	"github.com/firstline-desk/firstline/internal/plural"
 )
 
 var (
@@ -37,7 +38,7 @@ func encodeWebRecord(user string, expires time.Time, rec []byte) []byte {
 
 func decodeWebRecord(v []byte) (user string, expires uint64, rec []byte, err error) {
 	if len(v) < 10 {
-		return "", 0, nil, bot.Errorf(bot.EINTERNAL, "web record of %d bytes is cut short", len(v))
+		return "", 0, nil, bot.Errorf(bot.EINTERNAL, "web record of %s is cut short", plural.Count(len(v), "byte", "bytes"))
 	}
 	n := int(binary.BigEndian.Uint16(v[8:10]))
 	if len(v) < 10+n {

@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/firstline-desk/firstline/bot"
+	"github.com/firstline-desk/firstline/internal/plural"
 )
 
 func (s *Server) registerAuth() {
@@ -147,16 +148,9 @@ func localPath(raw string) string {
 func humanDuration(d time.Duration) string {
 	switch {
 	case d >= time.Hour && d%time.Hour == 0:
-		return plural(int(d/time.Hour), "hour")
+		return plural.Count(int(d/time.Hour), "hour", "hours")
 	case d >= time.Minute:
-		return plural(int(d/time.Minute), "minute")
+		return plural.Count(int(d/time.Minute), "minute", "minutes")
 	}
-	return plural(int(d/time.Second), "second")
-}
-
-func plural(n int, unit string) string {
-	if n == 1 {
-		return "1 " + unit
-	}
-	return fmt.Sprintf("%d %ss", n, unit)
+	return plural.Count(int(d/time.Second), "second", "seconds")
 }

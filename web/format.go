@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/firstline-desk/firstline/bot"
+	"github.com/firstline-desk/firstline/internal/plural"
 )
 
 // when is an instant as a page shows it: in words relative to now ("3 h ago"), with the exact time for a
@@ -149,8 +150,9 @@ var pageFuncs = template.FuncMap{
 		}
 		return "?"
 	},
-	"list":   func(s ...string) []string { return s },
-	"plural": plural,
+	"list": func(s ...string) []string { return s },
+	// count writes a count with its noun: "1 ticket", "2 tickets".
+	"count": plural.Count[int],
 	// pct is a share (0..1) as a percentage, for printf.
 	"pct": func(f float64) float64 { return f * 100 },
 }

@@ -11,6 +11,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/firstline-desk/firstline/internal/plural"
 	"github.com/firstline-desk/firstline/report"
 )
 
@@ -87,11 +88,11 @@ func (s *Server) reports(w http.ResponseWriter, r *http.Request, v *Viewer) {
 	}
 	sla, slaNote := "–", "no clocks decided"
 	if clocks > 0 {
-		sla, slaNote = fmt.Sprintf("%.0f%%", 100*float64(met)/float64(clocks)), fmt.Sprintf("%d of %d clocks met", met, clocks)
+		sla, slaNote = fmt.Sprintf("%.0f%%", 100*float64(met)/float64(clocks)), fmt.Sprintf("%d of %s met", met, plural.Count(clocks, "clock", "clocks"))
 	}
 	csat, csatNote := "–", "no ratings"
 	if rep.CSAT.Ratings > 0 {
-		csat, csatNote = fmt.Sprintf("%.1f", rep.CSAT.Average), fmt.Sprintf("%d ratings", rep.CSAT.Ratings)
+		csat, csatNote = fmt.Sprintf("%.1f", rep.CSAT.Average), plural.Count(rep.CSAT.Ratings, "rating", "ratings")
 	}
 	p.Tiles = []figure{
 		{"Opened", fmt.Sprint(rep.Opened), fmt.Sprintf("%d resolved", rep.Resolved)},
@@ -100,7 +101,7 @@ func (s *Server) reports(w http.ResponseWriter, r *http.Request, v *Viewer) {
 		{"Resolution", durationOr(rep.Resolution.Overall.Median), "median; p90 " + durationOr(rep.Resolution.Overall.P90)},
 		{"SLA met", sla, slaNote},
 		{"CSAT", csat, csatNote},
-		{"Reopened", fmt.Sprintf("%.0f%%", 100*rep.ReopenRate), fmt.Sprintf("%d tickets", rep.Reopened)},
+		{"Reopened", fmt.Sprintf("%.0f%%", 100*rep.ReopenRate), plural.Count(rep.Reopened, "ticket", "tickets")},
 		{"Backlog", fmt.Sprint(rep.Backlog.Total), "active now"},
 	}
 	p.DayChart = dayChart(rep.Series.Days)

@@ -7,6 +7,7 @@ import (
 	openaiapi "github.com/sashabaranov/go-openai"
 
 	"github.com/firstline-desk/firstline/bot"
+	"github.com/firstline-desk/firstline/internal/plural"
 )
 
 // Embed implements kb.Embedder: one vector per text, in order, sent EmbedBatch texts per request. Each
@@ -45,13 +46,13 @@ func (c *Client) Embed(ctx context.Context, texts []string) ([][]float32, error)
 // to keep the order) and checks there is exactly one per input, all of one length (dims, when not 0).
 func ordered(data []openaiapi.Embedding, n, dims int) ([][]float32, error) {
 	if len(data) != n {
-		return nil, &replyError{msg: fmt.Sprintf("%d vectors for %d texts", len(data), n)}
+		return nil, &replyError{msg: fmt.Sprintf("%s for %s", plural.Count(len(data), "vector", "vectors"), plural.Count(n, "text", "texts"))}
 	}
 	vecs := make([][]float32, n)
 	for _, e := range data {
 		switch {
 		case e.Index < 0 || e.Index >= n:
-			return nil, &replyError{msg: fmt.Sprintf("vector index %d out of range for %d texts", e.Index, n)}
+			return nil, &replyError{msg: fmt.Sprintf("vector index %d out of range for %s", e.Index, plural.Count(n, "text", "texts"))}
 		case vecs[e.Index] != nil:
 			return nil, &replyError{msg: fmt.Sprintf("vector index %d given twice", e.Index)}
 		case len(e.Embedding) == 0:

@@ -78,7 +78,7 @@ func (m *Main) benchTickets(ctx context.Context, args []string) error {
 	now := time.Now()
 
 	if !*asJSON {
-		fmt.Fprintf(m.Stderr, "filling %s with %d tickets...\n", path, *n)
+		fmt.Fprintf(m.Stderr, "filling %s with %s...\n", path, ticketCount(*n))
 	}
 	start := time.Now()
 	mix, err := fillBenchTickets(ctx, path, *n, desk, now)

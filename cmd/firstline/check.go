@@ -7,6 +7,7 @@ import (
 
 	"github.com/firstline-desk/firstline/bot"
 	"github.com/firstline-desk/firstline/internal/control"
+	"github.com/firstline-desk/firstline/internal/plural"
 	"github.com/firstline-desk/firstline/storage"
 )
 
@@ -45,10 +46,10 @@ func (m *Main) check(ctx context.Context, args []string) error {
 		fmt.Fprintln(m.Stdout, p)
 	}
 	if r.Omitted > 0 {
-		fmt.Fprintf(m.Stdout, "... and %d more problems\n", r.Omitted)
+		fmt.Fprintf(m.Stdout, "... and %s more\n", plural.Count(r.Omitted, "problem", "problems"))
 	}
 	if n := len(r.Problems) + r.Omitted; n > 0 {
-		return &exitError{code: 1, msg: fmt.Sprintf("%d %s in %s%s", n, plural(n, "problem", "problems"), data, how)}
+		return &exitError{code: 1, msg: fmt.Sprintf("%s in %s%s", plural.Count(n, "problem", "problems"), data, how)}
 	}
 	fmt.Fprintf(m.Stdout, "%s: %s, schema %d, no problems found%s.\n", data, ticketCount(r.Tickets), r.Schema, how)
 	return nil

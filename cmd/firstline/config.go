@@ -17,6 +17,7 @@ import (
 	"github.com/pelletier/go-toml/v2"
 
 	"github.com/firstline-desk/firstline/bot"
+	"github.com/firstline-desk/firstline/internal/plural"
 	"github.com/firstline-desk/firstline/kb"
 )
 
@@ -321,7 +322,7 @@ type ConfigError struct {
 }
 
 func (e *ConfigError) Error() string {
-	return fmt.Sprintf("%d problem(s):\n  %s", len(e.Problems), strings.Join(e.Problems, "\n  "))
+	return fmt.Sprintf("%s:\n  %s", plural.Count(len(e.Problems), "problem", "problems"), strings.Join(e.Problems, "\n  "))
 }
 
 // configError turns go-toml's errors into file:line:col: reason.

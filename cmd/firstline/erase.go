@@ -5,6 +5,7 @@ import (
 	"fmt"
 
 	"github.com/firstline-desk/firstline/bot"
+	"github.com/firstline-desk/firstline/internal/plural"
 	"github.com/firstline-desk/firstline/storage"
 )
 
@@ -51,13 +52,16 @@ func (m *Main) eraseUser(ctx context.Context, args []string) error {
 		verb = "A dry run, nothing changed. It would erase"
 	}
 	fmt.Fprintf(w, "%s %s from %s:\n", verb, user, data)
-	fmt.Fprintf(w, "  %d %s they requested deleted%s\n", len(e.DeletedTickets), plural(len(e.DeletedTickets), "ticket", "tickets"), list(e.DeletedTickets))
-	fmt.Fprintf(w, "  %d other %s changed%s\n", len(e.ChangedTickets), plural(len(e.ChangedTickets), "ticket", "tickets"), list(e.ChangedTickets))
+	fmt.Fprintf(w, "  %s they requested deleted%s\n", ticketCount(len(e.DeletedTickets)), list(e.DeletedTickets))
+	fmt.Fprintf(w, "  %s changed%s\n", plural.Count(len(e.ChangedTickets), "other ticket", "other tickets"), list(e.ChangedTickets))
 	fmt.Fprintf(w, "  %d of their messages replaced by \"[erased]\"\n", e.Messages)
-	fmt.Fprintf(w, "  %d %s and %d other fields naming them (history, resolved by, ratings, drafts) set to \"erased\"\n", e.Assignments, plural(e.Assignments, "assignment", "assignments"), e.Fields)
-	fmt.Fprintf(w, "  %d mentions of their name, id or words replaced in other text\n", e.Mentions)
-	fmt.Fprintf(w, "  %d audit entries, %d article versions, %d adapter records rewritten\n", e.AuditEntries, e.ArticleVersions, e.AdapterRecords)
-	fmt.Fprintf(w, "  %d pending messages dropped or scrubbed, %d conversation and message links removed\n", e.Effects, e.Links)
+	fmt.Fprintf(w, "  %s and %s naming them (history, resolved by, ratings, drafts) set to \"erased\"\n",
+		plural.Count(e.Assignments, "assignment", "assignments"), plural.Count(e.Fields, "other field", "other fields"))
+	fmt.Fprintf(w, "  %s of their name, id or words replaced in other text\n", plural.Count(e.Mentions, "mention", "mentions"))
+	fmt.Fprintf(w, "  %s, %s, %s rewritten\n", plural.Count(e.AuditEntries, "audit entry", "audit entries"),
+		plural.Count(e.ArticleVersions, "article version", "article versions"), plural.Count(e.AdapterRecords, "adapter record", "adapter records"))
+	fmt.Fprintf(w, "  %s dropped or scrubbed, %s removed\n", plural.Count(e.Effects, "pending message", "pending messages"),
+		plural.Count(e.Links, "conversation and message link", "conversation and message links"))
 	if !*dryRun {
 		fmt.Fprintln(w, "The erased bytes stay in the file's free pages until you run `firstline compact`; backups made before still hold them.")
 	}

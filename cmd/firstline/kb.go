@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/firstline-desk/firstline/bot"
+	"github.com/firstline-desk/firstline/internal/plural"
 	"github.com/firstline-desk/firstline/kb"
 )
 
@@ -50,8 +51,8 @@ func (m *Main) kbImport(ctx context.Context, args []string) error {
 	if err != nil {
 		return err
 	}
-	fmt.Fprintf(m.Stdout, "Imported %d articles from %s: %d new, %d changed, %d unchanged.\n",
-		len(articles), dir, res.Added, res.Changed, res.Unchanged)
+	fmt.Fprintf(m.Stdout, "Imported %s from %s: %d new, %d changed, %d unchanged.\n",
+		plural.Count(len(articles), "article", "articles"), dir, res.Added, res.Changed, res.Unchanged)
 	return nil
 }
 
@@ -80,8 +81,8 @@ func (m *Main) kbExport(ctx context.Context, args []string) error {
 	if err != nil {
 		return &exitError{code: 1, msg: fmt.Sprintf("export: %v", err)}
 	}
-	fmt.Fprintf(m.Stdout, "Exported %d articles to %s: %d written, %d unchanged, %d removed.\n",
-		len(articles), rest[0], res.Written, res.Unchanged, len(res.Removed))
+	fmt.Fprintf(m.Stdout, "Exported %s to %s: %d written, %d unchanged, %d removed.\n",
+		plural.Count(len(articles), "article", "articles"), rest[0], res.Written, res.Unchanged, len(res.Removed))
 	for _, name := range res.Removed {
 		fmt.Fprintf(m.Stdout, "  removed %s: its article is no longer in the knowledge base\n", name)
 	}

@@ -7,16 +7,11 @@ import (
 	"fmt"
 	"io"
 	"strings"
+
+	"github.com/firstline-desk/firstline/internal/plural"
 )
 
-func plural(n int, one, many string) string {
-	if n == 1 {
-		return one
-	}
-	return many
-}
-
-func ticketCount(n int) string { return fmt.Sprintf("%d %s", n, plural(n, "ticket", "tickets")) }
+func ticketCount(n int) string { return plural.Count(n, "ticket", "tickets") }
 
 func list(ids []string) string {
 	if len(ids) == 0 {
@@ -34,7 +29,7 @@ func byteSize(n int64) string {
 	case n >= 1<<10:
 		return fmt.Sprintf("%.0f KB", float64(n)/(1<<10))
 	}
-	return fmt.Sprintf("%d bytes", n)
+	return plural.Count(n, "byte", "bytes")
 }
 
 func writeJSON(w io.Writer, v any) error {

@@ -14,6 +14,7 @@ import (
 	"time"
 
 	"github.com/firstline-desk/firstline/bot"
+	"github.com/firstline-desk/firstline/internal/plural"
 )
 
 var (
@@ -54,8 +55,8 @@ func (c Config) problems() []string {
 		// Past maxDays the cut-off date overflows into the future, and every resolved ticket would go.
 		add("retention.closed_ticket_days: %d must be 0 (keep resolved tickets forever) or a number of days up to %d", days, maxDays)
 	} else if days > 0 && time.Duration(days)*24*time.Hour < time.Duration(c.Desk.ReopenWindow) {
-		add("retention.closed_ticket_days: %d days is shorter than desk.reopen_window (%g days): a ticket could be deleted while its requester may still reopen it",
-			days, time.Duration(c.Desk.ReopenWindow).Hours()/24)
+		add("retention.closed_ticket_days: %s is shorter than desk.reopen_window (%g days): a ticket could be deleted while its requester may still reopen it",
+			plural.Count(days, "day", "days"), time.Duration(c.Desk.ReopenWindow).Hours()/24)
 	}
 	if !validPriority(c.Desk.DefaultPriority) {
 		add("desk.default_priority: %q is not one of P1, P2, P3, P4", c.Desk.DefaultPriority)

@@ -17,6 +17,7 @@ import (
 
 	"github.com/firstline-desk/firstline/bot"
 	"github.com/firstline-desk/firstline/internal/control"
+	"github.com/firstline-desk/firstline/internal/plural"
 	"github.com/firstline-desk/firstline/storage"
 	"github.com/firstline-desk/firstline/web"
 )
@@ -233,6 +234,6 @@ func (m *Main) webCall(ctx context.Context, name, op string, args []string) erro
 		fmt.Fprintln(m.Stdout, resp.Link)
 		return nil
 	}
-	fmt.Fprintf(m.Stdout, "Signed %s out of %d sessions.\n", user, resp.Sessions)
+	fmt.Fprintf(m.Stdout, "Signed %s out of %s.\n", user, plural.Count(resp.Sessions, "session", "sessions"))
 	return nil
 }

@@ -73,7 +73,7 @@ func TestConsoleDemoServesTheWebConsole(t *testing.T) {
 	if page := signInWith(t, base, strings.TrimPrefix(strings.TrimSpace(out), base)); !strings.Contains(page, "tom") || !strings.Contains(page, "technician") {
 		t.Fatalf("signed in with the CLI's link as:\n%s", page)
 	}
-	mustRun(t, "Signed console:tom out of 1 sessions", "web", "signout", "console:tom", "-data", data)
+	mustRun(t, "Signed console:tom out of 1 session", "web", "signout", "console:tom", "-data", data)
 	mustFail(t, 2, "not PLATFORM:ID", "web", "link", "tom", "-data", data)
 	c.close()
 	mustFail(t, 1, "no Firstline is running", "web", "link", "console:tom", "-data", data)
