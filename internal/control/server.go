@@ -123,10 +123,32 @@ func serve(ctx context.Context, conn *net.UnixConn, db *storage.DB, o options, l
 	} else {
 		resp = handle(ctx, req, db, o, logger)
 	}
-	conn.SetWriteDeadline(time.Now().Add(Timeout))
-	if err := json.NewEncoder(conn).Encode(resp); err != nil {
+	if err := json.NewEncoder(&chunkWriter{conn: conn}).Encode(resp); err != nil {
 		logger.Warn("write answer", "op", req.Op, "err", err)
 	}
+}
+
+// chunkWriter writes to conn in chunks, each with Timeout to go: an answer of every ticket of a large
+// desk takes longer than Timeout to send whole, yet a client that stops reading still loses the socket
+// within Timeout.
+type chunkWriter struct{ conn *net.UnixConn }
+
+// writeChunk is how much of an answer one deadline covers.
+const writeChunk = 256 << 10
+
+func (w *chunkWriter) Write(p []byte) (int, error) {
+	n := 0
+	for len(p) > 0 {
+		c := p[:min(len(p), writeChunk)]
+		w.conn.SetWriteDeadline(time.Now().Add(Timeout))
+		m, err := w.conn.Write(c)
+		n += m
+		if err != nil {
+			return n, err
+		}
+		p = p[m:]
+	}
+	return n, nil
 }
 
 func handle(ctx context.Context, req Request, db *storage.DB, o options, logger *slog.Logger) Response {
