@@ -19,6 +19,7 @@ import (
 	bolt "go.etcd.io/bbolt"
 
 	"github.com/firstline-desk/firstline/bot"
+	"github.com/firstline-desk/firstline/internal/plural"
 	"github.com/firstline-desk/firstline/storage/dump"
 )
 
@@ -112,7 +113,7 @@ func exportRecord(kind dump.Kind, k, v []byte) (dump.Record, error) {
 	switch kind {
 	case dump.Ticket, dump.Effect, dump.Audit:
 		if len(k) != 8 {
-			return r, fmt.Errorf("a key of %d bytes", len(k))
+			return r, fmt.Errorf("a key of %s", plural.Count(len(k), "byte", "bytes"))
 		}
 		r.Seq = binary.BigEndian.Uint64(k)
 	case dump.Conversation:
@@ -125,12 +126,12 @@ func exportRecord(kind dump.Kind, k, v []byte) (dump.Record, error) {
 		r.Key, r.ID = bytes.Clone(k), link.Ticket
 	case dump.PostRef:
 		if len(k) < 8 {
-			return r, fmt.Errorf("a key of %d bytes", len(k))
+			return r, fmt.Errorf("a key of %s", plural.Count(len(k), "byte", "bytes"))
 		}
 		r.Seq, r.Name = binary.BigEndian.Uint64(k), string(k[8:])
 	case dump.Dedup:
 		if len(v) != 8 {
-			return r, fmt.Errorf("a time of %d bytes", len(v))
+			return r, fmt.Errorf("a time of %s", plural.Count(len(v), "byte", "bytes"))
 		}
 		r.Key, r.At, r.Data = bytes.Clone(k), int64(binary.BigEndian.Uint64(v)), nil
 	case dump.ArticleVersion:

@@ -13,6 +13,7 @@ import (
 	"strings"
 
 	"github.com/firstline-desk/firstline/bot"
+	"github.com/firstline-desk/firstline/internal/plural"
 )
 
 // filling is a form being filled in: the questions left to ask, and the answers so far.
@@ -187,7 +188,7 @@ func (a *Adapter) Upload(ctx context.Context, u bot.Upload, key string, maybeSen
 	if u.File.Type != "" {
 		about = append(about, u.File.Type)
 	}
-	about = append(about, fmt.Sprintf("%d bytes", n))
+	about = append(about, plural.Count(n, "byte", "bytes"))
 	p.Text = strings.TrimRight(p.Text, "\n") + fmt.Sprintf("\n[file: %s (%s)]", oneLine(u.File.Name), strings.Join(about, ", "))
 	return a.Post(ctx, p)
 }

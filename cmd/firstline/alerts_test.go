@@ -89,8 +89,14 @@ channel = "slack:CTIER2"
 members = ["slack:UTOM"]
 
 [kb]
-dir = "demo/kb"
+dir = "KBDIR"
 `
+	// Relative paths in a config are read from its folder: the demo's articles are named whole.
+	kbDir, err := filepath.Abs("demo/kb")
+	if err != nil {
+		t.Fatal(err)
+	}
+	cfg = strings.Replace(cfg, "KBDIR", filepath.ToSlash(kbDir), 1)
 	if err := os.WriteFile(name, []byte(cfg), 0o600); err != nil {
 		t.Fatal(err)
 	}

@@ -83,7 +83,7 @@ func TestTicketShowsIntake(t *testing.T) {
 		},
 	}
 	var b bytes.Buffer
-	showTicket(&b, tk)
+	showTicket(&b, tk, nil)
 	for _, want := range []string{"Opened by:  alice (form)", "Form access (Access request):", "Which system?: VPN", "Who approves?: ada (slack:UADA)",
 		"Attachments:", "screen.png (image/png, 120 bytes) from alice [slack F1]", "setup.exe (-) from alice [slack F2] not passed on: the desk does not take .exe files"} {
 		if !strings.Contains(b.String(), want) {

@@ -10,6 +10,7 @@ import (
 
 	"github.com/firstline-desk/firstline/bot"
 	"github.com/firstline-desk/firstline/internal/control"
+	"github.com/firstline-desk/firstline/internal/plural"
 )
 
 func (m *Main) ticketsList(ctx context.Context, args []string) error {
@@ -165,7 +166,7 @@ func showIntake(w io.Writer, t *bot.Ticket) {
 		for _, a := range t.Files {
 			about := dash(a.Type)
 			if a.Size > 0 {
-				about += fmt.Sprintf(", %d bytes", a.Size)
+				about += ", " + plural.Count(a.Size, "byte", "bytes")
 			}
 			line := fmt.Sprintf("  %s  %s (%s) from %s [%s %s]", a.At.UTC().Format("2006-01-02 15:04:05"), a.Name, about, dash(a.FromName), a.Platform, a.ID)
 			if a.Refused != "" {

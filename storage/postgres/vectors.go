@@ -13,6 +13,7 @@ import (
 	"github.com/jackc/pgx/v5"
 
 	"github.com/firstline-desk/firstline/bot"
+	"github.com/firstline-desk/firstline/internal/plural"
 	"github.com/firstline-desk/firstline/kb"
 )
 
@@ -108,7 +109,7 @@ func encodeVector(vec []float32) []byte {
 
 func decodeVector(v []byte) ([]float32, error) {
 	if len(v)%4 != 0 {
-		return nil, fmt.Errorf("%d bytes is not a whole number of float32s", len(v))
+		return nil, fmt.Errorf("%s is not a whole number of float32s", plural.Count(len(v), "byte", "bytes"))
 	}
 	vec := make([]float32, len(v)/4)
 	for i := range vec {
