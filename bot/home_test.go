@@ -102,3 +102,47 @@ func TestHomeForEmployeeAndTechnician(t *testing.T) {
 		t.Fatalf("%d homes for sara", n)
 	}
 }
+
+// TestHomeFollowsATicketOutOfItsTier: a ticket that leaves a tier's queue, or its owner's hands, changes
+// the homes that showed it, though its tier and owner are now others: tina, of the tier it left, sees
+// it gone from her queue; tom, whose claim an escalation by someone else took away, sees it gone from
+// his claimed tickets.
+func TestHomeFollowsATicketOutOfItsTier(t *testing.T) {
+	cfg := formConfig()
+	cfg.HomeEvery = time.Minute
+	db := openStore(t, "")
+	d := bottest.NewDesk(t, cfg, db, testLibrary())
+	d.Say(alice, "help", "the printer on floor 3 is on fire") // T-000001, waiting in Tier 2
+	d.Say(bob, "help", "the printer on floor 2 is on fire")   // T-000002, waiting in Tier 2
+	if err := d.Act(tom, "T-000002", bot.ActionClaim, ""); err != nil {
+		t.Fatal(err)
+	}
+	d.OpenHome(tina)
+	d.OpenHome(tom)
+	if home := lastHome(t, d, tina); homeIDs(home.Queue) != "T-000001" {
+		t.Fatalf("tina's queue: %+v", home.Queue)
+	}
+	if home := lastHome(t, d, tom); homeIDs(home.Claimed) != "T-000002" {
+		t.Fatalf("tom's claimed tickets: %+v", home.Claimed)
+	}
+	tinaHomes, tomHomes := len(d.Chat.Homes(tina)), len(d.Chat.Homes(tom))
+	// Sara's Tier 3 takes both over: ada, an admin of no tier, escalates them.
+	for _, id := range []string{"T-000001", "T-000002"} {
+		if err := d.Act(ada, id, bot.ActionEscalate, ""); err != nil {
+			t.Fatal(err)
+		}
+		if tk := ticket(t, db, id); tk.Tier != "tier3" || tk.Assignee != "" {
+			t.Fatalf("%s after the escalation: %s, owner %q", id, tk.Tier, tk.Assignee)
+		}
+	}
+	d.Clock.Advance(time.Minute)
+	if err := d.Engine.Flush(t.Context()); err != nil {
+		t.Fatal(err)
+	}
+	if hs := d.Chat.Homes(tina); len(hs) != tinaHomes+1 || len(hs[len(hs)-1].Queue) != 0 {
+		t.Fatalf("tina's homes: %d after %d, the last %+v", len(hs), tinaHomes, hs[len(hs)-1])
+	}
+	if hs := d.Chat.Homes(tom); len(hs) != tomHomes+1 || len(hs[len(hs)-1].Claimed) != 0 {
+		t.Fatalf("tom's homes: %d after %d, the last %+v", len(hs), tomHomes, hs[len(hs)-1])
+	}
+}

@@ -53,14 +53,15 @@ func (h *homes) forgetOldestLocked() {
 	delete(h.viewers, oldest)
 }
 
-// ticketSeen is what decides whose homes a ticket change reaches: the people it names, and its tier.
+// ticketSeen is what decides whose homes a ticket change reaches: the people it names, and its tiers.
 type ticketSeen struct {
-	people []string // requester, owner, who acted on it
-	tier   string
+	people []string // requester, owner, who acted on it, its owner before
+	tiers  []string // its tier, and the one it was in before
 }
 
-// changed marks dirty the homes of everyone who can see the ticket: its requester, its owner, whoever
-// just acted on it (an owner who released it), and the members of its tier, for their queue.
+// changed marks dirty the homes of everyone who can see the ticket, or could before the change: its
+// requester, its owner and the one it had, whoever just acted on it, and the members of its tier and of
+// the tier it left, for their queues.
 func (h *homes) changed(cfg *Config, s ticketSeen) bool {
 	h.mu.Lock()
 	defer h.mu.Unlock()
@@ -69,7 +70,10 @@ func (h *homes) changed(cfg *Config, s ticketSeen) bool {
 		if v.dirty {
 			continue
 		}
-		concerned := cfg.isMember(s.tier, user, v.roles)
+		concerned := false
+		for _, tier := range s.tiers {
+			concerned = concerned || cfg.isMember(tier, user, v.roles)
+		}
 		for _, p := range s.people {
 			concerned = concerned || p == user
 		}
@@ -121,13 +125,17 @@ func (h *homes) again(user string) {
 }
 
 // noteTicket marks, once the transaction commits, the homes a ticket's change reaches. by are the people
-// whose transitions were just recorded.
-func (s *trackedTx) noteTicket(t *Ticket, by []string) {
+// whose transitions were just recorded; before is what the ticket was when read (zero for a new one): a
+// ticket that left a tier's queue, or its owner's hands, changes what their homes show too.
+func (s *trackedTx) noteTicket(t *Ticket, by []string, before storedTicket) {
 	e := s.e
 	if e.homes.empty() {
 		return
 	}
-	seen := ticketSeen{people: append([]string{t.Requester, t.Assignee}, by...), tier: t.Tier}
+	seen := ticketSeen{people: append([]string{t.Requester, t.Assignee, before.assignee}, by...), tiers: []string{t.Tier}}
+	if before.tier != "" && before.tier != t.Tier {
+		seen.tiers = append(seen.tiers, before.tier)
+	}
 	s.afterCommit(func() {
 		if e.homes.changed(&e.cfg, seen) {
 			e.disp.kick()

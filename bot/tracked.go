@@ -36,9 +36,9 @@ import (
 type trackedTx struct {
 	Tx
 	e      *Engine
-	stored map[string]int // ticket id -> transitions it had when read
-	after  []func()       // the after-commit list, in the order added
-	wake   bool           // wake the dispatcher after the commit: effects were enqueued
+	stored map[string]storedTicket // ticket id -> what it was when read
+	after  []func()                // the after-commit list, in the order added
+	wake   bool                    // wake the dispatcher after the commit: effects were enqueued
 }
 
 // write runs fn in one write transaction of the store, through a trackedTx, and once the transaction has
@@ -48,7 +48,7 @@ type trackedTx struct {
 func (e *Engine) write(ctx context.Context, fn func(tx *trackedTx) error) error {
 	var tx *trackedTx
 	err := e.store.Update(ctx, func(raw Tx) error {
-		tx = &trackedTx{Tx: raw, e: e, stored: map[string]int{}}
+		tx = &trackedTx{Tx: raw, e: e, stored: map[string]storedTicket{}}
 		return fn(tx)
 	})
 	if err != nil {
@@ -72,7 +72,7 @@ func (s *trackedTx) wakeDispatcher() { s.wake = true }
 
 func (s *trackedTx) remember(t *Ticket) {
 	if t != nil {
-		s.stored[t.ID] = len(t.Transitions)
+		s.stored[t.ID] = storedTicket{transitions: len(t.Transitions), tier: t.Tier, assignee: t.Assignee}
 	}
 }
 
@@ -103,7 +103,7 @@ func (s *trackedTx) CreateTicket(t *Ticket) error {
 		return err
 	}
 	err := s.auditTransitions(t, 0)
-	s.noteTicket(t, nil)
+	s.noteTicket(t, nil, storedTicket{})
 	s.remember(t)
 	return err
 }
@@ -111,13 +111,14 @@ func (s *trackedTx) CreateTicket(t *Ticket) error {
 func (s *trackedTx) PutTicket(t *Ticket) error {
 	s.e.redactor.Fields(t)
 	s.e.syncSLA(t)
-	seen, ok := s.stored[t.ID]
+	before, ok := s.stored[t.ID]
 	if !ok {
 		// Not read in this transaction (a ticket read in an earlier one and written blind): ask the store.
 		if old, err := s.Tx.Ticket(t.ID); err == nil {
-			seen = len(old.Transitions)
+			before = storedTicket{transitions: len(old.Transitions), tier: old.Tier, assignee: old.Assignee}
 		}
 	}
+	seen := before.transitions
 	if err := s.Tx.PutTicket(t); err != nil {
 		return err
 	}
@@ -126,9 +127,16 @@ func (s *trackedTx) PutTicket(t *Ticket) error {
 	for _, tr := range t.Transitions[min(seen, len(t.Transitions)):] {
 		by = append(by, tr.By)
 	}
-	s.noteTicket(t, by)
+	s.noteTicket(t, by, before)
 	s.remember(t)
 	return err
+}
+
+// storedTicket is what a ticket was when the transaction read it: how many transitions it had (those
+// after are new, to audit), and the tier and owner whose homes showed it.
+type storedTicket struct {
+	transitions    int
+	tier, assignee string
 }
 
 func (s *trackedTx) auditTransitions(t *Ticket, from int) error {
