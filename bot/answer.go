@@ -27,6 +27,10 @@ func (e *Engine) runJob(ctx context.Context, eff Effect) error {
 		return e.runKBSearch(ctx, eff)
 	case jobIntake:
 		return e.runIntake(ctx, eff)
+	case jobAction:
+		return e.runAction(ctx, eff)
+	case jobPreview:
+		return e.runPreview(ctx, eff)
 	}
 	var t *Ticket
 	if err := e.store.View(ctx, func(tx Tx) error {
@@ -332,15 +336,22 @@ func (w *work) postAnswer(t *Ticket, hits []kb.Hit, intro string, list bool) err
 		titles = append(titles, fmt.Sprintf("%s (%s)", a.Title, a.ID))
 	}
 	t.say(w.now, "", w.cfg().Name, RoleBot, "Offered: "+strings.Join(titles, "; "), false)
-	r := w.cfg().Reactions
 	text := w.e.answerText(t, intro, articles)
 	if list {
 		text = w.e.suggestionText(t, intro, articles)
 	}
-	return w.toRequester(t, key, text,
-		Choice{ID: FeedbackSolved, Label: "Solved", Style: StylePrimary, Reaction: r.Solved},
-		Choice{ID: FeedbackNotHelpful, Label: "Not helpful", Reaction: r.NotHelpful},
-		Choice{ID: FeedbackHuman, Label: "Talk to a human", Reaction: r.Human})
+	return w.toRequester(t, key, text, w.answerChoices(t, articles)...)
+}
+
+// answerChoices are the buttons under an answer: Solved, Not helpful, Talk to a human, and one for each
+// action its articles offer.
+func (w *work) answerChoices(t *Ticket, articles []kb.Article) []Choice {
+	r := w.cfg().Reactions
+	return append([]Choice{
+		{ID: FeedbackSolved, Label: "Solved", Style: StylePrimary, Reaction: r.Solved},
+		{ID: FeedbackNotHelpful, Label: "Not helpful", Reaction: r.NotHelpful},
+		{ID: FeedbackHuman, Label: "Talk to a human", Reaction: r.Human},
+	}, w.actionChoices(t, articles)...)
 }
 
 func answerNumber(key string) int {

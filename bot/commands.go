@@ -36,6 +36,10 @@ func (w *work) command(cmd Command) error {
 		return w.cmdWeb()
 	case "new":
 		return w.cmdNew(cmd)
+	case "run":
+		return w.cmdRun(cmd)
+	case "actions":
+		return w.cmdActions(cmd)
 	}
 	return w.reply("", fmt.Sprintf("I don't know `%s%s`.\n\n%s", w.cfg().CommandPrefix, cmd.Name, w.e.helpText()))
 }

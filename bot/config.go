@@ -51,6 +51,12 @@ type Config struct {
 	HomeEvery time.Duration
 	// Alerts route monitors' alert groups to tiers (alertroute.go).
 	Alerts AlertConfig
+	// Actions are what the desk runs for people (actiondef.go); ActionsOff turns every one of them off
+	// (the config's desk.actions_enabled = false: "!actions on" cannot undo it). ApprovalsChannel
+	// ("platform:channel") receives the approval cards of actions that name no channel of their own.
+	Actions          []ActionDef
+	ActionsOff       bool
+	ApprovalsChannel string
 }
 
 // CSATConfig tunes the satisfaction survey after a human resolved a ticket.

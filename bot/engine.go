@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"log/slog"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/firstline-desk/firstline/redact"
@@ -50,6 +51,11 @@ type Engine struct {
 
 	// homes are the people whose homes (HomePublisher) are kept fresh.
 	homes homes
+	// instance names this engine's process on the action runs it starts: a run left running by another
+	// instance was cut off by a crash (recoverRuns). recovered: that was looked for.
+	instance  string
+	recoverMu sync.Mutex
+	recovered bool
 }
 
 // New returns an engine. Register the chat platforms with AddChat before events arrive.
@@ -92,6 +98,7 @@ func New(cfg Config, store Store, library Library, clock Clock, logger *slog.Log
 		log:      logger.With("component", "engine"),
 		obs:      nopObserver{},
 		redactor: redact.NewCache(redactCacheSize),
+		instance: newIdempotencyKey(),
 	}
 	e.disp = newDispatcher(store, clock, e.log, e.write, e.runJob)
 	e.disp.forms, e.disp.maxFileBytes = cfg.Forms, cfg.Files.MaxBytes
@@ -110,11 +117,21 @@ func (e *Engine) chat(platform string) (Chat, bool) { return e.disp.chat(platfor
 
 // Run performs effects as they arrive, and retries failed ones, until ctx is done. It returns once the
 // jobs it started have finished.
-func (e *Engine) Run(ctx context.Context) error { return e.disp.run(ctx) }
+func (e *Engine) Run(ctx context.Context) error {
+	if err := e.recoverRuns(ctx); err != nil {
+		return err
+	}
+	return e.disp.run(ctx)
+}
 
 // Flush performs every effect that is due, including the jobs and the effects they cause, and returns
 // when nothing due is left and no job is running. Effects that failed wait for their retry time.
-func (e *Engine) Flush(ctx context.Context) error { return e.disp.dispatch(ctx, true) }
+func (e *Engine) Flush(ctx context.Context) error {
+	if err := e.recoverRuns(ctx); err != nil {
+		return err
+	}
+	return e.disp.dispatch(ctx, true)
+}
 
 // SetSequential makes the dispatcher perform effects one at a time in outbox order, and run each job
 // itself, to its end, before the next effect: the same events then always give the same posts in the

@@ -283,12 +283,14 @@ func (w *work) postModelAnswer(t *Ticket, job string, ans *modelAnswer) error {
 	b.WriteString(ans.Text)
 	b.WriteString("\n\nSources:")
 	var cited []string
+	var articles []kb.Article
 	for _, n := range ans.Cited {
 		h := ans.Sources[n-1]
 		a, ok := w.article(h.ID)
 		if !ok {
 			continue
 		}
+		articles = append(articles, a)
 		fmt.Fprintf(&b, "\n[%d] **%s** (`%s`)", n, a.Title, a.ID)
 		t.Offers = append(t.Offers, Offer{Article: a.ID, Title: a.Title, Confidence: h.Confidence, Message: key, At: w.now, Model: true})
 		if err := w.tx.CountFeedback(a.ID, ""); err != nil {
@@ -307,11 +309,7 @@ func (w *work) postModelAnswer(t *Ticket, job string, ans *modelAnswer) error {
 	t.Clarifying = false
 	t.transition(w.now, TransitionAnswered, "", "", "model answer citing "+strings.Join(cited, ", "))
 	t.say(w.now, "", w.cfg().Name, RoleBot, ans.Text, false)
-	r := w.cfg().Reactions
-	return w.toRequester(t, key, b.String(),
-		Choice{ID: FeedbackSolved, Label: "Solved", Style: StylePrimary, Reaction: r.Solved},
-		Choice{ID: FeedbackNotHelpful, Label: "Not helpful", Reaction: r.NotHelpful},
-		Choice{ID: FeedbackHuman, Label: "Talk to a human", Reaction: r.Human})
+	return w.toRequester(t, key, b.String(), w.answerChoices(t, articles)...)
 }
 
 // redact removes secrets from text that leaves for the model. Transcripts are stored redacted already;

@@ -35,6 +35,9 @@ func (w *work) reaction() error {
 	if err != nil {
 		return err
 	}
+	if done, err := w.reactRun(t, link.Key); done || err != nil {
+		return err
+	}
 	r := w.cfg().Reactions
 	added := w.ev.Kind == EventReactionAdded
 	name := w.ev.Reaction
@@ -159,7 +162,12 @@ func (w *work) click() error {
 	if err != nil {
 		return err
 	}
+	if done, err := w.clickRun(t, link.Key, w.ev.Choice); done || err != nil {
+		return err
+	}
 	switch {
+	case isFeedbackKey(link.Key) && strings.HasPrefix(w.ev.Choice, choiceRunPrefix):
+		return w.whenLive(t, link.Key, func() error { return w.pressAction(t, link.Key, strings.TrimPrefix(w.ev.Choice, choiceRunPrefix)) })
 	case isFeedbackKey(link.Key):
 		switch w.ev.Choice {
 		case FeedbackSolved, FeedbackNotHelpful, FeedbackHuman:

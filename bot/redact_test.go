@@ -41,6 +41,10 @@ var textFields = map[string][]string{
 	"Event": {"UserName", "Text", "Files[].Name", "Form.Values{}", "Form.Names{}", "KB.Title", "KB.Body", "KB.Tags[]", "KB.Aliases[]",
 		"Alert.GroupKey", "Alert.Monitor", "Alert.Receiver", "Alert.GroupLabels{}", "Alert.CommonLabels{}",
 		"Alert.CommonAnnotations{}", "Alert.ExternalURL", "Alert.Alerts[].Labels{}", "Alert.Alerts[].Annotations{}", "Alert.Alerts[].GeneratorURL"},
+	"ActionRun": {
+		"Title", "RequestedByName", "ForName", "Params{}", "Approvals[].Name", "Decision.Name", "Preview.Detail",
+		"Preview.Output", "Result.Detail", "Result.Output", "History[].Detail",
+	},
 }
 
 // leaf is a string reachable in a value, and whether it is an identifier.
@@ -99,7 +103,7 @@ func TestEveryStringFieldIsDecided(t *testing.T) {
 	const secret = "card 4111 1111 1111 1111 and password: Tr0ub4dor&3x"
 	for name, v := range map[string]any{
 		"Ticket": &bot.Ticket{}, "Effect": &bot.Effect{}, "AuditEntry": &bot.AuditEntry{},
-		"KBArticle": &bot.KBArticle{}, "Event": &bot.Event{},
+		"KBArticle": &bot.KBArticle{}, "Event": &bot.Event{}, "ActionRun": &bot.ActionRun{},
 	} {
 		var ls []leaf
 		leaves(reflect.ValueOf(v).Elem(), "", false, secret, &ls)

@@ -75,7 +75,11 @@ func (e *Engine) CheckSLAs(ctx context.Context, now time.Time) (int, error) {
 		}
 		return nil
 	})
-	return n, err
+	if err != nil {
+		return n, err
+	}
+	runs, err := e.checkRuns(ctx, now)
+	return n + runs, err
 }
 
 // checkSLA sends what is due on one ticket.

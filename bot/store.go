@@ -122,6 +122,21 @@ type Tx interface {
 	PutEffect(e Effect) error
 	// DeleteEffect removes a done effect.
 	DeleteEffect(seq uint64) error
+
+	// CreateActionRun assigns r.ID ("A-000001") from a sequence and stores it.
+	CreateActionRun(r *ActionRun) error
+	// PutActionRun stores a changed run (an ENOTFOUND error when there is no run r.ID).
+	PutActionRun(r *ActionRun) error
+	// ActionRun returns the run with id, or an ENOTFOUND error.
+	ActionRun(id string) (*ActionRun, error)
+	// FindActionRuns returns the runs that match f, oldest first.
+	FindActionRuns(f ActionRunFilter) ([]*ActionRun, error)
+
+	// Setting returns the value of one of the desk's settings (SettingActionsOff), "" when it was never
+	// set.
+	Setting(name string) (string, error)
+	// PutSetting sets one of the desk's settings; "" removes it.
+	PutSetting(name, value string) error
 }
 
 // KBArticle is one version of a knowledge-base article as stored.
@@ -290,6 +305,8 @@ type Effect struct {
 	// (Event.Trigger).
 	Form    string `json:"form,omitempty" redact:"-"`
 	Trigger string `json:"trigger,omitempty" redact:"-"`
+	// Run is the action run an action job starts, or a preview job previews.
+	Run string `json:"run,omitempty" redact:"-"`
 	// DropChoices makes an update take the choices off the message recorded under Key: it is sent again
 	// as it was posted, without them, with Post.Text (when set) added as its last line.
 	DropChoices bool `json:"drop_choices,omitempty"`

@@ -259,6 +259,14 @@ const (
 	// or it is resolved.
 	TransitionAlertFiring   TransitionType = "alert_firing"
 	TransitionAlertResolved TransitionType = "alert_resolved"
+	// The steps of an action run recorded on its ticket (Detail: the run's id and action, and more).
+	TransitionActionRequested TransitionType = "action_requested" // someone asked for an action
+	TransitionActionApproved  TransitionType = "action_approved"  // confirmed, or approved by its quorum: it will run
+	TransitionActionDenied    TransitionType = "action_denied"    // an approver said no
+	TransitionActionExpired   TransitionType = "action_expired"   // nobody confirmed or approved it in time
+	TransitionActionCancelled TransitionType = "action_cancelled" // the requester cancelled it, or actions were off
+	TransitionActionStarted   TransitionType = "action_started"   // the call is being made
+	TransitionActionFinished  TransitionType = "action_finished"  // the call ended (Detail: its outcome)
 )
 
 // Rating is the requester's satisfaction score after resolution.

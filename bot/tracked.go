@@ -177,6 +177,18 @@ func (s *trackedTx) Audit(a AuditEntry) error {
 	return s.Tx.Audit(a)
 }
 
+// CreateActionRun redacts a new run like a ticket: its parameters are what someone typed.
+func (s *trackedTx) CreateActionRun(r *ActionRun) error {
+	s.e.redactor.Fields(r)
+	return s.Tx.CreateActionRun(r)
+}
+
+// PutActionRun redacts a changed run: its output and preview are what a target answered.
+func (s *trackedTx) PutActionRun(r *ActionRun) error {
+	s.e.redactor.Fields(r)
+	return s.Tx.PutActionRun(r)
+}
+
 // PutKBArticle redacts an article written from chat like any other text: an article is shown to everyone
 // who asks, so a password in one would be a leak to the whole company. Once the transaction has committed,
 // the article as stored reaches the engine's Library (or leaves it, when deleted), so the next question

@@ -31,6 +31,9 @@ type Article struct {
 	// Updated is when the content was last checked, in UTC. Files usually
 	// carry a plain date; the zero time means unknown.
 	Updated time.Time `toml:"updated,omitempty" json:"updated,omitempty"`
+	// Actions are the ids of the desk's actions the article offers: the answer that cites it shows a
+	// button for each the requester may ask for ("Unlock my account"). The desk's config defines them.
+	Actions []string `toml:"actions,omitempty" json:"actions,omitempty" redact:"-"`
 	// Body is the article text in Markdown, with "\n" line endings.
 	Body string `toml:"-" json:"body"`
 }
@@ -56,6 +59,7 @@ type frontMatter struct {
 	Aliases  []string `toml:"aliases"`
 	Owner    string   `toml:"owner"`
 	Updated  any      `toml:"updated"`
+	Actions  []string `toml:"actions"`
 }
 
 // ParseError is one problem in an article file, with the line it is on so
@@ -144,6 +148,7 @@ func Parse(data []byte) (Article, error) {
 		Category: m.Category,
 		Aliases:  m.Aliases,
 		Owner:    m.Owner,
+		Actions:  m.Actions,
 		Body:     trimBody(string(body)),
 	}
 	updated, err := decodeUpdated(m.Updated)
@@ -329,6 +334,11 @@ func (a Article) Validate() error {
 			}
 		}
 	}
+	for i, id := range a.Actions {
+		if !validID(id) {
+			add("actions", "actions[%d] %q is not an action id (a-z, 0-9, '.', '_' and '-', starting with a letter or digit)", i, id)
+		}
+	}
 	if !utf8.ValidString(a.Category) {
 		add("category", "category is not valid UTF-8")
 	}
@@ -414,6 +424,7 @@ func (a Article) Markdown() []byte {
 	writeString("category", a.Category)
 	writeList("aliases", a.Aliases)
 	writeString("owner", a.Owner)
+	writeList("actions", a.Actions)
 	if !a.Updated.IsZero() {
 		b.WriteString("updated = " + formatUpdated(a.Updated) + "\n")
 	}

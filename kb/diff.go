@@ -42,6 +42,7 @@ func DiffSummary(old, new Article) string {
 	}
 	parts = appendListChange(parts, "tags", old.Tags, new.Tags)
 	parts = appendListChange(parts, "aliases", old.Aliases, new.Aliases)
+	parts = appendListChange(parts, "actions", old.Actions, new.Actions)
 	if old.Category != new.Category {
 		parts = append(parts, "category changed")
 	}

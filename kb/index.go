@@ -354,5 +354,6 @@ func (ix *Index) Len() int {
 func cloneArticle(a Article) Article {
 	a.Tags = slices.Clone(a.Tags)
 	a.Aliases = slices.Clone(a.Aliases)
+	a.Actions = slices.Clone(a.Actions)
 	return a
 }

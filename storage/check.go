@@ -429,6 +429,11 @@ func checkData(ctx context.Context, btx *bolt.Tx, r *CheckReport) error {
 		}
 		return nil
 	})
+	checkRuns(r, btx, func(id string) bool {
+		seq, err := ticketSeq(id)
+		_, ok := facts[seq]
+		return err == nil && ok
+	})
 	versions := b(bucketArticleVers)
 	b(bucketArticles).ForEach(func(k, v []byte) error {
 		var a storedArticle

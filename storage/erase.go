@@ -42,6 +42,9 @@ type Erasure struct {
 	Effects int
 	// Links are the conversation and message links to the deleted tickets, removed.
 	Links int
+	// ActionRuns are the action runs on other tickets that named them, rewritten (the runs on their own
+	// tickets are deleted with them).
+	ActionRuns int
 }
 
 // What erased data is replaced with.
@@ -152,6 +155,9 @@ func (db *DB) EraseUser(ctx context.Context, user string, dryRun bool) (Erasure,
 			return err
 		}
 		if res.WebRecords, err = t.deleteUserWeb(user); err != nil {
+			return err
+		}
+		if res.ActionRuns, err = t.eraseRuns(user, func(r *bot.ActionRun) { er.scrubAll(r, r.Ticket, &res.Mentions) }); err != nil {
 			return err
 		}
 		for _, tk := range own {

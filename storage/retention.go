@@ -58,6 +58,9 @@ func (t *tx) deleteTicket(tk *bot.Ticket) (links int, err error) {
 	if err != nil {
 		return 0, err
 	}
+	if err := t.deleteTicketRuns(tk.ID); err != nil {
+		return 0, err
+	}
 	if err := t.bucket(bucketTickets).Delete(key); err != nil {
 		return 0, fmt.Errorf("delete ticket %s: %w", tk.ID, err)
 	}

@@ -92,14 +92,27 @@ type Chat struct {
 	TextLimit int
 	// intake is what people wrote, files, forms and homes (intake.go).
 	intake *intake
+	// Emails are people's email addresses, by "platform:id", for bot.UserDirectory.
+	Emails map[string]string
 }
 
 var (
-	_ bot.Chat        = (*Chat)(nil)
-	_ bot.Editor      = (*Chat)(nil)
-	_ bot.Reactor     = (*Chat)(nil)
-	_ bot.TextLimiter = (*Chat)(nil)
+	_ bot.Chat          = (*Chat)(nil)
+	_ bot.Editor        = (*Chat)(nil)
+	_ bot.Reactor       = (*Chat)(nil)
+	_ bot.TextLimiter   = (*Chat)(nil)
+	_ bot.UserDirectory = (*Chat)(nil)
 )
+
+// UserEmail implements bot.UserDirectory with Emails.
+func (c *Chat) UserEmail(_ context.Context, user string) (string, error) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if e, ok := c.Emails[user]; ok {
+		return e, nil
+	}
+	return "", bot.Errorf(bot.ENOTFOUND, "no email for %s", user)
+}
 
 // MaxText implements bot.TextLimiter with TextLimit.
 func (c *Chat) MaxText() int { return c.TextLimit }
@@ -314,6 +327,13 @@ func (d *Desk) reaction(kind bot.EventKind, user string, m *Message, name string
 // Click presses the button of m whose label is label (case-insensitive).
 func (d *Desk) Click(user string, m *Message, label string) {
 	d.T.Helper()
+	d.must(d.ClickEvent(user, m, label))
+}
+
+// ClickEvent is the event of user pressing the button of m whose label is label, for a test that hands
+// it to the engine itself (several at once, say).
+func (d *Desk) ClickEvent(user string, m *Message, label string) bot.Event {
+	d.T.Helper()
 	i := slices.IndexFunc(m.Post.Choices, func(c bot.Choice) bool { return strings.EqualFold(c.Label, label) })
 	if i < 0 {
 		d.T.Fatalf("message %s has no button %q: %+v", m.Ref.ID, label, m.Post.Choices)
@@ -321,8 +341,9 @@ func (d *Desk) Click(user string, m *Message, label string) {
 	_, uname := bot.SplitID(user)
 	id := d.nextID()
 	// A press comes with a trigger, as a platform's buttons do, so one that opens a form can.
-	d.must(bot.Event{Kind: bot.EventClick, ID: id, Channel: m.Ref.Channel, Thread: m.Ref.Thread, Message: m.Ref.ID,
-		User: user, UserName: uname, DM: strings.HasPrefix(m.Ref.Channel, "@"), Choice: m.Post.Choices[i].ID, Trigger: "trigger-" + id})
+	return bot.Event{Kind: bot.EventClick, ID: id, Platform: d.Chat.Platform(), Channel: m.Ref.Channel, Thread: m.Ref.Thread,
+		Message: m.Ref.ID, User: user, UserName: uname, DM: strings.HasPrefix(m.Ref.Channel, "@"), Choice: m.Post.Choices[i].ID,
+		Trigger: "trigger-" + id, Time: d.Clock.Now()}
 }
 
 // ActionPlatform is the platform of the events Act sends: one without a chat, as the web console's.

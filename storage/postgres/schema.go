@@ -109,6 +109,23 @@ CREATE TABLE web_records (
 CREATE INDEX web_records_by_user ON web_records ("user", kind) WHERE "user" <> '';
 CREATE INDEX web_records_by_expiry ON web_records (expires) WHERE expires <> 0;
 `,
+	// 2: action runs (bot.ActionRun), by state, ticket and the person they are for; the desk's settings.
+	`
+CREATE SEQUENCE action_run_seq;
+CREATE TABLE action_runs (
+	seq      bigint PRIMARY KEY,
+	state    text NOT NULL,
+	ticket   text NOT NULL,
+	for_user text NOT NULL,
+	created  bigint NOT NULL,
+	data     text NOT NULL
+);
+CREATE INDEX action_runs_by_state ON action_runs (state, seq);
+CREATE INDEX action_runs_by_ticket ON action_runs (ticket, seq);
+CREATE INDEX action_runs_by_for ON action_runs (for_user, seq);
+
+CREATE TABLE settings (name text PRIMARY KEY, value text NOT NULL);
+`,
 }
 
 // SchemaVersion is the schema this build writes.

@@ -27,6 +27,10 @@ var cases = []testCase{
 	{"Feedback", []string{"CountFeedback", "Feedback"}, testFeedback},
 	{"KBFiles", []string{"KBFiles", "PutKBFile", "DeleteKBFile"}, testKBFiles},
 
+	// Action runs and settings (actionruns.go).
+	{"ActionRuns", []string{"CreateActionRun", "ActionRun", "PutActionRun", "FindActionRuns"}, testActionRuns},
+	{"Settings", []string{"Setting", "PutSetting"}, testSettings},
+
 	// The audit log (audit.go).
 	{"AuditFilters", []string{"Audit", "FindAudit"}, testAuditFilters},
 	{"AuditPagesAndBudget", []string{"FindAudit"}, testAuditPagesAndBudget},
@@ -41,6 +45,7 @@ var cases = []testCase{
 	{"NoLostUpdates", []string{"CountFeedback", "PutTicket"}, testNoLostUpdates},
 	{"OneEditFromABaseVersion", []string{"PutKBArticle"}, testOneEditFromABaseVersion},
 	{"LaneOrderIsCommitOrder", []string{"Enqueue", "Effects"}, testLaneOrderIsCommitOrder},
+	{"OneDecisionWins", []string{"ActionRun", "PutActionRun"}, testOneDecisionWins},
 	{"DistinctSequences", []string{"CreateTicket", "Enqueue", "Audit"}, testDistinctSequences},
 
 	// Capabilities beyond bot.Store (capabilities.go).
