@@ -77,7 +77,7 @@ type fault struct {
 	slackError string
 }
 
-type user struct{ id, realName, displayName string }
+type user struct{ id, realName, displayName, email string }
 
 type reaction struct{ channel, ts, name string }
 
@@ -180,6 +180,16 @@ func (s *Server) AddUser(id, realName, displayName string) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	s.users[id] = user{id: id, realName: realName, displayName: displayName}
+}
+
+// SetUserEmail gives a known user an email address in users.info's profile (Slack shows it to apps with
+// the users:read.email scope).
+func (s *Server) SetUserEmail(id, email string) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	u := s.users[id]
+	u.email = email
+	s.users[id] = u
 }
 
 // RateLimit makes the next times calls of method answer HTTP 429 with Retry-After (whole seconds, rounded

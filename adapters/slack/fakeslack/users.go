@@ -8,13 +8,16 @@ import (
 
 // json is a user as users.info and users.list describe them.
 func (u user) json() map[string]any {
+	profile := map[string]any{
+		"real_name": u.realName, "real_name_normalized": u.realName,
+		"display_name": u.displayName, "display_name_normalized": u.displayName,
+	}
+	if u.email != "" {
+		profile["email"] = u.email
+	}
 	return map[string]any{
 		"id": u.id, "team_id": TeamID, "name": u.displayName, "real_name": u.realName,
-		"is_bot": u.id == BotUserID,
-		"profile": map[string]any{
-			"real_name": u.realName, "real_name_normalized": u.realName,
-			"display_name": u.displayName, "display_name_normalized": u.displayName,
-		},
+		"is_bot": u.id == BotUserID, "profile": profile,
 	}
 }
 
