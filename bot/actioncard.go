@@ -87,8 +87,10 @@ func runStatus(r *ActionRun) string {
 		return decidedText(r)
 	case RunExpired:
 		return "expired: nobody decided in time"
-	case RunApproved, RunRunning:
-		return decidedText(r) + "; " + stateText(r.State)
+	case RunApproved:
+		return decidedText(r) + "; about to run"
+	case RunRunning:
+		return decidedText(r) + "; running"
 	}
 	s := stateText(r.State)
 	if r.Result != nil && r.Result.Detail != "" {

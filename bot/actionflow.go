@@ -66,7 +66,7 @@ func (w *work) requestAction(req actionRequest) error {
 	} else if !w.cfg().mayRequest(def, user, w.ev.Roles) {
 		return w.reply(ticketID(t), fmt.Sprintf("**%s** is not an action you can ask for. `%sactions` lists the ones you can.", def.Title, prefix))
 	}
-	params, err := def.checkParams(req.params, def.Program)
+	params, err := def.CheckParams(req.params)
 	if err != nil {
 		return w.reply(ticketID(t), fmt.Sprintf("I can't run **%s**: %s\nWrite it as %s.", def.Title, userMessage(err), def.usage(prefix)))
 	}

@@ -213,11 +213,11 @@ func (w *work) finishRun(t *Ticket, r *ActionRun, def *ActionDef, res ActionResu
 	var msg string
 	switch state {
 	case RunSucceeded:
-		msg = fmt.Sprintf("Done: **%s** (%s) succeeded.%s", r.Title, r.ID, shown)
+		msg = fmt.Sprintf("Done: **%s** (%s) succeeded.", r.Title, r.ID)
 	case RunFailed:
-		msg = fmt.Sprintf("**%s** (%s) failed%s.%s", r.Title, r.ID, colon(res.Detail), shown)
+		msg = fmt.Sprintf("**%s** (%s) failed%s.", r.Title, r.ID, colon(res.Detail))
 	default:
-		msg = fmt.Sprintf("I can't tell whether **%s** (%s) worked%s. A technician will check; it will not be run again without them.%s", r.Title, r.ID, colon(res.Detail), shown)
+		msg = fmt.Sprintf("I can't tell whether **%s** (%s) worked%s. A technician will check; it will not be run again without them.", r.Title, r.ID, colon(res.Detail))
 	}
 	if state == RunSucceeded && r.OpenedTicket && t.Status == StatusOpen {
 		at := now
@@ -225,7 +225,7 @@ func (w *work) finishRun(t *Ticket, r *ActionRun, def *ActionDef, res ActionResu
 		t.transition(now, TransitionResolved, StatusResolved, "", "the action "+r.Action+" succeeded")
 		msg += fmt.Sprintf(" I've closed **%s**; write here if you need more help.", t.ID)
 	}
-	if err := w.toRequester(t, "", msg); err != nil {
+	if err := w.toRequester(t, "", msg+shown); err != nil {
 		return err
 	}
 	if state != RunSucceeded && t.Status == StatusOpen && t.Tier == LevelOne {

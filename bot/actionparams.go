@@ -53,11 +53,12 @@ var (
 	emailAddress     = regexp.MustCompile(`^[A-Za-z0-9.!#$%&'*+/=?^_` + "`" + `{|}~-]{1,64}@[A-Za-z0-9-]+(\.[A-Za-z0-9-]+)+$`)
 )
 
-// checkParams checks the values given for an action's parameters and returns them normalized (an enum
+// CheckParams checks the values given for an action's parameters and returns them normalized (an enum
 // as its choice is written, a bool as "true" or "false", an int in decimal), with defaults filled in.
-// exec says the action runs a program: no value may then begin with "-", which the program would read
+// When the action runs a program (Program), no value may begin with "-", which the program would read
 // as an option of its own. Every problem is an EINVALID error with a sentence for the person.
-func (d *ActionDef) checkParams(given map[string]string, exec bool) (map[string]string, error) {
+func (d *ActionDef) CheckParams(given map[string]string) (map[string]string, error) {
+	exec := d.Program
 	var problems []string
 	for name := range given {
 		p, ok := d.param(name)

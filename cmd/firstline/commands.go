@@ -118,6 +118,15 @@ by the running desk over its control socket. The web console runs with the desk:
 		{name: "web signout", synopsis: "USER", summary: "end every web console session of USER (the desk runs)",
 			help: `Ends every web console session of USER (platform:id), through the running desk's control socket.`,
 			run:  (*Main).webSignout},
+		{name: "actions list", synopsis: "[-json]", summary: "the actions the config defines ([[actions]])",
+			help: `Lists the actions the config defines: what each runs (without its secrets), the values it takes, who
+may request it and who approves it. It reads the config alone and never opens the data file.`,
+			run: (*Main).actionsList},
+		{name: "actions test", synopsis: "[-as PLATFORM:ID] [-preview] ID key=value…", summary: "a dry run: check the values, show what would be sent",
+			help: `A dry run of an action: the values are checked as the desk checks them, and what the runner would send
+or run is printed, its secrets hidden, without doing it. -preview runs the action's preview (itself a dry
+run) and prints its output.`,
+			run: (*Main).actionsTest},
 		{name: "version", synopsis: "", summary: "print the version (also firstline --version)",
 			help: `Prints the version, the commit it was built from, the Go version and the data file's schema.`,
 			run:  (*Main).version},

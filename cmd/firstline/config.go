@@ -47,6 +47,7 @@ type Config struct {
 	AlertRoutes   []AlertRouteConfig      `toml:"alert_routes"`
 	Files         FilesConfig             `toml:"files"`
 	Forms         []FormConfig            `toml:"forms"`
+	Actions       []ActionConfig          `toml:"actions"`
 }
 
 // BusinessHoursConfig is when the desk works: SLA clocks count only this time (unless a priority runs
@@ -148,6 +149,10 @@ type DeskConfig struct {
 	HelpChannels    []string `toml:"help_channels"`
 	ReopenWindow    Duration `toml:"reopen_window"`
 	DefaultPriority string   `toml:"default_priority"`
+	// ActionsEnabled false turns every action off ([[actions]]); unset is on. "!actions on" cannot undo it.
+	ActionsEnabled *bool `toml:"actions_enabled"`
+	// ApprovalsChannel ("platform:channel") receives the approval cards of actions that name no channel.
+	ApprovalsChannel string `toml:"approvals_channel"`
 }
 
 // RolesConfig names the people with powers beyond a tier's.
@@ -366,6 +371,10 @@ func expandEnv(v reflect.Value, path string, lookup func(string) (string, bool),
 			}
 			return val
 		}))
+	case reflect.Pointer:
+		if !v.IsNil() {
+			expandEnv(v.Elem(), path, lookup, problems)
+		}
 	case reflect.Struct:
 		for i := 0; i < v.NumField(); i++ {
 			key, _, _ := strings.Cut(v.Type().Field(i).Tag.Get("toml"), ",")

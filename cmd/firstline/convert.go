@@ -60,6 +60,9 @@ func (c Config) Bot() bot.Config {
 		cfg.PriorityRules = append(cfg.PriorityRules, bot.PriorityRule{Name: r.Name, Priority: r.Priority, Phrases: r.Phrases})
 	}
 	cfg.SLAWarnAt = c.SLA.WarnAt
+	// The actions themselves come with their runners from actionDefs, which the desk's run calls.
+	cfg.ActionsOff = c.Desk.ActionsEnabled != nil && !*c.Desk.ActionsEnabled
+	cfg.ApprovalsChannel = c.Desk.ApprovalsChannel
 	cfg.KBReviewChannel, cfg.KBStaleAfter, cfg.CaptureReaction = c.KB.ReviewChannel, time.Duration(c.KB.StaleAfter), c.Reactions.Capture
 	cfg.CSAT = bot.CSATConfig{MinDaysBetween: c.CSAT.MinDaysBetween, RemindAfter: time.Duration(c.CSAT.RemindAfter), CommentWindow: time.Duration(c.CSAT.CommentWindow)}
 	cfg.Alerts = c.alertConfig()

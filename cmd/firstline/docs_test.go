@@ -49,6 +49,10 @@ func docsConfigKeys(t *testing.T) map[string]bool {
 func configKeys(typ reflect.Type, prefix string, out map[string]bool) {
 	for f := range typ.Fields() {
 		tag, _, _ := strings.Cut(f.Tag.Get("toml"), ",")
+		if f.Anonymous && tag == "" {
+			configKeys(f.Type, prefix, out) // an embedded struct's keys are its parent's ([[actions]]' runner)
+			continue
+		}
 		if tag == "" || tag == "-" {
 			continue
 		}

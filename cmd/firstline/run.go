@@ -58,7 +58,11 @@ func (m *Main) runDesk(ctx context.Context, args []string) error {
 	if err != nil {
 		return err
 	}
-	engine, err := bot.New(cfg.Bot(), db, dm.library, m.clock(), logger)
+	desk := cfg.Bot()
+	if desk.Actions, err = cfg.actionDefs(logger); err != nil {
+		return err
+	}
+	engine, err := bot.New(desk, db, dm.library, m.clock(), logger)
 	if err != nil {
 		return err
 	}

@@ -37,6 +37,7 @@ func (c Config) problems() []string {
 	c.webProblems(add)
 	c.alertsProblems(add)
 	c.intakeProblems(add)
+	c.actionProblems(add)
 	if strings.TrimSpace(c.Desk.Name) == "" {
 		add("desk.name: must not be empty")
 	}
