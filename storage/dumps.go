@@ -53,7 +53,7 @@ var exported = map[dump.Kind][]byte{
 	dump.Ticket: bucketTickets, dump.Conversation: bucketByConv, dump.Message: bucketMessages, dump.PostRef: bucketPostRefs,
 	dump.Dedup: bucketDedup, dump.Effect: bucketOutbox, dump.Article: bucketArticles, dump.ArticleVersion: bucketArticleVers,
 	dump.Feedback: bucketFeedback, dump.KBFile: bucketKBFiles, dump.Audit: bucketAudit, dump.AdapterValue: bucketAdapters,
-	dump.Vector: bucketVectors, dump.WebRecord: bucketWeb,
+	dump.Vector: bucketVectors, dump.WebRecord: bucketWeb, dump.ActionRun: bucketRuns, dump.Setting: bucketSettings,
 }
 
 func exportTx(ctx context.Context, btx *bolt.Tx, fn func(dump.Record) error) error {
@@ -81,11 +81,22 @@ func exportTx(ctx context.Context, btx *bolt.Tx, fn func(dump.Record) error) err
 			// With AdapterValue: one walk of the adapters' buckets gives both.
 		case dump.WebRecord:
 			err = exportWeb(btx, fn)
+		case dump.ActionRun:
+			err = exportRuns(btx, fn)
+		case dump.Setting:
+			if b := btx.Bucket(bucketSettings); b != nil {
+				err = b.ForEach(func(k, v []byte) error {
+					return fn(dump.Record{Kind: dump.Setting, Name: string(k), Data: bytes.Clone(v)})
+				})
+			}
 		case dump.Sequence:
 			for name, b := range map[string][]byte{dump.SeqTickets: bucketTickets, dump.SeqOutbox: bucketOutbox, dump.SeqAudit: bucketAudit} {
 				if err = fn(dump.Record{Kind: dump.Sequence, Name: name, Seq: btx.Bucket(b).Sequence()}); err != nil {
 					break
 				}
+			}
+			if rb, _ := (&tx{btx: btx}).runs(false); err == nil && rb.data != nil {
+				err = fn(dump.Record{Kind: dump.Sequence, Name: dump.SeqActionRuns, Seq: rb.data.Sequence()})
 			}
 		default:
 			b := btx.Bucket(exported[kind])
@@ -182,6 +193,35 @@ func exportWeb(btx *bolt.Tx, fn func(dump.Record) error) error {
 			}
 			return fn(dump.Record{Kind: dump.WebRecord, Name: kind, ID: string(k), User: user, At: int64(expires), Data: rec})
 		})
+	})
+}
+
+// exportRuns exports the action runs, without their indexes (an import builds them again); a bucket
+// among them that is neither the runs nor an index is refused, as at the top.
+func exportRuns(btx *bolt.Tx, fn func(dump.Record) error) error {
+	rb, _ := (&tx{btx: btx}).runs(false)
+	if rb.root == nil {
+		return nil
+	}
+	if err := rb.root.ForEach(func(k, v []byte) error {
+		switch {
+		case v != nil:
+			return bot.Errorf(bot.EINVALID, "action_runs holds a key %q, which this Firstline cannot copy", k)
+		case !bytes.Equal(k, runsData) && !bytes.Equal(k, runsByState) && !bytes.Equal(k, runsByTicket) && !bytes.Equal(k, runsByFor):
+			return bot.Errorf(bot.EINVALID, "action_runs holds %q, which this Firstline cannot copy: use the Firstline that wrote it", k)
+		}
+		return nil
+	}); err != nil {
+		return err
+	}
+	if rb.data == nil {
+		return nil
+	}
+	return rb.data.ForEach(func(k, v []byte) error {
+		if len(k) != 8 {
+			return fmt.Errorf("action run %q: a key of %s", k, plural.Count(len(k), "byte", "bytes"))
+		}
+		return fn(dump.Record{Kind: dump.ActionRun, Seq: binary.BigEndian.Uint64(k), Data: bytes.Clone(v)})
 	})
 }
 
@@ -289,7 +329,32 @@ func (t *tx) importRecord(r dump.Record) error {
 			return err
 		}
 		return w.put(r.Name, r.ID, r.User, fromNanos(r.At), r.Data)
+	case dump.ActionRun:
+		run := new(bot.ActionRun)
+		if err := json.Unmarshal(r.Data, run); err != nil {
+			return err
+		}
+		if run.ID != bot.RunID(r.Seq) {
+			return fmt.Errorf("action run %d says it is %s", r.Seq, run.ID)
+		}
+		rb, err := t.runs(true)
+		if err != nil {
+			return err
+		}
+		if err := rb.put(run, nil, r.Seq); err != nil {
+			return err
+		}
+		return rb.data.Put(u64(r.Seq), r.Data) // as it was written, byte for byte
+	case dump.Setting:
+		return t.PutSetting(r.Name, string(r.Data))
 	case dump.Sequence:
+		if r.Name == dump.SeqActionRuns {
+			rb, err := t.runs(true)
+			if err != nil {
+				return err
+			}
+			return rb.data.SetSequence(r.Seq)
+		}
 		b := map[string][]byte{dump.SeqTickets: bucketTickets, dump.SeqOutbox: bucketOutbox, dump.SeqAudit: bucketAudit}[r.Name]
 		if b == nil {
 			return fmt.Errorf("no sequence %q", r.Name)

@@ -36,18 +36,21 @@ const (
 	AdapterSequence Kind = "adapter_sequence" // Name: the adapter; Seq: the last number NextID gave
 	Vector          Kind = "vector"           // ID: the content key; Data: the float32s, little-endian
 	WebRecord       Kind = "web_record"       // Name: the kind; ID: the key; User; At: expiry (unix nanos, 0: never); Data
-	Sequence        Kind = "sequence"         // Name: tickets, outbox or audit; Seq: the last number handed out
+	ActionRun       Kind = "action_run"       // Seq; Data: the ActionRun's JSON
+	Setting         Kind = "setting"          // Name; Data: the value
+	Sequence        Kind = "sequence"         // Name: tickets, outbox, audit or action_runs; Seq: the last number handed out
 )
 
 // Kinds are every kind, in export order.
 var Kinds = []Kind{Ticket, Conversation, Message, PostRef, Dedup, Effect, Article, ArticleVersion, Feedback, KBFile, Audit,
-	AdapterValue, AdapterSequence, Vector, WebRecord, Sequence}
+	AdapterValue, AdapterSequence, Vector, WebRecord, ActionRun, Setting, Sequence}
 
 // The sequences a store keeps, by Sequence record's Name.
 const (
-	SeqTickets = "tickets"
-	SeqOutbox  = "outbox"
-	SeqAudit   = "audit"
+	SeqTickets    = "tickets"
+	SeqOutbox     = "outbox"
+	SeqAudit      = "audit"
+	SeqActionRuns = "action_runs"
 )
 
 // Record is one record of a store. Which fields a kind uses is listed with the kinds.
@@ -87,7 +90,7 @@ func Canonical(records []Record) ([]string, error) {
 	out := make([]string, 0, len(records))
 	for _, r := range records {
 		data := []byte(base64.StdEncoding.EncodeToString(r.Data)) // bytes of their own: adapters', the console's, vectors
-		if r.Kind != AdapterValue && r.Kind != WebRecord && r.Kind != Vector && len(r.Data) > 0 {
+		if r.Kind != AdapterValue && r.Kind != WebRecord && r.Kind != Vector && r.Kind != Setting && len(r.Data) > 0 {
 			data = r.Data
 			var v any
 			dec := json.NewDecoder(bytes.NewReader(data))

@@ -67,6 +67,18 @@ func fillDesk(t *testing.T, db *storage.DB) {
 			if _, err := tx.RecordDedupKey(fmt.Sprintf("slack\x1fEv%d\x00", i), at); err != nil {
 				return err
 			}
+			if i%3 == 0 {
+				run := &bot.ActionRun{Action: "unlock-account", Title: "Unlock my account", State: []bot.RunState{bot.RunPending, bot.RunSucceeded, bot.RunUnknown}[i%9/3],
+					Ticket: tk.ID, RequestedBy: tk.Requester, For: tk.Requester, Params: map[string]string{"user": "ada@example.com"},
+					IdempotencyKey: fmt.Sprintf("fl-run-%d", i), CreatedAt: at, ExpiresAt: at.Add(4 * time.Hour),
+					History: []bot.RunStep{{At: at, State: bot.RunPending, By: tk.Requester}}}
+				if err := tx.CreateActionRun(run); err != nil {
+					return err
+				}
+			}
+		}
+		if err := tx.PutSetting(bot.SettingActionsOff, "true"); err != nil {
+			return err
 		}
 		for i, body := range []string{"one", "two", "three"} {
 			if _, err := tx.PutKBArticle(kb.Article{ID: "vpn", Title: "VPN", Tags: []string{"vpn"}, Body: body}, i == 2, "slack:UADA", base, i); err != nil {
@@ -111,7 +123,12 @@ func fillDesk(t *testing.T, db *storage.DB) {
 	err = db.Update(ctx, func(tx bot.Tx) error {
 		tk := &bot.Ticket{Version: bot.TicketVersion, Status: bot.StatusResolved, Requester: "slack:UGONE", ResolvedAt: &base, CreatedAt: base, UpdatedAt: base,
 			Conversation: bot.Conversation{Platform: "slack", Channel: "gone"}}
-		return tx.CreateTicket(tk)
+		if err := tx.CreateTicket(tk); err != nil {
+			return err
+		}
+		// with a run of its own, which goes with it: the run sequence is ahead too
+		return tx.CreateActionRun(&bot.ActionRun{Action: "unlock-account", State: bot.RunSucceeded, Ticket: tk.ID, For: tk.Requester,
+			IdempotencyKey: "fl-gone", CreatedAt: base, History: []bot.RunStep{}})
 	})
 	if err != nil {
 		t.Fatal(err)

@@ -26,6 +26,7 @@ var tables = map[dump.Kind]string{
 	dump.Dedup: "dedup", dump.Effect: "outbox", dump.Article: "articles", dump.ArticleVersion: "article_versions",
 	dump.Feedback: "article_feedback", dump.KBFile: "kb_files", dump.Audit: "audit", dump.AdapterValue: "adapter_state",
 	dump.AdapterSequence: "adapter_sequences", dump.Vector: "vectors", dump.WebRecord: "web_records",
+	dump.ActionRun: "action_runs", dump.Setting: "settings",
 }
 
 var otherTables = []string{"ticket_terms", "firstline_meta", "firstline_schema"}
@@ -47,10 +48,13 @@ var exportQueries = map[dump.Kind]string{
 	dump.AdapterSequence: `SELECT adapter, value FROM adapter_sequences ORDER BY adapter COLLATE "C"`,
 	dump.Vector:          `SELECT key, data FROM vectors ORDER BY key COLLATE "C"`,
 	dump.WebRecord:       `SELECT kind, key, "user", expires, rec FROM web_records ORDER BY kind COLLATE "C", key COLLATE "C"`,
+	dump.ActionRun:       "SELECT seq, data FROM action_runs ORDER BY seq",
+	dump.Setting:         `SELECT name, value FROM settings ORDER BY name COLLATE "C"`,
 }
 
 // sequences are the sequences behind dump's Sequence records.
-var sequences = map[string]string{dump.SeqTickets: "ticket_seq", dump.SeqOutbox: "outbox_seq", dump.SeqAudit: "audit_seq"}
+var sequences = map[string]string{dump.SeqTickets: "ticket_seq", dump.SeqOutbox: "outbox_seq", dump.SeqAudit: "audit_seq",
+	dump.SeqActionRuns: "action_run_seq"}
 
 // Export calls fn with every record of the database, kind by kind in dump.Kinds' order, from one
 // snapshot (REPEATABLE READ): a consistent copy even while desks write (though what they write after is
@@ -115,8 +119,12 @@ func scanRecord(kind dump.Kind, r pgx.Rows) (dump.Record, error) {
 	var seq int64
 	var err error
 	switch kind {
-	case dump.Ticket, dump.Audit:
+	case dump.Ticket, dump.Audit, dump.ActionRun:
 		err = r.Scan(&seq, &rec.Data)
+	case dump.Setting:
+		var v string
+		err = r.Scan(&rec.Name, &v)
+		rec.Data = []byte(v)
 	case dump.Effect:
 		if err = r.Scan(&seq, &rec.Data); err == nil {
 			// The stored JSON leaves Seq out (see Enqueue): a dump's effect carries it, as bbolt's does.
@@ -340,6 +348,18 @@ func (im *Importer) flush() error {
 			columns, row = []string{"key", "data"}, []any{r.ID, nonNil(r.Data)}
 		case dump.WebRecord:
 			columns, row = []string{"kind", "key", "user", "expires", "rec"}, []any{r.Name, r.ID, r.User, r.At, nonNil(r.Data)}
+		case dump.ActionRun:
+			var run bot.ActionRun
+			if err := json.Unmarshal(r.Data, &run); err != nil {
+				return fmt.Errorf("action run %d: %w", r.Seq, err)
+			}
+			if run.ID != bot.RunID(r.Seq) {
+				return fmt.Errorf("action run %d says it is %s", r.Seq, run.ID)
+			}
+			columns = []string{"seq", "state", "ticket", "for_user", "created", "data"}
+			row = []any{int64(r.Seq), string(run.State), run.Ticket, run.For, nanos(run.CreatedAt), string(r.Data)}
+		case dump.Setting:
+			columns, row = []string{"name", "value"}, []any{r.Name, string(r.Data)}
 		default:
 			return fmt.Errorf("unknown kind %q", r.Kind)
 		}
