@@ -21,6 +21,7 @@ type filling struct {
 	form   bot.Form
 	ask    []bot.FormField
 	values map[string]string
+	names  map[string]string // a person's name by "console:name", for the card to show the name
 }
 
 // formCommand handles "/form" and "/form ID".
@@ -40,7 +41,7 @@ func (s *session) formCommand(ctx context.Context, args []string) {
 	}
 	for _, f := range forms {
 		if strings.EqualFold(f.ID, args[0]) {
-			s.form = &filling{form: f, ask: f.Fields, values: map[string]string{}}
+			s.form = &filling{form: f, ask: f.Fields, values: map[string]string{}, names: map[string]string{}}
 			s.a.print(fmt.Sprintf("%s: answer each question on a line; /skip leaves an optional one empty, /cancel stops.", oneLine(f.Title)))
 			s.askNext(ctx)
 			return
@@ -106,6 +107,7 @@ func (s *session) formLine(ctx context.Context, line string) bool {
 	field := f.ask[0]
 	value := strings.TrimSpace(line)
 	if field.Type == bot.FieldUser && validName(value) {
+		f.names[bot.JoinID(platform, value)] = value
 		value = bot.JoinID(platform, value) // a person is "console:name"
 	}
 	f.values[field.ID] = value
@@ -122,7 +124,7 @@ func (s *session) askNext(ctx context.Context) {
 		return
 	}
 	ev := bot.Event{Kind: bot.EventForm, ID: s.newFormID(ctx), Platform: platform, Channel: "@" + s.user, DM: true,
-		User: s.userID(), UserName: s.user, Form: &bot.FormSubmission{Form: f.form.ID, Values: f.values}}
+		User: s.userID(), UserName: s.user, Form: &bot.FormSubmission{Form: f.form.ID, Values: f.values, Names: f.names}}
 	err := s.eng.Handle(ctx, ev)
 	var be *bot.Error
 	var fe bot.FieldErrors

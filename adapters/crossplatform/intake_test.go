@@ -79,7 +79,7 @@ func TestConsoleForm(t *testing.T) {
 			receipt = m.text
 		}
 	}
-	if !strings.Contains(cardText, "Which system?: VPN") || !strings.Contains(cardText, "Who approves?: console:tom") {
+	if !strings.Contains(cardText, "Which system?: VPN") || !strings.Contains(cardText, "Who approves?: tom") || strings.Contains(cardText, "console:tom") {
 		t.Fatalf("card: %s", cardText)
 	}
 	if receipt == "" {

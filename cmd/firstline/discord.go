@@ -6,11 +6,9 @@ import (
 	"fmt"
 	"regexp"
 	"strings"
-)
 
-// discordPermissions is what the bot needs in the channels it serves: View Channels, Send Messages,
-// Send Messages in Threads, Create Public Threads, Embed Links, Read Message History, Add Reactions.
-const discordPermissions = 309237730368
+	"github.com/firstline-desk/firstline/adapters/discord"
+)
 
 var applicationIDPattern = regexp.MustCompile(`^[0-9]{15,21}$`)
 
@@ -39,7 +37,7 @@ func (m *Main) discordInvite(_ context.Context, args []string) error {
 	if !applicationIDPattern.MatchString(id) {
 		return usageError("%q is not an application id: it is a number like 1234567890123456789", id)
 	}
-	fmt.Fprintf(m.Stdout, "https://discord.com/oauth2/authorize?client_id=%s&scope=bot+applications.commands&permissions=%d\n", id, discordPermissions)
+	fmt.Fprintf(m.Stdout, "https://discord.com/oauth2/authorize?client_id=%s&scope=bot+applications.commands&permissions=%d\n", id, discord.Permissions)
 	return nil
 }
 

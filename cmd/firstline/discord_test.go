@@ -9,7 +9,7 @@ import (
 )
 
 func TestDiscordInvite(t *testing.T) {
-	want := "https://discord.com/oauth2/authorize?client_id=1234567890123456789&scope=bot+applications.commands&permissions=309237730368\n"
+	want := "https://discord.com/oauth2/authorize?client_id=1234567890123456789&scope=bot+applications.commands&permissions=309237763136\n"
 	if out, errOut, code := runMain(t, "discord", "invite", "1234567890123456789"); code != 0 || out != want {
 		t.Fatalf("exit %d, out %q, err %q", code, out, errOut)
 	}
