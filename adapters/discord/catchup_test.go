@@ -30,6 +30,7 @@ const (
 type logWatch struct {
 	mu      sync.Mutex
 	counts  map[string]int
+	lines   []string // every record, for a failing test's output
 	changed chan struct{}
 }
 
@@ -45,6 +46,12 @@ func (w *logWatch) Handle(_ context.Context, r slog.Record) error {
 	w.mu.Lock()
 	defer w.mu.Unlock()
 	w.counts[r.Message]++
+	line := r.Time.Format("15:04:05.000") + " " + r.Level.String() + " " + r.Message
+	r.Attrs(func(a slog.Attr) bool {
+		line += " " + a.String()
+		return true
+	})
+	w.lines = append(w.lines, line)
 	close(w.changed)
 	w.changed = make(chan struct{})
 	return nil
@@ -113,6 +120,13 @@ func (p *place) start(memoryOnly bool, wrap func(bot.Handler) bot.Handler) (d *d
 	if err != nil {
 		t.Fatal(err)
 	}
+	t.Cleanup(func() {
+		if t.Failed() {
+			logs.mu.Lock()
+			defer logs.mu.Unlock()
+			t.Logf("the adapter's log:\n%s", strings.Join(logs.lines, "\n"))
+		}
+	})
 	engine.AddChat(a)
 	var h bot.Handler = engine
 	if wrap != nil {
@@ -361,4 +375,47 @@ func TestCatchUpThreadsPeopleStarted(t *testing.T) {
 	d, logs, _ = p.start(false, nil)
 	logs.wait(t, caughtUp, 1)
 	d.find(q, "gateway certificate expired")
+}
+
+// answerFirst performs the engine's effects of a DM before handing back that it was recorded, as a
+// busy gateway goroutine lets the engine's dispatcher do: the desk posts its answer in the DM before the
+// adapter notes the message it answers.
+type answerFirst struct {
+	*bot.Engine
+}
+
+func (a answerFirst) Handle(ctx context.Context, ev bot.Event) error {
+	if err := a.Engine.Handle(ctx, ev); err != nil || !ev.DM {
+		return err
+	}
+	return a.Flush(ctx)
+}
+
+// TestCatchUpDMAnsweredBeforeNoted checks that a DM channel stays a DM for catch-up whichever comes
+// first, the desk's answer there or the note that the person's message was recorded: a DM written while
+// the desk is stopped is answered when it starts again. The answer's post took the channel for a
+// server's channel when it came first, and the DM was then fetched as a message outside every help
+// channel and ignored.
+func TestCatchUpDMAnsweredBeforeNoted(t *testing.T) {
+	p := newPlace(t)
+	d, logs, stop := p.start(false, func(h bot.Handler) bot.Handler { return answerFirst{h.(*bot.Engine)} })
+	logs.wait(t, caughtUp, 1)
+	p.fake.Dispatch(t, "MESSAGE_CREATE", map[string]any{"id": d.id(), "channel_id": dm, "content": "My VPN will not connect", "type": 0,
+		"timestamp": time.Now().Format(time.RFC3339), "author": map[string]any{"id": carol, "username": "carol"}})
+	d.find(dm, "Talk to a human")
+	stop()
+	inDM := sentIn(p.fake, dm)
+
+	p.fake.AddHistory(dm, written(carol, "It did not help, I still cannot connect", time.Now()))
+	d, logs, _ = p.start(false, nil)
+	logs.wait(t, caughtUp, 1)
+	if err := d.engine.Flush(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	if n := sentIn(p.fake, dm); n <= inDM {
+		t.Errorf("the DM written while the desk was stopped got no answer")
+	}
+	if tk := ticket(t, p.db, "T-000001"); !strings.Contains(transcript(tk), "still cannot connect") {
+		t.Errorf("the DM is not in carol's ticket: %s", transcript(tk))
+	}
 }

@@ -66,7 +66,9 @@ func (a *Adapter) destination(ctx context.Context, p bot.Post) (destination, err
 	d := destination{target: channel, channel: channel, thread: p.Thread}
 	switch {
 	case p.Thread == "":
-		a.track(ctx, channel, "", p.DM != "")
+		// An answer to a DM names the DM's channel, not p.DM: without asking, the channel would be
+		// taken for a server's, and catch-up would then fetch what is written there as outside the desk.
+		a.track(ctx, channel, "", p.DM != "" || a.isDM(ctx, channel))
 	case p.DM != "" || a.isDM(ctx, channel):
 		d.replyTo = p.Thread
 		a.track(ctx, channel, "", true)

@@ -195,6 +195,9 @@ func (a *Adapter) track(ctx context.Context, channel, parent string, dm bool) {
 		c = &cursor{Parent: parent, DM: dm, Guild: a.cfg.Guild}
 		a.cursors[channel] = c
 	}
+	if dm && !c.DM {
+		c.DM, c.Parent, c.Guild = true, "", ""
+	}
 	c.Active = time.Now()
 	a.dirty = true
 	a.mu.Unlock()
@@ -223,6 +226,12 @@ func (a *Adapter) recorded(channel, id, guild string) {
 		a.cursors[channel] = c
 		a.kickSave()
 	}
+	if guild == "" && !c.DM {
+		// The gateway says what a DM is (no guild_id): a cursor the desk's own post made first may not
+		// know, and catch-up hands a DM's messages over as DMs only when it does.
+		c.DM, c.Parent, c.Guild = true, "", ""
+		a.kickSave()
+	}
 	if c.gap {
 		if newer(id, c.liveMax) {
 			c.liveMax = id
@@ -244,6 +253,9 @@ func (a *Adapter) notRecorded(channel, guild string) {
 		c = &cursor{Guild: guild, DM: guild == "", Parent: a.parents[channel]}
 		a.cursors[channel] = c
 		a.kickSave()
+	}
+	if guild == "" && !c.DM {
+		c.DM, c.Parent, c.Guild = true, "", "" // as in recorded
 	}
 	c.gap = true
 	c.epoch++
