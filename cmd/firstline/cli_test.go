@@ -45,6 +45,34 @@ func TestHelp(t *testing.T) {
 			t.Fatalf("the usage does not list %s:\n%s", c.name, usageText())
 		}
 	}
+	// In every list of commands (firstline help, a group's -h) each summary starts at usageColumn, apart
+	// from the command before it, also after a synopsis too long for the column.
+	lists := map[string]string{"help": usageText()}
+	for _, c := range commands {
+		if first, _, ok := strings.Cut(c.name, " "); ok {
+			lists[first+" -h"], _, _ = runMain(t, first, "-h")
+		}
+	}
+	for name, list := range lists {
+		for _, c := range commands {
+			if name != "help" && !strings.HasPrefix(name, strings.Fields(c.name)[0]+" ") {
+				continue
+			}
+			found := false
+			for _, line := range strings.Split(list, "\n") {
+				if i := len(line) - len(c.summary); strings.HasSuffix(line, c.summary) {
+					found = true
+					if i != usageColumn || !strings.HasSuffix(line[:i], "  ") {
+						t.Errorf("%s: the summary of %s is not apart at column %d:\n%s", name, c.name, usageColumn, line)
+					}
+				}
+			}
+			if !found {
+				t.Errorf("%s does not list %s:\n%s", name, c.name, list)
+			}
+		}
+	}
+
 	out, _, code := runMain(t, "tickets", "-h")
 	if code != 0 || !strings.Contains(out, "tickets list [-status S] [-json]") || !strings.Contains(out, "tickets show ID") {
 		t.Fatalf("tickets -h: exit %d\n%s", code, out)

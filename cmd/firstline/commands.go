@@ -248,14 +248,7 @@ const usageColumn = 47
 func usageText() string {
 	var b strings.Builder
 	b.WriteString("Firstline, the Level 1 IT service desk in chat.\n\nUsage:\n")
-	line := func(cmd, summary string) {
-		cmd = "  firstline " + cmd
-		if len(cmd) < usageColumn-1 {
-			fmt.Fprintf(&b, "%-*s%s\n", usageColumn, cmd, summary)
-		} else {
-			fmt.Fprintf(&b, "%s\n%*s%s\n", cmd, usageColumn, "", summary)
-		}
-	}
+	line := func(cmd, summary string) { usageLine(&b, "  firstline "+cmd, summary) }
 	line("[-data DIR] [-config FILE] [-web ADDR]", "run the desk (no config: the console demo, with the web console on 127.0.0.1:8080; -web \"\" turns it off)")
 	for _, c := range commands {
 		line(strings.TrimSpace(c.name+" "+c.synopsis), c.summary)
@@ -268,12 +261,22 @@ firstline --version prints the version.
 	return b.String()
 }
 
+// usageLine writes one command of a list of commands: cmd, then its summary at usageColumn, or on a line
+// of its own at that column when cmd is too long to leave a gap before it.
+func usageLine(b *strings.Builder, cmd, summary string) {
+	if len(cmd) < usageColumn-1 {
+		fmt.Fprintf(b, "%-*s%s\n", usageColumn, cmd, summary)
+	} else {
+		fmt.Fprintf(b, "%s\n%*s%s\n", cmd, usageColumn, "", summary)
+	}
+}
+
 // groupUsage lists the commands of a group.
 func groupUsage(name string, sub []command) string {
 	var b strings.Builder
 	fmt.Fprintf(&b, "Usage: firstline %s COMMAND\n\nCommands:\n", name)
 	for _, c := range sub {
-		fmt.Fprintf(&b, "  %-*s%s\n", usageColumn-2, strings.TrimSpace(c.name+" "+c.synopsis), c.summary)
+		usageLine(&b, "  "+strings.TrimSpace(c.name+" "+c.synopsis), c.summary)
 	}
 	fmt.Fprintf(&b, "\nfirstline help %s COMMAND prints a command's flags and their defaults.\n", name)
 	return b.String()

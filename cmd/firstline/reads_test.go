@@ -34,6 +34,16 @@ func TestReadsWhileTheDeskRuns(t *testing.T) {
 		{"kb", "search", "-json", "-n", "3", "printer"},
 		{"kb", "export", "EXPORT"},
 	}
+	// Each of them says so in its help.
+	for _, args := range reads {
+		name := args[0]
+		if len(group(name)) > 0 {
+			name += " " + args[1]
+		}
+		if c := findCommand(name); c == nil || !strings.Contains(c.help, "Works while the desk runs") {
+			t.Errorf("firstline help %s does not say that it works while the desk runs", name)
+		}
+	}
 	// run runs every read; HTML and EXPORT stand for a file and a folder of its own in dir, and are
 	// written back as HTML and EXPORT in the output, so the runs compare.
 	run := func(dir string) (outputs []string, files map[string]string) {
