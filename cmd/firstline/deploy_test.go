@@ -80,6 +80,22 @@ func TestDockerfile(t *testing.T) {
 	if !strings.Contains(build, "CGO_ENABLED=0") || !strings.Contains(build, "-X main.version=${VERSION}") || !strings.Contains(build, "-X main.commit=${COMMIT}") {
 		t.Fatalf("the build is not static with the version stamped: %q", build)
 	}
+	// The release build, for the target the image is built on: the same command, so that a container
+	// and a release binary are the same program.
+	script, err := os.ReadFile("../../scripts/release.sh")
+	if err != nil {
+		t.Fatal(err)
+	}
+	release := ""
+	for _, l := range strings.Split(strings.ReplaceAll(string(script), "\\\n", " "), "\n") {
+		if strings.Contains(l, "go build") {
+			release = strings.Join(strings.Fields(l), " ")
+		}
+	}
+	release = strings.NewReplacer(" GOOS=$os GOARCH=$arch", "", "$version", "${VERSION}", "$commit", "${COMMIT}", `"$out/$name"`, "/out/firstline").Replace(release)
+	if release != build {
+		t.Fatalf("the Dockerfile builds\n\t%s\nscripts/release.sh builds\n\t%s", build, release)
+	}
 	if runtime.GOOS != "linux" {
 		t.Fatalf("the image is Linux; this test builds its binary natively and runs it (GOOS %s)", runtime.GOOS)
 	}
