@@ -9,6 +9,7 @@ import (
 	"strconv"
 	"strings"
 	"testing"
+	"unicode"
 )
 
 // The documentation in docs/ is what an admin configures the desk from, so these tests keep it true to
@@ -165,4 +166,99 @@ func TestDocsConfigExamplesLoad(t *testing.T) {
 			t.Errorf("the config example at %s does not load: %v\n%s", b.where, err, b.text)
 		}
 	}
+}
+
+// TestDocsLinksResolve follows every relative link of the README and docs/ (outside code blocks and
+// code spans): the file or folder it names exists, and an anchor (#section) is a heading of the page it
+// names, as GitHub makes anchors of headings. So a page that is moved, renamed or retitled leaves no
+// reader on a dead link.
+func TestDocsLinksResolve(t *testing.T) {
+	files, err := filepath.Glob("../../docs/*.md")
+	if err != nil {
+		t.Fatal(err)
+	}
+	files = append(files, "../../README.md")
+	link := regexp.MustCompile(`\]\(([^)\s]+)\)`)
+	code := regexp.MustCompile("`[^`]*`")
+	anchors := map[string]map[string]bool{} // a page's anchors, by its clean path
+	anchorsOf := func(page string) map[string]bool {
+		if a, ok := anchors[page]; ok {
+			return a
+		}
+		a := map[string]bool{}
+		b, err := os.ReadFile(page)
+		if err != nil {
+			t.Fatal(err)
+		}
+		fenced := false
+		for _, line := range strings.Split(string(b), "\n") {
+			if strings.HasPrefix(strings.TrimSpace(line), "```") {
+				fenced = !fenced
+			}
+			if fenced || !strings.HasPrefix(line, "#") {
+				continue
+			}
+			slug := githubAnchor(strings.TrimLeft(line, "# "))
+			for n := 1; a[slug]; n++ { // GitHub numbers a repeated heading's anchor: slug-1, slug-2
+				slug = strings.TrimSuffix(slug, "-"+strconv.Itoa(n-1)) + "-" + strconv.Itoa(n)
+			}
+			a[slug] = true
+		}
+		anchors[page] = a
+		return a
+	}
+	checked := 0
+	for _, name := range files {
+		b, err := os.ReadFile(name)
+		if err != nil {
+			t.Fatal(err)
+		}
+		fenced := false
+		for i, line := range strings.Split(string(b), "\n") {
+			if strings.HasPrefix(strings.TrimSpace(line), "```") {
+				fenced = !fenced
+			}
+			if fenced {
+				continue
+			}
+			for _, m := range link.FindAllStringSubmatch(code.ReplaceAllString(line, ""), -1) {
+				target := m[1]
+				if strings.Contains(target, "://") || strings.HasPrefix(target, "mailto:") {
+					continue
+				}
+				checked++
+				where := filepath.Base(name) + ":" + strconv.Itoa(i+1)
+				path, anchor, _ := strings.Cut(target, "#")
+				page := filepath.Clean(name)
+				if path != "" {
+					page = filepath.Join(filepath.Dir(name), path)
+					if _, err := os.Stat(page); err != nil {
+						t.Errorf("%s: the link %s names nothing: %v", where, target, err)
+						continue
+					}
+				}
+				if anchor != "" && strings.HasSuffix(page, ".md") && !anchorsOf(page)[anchor] {
+					t.Errorf("%s: the link %s: no heading of %s has the anchor #%s", where, target, filepath.Base(page), anchor)
+				}
+			}
+		}
+	}
+	if checked < 50 {
+		t.Fatalf("found %d relative links in the docs: the reader is broken", checked)
+	}
+}
+
+// githubAnchor is the anchor GitHub gives a heading: lower case, code marks and punctuation dropped
+// (letters, digits, "-" and "_" kept), spaces made "-".
+func githubAnchor(heading string) string {
+	var b strings.Builder
+	for _, r := range strings.ToLower(strings.TrimSpace(heading)) {
+		switch {
+		case r == ' ':
+			b.WriteRune('-')
+		case r == '-' || r == '_' || unicode.IsLetter(r) || unicode.IsDigit(r):
+			b.WriteRune(r)
+		}
+	}
+	return b.String()
 }
