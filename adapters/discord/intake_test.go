@@ -167,10 +167,12 @@ func TestAttachmentReachesTheCard(t *testing.T) {
 	}
 }
 
-// TestOversizedFileRefused: a file over [files] max_bytes gets a clear reply and is not passed on.
+// TestOversizedFileRefused: a file over [files] max_bytes, and one of a kind [files] refuse names, get a
+// clear reply and are not passed on.
 func TestOversizedFileRefused(t *testing.T) {
 	cfg := testConfig("discord:" + tier2)
 	cfg.Files.MaxBytes = 10
+	cfg.Files.Refuse = []string{"application/x-msdownload", ".bat"}
 	d := newDesk(t, cfg)
 	q := d.say(alice, help, "My VPN will not connect")
 	answer := d.find(q, "Talk to a human")
@@ -180,11 +182,21 @@ func TestOversizedFileRefused(t *testing.T) {
 	d.sayWith(alice, q, "the crash dump", big)
 	d.find(q, "I can't pass on **dump.bin**")
 	d.find(card.ID, "the crash dump") // relayed as text, in the card's thread (its id is the card's)
+	exe := d.fake.AddAttachment(q, "fix.exe", "application/x-msdownload", []byte("MZ"))
+	bat := d.fake.AddAttachment(q, "FIX.BAT", "text/plain", []byte("@echo"))
+	d.sayWith(alice, q, "or these", exe, bat)
+	reply := d.find(q, "I can't pass on **fix.exe**")
+	for _, want := range []string{"does not take files of type application/x-msdownload", "I can't pass on **FIX.BAT**", "does not take .bat files"} {
+		if !strings.Contains(reply.Content, want) {
+			t.Fatalf("the reply %q lacks %q", reply.Content, want)
+		}
+	}
+	d.find(card.ID, "or these")
 	if up := d.fake.Uploads(); len(up) != 0 {
 		t.Fatalf("uploads %+v of a refused file", up)
 	}
-	if f := ticket(t, d.db, "T-000001").Files; len(f) != 1 || f[0].Refused == "" {
-		t.Fatalf("files %+v, want one recorded as refused", f)
+	if f := ticket(t, d.db, "T-000001").Files; len(f) != 3 || f[0].Refused == "" || f[1].Refused == "" || f[2].Refused == "" {
+		t.Fatalf("files %+v, want three recorded as refused", f)
 	}
 }
 
@@ -210,5 +222,28 @@ func TestExpiredAttachmentURL(t *testing.T) {
 	linked := d.find(card.ID, "not copied here")
 	if !strings.Contains(linked.Content, "big.png") || !strings.Contains(linked.Content, "platform refused") {
 		t.Fatalf("the refused upload became %q", linked.Content)
+	}
+}
+
+// TestTicketEmojiOnAScreenshot: a message with a screenshot turned into a ticket by 🎫 brings its file,
+// read with the message over REST: recorded on the ticket, listed on the card and uploaded to the
+// card's thread.
+func TestTicketEmojiOnAScreenshot(t *testing.T) {
+	d := newDesk(t, testConfig("discord:"+tier2))
+	d.fake.AddChannel(random, "", 0)
+	shot := d.fake.AddAttachment(random, "printer.png", "image/png", []byte("PNG paper jam"))
+	q := d.sayWith(alice, random, "The printer on floor 3 eats every page", shot)
+	d.react(tom, random, q, "🎫", techs)
+	d.find(q, "turned this message into")
+	tk := ticket(t, d.db, "T-000001")
+	if len(tk.Files) != 1 || tk.Files[0].Name != "printer.png" || tk.Files[0].Type != "image/png" || tk.Files[0].Refused != "" {
+		t.Fatalf("files on the ticket %+v", tk.Files)
+	}
+	card := d.find(tier2, "T-000001") // the knowledge base has nothing on printers: straight to Tier 2
+	if !strings.Contains(dump([]fakediscord.Message{card}), "printer.png") {
+		t.Fatalf("the card does not list the screenshot: %s", dump([]fakediscord.Message{card}))
+	}
+	if up := d.fake.WaitUploads(t, 1); up[0].ChannelID != card.ID || up[0].Filename != "printer.png" || string(up[0].Data) != "PNG paper jam" {
+		t.Fatalf("upload %+v, want the screenshot in the card's thread %s", up[0], card.ID)
 	}
 }

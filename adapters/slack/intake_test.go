@@ -183,3 +183,29 @@ func TestGroupDM(t *testing.T) {
 		}
 	}
 }
+
+// TestTicketEmojiOnAScreenshot: a message with a screenshot turned into a ticket by 🎫 brings its file:
+// recorded on the ticket, read from the message as Slack keeps it, and copied to the card's thread
+// when the ticket reaches a tier.
+func TestTicketEmojiOnAScreenshot(t *testing.T) {
+	d := newIntakeDesk(t)
+	shot := d.fake.AddFile("UBOB", "vpn-error.png", "image/png", []byte("PNG the error dialog"))
+	msg := d.wrote("UBOB", "CRANDOM", "", "my vpn will not connect, see the error", shot)
+	d.react("UTOM", "CRANDOM", msg, "ticket")
+	d.flush()
+	answer := d.find("CRANDOM", msg, "Talk to a human")
+	tk := d.ticket("T-000001")
+	if len(tk.Files) != 1 || tk.Files[0].ID != shot.ID || tk.Files[0].Name != "vpn-error.png" || tk.Files[0].Type != "image/png" || tk.Files[0].Refused != "" {
+		t.Fatalf("files on the ticket: %+v", tk.Files)
+	}
+	d.click("UBOB", answer, msg, bot.FeedbackHuman)
+	d.flush()
+	card := d.find("CTIER2", "", "T-000001")
+	if !strings.Contains(string(card.Blocks), "vpn-error.png") {
+		t.Fatalf("the card does not list the screenshot: %s", card.Blocks)
+	}
+	up := d.fake.WaitUploads(t, 1)
+	if up[0].Channel != "CTIER2" || up[0].ThreadTS != card.TS || len(up[0].Files) != 1 || string(up[0].Files[0].Content) != "PNG the error dialog" {
+		t.Fatalf("upload: %+v", up[0])
+	}
+}
