@@ -116,6 +116,8 @@ func browserDesk(t *testing.T) *webtest.Console {
 	cfg.Tiers[0].Members = append(cfg.Tiers[0].Members, webtest.Admin)
 	cfg.SLA = map[string]bot.SLATarget{"P1": {Response: 30 * time.Minute, Resolution: 4 * time.Hour}, "P2": {Response: time.Hour, Resolution: 8 * time.Hour},
 		"P3": {Response: 4 * time.Hour, Resolution: 24 * time.Hour}}
+	cfg.Alerts = bot.AlertConfig{Routes: []bot.AlertRoute{{Name: "critical", Match: map[string]string{"severity": "critical"},
+		Tier: "tier2", Priority: "P1", Actions: []string{"restart-spooler"}, Resolve: true}}}
 	return webtest.New(t, webtest.Options{Desk: &cfg, Configure: func(c *web.Config) { c.PollEvery = 200 * time.Millisecond }})
 }
 
@@ -200,7 +202,11 @@ func TestBrowserStory(t *testing.T) {
 	if err := c.Desk.Engine.Flush(context.Background()); err != nil {
 		t.Fatal(err)
 	}
-	run("the morning's queue", chromedp.WaitVisible(chromedp.CSS(`#results a[href="/tickets/T-000006"]`)), shot.take("tickets"))
+	// The list says when its results are of in the desk's clock and zone, as every time on the page, even
+	// after it refreshed itself (it said the browser's).
+	asOf := c.Desk.Clock.Now().In(time.Local).Format("15:04")
+	run("the morning's queue", chromedp.WaitVisible(chromedp.CSS(`#results a[href="/tickets/T-000006"]`)),
+		until("the list as of "+asOf, `document.querySelector("#live time").textContent === `+strconv.Quote(asOf)), shot.take("tickets"))
 
 	// Open it, claim it, reply, resolve it.
 	run("open", chromedp.Click(chromedp.CSS(`#results td.id a[href="/tickets/T-000001"]`)), chromedp.WaitVisible(chromedp.CSS(`button[data-key=c]`)), shot.take("ticket-new"))
@@ -245,12 +251,19 @@ func TestBrowserStory(t *testing.T) {
 		t.Fatalf("the diff's first removed line is %q", removed)
 	}
 
+	// A monitor's ticket: the alert group above its conversation, the monitor as its requester.
+	if err := c.Desk.Alert(spoolerNotice(c.Desk.Clock.Now().Add(-12*time.Minute), "prn-3", "prn-4")); err != nil {
+		t.Fatal(err)
+	}
+	run("alert ticket", chromedp.Navigate(c.URL+"/tickets/T-000007"), chromedp.WaitVisible(chromedp.CSS(`.alert-group`)), shot.take("ticket-alert"))
+
 	// The other pages, to look at.
 	run("reports", chromedp.Navigate(c.URL+"/reports"), chromedp.WaitVisible(chromedp.CSS(`.tiles`)), shot.take("reports"))
 	run("audit", chromedp.Navigate(c.URL+"/audit"), chromedp.WaitVisible(chromedp.CSS(`table.list`)), shot.take("audit"))
 	run("health", chromedp.Navigate(c.URL+"/health"), chromedp.WaitVisible(chromedp.CSS(`.grid2`)), shot.take("health"))
 	run("phone", chromedp.EmulateViewport(390, 844, chromedp.EmulateMobile), chromedp.Navigate(c.URL+"/tickets/T-000001"),
-		chromedp.WaitVisible(chromedp.CSS(`.messages`)), shot.take("phone-ticket"), chromedp.Navigate(c.URL+"/tickets?status=all"),
+		chromedp.WaitVisible(chromedp.CSS(`.messages`)), shot.take("phone-ticket"), chromedp.Navigate(c.URL+"/tickets/T-000007"), chromedp.WaitVisible(chromedp.CSS(`.alert-group`)),
+		shot.take("phone-ticket-alert"), chromedp.Navigate(c.URL+"/tickets?status=all"),
 		chromedp.WaitVisible(chromedp.CSS(`#results`)), shot.take("phone-tickets"), chromedp.Navigate(c.URL+"/"), chromedp.WaitVisible(chromedp.CSS(`.tiles`)),
 		shot.take("phone-queue"), chromedp.EmulateReset())
 

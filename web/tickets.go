@@ -166,6 +166,9 @@ func (s *Server) ticketItem(t *bot.Ticket) ticketItem {
 	if it.Subject == "" {
 		it.Subject = "(no subject)"
 	}
+	if isMonitorTicket(t) {
+		it.Requester = monitorLabel(it.Requester)
+	}
 	if t.CSAT != nil {
 		it.Rating = t.CSAT.Score
 	}

@@ -23,6 +23,8 @@ type ticketView struct {
 	Offers         []offerView
 	Form           []formLine
 	Files          []fileView
+	Alert          *alertView // a monitor's alert group; nil for a person's ticket
+	Monitor        bool       // a monitor asked: it reads nothing, so nothing is replied to it
 	Clocks         []clockView
 	Rating         *ratingView
 	Vendor         string
@@ -150,6 +152,9 @@ func (s *Server) ticketView(t *bot.Ticket, v *Viewer) ticketView {
 	if t.ResolvedAt != nil && t.Status == bot.StatusResolved {
 		tv.Resolved = s.when(*t.ResolvedAt)
 	}
+	if tv.Monitor = isMonitorTicket(t); tv.Monitor {
+		tv.Alert = s.alertView(t)
+	}
 	for _, e := range t.Transcript {
 		if e.Internal && !tv.Staff {
 			tv.InternalHidden++
@@ -158,6 +163,9 @@ func (s *Server) ticketView(t *bot.Ticket, v *Viewer) ticketView {
 		ev := entryView{
 			Who: personName(e.Name, e.Author), Role: e.Role, At: s.when(e.At), Text: renderMarkdown(e.Text, 2),
 			Internal: e.Internal, Bot: e.Role == bot.RoleBot, Requester: e.Role == bot.RoleRequester,
+		}
+		if ev.Requester && tv.Monitor {
+			ev.Role = "monitor"
 		}
 		if ev.Bot && ev.Who == "" {
 			ev.Who = s.cfg.Desk.Name
@@ -296,6 +304,10 @@ func transitionText(e bot.Transition, s *Server) string {
 		return "Rated"
 	case bot.TransitionRatingComment:
 		return "Rating comment"
+	case bot.TransitionAlertFiring:
+		return "The monitor says it fires"
+	case bot.TransitionAlertResolved:
+		return "The monitor says it is resolved"
 	}
 	return string(e.Type)
 }
@@ -385,7 +397,8 @@ func (s *Server) actionsFor(t *bot.Ticket, v *Viewer) ticketActions {
 	}
 	if t.Status.Active() {
 		hasCard := t.Tier != bot.LevelOne
-		a.Reply = hasCard && works
+		// A monitor reads nothing: what a technician has to say of its ticket is a note.
+		a.Reply = hasCard && works && !isMonitorTicket(t)
 		a.Note = works || (t.Tier == bot.LevelOne && (v.Works(firstTier) || v.Admin))
 		a.Priority = works
 		last := len(s.cfg.Desk.Tiers) > 0 && t.Tier == s.cfg.Desk.Tiers[len(s.cfg.Desk.Tiers)-1].ID

@@ -51,11 +51,12 @@
             last = sig;
             select(selected, focused);
           }
-          var t = live.querySelector("time");
-          if (t) {
-            var now = new Date();
-            t.textContent = now.toTimeString().slice(0, 5);
-            t.setAttribute("datetime", now.toISOString());
+          // The time the results are of, as the server says it: in the same clock and zone as every
+          // other time on the page, not the browser's.
+          var t = live.querySelector("time"), of = fresh.querySelector("[data-asof]");
+          if (t && of) {
+            t.textContent = of.getAttribute("data-asof-text");
+            t.setAttribute("datetime", of.getAttribute("data-asof"));
           }
         })
         .catch(function () {})
