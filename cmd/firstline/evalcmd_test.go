@@ -189,7 +189,10 @@ func TestKBBench(t *testing.T) {
 	if !slices.Equal(keys, want) {
 		t.Fatalf("keys %v\nwant %v", keys, want)
 	}
-	if got["docs"] != 3 || got["heap_mb"] <= 0 || got["qps_all_cores"] <= 0 || got["latency_p99_ms"] < got["latency_p50_ms"] {
+	// What is asserted is that the figures are there and consistent, not how fast the search is: the
+	// rate depends on the machine and its load (kbeval's TestBench checks that the rate is measured).
+	if got["docs"] != 3 || got["heap_mb"] <= 0 || got["qps_all_cores"] < 0 || got["latency_p50_ms"] < 0 ||
+		got["latency_p95_ms"] < got["latency_p50_ms"] || got["latency_p99_ms"] < got["latency_p95_ms"] {
 		t.Errorf("figures %v", got)
 	}
 

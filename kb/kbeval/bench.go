@@ -92,7 +92,8 @@ func Bench(next func() (kb.Article, error), queries []Query, opts BenchOptions) 
 
 // throughput runs top-10 searches on n goroutines for about d and returns searches per second. Each
 // goroutine starts at a different place in the queries so they do not all hit the same postings at
-// once.
+// once, and makes at least one search: on a busy machine a goroutine may first run after the deadline,
+// and a run that searched nothing would report 0 searches per second, which is no measurement.
 func throughput(index *kb.Index, queries []Query, n int, d time.Duration) float64 {
 	counts := make([]int, n)
 	var wg sync.WaitGroup
@@ -101,7 +102,7 @@ func throughput(index *kb.Index, queries []Query, n int, d time.Duration) float6
 	for g := range n {
 		wg.Go(func() {
 			c := 0
-			for i := g * len(queries) / n; time.Now().Before(deadline); i++ {
+			for i := g * len(queries) / n; c == 0 || time.Now().Before(deadline); i++ {
 				index.Search(queries[i%len(queries)].Text, latencyLimit)
 				c++
 			}
