@@ -22,6 +22,9 @@ func (m *Main) backup(ctx context.Context, args []string) error {
 	if len(rest) != 1 {
 		return usageError("backup needs one FILE to write, like firstline-backup.db")
 	}
+	if err := m.boltOnly("backup", "back the database up with pg_dump, and restore it with pg_restore (docs/replicas.md, \"Backups\")"); err != nil {
+		return err
+	}
 	data, err := m.existingData()
 	if err != nil {
 		return err

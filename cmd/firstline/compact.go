@@ -16,6 +16,9 @@ func (m *Main) compact(ctx context.Context, args []string) error {
 	if len(rest) > 0 {
 		return usageError("compact takes no arguments, got %q", rest)
 	}
+	if err := m.boltOnly("compact", "PostgreSQL reclaims deleted rows itself (autovacuum), and VACUUM FULL gives the space back to the disk (docs/replicas.md)"); err != nil {
+		return err
+	}
 	data, err := m.existingData()
 	if err != nil {
 		return err

@@ -48,6 +48,7 @@ type Config struct {
 	Files         FilesConfig             `toml:"files"`
 	Forms         []FormConfig            `toml:"forms"`
 	Actions       []ActionConfig          `toml:"actions"`
+	Storage       StorageConfig           `toml:"storage"`
 }
 
 // BusinessHoursConfig is when the desk works: SLA clocks count only this time (unless a priority runs
@@ -268,6 +269,7 @@ func DefaultConfig() Config {
 		LLM:       LLMConfig{APIType: "openai", Timeout: Duration(30 * time.Second), UserCallsPerHour: 30, Temperature: 0.2},
 		Flood:     FloodConfig{Messages: 8, Window: Duration(time.Minute), JoinWithin: Duration(30 * time.Second)},
 		Alerts:    AlertsConfig{FloodNotices: defaultAlertFloodNotices, FloodWindow: Duration(defaultAlertFloodWindow)},
+		Storage:   defaultStorage(),
 	}
 }
 

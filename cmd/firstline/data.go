@@ -13,6 +13,7 @@ import (
 	"github.com/firstline-desk/firstline/bot"
 	"github.com/firstline-desk/firstline/internal/control"
 	"github.com/firstline-desk/firstline/storage"
+	"github.com/jackc/pgx/v5"
 )
 
 func (m *Main) dataFile() string { return filepath.Join(m.dataDir, "firstline.db") }
@@ -31,7 +32,20 @@ func (m *Main) openData() (*storage.DB, error) {
 // file's lock, so nothing else can open the file), or, when no desk runs, the data file itself,
 // read-only. Both give the same values, so a read command prints the same while the desk runs as after
 // it stops. close releases what was opened.
+// On PostgreSQL ([storage] driver = "postgres" in -config) they read the database itself, whatever desks
+// run on it: one snapshot, the schema left as it is.
 func (m *Main) reader(ctx context.Context) (r control.Reader, close func(), err error) {
+	cfg, err := m.config()
+	if err != nil {
+		return nil, nil, err
+	}
+	if cfg.postgresOn() {
+		pg, err := m.openPostgres(ctx, cfg, true, nil)
+		if err != nil {
+			return nil, nil, err
+		}
+		return control.Local(pg), func() { pg.Close() }, nil
+	}
 	path := m.dataFile()
 	switch err := control.Ping(ctx, control.Path(path)); {
 	case err == nil:
@@ -50,6 +64,30 @@ func (m *Main) reader(ctx context.Context) (r control.Reader, close func(), err 
 		return nil, nil, storeError(err)
 	}
 	return control.Local(db), func() { db.Close() }, nil
+}
+
+// where names the store of cfg for messages: the data file, or the PostgreSQL database (no password).
+func (m *Main) where(cfg Config) string {
+	if !cfg.postgresOn() {
+		return m.dataFile()
+	}
+	if c, err := pgx.ParseConfig(cfg.Storage.Postgres.DSN); err == nil {
+		return fmt.Sprintf("PostgreSQL at %s:%d/%s", c.Host, c.Port, c.Database)
+	}
+	return "PostgreSQL"
+}
+
+// boltOnly refuses command, which works on the data file alone, when the config keeps the desk in
+// PostgreSQL, saying what to use instead.
+func (m *Main) boltOnly(command, instead string) error {
+	cfg, err := m.config()
+	if err != nil {
+		return err
+	}
+	if cfg.postgresOn() {
+		return &exitError{code: 1, msg: fmt.Sprintf("%s works on the bbolt data file, and this desk keeps its records in PostgreSQL ([storage] driver = \"postgres\"): %s", command, instead)}
+	}
+	return nil
 }
 
 // storeOptions are the options of every data-file command: fail fast when another process holds the file.

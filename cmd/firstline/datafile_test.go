@@ -296,17 +296,18 @@ func TestRetentionInHousekeeping(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer db.Close()
+	st := &store{deskStore: db, file: db}
 	var logs bytes.Buffer
 	logger := slog.New(slog.NewTextHandler(&logs, nil))
 	m := &Main{}
-	m.purgeResolved(context.Background(), db, logger) // no [retention]: keeps everything
+	m.purgeResolved(context.Background(), st, logger) // no [retention]: keeps everything
 	m.retention.ClosedTicketDays = 100
-	m.purgeResolved(context.Background(), db, logger)
+	m.purgeResolved(context.Background(), st, logger)
 	if logs.Len() > 0 {
 		t.Fatalf("purged with nothing past retention: %s", logs.String())
 	}
 	m.retention.ClosedTicketDays = 30
-	m.purgeResolved(context.Background(), db, logger)
+	m.purgeResolved(context.Background(), st, logger)
 	if !strings.Contains(logs.String(), "purged resolved tickets past retention") || !strings.Contains(logs.String(), "tickets=1 ") {
 		t.Fatalf("logs: %s", logs.String())
 	}

@@ -26,6 +26,9 @@ func (m *Main) eraseUser(ctx context.Context, args []string) error {
 	if p, id := bot.SplitID(user); p == "" || id == "" {
 		return usageError("%q is not platform:id (like slack:U0123ABCD or console:bob): use the id shown in tickets list", user)
 	}
+	if err := m.boltOnly("erase-user", "it has no PostgreSQL version yet: stop the desk, copy it to a data file (firstline migrate -to bbolt), erase there, and copy it back (firstline migrate -to postgres, into an empty database); see docs/replicas.md"); err != nil {
+		return err
+	}
 	data, err := m.existingData()
 	if err != nil {
 		return err

@@ -13,7 +13,6 @@ import (
 	"github.com/firstline-desk/firstline/adapters/slack"
 	"github.com/firstline-desk/firstline/bot"
 	"github.com/firstline-desk/firstline/internal/health"
-	"github.com/firstline-desk/firstline/storage"
 	"github.com/firstline-desk/firstline/web"
 )
 
@@ -39,7 +38,7 @@ var started = func() <-chan struct{} { c := make(chan struct{}); close(c); retur
 
 // newFronts builds the fronts the config enables: Slack and Discord, or, with neither, the console. The
 // console's welcome ends with the notices (a server logs them).
-func (m *Main) newFronts(cfg Config, db *storage.DB, notices []string, logger *slog.Logger) ([]*front, error) {
+func (m *Main) newFronts(cfg Config, db *store, notices []string, logger *slog.Logger) ([]*front, error) {
 	var fronts []*front
 	if cfg.Slack.Enabled {
 		f, err := m.slackFront(cfg, logger)
@@ -63,10 +62,10 @@ func (m *Main) newFronts(cfg Config, db *storage.DB, notices []string, logger *s
 
 // consoleFront is the terminal chat of the demo: the first Flush of the engine by the console says it
 // prints posts, and the end of its input ends the desk.
-func (m *Main) consoleFront(cfg Config, db *storage.DB, notices []string, logger *slog.Logger) *front {
+func (m *Main) consoleFront(cfg Config, db *store, notices []string, logger *slog.Logger) *front {
 	cc := consoleConfig(cfg)
 	cc.Notices = notices
-	con := console.New(cc, db.Adapter("console"), logger)
+	con := console.New(cc, db.adapter("console"), logger)
 	return &front{platform: "console", start: func(r *runner, engine *bot.Engine) (<-chan struct{}, error) {
 		engine.AddChat(con)
 		// The console gives message ids in post order, and the README's walkthrough names them: effects
@@ -123,14 +122,14 @@ func (m *Main) slackFront(cfg Config, logger *slog.Logger) (*front, error) {
 }
 
 // discordFront serves Discord over its gateway.
-func (m *Main) discordFront(cfg Config, db *storage.DB, logger *slog.Logger) (*front, error) {
+func (m *Main) discordFront(cfg Config, db *store, logger *slog.Logger) (*front, error) {
 	dc, err := discord.New(discord.Config{
 		Token:         cfg.Discord.Token,
 		Guild:         cfg.Discord.Guild,
 		APIURL:        cfg.Discord.APIURL,
 		HelpChannels:  cfg.Discord.HelpChannels,
 		CustomEmoji:   cfg.Discord.Emoji,
-		State:         db.Adapter(discord.Platform),
+		State:         db.adapter(discord.Platform),
 		CommandPrefix: cfg.Desk.CommandPrefix,
 	}, logger)
 	if err != nil {

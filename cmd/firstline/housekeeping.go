@@ -6,7 +6,6 @@ import (
 	"time"
 
 	"github.com/firstline-desk/firstline/bot"
-	"github.com/firstline-desk/firstline/storage"
 )
 
 // dedupRetention is how long event ids are remembered; platforms stop redelivering within hours.
@@ -14,7 +13,7 @@ const dedupRetention = 7 * 24 * time.Hour
 
 // housekeeping performs effects as they come (retries included), forgets old dedup keys, and deletes
 // resolved tickets past [retention].
-func (m *Main) housekeeping(ctx context.Context, engine *bot.Engine, db *storage.DB, logger *slog.Logger) {
+func (m *Main) housekeeping(ctx context.Context, engine *bot.Engine, db *store, logger *slog.Logger) {
 	go func() {
 		t := time.NewTicker(time.Hour)
 		defer t.Stop()
@@ -66,13 +65,13 @@ const purgeBatch = 500
 
 // purgeResolved deletes the resolved tickets older than [retention] closed_ticket_days, if set. The
 // housekeeping loop calls it every hour.
-func (m *Main) purgeResolved(ctx context.Context, db *storage.DB, logger *slog.Logger) {
+func (m *Main) purgeResolved(ctx context.Context, db *store, logger *slog.Logger) {
 	days := m.retention.ClosedTicketDays
 	if days <= 0 {
 		return
 	}
 	start := time.Now()
-	res, err := db.PurgeResolved(ctx, start.AddDate(0, 0, -days), purgeBatch)
+	res, err := db.purgeResolved(ctx, start.AddDate(0, 0, -days), purgeBatch)
 	if err != nil && ctx.Err() == nil {
 		logger.Warn("retention purge", "err", err, "tickets", res.Tickets)
 		return

@@ -42,11 +42,27 @@ func (m *Main) kbImport(ctx context.Context, args []string) error {
 	if len(articles) == 0 {
 		return &exitError{code: 1, msg: fmt.Sprintf("no .md articles in %s", dir)}
 	}
-	db, err := m.openData()
+	cfg, err := m.config()
 	if err != nil {
 		return err
 	}
-	defer db.Close()
+	// On PostgreSQL the import goes into the database the desks share, while they run.
+	var db bot.Store
+	if cfg.postgresOn() {
+		pg, err := m.openPostgres(ctx, cfg, false, nil)
+		if err != nil {
+			return err
+		}
+		defer pg.Close()
+		db = pg
+	} else {
+		file, err := m.openData()
+		if err != nil {
+			return err
+		}
+		defer file.Close()
+		db = file
+	}
 	res, err := bot.ImportKBArticles(ctx, db, articles, "cli:"+currentUser(), time.Now())
 	if err != nil {
 		return err

@@ -9,12 +9,11 @@ import (
 
 	"github.com/firstline-desk/firstline/bot"
 	"github.com/firstline-desk/firstline/kb"
-	"github.com/firstline-desk/firstline/storage"
 )
 
 // loadKB brings the data file's articles up to date (the configured folder, or the demo KB when the file
 // has none and no config is given) and indexes them.
-func (m *Main) loadKB(ctx context.Context, cfg Config, db *storage.DB, logger *slog.Logger) (*kb.Library, error) {
+func (m *Main) loadKB(ctx context.Context, cfg Config, db *store, logger *slog.Logger) (*kb.Library, error) {
 	switch {
 	case cfg.KB.Dir != "":
 		files, err := kb.ReadFolder(ctx, cfg.KB.Dir)
@@ -65,7 +64,7 @@ const emptyKBNotice = "The knowledge base is empty, so every question goes to a 
 
 // syncKBDir brings kb.dir's files into the data file without undoing chat's edits (bot.SyncKBFolder says
 // which source wins), and logs what it did and every conflict.
-func (m *Main) syncKBDir(ctx context.Context, dir string, files []kb.File, db *storage.DB, logger *slog.Logger) error {
+func (m *Main) syncKBDir(ctx context.Context, dir string, files []kb.File, db *store, logger *slog.Logger) error {
 	res, err := bot.SyncKBFolder(ctx, db, files, kbDirAuthor, time.Now())
 	if err != nil {
 		return err
@@ -91,7 +90,7 @@ func (m *Main) syncKBDir(ctx context.Context, dir string, files []kb.File, db *s
 // folder's versions from chat's in a data file from before it kept records.
 const kbDirAuthor = "config:kb.dir"
 
-func putArticles(ctx context.Context, db *storage.DB, articles []kb.Article, author string) error {
+func putArticles(ctx context.Context, db *store, articles []kb.Article, author string) error {
 	_, err := bot.ImportKBArticles(ctx, db, articles, author, time.Now())
 	return err
 }

@@ -13,13 +13,12 @@ import (
 	"github.com/firstline-desk/firstline/bot"
 	"github.com/firstline-desk/firstline/internal/health"
 	"github.com/firstline-desk/firstline/metrics"
-	"github.com/firstline-desk/firstline/storage"
 )
 
 // listen starts the desk's HTTP listener at http.listen on r: /healthz (the data file and each front's
 // connection), /metrics, and the routes the fronts take (Slack's request URL in its HTTP mode). It
 // returns once the listener listens; the listener stops when r's context ends.
-func (m *Main) listen(r *runner, cfg Config, engine *bot.Engine, db *storage.DB, mx *metrics.Metrics, fronts []*front, logger *slog.Logger) error {
+func (m *Main) listen(r *runner, cfg Config, engine *bot.Engine, db *store, mx *metrics.Metrics, fronts []*front, logger *slog.Logger) error {
 	hz := health.New(db, time.Now)
 	if mx == nil {
 		mx = metrics.New(metrics.Config{Store: db}, logger)

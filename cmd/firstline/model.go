@@ -13,7 +13,6 @@ import (
 	"github.com/firstline-desk/firstline/bot"
 	"github.com/firstline-desk/firstline/kb"
 	"github.com/firstline-desk/firstline/metrics"
-	"github.com/firstline-desk/firstline/storage"
 )
 
 // deskModel is the model and the knowledge base the desk runs with: the library itself, or, with an embedding
@@ -24,7 +23,7 @@ type deskModel struct {
 	hybrid  *kb.Hybrid // nil without an embedding model
 }
 
-func (m *Main) setupModel(cfg Config, db *storage.DB, lib *kb.Library, mx *metrics.Metrics, logger *slog.Logger) (deskModel, error) {
+func (m *Main) setupModel(cfg Config, db *store, lib *kb.Library, mx *metrics.Metrics, logger *slog.Logger) (deskModel, error) {
 	if !cfg.LLM.Enabled {
 		return deskModel{library: lib}, nil
 	}

@@ -5,7 +5,6 @@ import (
 	"time"
 
 	"github.com/firstline-desk/firstline/report"
-	"github.com/firstline-desk/firstline/storage"
 )
 
 // chatReportWindow is what "!report" covers: the week a team looks back on.
@@ -13,7 +12,7 @@ const chatReportWindow = 7 * 24 * time.Hour
 
 // deskReporter answers "!report" in tier channels with the compact summary of the last week.
 type deskReporter struct {
-	db  *storage.DB
+	db  deskStore
 	cfg Config
 }
 

@@ -17,6 +17,9 @@ func (m *Main) restore(ctx context.Context, args []string) error {
 	if len(rest) != 1 {
 		return usageError("restore needs the backup FILE to restore")
 	}
+	if err := m.boltOnly("restore", "restore a pg_dump backup with pg_restore (docs/replicas.md, \"Backups\")"); err != nil {
+		return err
+	}
 	data := m.dataFile()
 	res, err := storage.Restore(ctx, data, rest[0], time.Now(), storeOptions)
 	if err != nil {

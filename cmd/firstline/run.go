@@ -4,12 +4,12 @@ import (
 	"context"
 	"fmt"
 	"log/slog"
+	"os"
 	"sync"
 
 	"github.com/firstline-desk/firstline/bot"
 	"github.com/firstline-desk/firstline/internal/control"
 	"github.com/firstline-desk/firstline/metrics"
-	"github.com/firstline-desk/firstline/storage"
 )
 
 // runDesk runs the service desk until the console's input ends or the process is told to stop.
@@ -25,11 +25,18 @@ func (m *Main) runDesk(ctx context.Context, args []string) error {
 	if err != nil {
 		return err
 	}
-	db, err := m.openData()
-	if err != nil {
-		return err
+	// The data file is opened first: what is wrong with it (in use, damaged, on a read-only disk) is what
+	// the user is told. On PostgreSQL the data folder holds only the control socket (and the console's
+	// log), and the database is opened once there is a log for its migrations.
+	var db *store
+	if !cfg.postgresOn() {
+		if db, err = m.openStore(ctx, cfg, nil); err != nil {
+			return err
+		}
+		defer db.Close()
+	} else if err := os.MkdirAll(m.dataDir, 0o700); err != nil {
+		return fmt.Errorf("data folder: %w", err)
 	}
-	defer db.Close()
 
 	// With a chat platform the desk is a server and logs go to stderr; the console demo keeps them in a
 	// file so they do not interleave with the chat.
@@ -39,9 +46,21 @@ func (m *Main) runDesk(ctx context.Context, args []string) error {
 		return err
 	}
 	defer closeLog()
-	// The desk holds the file's lock: backup and check reach it through the control socket.
+	if db == nil {
+		if db, err = m.openStore(ctx, cfg, logger); err != nil {
+			return err
+		}
+		defer db.Close()
+	}
+	logger.Info("store open", "driver", cfg.Storage.Driver, "store", db.where())
+	// The desk holds the data file's lock: backup and check reach it through the control socket. On
+	// PostgreSQL the socket serves the web console's requests; the reads open the database themselves.
 	m.webSlot = &control.WebSlot{}
-	defer control.Start(ctx, db, logger, control.WithWeb(m.webSlot))()
+	if db.file != nil {
+		defer control.Start(ctx, db.file, logger, control.WithWeb(m.webSlot))()
+	} else {
+		defer control.StartShared(ctx, control.Path(m.dataFile()), db, logger, control.WithWeb(m.webSlot))()
+	}
 	m.retention = cfg.Retention
 
 	index, err := m.loadKB(ctx, cfg, db, logger)
@@ -97,7 +116,7 @@ func (m *Main) runDesk(ctx context.Context, args []string) error {
 // a tier channel on another. With a platform and http.listen set, an HTTP listener serves /healthz and
 // /metrics whatever the platforms, and Slack's request URL in its HTTP mode. Housekeeping (the
 // dispatcher, the SLA loop, pruning) starts once every front is ready to take posts.
-func (m *Main) serve(ctx context.Context, cfg Config, engine *bot.Engine, db *storage.DB, mx *metrics.Metrics, fronts []*front, logger *slog.Logger) error {
+func (m *Main) serve(ctx context.Context, cfg Config, engine *bot.Engine, db *store, mx *metrics.Metrics, fronts []*front, logger *slog.Logger) error {
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
 	r := &runner{ctx: ctx, end: make(chan error, 1)}

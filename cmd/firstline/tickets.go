@@ -88,7 +88,7 @@ func (m *Main) ticketsShow(ctx context.Context, args []string) error {
 	t, err := read.Ticket(ctx, strings.ToUpper(rest[0]))
 	if err != nil {
 		if bot.IsNotFound(err) {
-			return &exitError{code: 1, msg: fmt.Sprintf("no ticket %s in %s", rest[0], m.dataFile())}
+			return &exitError{code: 1, msg: fmt.Sprintf("no ticket %s in %s", rest[0], m.where(cfg))}
 		}
 		return err
 	}

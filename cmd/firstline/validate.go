@@ -38,6 +38,7 @@ func (c Config) problems() []string {
 	c.alertsProblems(add)
 	c.intakeProblems(add)
 	c.actionProblems(add)
+	c.storageProblems(add)
 	if strings.TrimSpace(c.Desk.Name) == "" {
 		add("desk.name: must not be empty")
 	}

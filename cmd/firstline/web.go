@@ -18,7 +18,6 @@ import (
 	"github.com/firstline-desk/firstline/bot"
 	"github.com/firstline-desk/firstline/internal/control"
 	"github.com/firstline-desk/firstline/internal/plural"
-	"github.com/firstline-desk/firstline/storage"
 	"github.com/firstline-desk/firstline/web"
 )
 
@@ -118,7 +117,7 @@ func (m *Main) webListen(cfg Config, demo bool) (addr string, mayMove bool) {
 
 // startWeb serves the web console on r, when it is on, and lets the control socket reach it. The engine
 // learns it can make sign-in links (!web) before any event arrives.
-func (m *Main) startWeb(r *runner, cfg Config, engine *bot.Engine, db *storage.DB, fronts []*front, logger *slog.Logger) error {
+func (m *Main) startWeb(r *runner, cfg Config, engine *bot.Engine, db *store, fronts []*front, logger *slog.Logger) error {
 	demo := !cfg.Slack.Enabled && !cfg.Discord.Enabled
 	addr, mayMove := m.webListen(cfg, demo)
 	if addr == "" {

@@ -13,7 +13,6 @@ import (
 	"github.com/firstline-desk/firstline/bot"
 	"github.com/firstline-desk/firstline/internal/health"
 	"github.com/firstline-desk/firstline/report"
-	"github.com/firstline-desk/firstline/storage"
 	"github.com/firstline-desk/firstline/web"
 )
 
@@ -59,7 +58,7 @@ type webHealth struct {
 	parts   *deskParts
 }
 
-func newWebHealth(db *storage.DB, fronts []*front, parts *deskParts, now func() time.Time) webHealth {
+func newWebHealth(db *store, fronts []*front, parts *deskParts, now func() time.Time) webHealth {
 	h := webHealth{checker: health.New(db, now), parts: parts}
 	for _, f := range fronts {
 		if f.conn != nil {

@@ -45,10 +45,20 @@ func withPosts(tx bot.Tx, t *bot.Ticket) (Ticket, error) {
 	return Ticket{Ticket: t, Messages: refs}, nil
 }
 
-// Local reads the open data file db.
-func Local(db *storage.DB) Reader { return local{db} }
+// Source is a store the reads read: the data file (*storage.DB) or a PostgreSQL database
+// (*postgres.DB), which the read commands open directly, whatever runs on it.
+type Source interface {
+	bot.Store
+	TicketsActiveOrUpdatedSince(ctx context.Context, since time.Time) ([]*bot.Ticket, error)
+	AuditEntries(ctx context.Context, since time.Time, limit int) ([]bot.AuditEntry, error)
+}
 
-type local struct{ db *storage.DB }
+var _ Source = (*storage.DB)(nil)
+
+// Local reads the open store db.
+func Local(db Source) Reader { return local{db} }
+
+type local struct{ db Source }
 
 func (l local) Tickets(ctx context.Context, filter bot.TicketFilter) ([]Ticket, error) {
 	var out []Ticket

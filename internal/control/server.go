@@ -23,12 +23,32 @@ import (
 // listen (a path too long for a socket, a file in the way) is logged, not fatal: the desk works without
 // it, and backup and check then need it stopped.
 func Start(ctx context.Context, db *storage.DB, logger *slog.Logger, opts ...Option) (stop func()) {
+	path := Path(db.Path())
+	logger = logger.With("component", "control", "socket", path)
+	return start(ctx, path, db, db, logger, opts)
+}
+
+// StartShared is Start for a desk on a store it does not hold alone (PostgreSQL, which replicas share
+// and the read commands open themselves): the socket at path serves the reads and the web console's
+// requests; backup and check are refused with what to use instead. There is no lock to say the socket
+// is this process's to take: one that answers is another replica's (the same -data twice), and it is
+// left alone.
+func StartShared(ctx context.Context, path string, src Source, logger *slog.Logger, opts ...Option) (stop func()) {
+	logger = logger.With("component", "control", "socket", path)
+	if err := Ping(ctx, path); err == nil {
+		logger.Warn("another Firstline answers on this control socket: give each replica its own -data folder; this one has no control socket")
+		return func() {}
+	}
+	return start(ctx, path, src, nil, logger, opts)
+}
+
+// start serves the socket at path; file is the data file (backup, check), nil for a shared store.
+func start(ctx context.Context, path string, src Source, file *storage.DB, logger *slog.Logger, opts []Option) (stop func()) {
 	var o options
 	for _, opt := range opts {
 		opt(&o)
 	}
-	path := Path(db.Path())
-	logger = logger.With("component", "control", "socket", path)
+	o.file = file
 	ln, made, err := listen(path, logger)
 	if err != nil {
 		logger.Warn("no control socket: backup and check will need Firstline stopped", "err", err)
@@ -52,7 +72,7 @@ func Start(ctx context.Context, db *storage.DB, logger *slog.Logger, opts ...Opt
 				}
 				continue
 			}
-			serve(ctx, conn, db, o, logger)
+			serve(ctx, conn, src, o, logger)
 		}
 	}()
 	return func() {
@@ -108,7 +128,7 @@ func listen(path string, logger *slog.Logger) (*net.UnixListener, os.FileInfo, e
 }
 
 // serve answers one request.
-func serve(ctx context.Context, conn *net.UnixConn, db *storage.DB, o options, logger *slog.Logger) {
+func serve(ctx context.Context, conn *net.UnixConn, db Source, o options, logger *slog.Logger) {
 	defer conn.Close()
 	conn.SetReadDeadline(time.Now().Add(Timeout))
 	line, err := bufio.NewReader(io.LimitReader(conn, 64<<10)).ReadBytes('\n')
@@ -151,7 +171,7 @@ func (w *chunkWriter) Write(p []byte) (int, error) {
 	return n, nil
 }
 
-func handle(ctx context.Context, req Request, db *storage.DB, o options, logger *slog.Logger) Response {
+func handle(ctx context.Context, req Request, db Source, o options, logger *slog.Logger) Response {
 	fail := func(err error) Response {
 		if ctx.Err() != nil {
 			return Response{Error: "Firstline is stopping; try again once it runs"}
@@ -205,7 +225,10 @@ func handle(ctx context.Context, req Request, db *storage.DB, o options, logger 
 		if !filepath.IsAbs(req.Path) {
 			return Response{Error: fmt.Sprintf("the backup path %q is not absolute", req.Path)}
 		}
-		info, err := db.Backup(ctx, req.Path)
+		if o.file == nil {
+			return Response{Error: sharedStore("backup", "back the database up with pg_dump (docs/replicas.md)")}
+		}
+		info, err := o.file.Backup(ctx, req.Path)
 		if err != nil {
 			return fail(err)
 		}
@@ -214,7 +237,10 @@ func handle(ctx context.Context, req Request, db *storage.DB, o options, logger 
 	case "web_link", "web_signout":
 		return handleWeb(ctx, req, o.web, fail)
 	case "check":
-		r, err := db.CheckAll(ctx)
+		if o.file == nil {
+			return Response{Error: sharedStore("check", "run firstline check with the desk's config: it checks the database itself")}
+		}
+		r, err := o.file.CheckAll(ctx)
 		if err != nil {
 			return fail(err)
 		}
@@ -222,6 +248,11 @@ func handle(ctx context.Context, req Request, db *storage.DB, o options, logger 
 		return Response{OK: true, Tickets: r.Tickets, Schema: r.Schema, Problems: r.Problems, Omitted: r.Omitted}
 	}
 	return Response{Error: fmt.Sprintf("unknown request %q (this Firstline knows ping, backup, check, tickets, ticket, tickets_since, audit, articles, web_link and web_signout)", req.Op)}
+}
+
+// sharedStore is what a desk on PostgreSQL answers a request of the data file alone.
+func sharedStore(op, instead string) string {
+	return fmt.Sprintf("this desk keeps its records in PostgreSQL, not in a data file, so it has no %s to do: %s", op, instead)
 }
 
 // message is the sentence a user sees for err: a domain error's message, else the error.

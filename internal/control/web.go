@@ -6,6 +6,8 @@ package control
 import (
 	"context"
 	"sync/atomic"
+
+	"github.com/firstline-desk/firstline/storage"
 )
 
 // Web is the running desk's web console as the control socket needs it: web.Server implements it.
@@ -38,6 +40,8 @@ type Option func(*options)
 
 type options struct {
 	web *WebSlot
+	// file is the data file the socket's desk holds (backup, check); nil on a shared store.
+	file *storage.DB
 }
 
 // WithWeb serves web_link and web_signout from the console slot holds.

@@ -1,0 +1,129 @@
+package main
+
+// The desk on PostgreSQL ([storage] driver = "postgres"), through the real binary: it serves Slack, the
+// read commands read the database while it runs, the data-file commands say what to use instead, and a
+// restart finds everything where it was.
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"net/http"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/firstline-desk/firstline/adapters/slack/fakeslack"
+	"github.com/firstline-desk/firstline/storage/postgres/pgtest"
+)
+
+// pgStorage is the [storage] of a desk on the PostgreSQL database in $FIRSTLINE_PG_DSN.
+const pgStorage = `
+[storage]
+driver = "postgres"
+
+[storage.postgres]
+dsn = "${FIRSTLINE_PG_DSN}"
+max_conns = 4
+`
+
+// TestDeskOnPostgres runs the binary on PostgreSQL against fakeslack (HTTP mode): a question is answered
+// in its thread; tickets list, show, report, audit and kb export read the database while the desk runs
+// (from a folder with no data file, as on another machine); backup says it is pg_dump's job; no data
+// file is written; after a restart the ticket is still there and the next question gets the next number.
+func TestDeskOnPostgres(t *testing.T) {
+	t.Setenv("FIRSTLINE_PG_DSN", pgtest.DSN(t))
+	bin := firstlineBinary(t)
+	fake := fakeslack.New(t)
+	fake.AddUser("UALICE", "Alice Smith", "alice")
+	fake.AddUser(loadTechUser, "Tom Tech", "tom")
+	dir := t.TempDir()
+	addr := freeAddr(t)
+	cfg := writeLoadConfig(t, dir, fake.APIURL(), addr, pgStorage)
+	data := filepath.Join(dir, "data")
+	d := newDeskProcess(t, bin, data, cfg, addr, filepath.Join(dir, "desk.log"))
+	d.start()
+	d.waitHealthy(60 * time.Second)
+
+	ask := func(id, text, ts string) {
+		t.Helper()
+		body := slackMessage{EventID: id, Channel: loadHelp, User: "UALICE", Text: text, TS: ts}.body()
+		status, err := deliver(context.Background(), http.DefaultClient, "http://"+addr+"/slack/events", body, 0)
+		if err != nil || status != http.StatusOK {
+			t.Fatalf("deliver %s: status %d, %v; see %s", id, status, err, d.log.Name())
+		}
+	}
+	answered := func(ts, article string) {
+		t.Helper()
+		deadline := time.Now().Add(30 * time.Second)
+		for {
+			for _, p := range fake.Posted() {
+				if p.Channel == loadHelp && p.ThreadTS == ts && strings.Contains(string(p.Blocks)+p.Text, article) {
+					return
+				}
+			}
+			if time.Now().After(deadline) {
+				t.Fatalf("no answer with %s in the thread of %s; posted %+v; see %s", article, ts, fake.Posted(), d.log.Name())
+			}
+			time.Sleep(20 * time.Millisecond)
+		}
+	}
+	ask("Ev1", "My VPN will not connect", "1700000001.000100")
+	answered("1700000001.000100", "vpn-connect")
+
+	// The reads, while the desk runs, from elsewhere: nothing to stop, no socket to reach.
+	elsewhere := t.TempDir()
+	read := func(args ...string) string {
+		t.Helper()
+		out, err := runCLI(t, append(args, "-config", cfg, "-data", elsewhere)...)
+		if err != nil {
+			t.Fatalf("%s: %v\n%s", strings.Join(args, " "), err, out)
+		}
+		return out
+	}
+	if out := read("tickets", "list"); !strings.Contains(out, "T-000001") || !strings.Contains(out, "VPN") {
+		t.Fatalf("tickets list while the desk runs on PostgreSQL:\n%s", out)
+	}
+	if out := read("tickets", "show", "T-000001"); !strings.Contains(out, "My VPN will not connect") {
+		t.Fatalf("tickets show:\n%s", out)
+	}
+	var rep struct {
+		Opened int `json:"opened"`
+	}
+	if out := read("report", "-since", "1d", "-json"); json.Unmarshal([]byte(out), &rep) != nil || rep.Opened != 1 {
+		t.Fatalf("report -json: opened %d, want 1:\n%s", rep.Opened, out)
+	}
+	if out := read("audit", "-since", "1d"); !strings.Contains(out, "T-000001") {
+		t.Fatalf("audit:\n%s", out)
+	}
+	kbOut := filepath.Join(t.TempDir(), "kb")
+	read("kb", "export", kbOut)
+	if _, err := os.Stat(filepath.Join(kbOut, "vpn-connect.md")); err != nil {
+		t.Fatalf("kb export wrote no vpn-connect.md: %v", err)
+	}
+	out, err := runCLI(t, "backup", "-config", cfg, "-data", data, filepath.Join(t.TempDir(), "b.db"))
+	if err == nil || !strings.Contains(out, "pg_dump") {
+		t.Fatalf("backup on PostgreSQL: %v\n%s", err, out)
+	}
+	if _, err := os.Stat(filepath.Join(data, "firstline.db")); !errors.Is(err, os.ErrNotExist) {
+		t.Fatalf("a desk on PostgreSQL wrote a data file: %v", err)
+	}
+	d.stop()
+
+	d.start()
+	d.waitHealthy(60 * time.Second)
+	ask("Ev2", "How do I reset my password?", "1700000002.000100")
+	answered("1700000002.000100", "password")
+	d.stop()
+	var list []struct {
+		ID string `json:"id"`
+	}
+	if out := read("tickets", "list", "-json"); json.Unmarshal([]byte(out), &list) != nil || len(list) != 2 {
+		t.Fatalf("after a restart, tickets list -json: want 2 tickets:\n%s", out)
+	}
+	if list[0].ID == list[1].ID {
+		t.Fatalf("two tickets with one id: %+v", list)
+	}
+}
