@@ -98,6 +98,15 @@ and run compact after it so the erased bytes leave the disk.`,
 		{name: "compact", synopsis: "", summary: "rewrite the data file so deleted data leaves the disk",
 			help: `Rewrites the data file so deleted and erased data leaves the disk. Stop the desk first.`,
 			run:  (*Main).compact},
+		{name: "migrate", synopsis: "-to postgres|bbolt [-dsn DSN] [-data DIR]", summary: "copy the desk between the data file and PostgreSQL, either way; verified",
+			help: `Copies every record of the desk (tickets with their history and conversations, message links, the
+outbox, the knowledge base with every version, feedback, the audit log, adapters' state, vectors, web
+sessions, dedup keys) from one store into the other, then reads the copy back and compares it:
+  -to postgres  from the data file in -data into the empty PostgreSQL database -dsn (its schema made);
+  -to bbolt     from the database -dsn into a new data file in -data.
+A target that holds anything is refused, and so is a data file a running desk holds: stop the desk (every
+replica) first. The source is left as it was. -dsn defaults to [storage.postgres] dsn of -config.`,
+			run: (*Main).migrate},
 		{name: "bench tickets", synopsis: "[-n N] [-data DIR] [-json]", summary: "fill a fresh data file with N tickets; time the SLA loop and a report",
 			help: `Fills a fresh data file with N realistic tickets and times what grows with it: the SLA loop's tick and
 a 30-day report. Without -data it works in a temporary directory.`,
