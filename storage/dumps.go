@@ -95,8 +95,14 @@ func exportTx(ctx context.Context, btx *bolt.Tx, fn func(dump.Record) error) err
 					break
 				}
 			}
-			if rb, _ := (&tx{btx: btx}).runs(false); err == nil && rb.data != nil {
-				err = fn(dump.Record{Kind: dump.Sequence, Name: dump.SeqActionRuns, Seq: rb.data.Sequence()})
+			// Every sequence, 0 for one whose bucket was never made: PostgreSQL has all of them, and the
+			// dumps of one desk in either store must be the same.
+			if err == nil {
+				var n uint64
+				if rb, _ := (&tx{btx: btx}).runs(false); rb.data != nil {
+					n = rb.data.Sequence()
+				}
+				err = fn(dump.Record{Kind: dump.Sequence, Name: dump.SeqActionRuns, Seq: n})
 			}
 		default:
 			b := btx.Bucket(exported[kind])
@@ -349,6 +355,9 @@ func (t *tx) importRecord(r dump.Record) error {
 		return t.PutSetting(r.Name, string(r.Data))
 	case dump.Sequence:
 		if r.Name == dump.SeqActionRuns {
+			if r.Seq == 0 {
+				return nil // no run yet: the buckets are made with the first
+			}
 			rb, err := t.runs(true)
 			if err != nil {
 				return err
