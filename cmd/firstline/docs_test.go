@@ -1,6 +1,7 @@
 package main
 
 import (
+	"go/build"
 	"os"
 	"path/filepath"
 	"reflect"
@@ -261,4 +262,81 @@ func githubAnchor(heading string) string {
 		}
 	}
 	return b.String()
+}
+
+// TestDesignImportTable checks the table of docs/design.md that says what each package imports from the
+// module against the code (build.ImportDir: the package's files for this platform, tests left out), and
+// that it names every package but cmd/firstline and the helpers of tests (fakes, *test packages, the
+// examples of docs/, adapters/crossplatform). So the dependency rule as documented is the one the code
+// follows, and a new package or import shows up in the design.
+func TestDesignImportTable(t *testing.T) {
+	const module = "github.com/firstline-desk/firstline/"
+	b, err := os.ReadFile("../../docs/design.md")
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, table, ok := strings.Cut(string(b), "| package | imports from the module |\n| --- | --- |\n")
+	if !ok {
+		t.Fatal("docs/design.md has no table of imports")
+	}
+	table, _, _ = strings.Cut(table, "\n\n")
+	names := regexp.MustCompile("`([a-z/]+)`")
+	documented := map[string][]string{}
+	for _, row := range strings.Split(table, "\n") {
+		cells := strings.Split(row, "|")
+		if len(cells) != 4 {
+			t.Fatalf("a row of the imports table is not | packages | imports |: %q", row)
+		}
+		var imports []string
+		for _, m := range names.FindAllStringSubmatch(cells[2], -1) {
+			imports = append(imports, m[1])
+		}
+		slices.Sort(imports)
+		for _, m := range names.FindAllStringSubmatch(cells[1], -1) {
+			documented[m[1]] = imports
+		}
+	}
+	helper := regexp.MustCompile(`(^|/)(fake[a-z]*|[a-z]*test)$|^docs/|^adapters/crossplatform$`)
+	seen := 0
+	err = filepath.WalkDir("../..", func(path string, d os.DirEntry, err error) error {
+		if err != nil || !d.IsDir() {
+			return err
+		}
+		rel, _ := filepath.Rel("../..", path)
+		rel = filepath.ToSlash(rel)
+		if rel != "." && strings.HasPrefix(d.Name(), ".") || d.Name() == "testdata" {
+			return filepath.SkipDir
+		}
+		pkg, err := build.ImportDir(path, 0)
+		if _, named := documented[rel]; err != nil || rel == "cmd/firstline" || helper.MatchString(rel) && !named {
+			return nil // no Go files, or a package the table leaves out
+		}
+		var imports []string
+		for _, imp := range pkg.Imports {
+			if name, ok := strings.CutPrefix(imp, module); ok {
+				imports = append(imports, name)
+			}
+		}
+		slices.Sort(imports)
+		want, ok := documented[rel]
+		switch {
+		case !ok:
+			t.Errorf("docs/design.md's table of imports does not name %s (it imports %v)", rel, imports)
+		case !slices.Equal(imports, want):
+			t.Errorf("%s imports %v; docs/design.md says %v", rel, imports, want)
+		}
+		delete(documented, rel)
+		seen++
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	delete(documented, "cmd/firstline")
+	for name := range documented {
+		t.Errorf("docs/design.md's table of imports names %s, which is no package", name)
+	}
+	if seen < 20 {
+		t.Fatalf("found %d packages: the walk is broken", seen)
+	}
 }
