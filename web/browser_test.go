@@ -173,7 +173,7 @@ func TestBrowserStory(t *testing.T) {
 	}
 
 	// Sign in with a link.
-	run("sign in", chromedp.Navigate(link), chromedp.WaitVisible(chromedp.CSS(`form button[type=submit]`)), shot.take("signin-link"),
+	run("sign in", chromedp.Navigate(link), chromedp.WaitVisible(chromedp.CSS(`form button[type=submit]`)), shot.take("signin-link"), a11y(t, "signin-link"),
 		chromedp.Click(chromedp.CSS(`main form button[type=submit]`)), heading("Queue"))
 
 	// The list is open when a question comes in: the new ticket appears without a reload.
@@ -206,10 +206,10 @@ func TestBrowserStory(t *testing.T) {
 	// after it refreshed itself (it said the browser's).
 	asOf := c.Desk.Clock.Now().In(time.Local).Format("15:04")
 	run("the morning's queue", chromedp.WaitVisible(chromedp.CSS(`#results a[href="/tickets/T-000006"]`)),
-		until("the list as of "+asOf, `document.querySelector("#live time").textContent === `+strconv.Quote(asOf)), shot.take("tickets"))
+		until("the list as of "+asOf, `document.querySelector("#live time").textContent === `+strconv.Quote(asOf)), shot.take("tickets"), a11y(t, "tickets"))
 
 	// Open it, claim it, reply, resolve it.
-	run("open", chromedp.Click(chromedp.CSS(`#results td.id a[href="/tickets/T-000001"]`)), chromedp.WaitVisible(chromedp.CSS(`button[data-key=c]`)), shot.take("ticket-new"))
+	run("open", chromedp.Click(chromedp.CSS(`#results td.id a[href="/tickets/T-000001"]`)), chromedp.WaitVisible(chromedp.CSS(`button[data-key=c]`)), shot.take("ticket-new"), a11y(t, "ticket-new"))
 	run("claim", chromedp.Click(chromedp.CSS(`button[data-key=c]`)), notice("You claimed it"))
 	reply := "Hi Alice, I have replaced the toner: try again, please."
 	run("reply", chromedp.SendKeys(chromedp.CSS(`#reply-text`), reply), chromedp.Click(chromedp.CSS(`form.reply button[type=submit]`)), notice("Your reply was sent"))
@@ -219,9 +219,9 @@ func TestBrowserStory(t *testing.T) {
 	c.Desk.Clock.Advance(25 * time.Minute)
 	c.Desk.SayIn(webtest.Employee, "help", question, "It works now, thank you!")
 	run("note", chromedp.SendKeys(chromedp.CSS(`#note-text`), "Toner was empty; ordered two spares."), chromedp.Click(chromedp.CSS(`form.note button[type=submit]`)), notice("Your note was added"),
-		chromedp.Reload(), chromedp.WaitVisible(chromedp.CSS(`.messages`)), shot.take("ticket"))
+		chromedp.Reload(), chromedp.WaitVisible(chromedp.CSS(`.messages`)), shot.take("ticket"), a11y(t, "ticket"))
 	run("resolve", chromedp.Click(chromedp.CSS(`button.good`)), notice("It is resolved"))
-	run("resolved", shot.take("ticket-resolved"))
+	run("resolved", shot.take("ticket-resolved"), a11y(t, "ticket-resolved"))
 	if status := text(".ticket-head .badge"); status != "Resolved" {
 		t.Fatalf("after Resolve the ticket is %q", status)
 	}
@@ -229,21 +229,21 @@ func TestBrowserStory(t *testing.T) {
 	if err := c.DB.View(context.Background(), func(tx bot.Tx) error { tk, err = tx.Ticket("T-000001"); return err }); err != nil || tk.Status != bot.StatusResolved {
 		t.Fatalf("T-000001 in the data file: %v", err)
 	}
-	run("queue", chromedp.Navigate(c.URL+"/"), chromedp.WaitVisible(chromedp.CSS(`.tiles`)), shot.take("queue"))
+	run("queue", chromedp.Navigate(c.URL+"/"), chromedp.WaitVisible(chromedp.CSS(`.tiles`)), shot.take("queue"), a11y(t, "queue"))
 
 	// Edit an article, with the live preview; see the new version in its history, and the diff.
-	run("kb", chromedp.Navigate(c.URL+"/kb?q=vpn"), chromedp.WaitVisible(chromedp.CSS(`.hits`)), shot.take("kb"))
-	run("article", chromedp.Click(chromedp.CSS(`.hits a[href="/kb/vpn-connect"]`)), heading("Connect to the VPN"), shot.take("kb-article"))
+	run("kb", chromedp.Navigate(c.URL+"/kb?q=vpn"), chromedp.WaitVisible(chromedp.CSS(`.hits`)), shot.take("kb"), a11y(t, "kb"))
+	run("article", chromedp.Click(chromedp.CSS(`.hits a[href="/kb/vpn-connect"]`)), heading("Connect to the VPN"), shot.take("kb-article"), a11y(t, "kb-article"))
 	run("edit", chromedp.Click(chromedp.CSS(`a[href="/kb/vpn-connect/edit"]`)), chromedp.WaitVisible(chromedp.CSS(`#ed-body`)))
 	body := "Open **Example VPN** and sign in with your usual account.\n\n## If it keeps dropping\n\n1. Quit the VPN app.\n2. Turn Wi-Fi off and on.\n3. Connect again to `vpn.example.com`."
 	run("type", chromedp.Clear(chromedp.CSS(`#ed-body`)), chromedp.SendKeys(chromedp.CSS(`#ed-body`), body),
 		until("the live preview", `(() => { const p = document.querySelector("#preview h3"); return !!p && p.textContent.includes("If it keeps dropping"); })()`),
-		shot.take("kb-edit"))
+		shot.take("kb-edit"), a11y(t, "kb-edit"))
 	run("save", chromedp.Click(chromedp.CSS(`button[value=save]`)), notice("Saved as a new version"))
 	if v := text(".versions li:first-child a"); v != "v2" {
 		t.Fatalf("the newest version in the history is %q", v)
 	}
-	run("diff", chromedp.Click(chromedp.CSS(`.diffpick button[type=submit]`)), heading("Connect to the VPN: v1 → v2"), shot.take("kb-diff"))
+	run("diff", chromedp.Click(chromedp.CSS(`.diffpick button[type=submit]`)), heading("Connect to the VPN: v1 → v2"), shot.take("kb-diff"), a11y(t, "kb-diff"))
 	if added := text(".dl.add"); !strings.Contains(added, "Example VPN") {
 		t.Fatalf("the diff's first added line is %q", added)
 	}
@@ -255,17 +255,17 @@ func TestBrowserStory(t *testing.T) {
 	if err := c.Desk.Alert(spoolerNotice(c.Desk.Clock.Now().Add(-12*time.Minute), "prn-3", "prn-4")); err != nil {
 		t.Fatal(err)
 	}
-	run("alert ticket", chromedp.Navigate(c.URL+"/tickets/T-000007"), chromedp.WaitVisible(chromedp.CSS(`.alert-group`)), shot.take("ticket-alert"))
+	run("alert ticket", chromedp.Navigate(c.URL+"/tickets/T-000007"), chromedp.WaitVisible(chromedp.CSS(`.alert-group`)), shot.take("ticket-alert"), a11y(t, "ticket-alert"))
 
 	// The other pages, to look at.
-	run("reports", chromedp.Navigate(c.URL+"/reports"), chromedp.WaitVisible(chromedp.CSS(`.tiles`)), shot.take("reports"))
-	run("audit", chromedp.Navigate(c.URL+"/audit"), chromedp.WaitVisible(chromedp.CSS(`table.list`)), shot.take("audit"))
-	run("health", chromedp.Navigate(c.URL+"/health"), chromedp.WaitVisible(chromedp.CSS(`.grid2`)), shot.take("health"))
+	run("reports", chromedp.Navigate(c.URL+"/reports"), chromedp.WaitVisible(chromedp.CSS(`.tiles`)), shot.take("reports"), a11y(t, "reports"))
+	run("audit", chromedp.Navigate(c.URL+"/audit"), chromedp.WaitVisible(chromedp.CSS(`table.list`)), shot.take("audit"), a11y(t, "audit"))
+	run("health", chromedp.Navigate(c.URL+"/health"), chromedp.WaitVisible(chromedp.CSS(`.grid2`)), shot.take("health"), a11y(t, "health"))
 	run("phone", chromedp.EmulateViewport(390, 844, chromedp.EmulateMobile), chromedp.Navigate(c.URL+"/tickets/T-000001"),
-		chromedp.WaitVisible(chromedp.CSS(`.messages`)), shot.take("phone-ticket"), chromedp.Navigate(c.URL+"/tickets/T-000007"), chromedp.WaitVisible(chromedp.CSS(`.alert-group`)),
-		shot.take("phone-ticket-alert"), chromedp.Navigate(c.URL+"/tickets?status=all"),
-		chromedp.WaitVisible(chromedp.CSS(`#results`)), shot.take("phone-tickets"), chromedp.Navigate(c.URL+"/"), chromedp.WaitVisible(chromedp.CSS(`.tiles`)),
-		shot.take("phone-queue"), chromedp.EmulateReset())
+		chromedp.WaitVisible(chromedp.CSS(`.messages`)), shot.take("phone-ticket"), a11y(t, "phone-ticket"), chromedp.Navigate(c.URL+"/tickets/T-000007"), chromedp.WaitVisible(chromedp.CSS(`.alert-group`)),
+		shot.take("phone-ticket-alert"), a11y(t, "phone-ticket-alert"), chromedp.Navigate(c.URL+"/tickets?status=all"),
+		chromedp.WaitVisible(chromedp.CSS(`#results`)), shot.take("phone-tickets"), a11y(t, "phone-tickets"), chromedp.Navigate(c.URL+"/"), chromedp.WaitVisible(chromedp.CSS(`.tiles`)),
+		shot.take("phone-queue"), a11y(t, "phone-queue"), chromedp.EmulateReset())
 
 	// Sign out.
 	run("sign out", chromedp.Click(chromedp.CSS(`.who button`)), notice("You are signed out"))

@@ -1,0 +1,153 @@
+package web_test
+
+import (
+	"context"
+	"fmt"
+	"net/http"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/firstline-desk/firstline/bot"
+	"github.com/firstline-desk/firstline/web"
+	"github.com/firstline-desk/firstline/web/webtest"
+)
+
+// TestTicketsFiltersSortAndPages: the list's filters the other tests leave out (priority, assignee and
+// "me", platform), its orders, and its pages of 25.
+func TestTicketsFiltersSortAndPages(t *testing.T) {
+	c := webtest.New(t, webtest.Options{})
+	for i := range 30 {
+		c.Desk.Clock.Advance(time.Minute)
+		c.Desk.Say(bottestUser(i), "help", fmt.Sprintf("question number %02d about the printer", i+1))
+	}
+	if err := c.Desk.Act(webtest.Tech2, "T-000003", bot.ActionPriority, "P1"); err != nil {
+		t.Fatal(err)
+	}
+	if err := c.Desk.Act(webtest.Tech2, "T-000004", bot.ActionClaim, ""); err != nil {
+		t.Fatal(err)
+	}
+	tom := c.SignIn(webtest.Tech2)
+	for _, tt := range []struct {
+		query     string
+		want, not []string
+	}{
+		{"?status=all&priority=P1", []string{"T-000003"}, []string{"T-000004", "T-000001"}},
+		{"?status=all&assignee=me", []string{"T-000004"}, []string{"T-000003"}},
+		{"?status=all&assignee=" + webtest.Tech2, []string{"T-000004"}, []string{"T-000003"}},
+		{"?status=all&platform=slack", []string{"No tickets match"}, []string{"T-000001"}},
+		{"?status=all&platform=test&sort=oldest", []string{"T-000001", "T-000025", `rel="next"`}, []string{"T-000026", `rel="prev"`}},
+		{"?status=all&sort=newest", []string{"T-000030", "T-000006"}, []string{"T-000005<"}},
+		{"?status=all&sort=oldest&page=2", []string{"T-000026", "T-000030", `rel="prev"`, "Page 2"}, []string{"T-000025<", `rel="next"`}},
+	} {
+		t.Run(tt.query, func(t *testing.T) {
+			r := tom.Get("/tickets" + tt.query)
+			if r.Status != http.StatusOK {
+				t.Fatalf("%d", r.Status)
+			}
+			mustContain(t, r, tt.want...)
+			mustNotContain(t, r, tt.not...)
+		})
+	}
+	// Oldest first reads T-000001 before T-000002; newest first the other way round.
+	old := tom.Get("/tickets?status=all&sort=oldest").Body
+	if strings.Index(old, "T-000001") > strings.Index(old, "T-000002") {
+		t.Error("oldest first lists T-000002 before T-000001")
+	}
+	nw := tom.Get("/tickets?status=all&sort=newest").Body
+	if strings.Index(nw, "T-000030") > strings.Index(nw, "T-000029") {
+		t.Error("newest first lists T-000029 before T-000030")
+	}
+}
+
+func bottestUser(i int) string { return fmt.Sprintf("test:person%02d", i) }
+
+// TestReleaseAndReopenFromTheWeb: a technician releases a ticket they claimed (it waits in the tier's
+// queue again), resolves it and reopens it; someone else's release is refused with the reason.
+func TestReleaseAndReopenFromTheWeb(t *testing.T) {
+	c := escalatedDesk(t)
+	tom, tina := c.SignIn(webtest.Tech2), c.SignIn(webtest.Tech2b)
+	for _, step := range []struct {
+		who    *webtest.Client
+		action string
+		status int
+	}{
+		{tom, "claim", http.StatusSeeOther},
+		{tina, "release", http.StatusForbidden}, // not hers
+		{tom, "release", http.StatusSeeOther},
+		{tina, "claim", http.StatusSeeOther},
+		{tina, "resolve", http.StatusSeeOther},
+		{tom, "reopen", http.StatusSeeOther},
+	} {
+		r := step.who.Post("/tickets/T-000001/"+step.action, form("event", web.NewEventID()))
+		if r.Status != step.status {
+			t.Fatalf("%s by %s: %d, want %d: %s", step.action, step.who.User, r.Status, step.status, clipBody(r.Body))
+		}
+		if step.status == http.StatusForbidden {
+			mustContain(t, r, "Not done:")
+		}
+	}
+	page := tom.Get("/tickets/T-000001")
+	mustContain(t, page, "Released to the queue", "Reopened", "Resolved")
+	for _, action := range []string{"ticket.released", "ticket.reopened"} {
+		if len(c.Audit(action)) != 1 {
+			t.Errorf("%d %s entries, want 1", len(c.Audit(action)), action)
+		}
+	}
+}
+
+// TestKBPageTagsStaleAndNew: the knowledge base's page by tag, its articles to look at (not updated for
+// kb.stale_after), and a new article written on the web, which answers at once and is audited.
+func TestKBPageTagsStaleAndNew(t *testing.T) {
+	cfg := webtest.Config()
+	cfg.KBStaleAfter = 90 * 24 * time.Hour
+	c := webtest.New(t, webtest.Options{Desk: &cfg})
+	ada := c.SignIn(webtest.Admin)
+	r := ada.Post("/kb/new", form("title", "Reset your password", "tags", "accounts, password", "aliases", "forgot my password\nlocked out",
+		"body", "Open **the portal** and choose *Forgot password*.", "event", "n1"))
+	if r.Status != http.StatusSeeOther || !strings.HasPrefix(r.Location, "/kb/") {
+		t.Fatalf("new article: %d %s %s", r.Status, r.Location, clipBody(r.Body))
+	}
+	id := strings.TrimPrefix(strings.SplitN(r.Location, "?", 2)[0], "/kb/")
+	mustContain(t, ada.Get("/kb/"+id), "Reset your password", "<strong>the portal</strong>", "v1")
+	if n := len(c.Audit("kb.add")); n != 1 {
+		t.Errorf("%d kb.add entries, want 1", n)
+	}
+	mustContain(t, ada.Get("/kb?tag=password"), "Reset your password", "tagged “password”")
+	mustNotContain(t, ada.Get("/kb?tag=password"), "Connect to the VPN")
+	// The VPN article was imported on 1 October; the desk's clock is in November, past 90 days later.
+	c.Desk.Clock.Advance(60 * 24 * time.Hour)
+	ada = c.SignIn(webtest.Admin) // the session of 60 days ago has ended
+	stale := ada.Get("/kb")
+	mustContain(t, stale, "To look at", "not updated since")
+	alice := c.SignIn(webtest.Employee)
+	mustNotContain(t, alice.Get("/kb"), "To look at")
+}
+
+// fakeHealth is what cmd/firstline tells the health page, set by the test.
+type fakeHealth struct{ r web.HealthReport }
+
+func (f fakeHealth) Health(context.Context) web.HealthReport { return f.r }
+
+// TestHealthPageShowsTheDesk: the chat platforms' connections, the SLA loop, the model's circuit breaker
+// and the data file as the desk tells them, and the overall state they make.
+func TestHealthPageShowsTheDesk(t *testing.T) {
+	h := &fakeHealth{}
+	c := webtest.New(t, webtest.Options{Configure: func(cfg *web.Config) { cfg.Health = h }})
+	now := c.Desk.Clock.Now()
+	h.r = web.HealthReport{StoreWritable: true, StoreChecked: now,
+		Adapters: []web.AdapterHealth{{Platform: "slack", Connected: true, Since: now.Add(-time.Hour)}},
+		SLALoop:  web.LoopHealth{Every: 30 * time.Second, LastRun: now.Add(-10 * time.Second)},
+		Model:    &web.ModelHealth{Breaker: "closed"}}
+	tom := c.SignIn(webtest.Tech2)
+	mustContain(t, tom.Get("/health"), "h-ok\">ok<", "slack", "connected", "running", "every 30 s", "Circuit breaker", "closed", "writable")
+
+	h.r.Adapters = append(h.r.Adapters, web.AdapterHealth{Platform: "discord", Connected: false, Since: now.Add(-5 * time.Minute)})
+	h.r.SLALoop.LastRun = now.Add(-10 * time.Minute)
+	h.r.Model = &web.ModelHealth{Breaker: "open", OpenUntil: now.Add(time.Minute), Failures: 5}
+	r := tom.Get("/health")
+	mustContain(t, r, "h-degraded\">degraded<", "discord", "disconnected", "late", "open", "until")
+
+	h.r.StoreWritable, h.r.StoreError = false, "disk full"
+	mustContain(t, tom.Get("/health"), "h-down\">down<", "not writable: disk full")
+}
