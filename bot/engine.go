@@ -183,7 +183,13 @@ func (e *Engine) Handle(ctx context.Context, ev Event) error {
 			throttled, notify = e.flood.note(e.cfg.Flood, ev.User, now, &mark)
 		}
 		w := &work{e: e, tx: tx, ev: ev, now: now, throttled: throttled, notify: notify, flood: &mark}
-		return w.handle()
+		if err := w.handle(); err != nil {
+			// Taken back at once, not once Update returns: the store runs the events grouped with this
+			// one again without it first, and they must not see its count or its ticket.
+			e.flood.undo(&mark)
+			return err
+		}
+		return nil
 	})
 	if err != nil {
 		e.flood.undo(&mark)

@@ -14,14 +14,16 @@ import (
 // Updates are serializable: however many run at once, in one process or in several sharing a database,
 // they come out as if they had run one at a time, each seeing everything committed before it. That is
 // what makes a claim (read, check, write inside one Update) win exactly once, a dedup key recorded with
-// an event's effects make a second delivery do nothing, and one conversation get one ticket. The bbolt
-// store keeps the promise by running one Update at a time; the PostgreSQL store runs them side by side,
-// fails the ones that lost a race, and runs their fn again. So Update may call fn more than once, each
-// time in a new transaction that starts from what is committed then, and keeps only the last run's
-// writes. fn must therefore leave nothing behind from a run but what it writes through its Tx: what it
-// tells its caller it sets afresh on every run (assigned, not appended to), and anything that is true
-// only once it committed (a log line, an index update, a wake-up) waits until Update returns nil (the
-// engine's after-commit list).
+// an event's effects make a second delivery do nothing, and one conversation get one ticket.
+//
+// Update may call fn more than once, and only the run that commits counts: the bbolt store groups
+// concurrent Updates into one commit and runs the others again without one that failed (storage's group
+// commit); the PostgreSQL store runs Updates side by side, fails the ones that lost a race, and runs
+// their fn again, each time in a new transaction that starts from what is committed then. fn must
+// therefore leave nothing behind from a run but what it writes through its Tx: what it tells its caller
+// it sets afresh on every run (assigned, not appended to), what it changes elsewhere (memory, a counter)
+// it takes back at its start, and anything that is true only once it committed (a log line, an index
+// update, a wake-up) waits until Update returns nil (the engine's after-commit list, trackedTx).
 //
 // Numbers a store hands out (ticket ids, Effect.Seq, the audit log's order) grow in the order they are
 // taken, which is not always the order transactions commit: a failed or retried transaction leaves a gap
@@ -31,8 +33,9 @@ import (
 // later in the outbox, but a reader must not take the outbox's last Seq as a cursor that nothing will be
 // committed below: read it from the start again.
 type Store interface {
-	// Update runs fn in a read-write transaction (more than once when the store retries it, see Store).
-	// An error from fn rolls everything back and is returned.
+	// Update runs fn in a read-write transaction (more than once when the store retries or regroups it,
+	// see Store). An error from fn rolls everything fn wrote back and is returned; it never fails the
+	// Updates a store grouped with it.
 	Update(ctx context.Context, fn func(Tx) error) error
 	// View runs fn in a read-only transaction; Tx's write methods fail in it.
 	View(ctx context.Context, fn func(Tx) error) error

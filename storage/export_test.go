@@ -7,3 +7,10 @@ func SetFindBounds(scan, limit int) (restore func()) {
 	scanBudget, selectiveCap = scan, limit
 	return func() { scanBudget, selectiveCap = s, l }
 }
+
+// Queued is how many Updates wait in the commit queue for the batch under way to finish.
+func (db *DB) Queued() int {
+	db.queue.mu.Lock()
+	defer db.queue.mu.Unlock()
+	return len(db.queue.pending)
+}

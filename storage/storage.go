@@ -57,6 +57,9 @@ type Options struct {
 	NoSync bool
 	// ReadOnly opens the file for reading (CLI commands that only read).
 	ReadOnly bool
+	// SoloCommits gives every Update a transaction and a commit of its own instead of grouping
+	// concurrent ones (groupcommit.go): only to measure what grouping gains.
+	SoloCommits bool
 }
 
 // DB is an open data file.
@@ -64,6 +67,9 @@ type DB struct {
 	bolt   *bolt.DB
 	path   string
 	counts counters
+	// queue groups concurrent Updates into one commit, unless soloCommits (groupcommit.go).
+	queue       commitQueue
+	soloCommits bool
 }
 
 var _ bot.Store = (*DB)(nil)
@@ -82,7 +88,7 @@ func Open(path string, opts Options) (*DB, error) {
 	if err != nil {
 		return nil, err
 	}
-	db := &DB{bolt: b, path: path}
+	db := &DB{bolt: b, path: path, soloCommits: opts.SoloCommits}
 	if err := db.migrate(opts.ReadOnly); err != nil {
 		b.Close()
 		return nil, err
@@ -272,28 +278,6 @@ func (db *DB) migrate(readOnly bool) error {
 		}
 	}
 	return nil
-}
-
-// Update runs fn in one read-write transaction, committed durably before it returns. A commit that cannot
-// be written (a full disk, a file made read-only, an I/O error) keeps nothing of fn's writes; its error
-// names the file and what to look at, because bbolt's does not always (a failed grow is "file resize
-// error: ..."), and it is what the desk logs when it refuses an event.
-func (db *DB) Update(ctx context.Context, fn func(bot.Tx) error) error {
-	if err := ctx.Err(); err != nil {
-		return err
-	}
-	committing := false
-	err := db.update(func(btx *bolt.Tx) error {
-		if err := fn(&tx{btx: btx, counts: &db.counts}); err != nil {
-			return err
-		}
-		committing = true
-		return nil
-	})
-	if err != nil && committing {
-		return fmt.Errorf("cannot write the data file %s (disk full or read-only?): %w", db.path, err)
-	}
-	return err
 }
 
 // View runs fn in one read-only transaction.

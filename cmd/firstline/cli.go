@@ -41,6 +41,9 @@ type Main struct {
 	parts deskParts
 	// httpLimits bound the clients of the HTTP listener; nil is defaultHTTPLimits (tests shorten them).
 	httpLimits *httpLimits
+	// soloCommits gives every transaction a commit of its own (storage.Options.SoloCommits): the
+	// baseline TestCommitFigures measures group commit against.
+	soloCommits bool
 }
 
 // exitError carries an exit code with a message for the user.

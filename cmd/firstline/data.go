@@ -21,7 +21,7 @@ func (m *Main) dataFile() string { return filepath.Join(m.dataDir, "firstline.db
 // openData opens the data file to write it, creating it when there is none. A running desk holds its
 // lock: that is said in a sentence.
 func (m *Main) openData() (*storage.DB, error) {
-	db, err := storage.Open(m.dataFile(), storage.Options{LockTimeout: time.Second})
+	db, err := storage.Open(m.dataFile(), storage.Options{LockTimeout: time.Second, SoloCommits: m.soloCommits})
 	if err != nil {
 		return nil, storeError(err)
 	}
