@@ -41,6 +41,10 @@ type dispatcher struct {
 	// (Engine.SetSequential).
 	sequential bool
 
+	// leases, when the store is shared with other replicas (Leaser): a lane is performed by the replica
+	// that holds its lease (lanes.go); nil performs every lane here.
+	leases *leases
+
 	passMu  sync.Mutex // one dispatcher pass at a time keeps lanes in order
 	wake    chan struct{}
 	jobs    *jobPool
@@ -75,6 +79,9 @@ func (d *dispatcher) kick() {
 // jobs it started have finished.
 func (d *dispatcher) run(ctx context.Context) error {
 	defer d.jobs.wait()
+	if d.leases != nil {
+		go d.leases.keepRenewed(ctx, func(err error) { d.log.Warn("outbox leases", "err", err) })
+	}
 	tick := time.NewTicker(time.Second)
 	defer tick.Stop()
 	for {
@@ -125,6 +132,10 @@ func (d *dispatcher) dispatch(ctx context.Context, waitJobs bool) error {
 // the job was started.
 func (d *dispatcher) startJob(ctx context.Context, eff Effect) bool {
 	return d.jobs.start(eff.Seq, func() {
+		if d.leases != nil {
+			// The job's lane lease is given up when the job has committed what it found, or its retry.
+			defer d.releaseLanes(ctx, []string{eff.Lane})
+		}
 		err := d.runJob(ctx, eff)
 		d.obs.EffectDone(eff.Platform, eff.Kind, eff.Job, d.clock.Now().Sub(eff.CreatedAt), err)
 		if err != nil {
@@ -151,8 +162,16 @@ func (d *dispatcher) dispatchOnce(ctx context.Context) (int, error) {
 		return 0, err
 	}
 	d.unsaved.overlay(effects)
+	var leased map[string]bool
+	if d.leases != nil {
+		if effects, leased, err = d.leaseLanes(ctx, effects); err != nil {
+			return 0, err
+		}
+	}
 	if d.sequential {
-		return d.performInOrder(ctx, effects)
+		n, err := d.performInOrder(ctx, effects)
+		d.releaseLanes(ctx, keys(leased))
+		return n, err
 	}
 	// Lanes are independent: each due lane's effects are performed in order by one goroutine, and
 	// several lanes at once, so one slow post (or a platform's backoff) holds up only its conversation.
@@ -174,6 +193,7 @@ func (d *dispatcher) dispatchOnce(ctx context.Context) (int, error) {
 			// behind posts of its lane starts once they are done, on the next pass.
 			blocked[eff.Lane] = true
 			if !seen && d.startJob(ctx, eff) {
+				delete(leased, eff.Lane) // the job releases it
 				done++
 			}
 			continue
@@ -206,6 +226,7 @@ func (d *dispatcher) dispatchOnce(ctx context.Context) (int, error) {
 		}()
 	}
 	wg.Wait()
+	d.releaseLanes(ctx, keys(leased))
 	if firstErr == nil {
 		firstErr = ctx.Err()
 	}
@@ -303,6 +324,9 @@ func (d *dispatcher) performLane(ctx context.Context, effects []Effect) (int, er
 	for _, eff := range effects {
 		if ctx.Err() != nil {
 			return done, nil
+		}
+		if d.leases != nil && !d.leases.valid(laneLease(eff.Lane)) {
+			return done, nil // the lease could not be renewed: the lane may be another replica's now
 		}
 		err := d.perform(ctx, eff)
 		d.obs.EffectDone(eff.Platform, eff.Kind, "", d.clock.Now().Sub(eff.CreatedAt), err)

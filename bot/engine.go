@@ -56,6 +56,9 @@ type Engine struct {
 	instance  string
 	recoverMu sync.Mutex
 	recovered bool
+
+	// leases divide the work among replicas when the store is shared (Leaser); nil with bbolt.
+	leases *leases
 }
 
 // New returns an engine. Register the chat platforms with AddChat before events arrive.
@@ -103,6 +106,10 @@ func New(cfg Config, store Store, library Library, clock Clock, logger *slog.Log
 	e.disp = newDispatcher(store, clock, e.log, e.write, e.runJob)
 	e.disp.forms, e.disp.maxFileBytes = cfg.Forms, cfg.Files.MaxBytes
 	e.disp.idle = e.publishHomes
+	if l, ok := store.(Leaser); ok {
+		e.leases = newLeases(l, newOwnerID(), DefaultLeaseTTL)
+		e.disp.leases = e.leases
+	}
 	return e, nil
 }
 

@@ -144,7 +144,7 @@ func (d *dispatcher) send(ctx context.Context, chat Chat, eff Effect, p Post) (M
 	case p.To != "" && private:
 		ref, err = pp.PostPrivate(ctx, p)
 	case once:
-		ref, err = op.PostOnce(ctx, p, eff.onceKey(), eff.Attempts > 0 || eff.CreatedAt.Before(d.started))
+		ref, err = op.PostOnce(ctx, p, eff.onceKey(), eff.Attempts > 0 || eff.CreatedAt.Before(d.started) || eff.maybePosted)
 	default:
 		ref, err = chat.Post(ctx, p)
 	}

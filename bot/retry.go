@@ -14,6 +14,11 @@ const maxAttempts = 30
 
 // retryLater schedules a failed effect again, or drops it when retrying cannot help.
 func (d *dispatcher) retryLater(ctx context.Context, eff Effect, cause error) error {
+	if errors.Is(cause, errEffectGone) {
+		d.log.Info("effect performed by another replica", "effect", eff.Kind, "seq", eff.Seq, "ticket_id", eff.Ticket)
+		d.unsaved.set(eff, false)
+		return nil
+	}
 	log := d.log.With("effect", eff.Kind, "seq", eff.Seq, "ticket_id", eff.Ticket, "platform", eff.Platform)
 	code := ErrorCode(cause)
 	permanent := code == EINVALID || code == ENOTFOUND || code == EUNAUTHORIZED
@@ -31,6 +36,9 @@ func (d *dispatcher) retryLater(ctx context.Context, eff Effect, cause error) er
 	} else {
 		log.Warn("effect failed, will retry", "attempts", eff.Attempts, "retry_in", delay.String(), "err", cause)
 		err = d.write(ctx, func(tx *trackedTx) error { return tx.PutEffect(eff) })
+	}
+	if errors.Is(err, errEffectGone) {
+		err = nil // another replica performed it meanwhile
 	}
 	d.unsaved.set(eff, err != nil)
 	return err

@@ -317,6 +317,10 @@ type Effect struct {
 	Attempts  int       `json:"attempts,omitempty"`
 	NotBefore time.Time `json:"not_before,omitempty"`
 	CreatedAt time.Time `json:"created_at"`
+
+	// maybePosted: the replica that held this effect's lane before lost it without releasing it
+	// (lanes.go), so a post may have been made and not recorded. Never stored.
+	maybePosted bool
 }
 
 // StoreStats is a snapshot of a Store for monitoring (/metrics): what it holds, read without decoding

@@ -5,6 +5,7 @@ package bot
 
 import (
 	"context"
+	"errors"
 	"strings"
 	"time"
 
@@ -165,11 +166,47 @@ func (s *trackedTx) Enqueue(eff *Effect) error {
 	return nil
 }
 
-// PutEffect redacts a rewritten effect like a new one.
+// PutEffect redacts a rewritten effect like a new one. An effect no longer in the outbox is not stored
+// again (errEffectGone): see DeleteEffect.
 func (s *trackedTx) PutEffect(eff Effect) error {
+	if err := s.pending(eff.Seq); err != nil {
+		return err
+	}
 	s.e.redactor.Fields(&eff)
 	return s.Tx.PutEffect(eff)
 }
+
+// DeleteEffect removes a done effect, in the transaction that records what doing it changed (where a
+// post went, a job's answer), and fails with errEffectGone when the effect is no longer in the outbox.
+// In a store shared by replicas that happens when this replica's lease on the effect's lane expired
+// (it stalled) and another replica performed the effect: what this one was about to record is then
+// that replica's to record, and writing it too would answer twice. The check and the removal are in one
+// serializable transaction, so of two replicas recording one effect exactly one succeeds.
+func (s *trackedTx) DeleteEffect(seq uint64) error {
+	if err := s.pending(seq); err != nil {
+		return err
+	}
+	return s.Tx.DeleteEffect(seq)
+}
+
+// pending fails with errEffectGone when the effect seq is not in the outbox.
+func (s *trackedTx) pending(seq uint64) error {
+	if seq == 0 {
+		return errEffectGone
+	}
+	effs, err := s.Tx.Effects(seq-1, 1)
+	if err != nil {
+		return err
+	}
+	if len(effs) == 0 || effs[0].Seq != seq {
+		return errEffectGone
+	}
+	return nil
+}
+
+// errEffectGone: an effect the dispatcher was finishing is no longer in the outbox (another replica
+// finished it). Nothing is retried or recorded for it.
+var errEffectGone = errors.New("the effect is no longer in the outbox: another replica performed it")
 
 // Audit redacts an audit entry's detail: it quotes what people typed (a vendor's reference, a title).
 func (s *trackedTx) Audit(a AuditEntry) error {

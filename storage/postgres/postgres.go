@@ -58,6 +58,9 @@ type DB struct {
 	where  string // host:port/database, for messages: never the password
 	log    *slog.Logger
 	counts counters
+	// schema is the schema the connection's search_path puts first: notification channels are named
+	// after it (notify.go).
+	schema string
 }
 
 var _ bot.Store = (*DB)(nil)
@@ -117,6 +120,10 @@ func Open(ctx context.Context, opts Options) (*DB, error) {
 	if err := db.migrate(ctx, opts.ReadOnly); err != nil {
 		pool.Close()
 		return nil, err
+	}
+	if err := pool.QueryRow(ctx, "SELECT current_schema()").Scan(&db.schema); err != nil {
+		pool.Close()
+		return nil, db.unavailable(err)
 	}
 	return db, nil
 }

@@ -126,6 +126,32 @@ CREATE INDEX action_runs_by_for ON action_runs (for_user, seq);
 
 CREATE TABLE settings (name text PRIMARY KEY, value text NOT NULL);
 `,
+	// 3: what replicas coordinate through (lease.go, notify.go): leases, and a notification when an
+	// article is written, on a channel named after the schema so that desks in two schemas of one
+	// database do not wake each other.
+	`
+CREATE SEQUENCE lease_token;
+CREATE TABLE leases (
+	name       text PRIMARY KEY,
+	owner      text NOT NULL,
+	token      bigint NOT NULL,
+	expires    timestamptz NOT NULL,
+	taken_over boolean NOT NULL DEFAULT false
+);
+
+CREATE FUNCTION firstline_kb_notify() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN
+	IF TG_OP = 'DELETE' THEN
+		PERFORM pg_notify('firstline.kb.' || current_schema(), OLD.id);
+	ELSE
+		PERFORM pg_notify('firstline.kb.' || current_schema(), NEW.id);
+	END IF;
+	RETURN NULL;
+END
+$$;
+CREATE TRIGGER articles_notify AFTER INSERT OR UPDATE OR DELETE ON articles
+	FOR EACH ROW EXECUTE FUNCTION firstline_kb_notify();
+`,
 }
 
 // SchemaVersion is the schema this build writes.

@@ -1,0 +1,302 @@
+package postgres_test
+
+// Several engines on one database, as replicas are: each effect of the outbox performed by one of them,
+// in order within its lane, and a lane taken over from a replica that died or stalled mid-effect.
+
+import (
+	"context"
+	"fmt"
+	"strconv"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/firstline-desk/firstline/bot"
+	"github.com/firstline-desk/firstline/bot/bottest"
+	"github.com/firstline-desk/firstline/kb"
+	"github.com/firstline-desk/firstline/storage/postgres"
+	"github.com/firstline-desk/firstline/storage/postgres/pgtest"
+)
+
+// onceChat is the platform every replica posts to: bottest's Chat with at-most-once posting by key
+// (bot.OncePoster), as Slack's and Discord's adapters do it. It counts the posts made under each key.
+type onceChat struct {
+	*bottest.Chat
+	mu    sync.Mutex
+	refs  map[string]bot.MessageRef
+	posts map[string]int
+	order []string // keys in the order posted
+	// hold, when set, is called after a post is made and before PostOnce returns (a replica that dies
+	// or stalls right after the platform took its post).
+	hold func(key string)
+}
+
+func newOnceChat() *onceChat {
+	return &onceChat{Chat: bottest.NewChat("test"), refs: map[string]bot.MessageRef{}, posts: map[string]int{}}
+}
+
+func (c *onceChat) PostOnce(ctx context.Context, p bot.Post, key string, maybeSent bool) (bot.MessageRef, error) {
+	c.mu.Lock()
+	if ref, ok := c.refs[key]; ok && maybeSent {
+		c.mu.Unlock()
+		return ref, nil
+	}
+	c.mu.Unlock()
+	ref, err := c.Chat.Post(ctx, p)
+	if err != nil {
+		return ref, err
+	}
+	c.mu.Lock()
+	c.refs[key] = ref
+	c.posts[key]++
+	c.order = append(c.order, key)
+	hold := c.hold
+	c.mu.Unlock()
+	if hold != nil {
+		hold(key)
+	}
+	return ref, nil
+}
+
+// twice lists the keys posted more than once.
+func (c *onceChat) twice() []string {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	var out []string
+	for k, n := range c.posts {
+		if n > 1 {
+			out = append(out, fmt.Sprintf("%s ×%d", k, n))
+		}
+	}
+	return out
+}
+
+// replica is one engine on its own connection pool to the shared database.
+type replica struct {
+	db     *postgres.DB
+	engine *bot.Engine
+}
+
+func replicaConfig() bot.Config {
+	return bot.Config{
+		Name: "Firstline", CommandPrefix: "!", MinConfidence: 0.5, DefaultPriority: "P3",
+		Tiers: []bot.Tier{{ID: "tier2", Name: "Tier 2", Channel: "test:tier2", Members: []string{bottest.User("tom")}}},
+	}
+}
+
+func replicaLibrary() *bottest.Library {
+	return &bottest.Library{
+		Articles: []kb.Article{{ID: "vpn-connect", Title: "Connect to the VPN", Body: "Open Example VPN and sign in."}},
+		Rules:    []bottest.Rule{{Contains: "vpn", Hits: []kb.Hit{{ID: "vpn-connect", Confidence: 0.9}}}},
+	}
+}
+
+func newReplica(t *testing.T, dsn string, chat bot.Chat, lib bot.Library, clock bot.Clock) *replica {
+	t.Helper()
+	db := mustOpen(t, dsn)
+	eng, err := bot.New(replicaConfig(), db, lib, clock, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	eng.AddChat(chat)
+	return &replica{db: db, engine: eng}
+}
+
+// say hands a DM to an engine without performing what it causes.
+func say(t *testing.T, e *bot.Engine, clock bot.Clock, user, id, text string) {
+	t.Helper()
+	ev := bot.Event{Platform: "test", Kind: bot.EventMessage, ID: id, Channel: "@" + user, Message: id,
+		User: bottest.User(user), UserName: user, DM: true, Text: text, Time: clock.Now()}
+	if err := e.Handle(context.Background(), ev); err != nil {
+		t.Fatalf("handle %s: %v", id, err)
+	}
+}
+
+// outbox counts the effects left in the outbox.
+func outbox(t *testing.T, db *postgres.DB) int {
+	t.Helper()
+	var n int
+	if err := db.Pool().QueryRow(context.Background(), "SELECT count(*) FROM outbox").Scan(&n); err != nil {
+		t.Fatal(err)
+	}
+	return n
+}
+
+// seqOf reads the outbox sequence out of an at-most-once key ("fl" + seq in base 36 + "." + ...).
+func seqOf(t *testing.T, key string) uint64 {
+	t.Helper()
+	s, _, _ := strings.Cut(strings.TrimPrefix(key, "fl"), ".")
+	n, err := strconv.ParseUint(s, 36, 64)
+	if err != nil {
+		t.Fatalf("key %q: %v", key, err)
+	}
+	return n
+}
+
+// TestEachEffectOnceAcrossReplicas: three engines on one database perform one outbox at the same time.
+// Every effect is performed (the outbox ends empty), none twice (no key posted twice), and each
+// conversation's posts come in outbox order. Without the lane leases every engine performs every effect
+// it reads.
+func TestEachEffectOnceAcrossReplicas(t *testing.T) {
+	dsn := pgtest.DSN(t)
+	chat := newOnceChat()
+	clock := bottest.NewClock(time.Date(2026, 11, 2, 9, 0, 0, 0, time.UTC))
+	var reps []*replica
+	for range 3 {
+		reps = append(reps, newReplica(t, dsn, chat, replicaLibrary(), clock))
+	}
+	const users, messages = 12, 4
+	for m := range messages {
+		for u := range users {
+			r := reps[(u+m)%len(reps)]
+			text := "my vpn will not connect"
+			if m > 0 {
+				text = fmt.Sprintf("still broken, try %d", m)
+			}
+			say(t, r.engine, clock, fmt.Sprintf("user%d", u), fmt.Sprintf("m%d-%d", u, m), text)
+		}
+	}
+	for round := 0; round < 3 && outbox(t, reps[0].db) > 0; round++ {
+		var wg sync.WaitGroup
+		for _, r := range reps {
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				if err := r.engine.Flush(context.Background()); err != nil {
+					t.Error(err)
+				}
+			}()
+		}
+		wg.Wait()
+	}
+	if n := outbox(t, reps[0].db); n != 0 {
+		t.Fatalf("%d effects left in the outbox", n)
+	}
+	if dup := chat.twice(); len(dup) > 0 {
+		t.Fatalf("posted twice: %v", dup)
+	}
+	if len(chat.order) < users {
+		t.Fatalf("%d posts for %d conversations", len(chat.order), users)
+	}
+	last := map[string]uint64{}
+	chat.mu.Lock()
+	defer chat.mu.Unlock()
+	for _, key := range chat.order {
+		ref := chat.refs[key]
+		seq := seqOf(t, key)
+		if seq < last[ref.Channel] {
+			t.Fatalf("in %s, effect %d was posted after %d", ref.Channel, seq, last[ref.Channel])
+		}
+		last[ref.Channel] = seq
+	}
+}
+
+// expireLeases makes every lease expire now: the time a dead replica's leases take to run out.
+func expireLeases(t *testing.T, db *postgres.DB) {
+	t.Helper()
+	if _, err := db.Pool().Exec(context.Background(), "UPDATE leases SET expires = clock_timestamp() - interval '1 second'"); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// TestALaneTakenOverFromADeadReplicaPostsOnce: a replica dies right after the platform took a post and
+// before it recorded it (its connection gone, its lease not released). Once the lease has expired,
+// another replica takes the lane and looks the post up by its key instead of posting it again. Without
+// TakenOver the second replica, started before the effect was made, posts it a second time.
+func TestALaneTakenOverFromADeadReplicaPostsOnce(t *testing.T) {
+	dsn := pgtest.DSN(t)
+	clock := bottest.NewClock(time.Date(2026, 11, 2, 9, 0, 0, 0, time.UTC))
+	chat := newOnceChat()
+	a := newReplica(t, dsn, chat, replicaLibrary(), clock)
+	b := newReplica(t, dsn, chat, replicaLibrary(), clock)
+
+	say(t, a.engine, clock, "alice", "m1", "my vpn will not connect")
+	died := make(chan struct{})
+	var once sync.Once
+	chat.hold = func(string) {
+		once.Do(func() {
+			// The replica dies here: its connections close before it can record the post or release
+			// its lane.
+			a.db.Close()
+			close(died)
+		})
+	}
+	err := a.engine.Flush(context.Background())
+	<-died
+	if err == nil {
+		t.Log("the dead replica's flush reported nothing")
+	}
+	chat.mu.Lock()
+	chat.hold = nil
+	posted := len(chat.order)
+	chat.mu.Unlock()
+	if posted != 1 {
+		t.Fatalf("%d posts before the crash, want 1", posted)
+	}
+
+	expireLeases(t, b.db)
+	if err := b.engine.Flush(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	if dup := chat.twice(); len(dup) > 0 {
+		t.Fatalf("posted twice after the takeover: %v", dup)
+	}
+	if n := outbox(t, b.db); n != 0 {
+		t.Fatalf("%d effects left in the outbox", n)
+	}
+}
+
+// gatedLibrary blocks the searches of one replica until released: a replica stalled mid-job (a slow
+// model, a long pause) while its lease runs out.
+type gatedLibrary struct {
+	*bottest.Library
+	entered chan struct{}
+	release chan struct{}
+}
+
+func (g *gatedLibrary) Search(ctx context.Context, q string, limit int, exclude ...string) []kb.Hit {
+	g.entered <- struct{}{}
+	<-g.release
+	return g.Library.Search(ctx, q, limit, exclude...)
+}
+
+// TestAStalledReplicaDoesNotAnswerTwice: replica A runs a ticket's answer job and stalls; its lease
+// expires, B takes the lane, runs the job and answers. When A comes back, what it found is not
+// recorded: the job is no longer in the outbox (the check in the transaction that would remove it), so
+// the requester gets one answer. Without that check A's answer is posted too.
+func TestAStalledReplicaDoesNotAnswerTwice(t *testing.T) {
+	dsn := pgtest.DSN(t)
+	clock := bottest.NewClock(time.Date(2026, 11, 2, 9, 0, 0, 0, time.UTC))
+	chat := newOnceChat()
+	gate := &gatedLibrary{Library: replicaLibrary(), entered: make(chan struct{}), release: make(chan struct{})}
+	a := newReplica(t, dsn, chat, gate, clock)
+	b := newReplica(t, dsn, chat, replicaLibrary(), clock)
+
+	say(t, a.engine, clock, "alice", "m1", "my vpn will not connect")
+	aDone := make(chan error, 1)
+	go func() { aDone <- a.engine.Flush(context.Background()) }()
+	<-gate.entered // A runs the job, and stalls in it
+
+	expireLeases(t, b.db)
+	if err := b.engine.Flush(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	answers := len(chat.Messages("@alice"))
+	close(gate.release)
+	if err := <-aDone; err != nil {
+		t.Fatal(err)
+	}
+	if err := b.engine.Flush(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	if got := len(chat.Messages("@alice")); got != answers {
+		for _, m := range chat.Messages("@alice") {
+			t.Logf("%s: %s", m.Ref.ID, m.Text())
+		}
+		t.Fatalf("%d messages to alice once A came back, %d before: the stalled replica answered too", got, answers)
+	}
+	if dup := chat.twice(); len(dup) > 0 {
+		t.Fatalf("posted twice: %v", dup)
+	}
+}
