@@ -81,6 +81,10 @@ func (d *dispatcher) run(ctx context.Context) error {
 	defer d.jobs.wait()
 	if d.leases != nil {
 		go d.leases.keepRenewed(ctx, func(err error) { d.log.Warn("outbox leases", "err", err) })
+		if w, ok := d.store.(Watcher); ok {
+			// A lane another replica held and released may have effects it did not read: pass again.
+			go w.Watch(ctx, TopicLeases, func(Notification) { d.kick() })
+		}
 	}
 	tick := time.NewTicker(time.Second)
 	defer tick.Stop()
