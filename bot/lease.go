@@ -188,3 +188,29 @@ func (l *leases) keepRenewed(ctx context.Context, log func(error)) {
 
 // laneLease is the lease name of an outbox lane.
 func laneLease(lane string) string { return "lane:" + lane }
+
+// Exclusive runs fn only while this replica holds the lease name among the replicas sharing the store,
+// and reports whether it ran: a loop that must run on one replica at a time (the SLA check, retention)
+// calls it on every replica, and the one that gets the lease runs it. With a store of one process it
+// always runs fn. The lease is renewed while fn runs (with Run) and released when it returns, so the next
+// round may run anywhere; should it expire meanwhile (a stalled replica), what fn writes is still
+// serializable, so a second replica running it at once changes nothing twice.
+func (e *Engine) Exclusive(ctx context.Context, name string, fn func(context.Context) error) (bool, error) {
+	if e.leases == nil {
+		return true, fn(ctx)
+	}
+	lease := "loop:" + name
+	grants, err := e.leases.take(ctx, []string{lease})
+	if err != nil {
+		return false, fmt.Errorf("%s: %w", name, err)
+	}
+	if len(grants) == 0 {
+		return false, nil // another replica runs it now
+	}
+	defer func() {
+		if err := e.leases.release(ctx, []string{lease}); err != nil {
+			e.log.Warn("release lease", "lease", lease, "err", err)
+		}
+	}()
+	return true, fn(ctx)
+}

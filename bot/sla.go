@@ -48,7 +48,19 @@ const maxSLAChecksPerTick = 500
 // repeats nor forgets one, and a breach that fell due while the process was down is announced when it
 // comes back. Only tickets with a check due are read (the store indexes them by NextSLACheck). It
 // returns how many tickets it looked at.
+//
+// Replicas sharing a store check one at a time (Exclusive "sla"): the others' ticks find the lease held
+// and look at nothing.
 func (e *Engine) CheckSLAs(ctx context.Context, now time.Time) (int, error) {
+	n := 0
+	_, err := e.Exclusive(ctx, "sla", func(ctx context.Context) error {
+		return e.checkSLAs(ctx, now, &n)
+	})
+	return n, err
+}
+
+// checkSLAs is one SLA check; n counts the tickets it looked at.
+func (e *Engine) checkSLAs(ctx context.Context, now time.Time, count *int) error {
 	n := 0
 	err := e.write(ctx, func(tx *trackedTx) error {
 		n = 0
@@ -75,11 +87,13 @@ func (e *Engine) CheckSLAs(ctx context.Context, now time.Time) (int, error) {
 		}
 		return nil
 	})
+	*count = n
 	if err != nil {
-		return n, err
+		return err
 	}
 	runs, err := e.checkRuns(ctx, now)
-	return n + runs, err
+	*count += runs
+	return err
 }
 
 // checkSLA sends what is due on one ticket.

@@ -300,3 +300,68 @@ func TestAStalledReplicaDoesNotAnswerTwice(t *testing.T) {
 		t.Fatalf("posted twice: %v", dup)
 	}
 }
+
+// TestSLACheckOnOneReplicaAtATime: while one replica holds the SLA check's lease, another's tick looks
+// at nothing; once it is free, two replicas checking at once announce a breach once. Without the lease
+// the second replica checks while the first holds it.
+func TestSLACheckOnOneReplicaAtATime(t *testing.T) {
+	dsn := pgtest.DSN(t)
+	clock := bottest.NewClock(time.Date(2026, 11, 2, 9, 0, 0, 0, time.UTC))
+	chat := newOnceChat()
+	cfg := replicaConfig()
+	cfg.SLA = map[string]bot.SLATarget{"P3": {Response: time.Hour}}
+	var reps []*replica
+	for range 2 {
+		db := mustOpen(t, dsn)
+		eng, err := bot.New(cfg, db, replicaLibrary(), clock, nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		eng.AddChat(chat)
+		reps = append(reps, &replica{db: db, engine: eng})
+	}
+	a, b := reps[0], reps[1]
+	say(t, a.engine, clock, "alice", "m1", "the printer is on fire")
+	if err := a.engine.Flush(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	clock.Advance(2 * time.Hour)
+
+	ctx := context.Background()
+	held, err := a.db.Lease(ctx, "another replica", []string{"loop:sla"}, time.Minute)
+	if err != nil || len(held) != 1 {
+		t.Fatalf("take the SLA lease as another replica: %v, %v", held, err)
+	}
+	if n, err := b.engine.CheckSLAs(ctx, clock.Now()); err != nil || n != 0 {
+		t.Fatalf("CheckSLAs while another replica holds the lease looked at %d tickets (%v), want 0", n, err)
+	}
+	if err := a.db.Release(ctx, "another replica", []string{"loop:sla"}); err != nil {
+		t.Fatal(err)
+	}
+
+	var wg sync.WaitGroup
+	for _, r := range reps {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for range 3 {
+				if _, err := r.engine.CheckSLAs(ctx, clock.Now()); err != nil {
+					t.Error(err)
+				}
+				if err := r.engine.Flush(ctx); err != nil {
+					t.Error(err)
+				}
+			}
+		}()
+	}
+	wg.Wait()
+	breaches := 0
+	for _, m := range chat.Messages("") {
+		if strings.Contains(m.Text(), "breached") {
+			breaches++
+		}
+	}
+	if breaches != 1 {
+		t.Fatalf("%d breach notices, want 1", breaches)
+	}
+}
