@@ -29,7 +29,8 @@ var tables = map[dump.Kind]string{
 	dump.ActionRun: "action_runs", dump.Setting: "settings",
 }
 
-var otherTables = []string{"ticket_terms", "firstline_meta", "firstline_schema"}
+// leases are how running replicas divide their work (lease.go): nothing a copy of the desk carries.
+var otherTables = []string{"ticket_terms", "firstline_meta", "firstline_schema", "leases"}
 
 // exportQueries select each kind's records in the order of the fields scan reads.
 var exportQueries = map[dump.Kind]string{
