@@ -44,6 +44,8 @@ type dispatcher struct {
 	// leases, when the store is shared with other replicas (Leaser): a lane is performed by the replica
 	// that holds its lease (lanes.go); nil performs every lane here.
 	leases *leases
+	// jobLanes are the lanes whose lease a running job of this dispatcher holds.
+	jobLanes laneSet
 
 	passMu  sync.Mutex // one dispatcher pass at a time keeps lanes in order
 	wake    chan struct{}
@@ -135,9 +137,15 @@ func (d *dispatcher) dispatch(ctx context.Context, waitJobs bool) error {
 // startJob runs a job in the job pool unless it is running already or too many are. It reports whether
 // the job was started.
 func (d *dispatcher) startJob(ctx context.Context, eff Effect) bool {
-	return d.jobs.start(eff.Seq, func() {
+	if d.leases != nil {
+		// The job's lane lease is given up when the job has committed what it found, or its retry;
+		// until then no pass of this dispatcher takes the lane (jobLanes), since releasing the lease
+		// would free it under that pass.
+		d.jobLanes.add(eff.Lane)
+	}
+	started := d.jobs.start(eff.Seq, func() {
 		if d.leases != nil {
-			// The job's lane lease is given up when the job has committed what it found, or its retry.
+			defer d.jobLanes.remove(eff.Lane)
 			defer d.releaseLanes(ctx, []string{eff.Lane})
 		}
 		err := d.runJob(ctx, eff)
@@ -150,6 +158,10 @@ func (d *dispatcher) startJob(ctx context.Context, eff Effect) bool {
 			d.unsaved.set(eff, false)
 		}
 	})
+	if !started && d.leases != nil {
+		d.jobLanes.remove(eff.Lane)
+	}
+	return started
 }
 
 const dispatchBatch = 256

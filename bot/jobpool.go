@@ -55,13 +55,6 @@ func (p *jobPool) start(seq uint64, fn func()) bool {
 	return true
 }
 
-// running reports whether the job seq is running.
-func (p *jobPool) running(seq uint64) bool {
-	p.mu.Lock()
-	defer p.mu.Unlock()
-	return p.live[seq]
-}
-
 // counts returns how many jobs are running and how many ended since the outbox was last read.
 func (p *jobPool) counts() (running, ended int) {
 	p.mu.Lock()

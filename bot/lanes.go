@@ -6,6 +6,7 @@ package bot
 import (
 	"context"
 	"fmt"
+	"sync"
 )
 
 // leaseLanes takes the leases of the lanes that have something due among effects (read from the outbox),
@@ -26,8 +27,8 @@ func (d *dispatcher) leaseLanes(ctx context.Context, effects []Effect) ([]Effect
 			continue
 		}
 		seen[eff.Lane] = true
-		if now.Before(eff.NotBefore) || (eff.Kind == EffectJob && d.jobs.running(eff.Seq)) {
-			continue // nothing due in this lane, or its job runs here and holds the lease
+		if now.Before(eff.NotBefore) || d.jobLanes.has(eff.Lane) {
+			continue // nothing due in this lane, or a job of it runs here and holds the lease
 		}
 		names = append(names, laneLease(eff.Lane))
 	}
@@ -90,4 +91,33 @@ func keys(set map[string]bool) []string {
 		out = append(out, k)
 	}
 	return out
+}
+
+// laneSet is a set of lanes safe for concurrent use.
+type laneSet struct {
+	mu sync.Mutex
+	m  map[string]int
+}
+
+func (s *laneSet) add(lane string) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.m == nil {
+		s.m = map[string]int{}
+	}
+	s.m[lane]++
+}
+
+func (s *laneSet) remove(lane string) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.m[lane]--; s.m[lane] <= 0 {
+		delete(s.m, lane)
+	}
+}
+
+func (s *laneSet) has(lane string) bool {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.m[lane] > 0
 }
