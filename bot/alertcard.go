@@ -106,7 +106,7 @@ func (e *Engine) alertCardPost(t *Ticket, card *Card) Post {
 	}
 	b.WriteString(alertLines(g, maxCardText-utf8.RuneCountInString(b.String()+tail)))
 	b.WriteString(tail)
-	return Post{Title: title, Text: b.String(), Fields: fields}
+	return Post{Title: title, Text: b.String(), Fields: fields, Choices: alertActionChoices(cfg, t, card)}
 }
 
 // alertLines lists the group's alerts, each with the labels that set it apart from the group's, as many

@@ -166,6 +166,8 @@ func (w *work) click() error {
 		return err
 	}
 	switch {
+	case isCardKey(link.Key) && strings.HasPrefix(w.ev.Choice, choiceRunPrefix):
+		return w.pressCardAction(t, link.Key, strings.TrimPrefix(w.ev.Choice, choiceRunPrefix))
 	case isFeedbackKey(link.Key) && strings.HasPrefix(w.ev.Choice, choiceRunPrefix):
 		return w.whenLive(t, link.Key, func() error { return w.pressAction(t, link.Key, strings.TrimPrefix(w.ev.Choice, choiceRunPrefix)) })
 	case isFeedbackKey(link.Key):

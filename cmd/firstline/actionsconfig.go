@@ -93,6 +93,23 @@ func (c Config) actionProblems(add func(string, ...any)) {
 		tiers[t.ID] = true
 	}
 	seen := map[string]bool{}
+	defined := make([]string, 0, len(c.Actions))
+	for _, a := range c.Actions {
+		defined = append(defined, a.ID)
+	}
+	// An alert route suggests actions by id: one the desk does not define would be a button that does
+	// nothing, so it is a mistake said here rather than a card that offers it.
+	for i, r := range c.AlertRoutes {
+		for j, id := range r.Actions {
+			if actionIDPattern.MatchString(id) && !slices.Contains(defined, id) {
+				have := "none is defined"
+				if len(defined) > 0 {
+					have = "the actions are " + strings.Join(defined, ", ")
+				}
+				add("alert_routes[%d].actions[%d]: no action %q in [[actions]] (%s)", i, j, id, have)
+			}
+		}
+	}
 	for i, a := range c.Actions {
 		key := fmt.Sprintf("actions[%d]", i)
 		switch {

@@ -91,7 +91,7 @@ func (c Config) alertsProblems(add func(format string, args ...any)) {
 			add("%s.priority: %q is not P1, P2, P3 or P4", key, r.Priority)
 		}
 		for j, id := range r.Actions {
-			if !idPattern.MatchString(id) {
+			if !actionIDPattern.MatchString(id) {
 				add("%s.actions[%d]: %q is not an action id", key, j, id)
 			}
 		}

@@ -77,6 +77,18 @@ priority = "P1"
 actions = ["restart-spooler"]
 resolve = true
 
+[[actions]]
+id = "restart-spooler"
+title = "Restart the print spooler"
+runner = "exec"
+command = ["/usr/local/bin/restart-spooler", "{{instance}}"]
+requesters = ["technicians"]
+[[actions.params]]
+name = "instance"
+type = "string"
+pattern = "prn-[0-9]+"
+required = true
+
 [sla.P1]
 response = "15m"
 resolution = "4h"
@@ -220,6 +232,18 @@ actions = ["restart-spooler"]
 resolve = true
 [[alert_routes]]
 match = {}
+
+[[actions]]
+id = "restart-spooler"
+title = "Restart the print spooler"
+runner = "exec"
+command = ["/usr/local/bin/restart-spooler", "{{instance}}"]
+requesters = ["technicians"]
+[[actions.params]]
+name = "instance"
+type = "string"
+pattern = "prn-[0-9]+"
+required = true
 `
 	env := func(k string) (string, bool) { return "t0ken", k == "ALERTS_TOKEN" }
 	cfg, err := ParseConfig("good.toml", []byte(good), env)
@@ -241,6 +265,7 @@ match = {}
 		{"empty value", minimal + "[http]\nlisten = \":1\"\n[alerts]\ntoken = \"x\"\n[[alert_routes]]\nmatch = { severity = \"\" }\n", "alert_routes[0].match.severity: an empty value never matches"},
 		{"bad label", minimal + "[http]\nlisten = \":1\"\n[alerts]\ntoken = \"x\"\n[[alert_routes]]\nmatch = { \"2x\" = \"y\" }\n", `alert_routes[0].match: "2x" is not a label name`},
 		{"two names", minimal + "[http]\nlisten = \":1\"\n[alerts]\ntoken = \"x\"\n[[alert_routes]]\nname = \"a\"\n[[alert_routes]]\nname = \"a\"\n", `alert_routes[1].name: "a" names another route`},
+		{"no such action", minimal + "[http]\nlisten = \":1\"\n[alerts]\ntoken = \"x\"\n[[alert_routes]]\nactions = [\"restart-spooler\"]\n", `alert_routes[0].actions[0]: no action "restart-spooler" in [[actions]] (none is defined)`},
 		{"negative flood", minimal + "[http]\nlisten = \":1\"\n[alerts]\ntoken = \"x\"\nflood_notices = -1\n", "alerts: flood_notices and flood_window must not be negative"},
 	} {
 		_, err := ParseConfig("x.toml", []byte(c.toml), noEnv)
