@@ -6,6 +6,7 @@ package bot
 
 import (
 	"fmt"
+	"maps"
 	"slices"
 	"strings"
 
@@ -259,15 +260,22 @@ func (w *work) reactRun(t *Ticket, key string) (bool, error) {
 // an action that needs values says how to give them.
 func (w *work) pressAction(t *Ticket, key, id string) error {
 	def, ok := w.cfg().action(id)
+	params, via := map[string]string{}, "answer "+key
+	if ok {
+		// The model's suggestion under this answer: the values it proposed, checked again when asked.
+		if s := t.suggestion(key, def.ID); s != nil {
+			params, via = maps.Clone(s.Params), "suggestion "+key
+		}
+	}
 	switch {
 	case w.ev.User != t.Requester:
 		return w.reply(t.ID, fmt.Sprintf("Only %s can use these buttons.", t.RequesterName))
 	case !ok:
 		return w.reply(t.ID, "That action is no longer available.")
-	case def.needsInput():
+	case def.needsInput() && via == "answer "+key:
 		return w.reply(t.ID, fmt.Sprintf("**%s** needs a few details: write %s here.", def.Title, def.usage(w.cfg().CommandPrefix)))
 	}
-	return w.requestAction(actionRequest{def: def, params: map[string]string{}, via: "answer " + key, confirm: true, ticket: t})
+	return w.requestAction(actionRequest{def: def, params: params, via: via, confirm: true, ticket: t})
 }
 
 // actionChoices are the buttons of the actions the articles of an answer name (front matter

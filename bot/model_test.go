@@ -762,3 +762,73 @@ func TestModelSources(t *testing.T) {
 		t.Errorf("ModelMayAnswer: at min_confidence %v", cfg.MinConfidence)
 	}
 }
+
+// TestModelSuggestsAnAction: with actions defined, the model is told of the ones the requester may ask
+// for, and an answer may end with an ACTION line. A suggestion that checks becomes a button under the
+// answer, its line gone from the text; nothing runs until the requester presses it and confirms, and the
+// run then goes through approval with the values the model proposed. A suggestion of an unknown action,
+// of one the requester may not ask for, with a value that fails its parameter's rule or that tries to
+// say who the action is for, is dropped: the answer is posted without a button and without the line.
+func TestModelSuggestsAnAction(t *testing.T) {
+	group := bottest.Succeeding("added")
+	cfg := actionsConfig(bottest.Succeeding(""), group, bottest.Succeeding(""))
+	const answer = "Open Example VPN and sign in with your company account [1]."
+	for _, c := range []struct{ name, line string }{
+		{"unknown action", "ACTION: delete-everything"},
+		{"not the requester's to ask for", "ACTION: restart-spooler host=PRN-3"},
+		{"a value that fails its rule", "ACTION: add-to-group group=payroll"},
+		{"a value the desk fills in", "ACTION: add-to-group group=finance requester=test:bob"},
+		{"values that do not parse", `ACTION: add-to-group group="finance`},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			m := &fakeModel{reply: answers(answer+"\n\n"+c.line, "", "")}
+			d, db := modelDesk(t, cfg, m, bot.ModelOptions{MinSourceConfidence: 0.35})
+			ans := d.Chat.Thread("help", d.Say(alice, "help", "my vpn won't connect"))[0]
+			if got := choiceLabels(ans); got != "Solved|Not helpful|Talk to a human" {
+				t.Fatalf("choices = %s", got)
+			}
+			if strings.Contains(ans.Text(), "ACTION") || strings.Contains(ans.Text(), "suggests") {
+				t.Fatalf("the dropped suggestion shows:\n%s", ans.Text())
+			}
+			if tk := ticket(t, db, "T-000001"); len(tk.Suggestions) != 0 {
+				t.Fatalf("suggestions kept: %+v", tk.Suggestions)
+			}
+		})
+	}
+
+	m := &fakeModel{reply: answers(answer+"\n\n**ACTION: add-to-group group=Finance**", "", "")}
+	d, db := modelDesk(t, cfg, m, bot.ModelOptions{MinSourceConfidence: 0.35})
+	q := d.Say(alice, "help", "my vpn won't connect")
+	ans := d.Chat.Thread("help", q)[0]
+	if got := choiceLabels(ans); got != "Solved|Not helpful|Talk to a human|Add me to a group" {
+		t.Fatalf("choices = %s", got)
+	}
+	mustContain(t, "answer", ans.Text(), answer, "The assistant suggests **Add me to a group** with group=finance", "Nothing runs until you confirm")
+	if strings.Contains(ans.Text(), "ACTION") {
+		t.Fatalf("the suggestion's line is in the answer:\n%s", ans.Text())
+	}
+	sys := m.requests(bot.PurposeAnswer)[0].System
+	mustContain(t, "system prompt", sys, "- unlock-account: Unlock my account", "- add-to-group: Add me to a group; takes group=finance|hr|engineering", "ACTION: <id>")
+	if strings.Contains(sys, "restart-spooler") {
+		t.Fatalf("the model is told of an action alice may not ask for:\n%s", sys)
+	}
+	if len(allRuns(t, db)) != 0 || len(group.Calls()) != 0 {
+		t.Fatal("a suggestion made a run")
+	}
+	d.Click(alice, ans, "Add me to a group")
+	confirm := d.Chat.Last("help")
+	mustContain(t, "confirmation", confirm.Text(), "Shall I run **Add me to a group** for you with group=finance?")
+	d.Click(alice, confirm, "Run it")
+	if len(group.Calls()) != 0 {
+		t.Fatal("it ran before it was approved")
+	}
+	card := d.Chat.Messages("approvals")[0]
+	d.Click(tom, card, "Approve")
+	calls := group.Calls()
+	if len(calls) != 1 || calls[0].Params["group"] != "finance" || calls[0].Params["requester"] != alice {
+		t.Fatalf("calls = %+v", calls)
+	}
+	if r := runOf(t, db, "A-000001"); !strings.HasPrefix(r.Via, "suggestion ") {
+		t.Fatalf("run's via = %q", r.Via)
+	}
+}

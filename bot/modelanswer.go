@@ -95,6 +95,8 @@ type modelAnswer struct {
 	// Cut: the answer was longer than max_answer_chars, or the endpoint stopped it at its token limit;
 	// the post says where the rest is.
 	Cut bool
+	// Suggest is the action the model suggested, checked; nil when it suggested none that passed.
+	Suggest *ActionSuggestion
 }
 
 // modelOutcome is what asking the model for an answer gave.
@@ -146,7 +148,7 @@ func (e *Engine) groundedAnswer(ctx context.Context, t *Ticket, hits []kb.Hit) m
 	req := ModelRequest{
 		Purpose:  PurposeAnswer,
 		User:     t.Requester,
-		System:   e.answerPrompt(articles),
+		System:   e.answerPrompt(articles) + actionsPrompt(e.suggestable(t)),
 		Messages: e.conversation(t),
 	}
 	reply, err := e.model.Complete(ctx, req)
@@ -157,6 +159,12 @@ func (e *Engine) groundedAnswer(ctx context.Context, t *Ticket, hits []kb.Hit) m
 	texts := []string{t.searchText()}
 	for _, a := range articles {
 		texts = append(texts, a.Body)
+	}
+	var suggest *ActionSuggestion
+	var dropped string
+	reply.Text, suggest, dropped = e.takeSuggestion(t, reply.Text)
+	if dropped != "" {
+		e.log.Info("model's action suggestion dropped", "ticket_id", t.ID, "why", dropped)
 	}
 	text, cited, cut, verdict := e.checkAnswer(reply, len(sources), allowedLinks(texts...))
 	switch verdict {
@@ -171,7 +179,7 @@ func (e *Engine) groundedAnswer(ctx context.Context, t *Ticket, hits []kb.Hit) m
 	if !ModelMayAnswer(sources, e.cfg.MinConfidence) {
 		return modelOutcome{why: "the search is not confident enough for the model's answer"}
 	}
-	return modelOutcome{answer: &modelAnswer{Text: text, Sources: sources, Cited: cited, Cut: cut}}
+	return modelOutcome{answer: &modelAnswer{Text: text, Sources: sources, Cited: cited, Cut: cut, Suggest: suggest}}
 }
 
 // answerPrompt holds the rules and the numbered sources. The rules say that sources and messages are
@@ -305,11 +313,18 @@ func (w *work) postModelAnswer(t *Ticket, job string, ans *modelAnswer) error {
 		// Not a bare "…": the reader learns the answer is incomplete and where all of it is.
 		fmt.Fprintf(&b, "\n\n_The answer above was cut short; these articles have all of it: `%skb show %s`._", w.cfg().CommandPrefix, ans.Sources[ans.Cited[0]-1].ID)
 	}
+	choices := w.answerChoices(t, articles)
+	if ans.Suggest != nil {
+		if c, line, ok := w.suggestionChoice(t, key, ans.Suggest, choices); ok {
+			choices = append(choices, c)
+			b.WriteString(line)
+		}
+	}
 	fmt.Fprintf(&b, "\n\n_Written by an AI assistant from these articles only._ Did this solve it? (ticket **%s**)", t.ID)
 	t.Clarifying = false
 	t.transition(w.now, TransitionAnswered, "", "", "model answer citing "+strings.Join(cited, ", "))
 	t.say(w.now, "", w.cfg().Name, RoleBot, ans.Text, false)
-	return w.toRequester(t, key, b.String(), w.answerChoices(t, articles)...)
+	return w.toRequester(t, key, b.String(), choices...)
 }
 
 // redact removes secrets from text that leaves for the model. Transcripts are stored redacted already;

@@ -28,7 +28,7 @@ var textFields = map[string][]string{
 		"Intake.ByName", "Form.Title", "Form.Answers[].Label", "Form.Answers[].Value", "Form.Answers[].Display",
 		"Files[].File.Name", "Files[].FromName", "Files[].Refused",
 		"Alert.Labels{}", "Alert.Annotations{}", "Alert.Alerts[].Labels{}", "Alert.Alerts[].Annotations{}",
-		"Alert.Alerts[].GeneratorURL", "Alert.ExternalURL",
+		"Alert.Alerts[].GeneratorURL", "Alert.ExternalURL", "Suggestions[].Params{}",
 	},
 	"Effect": {
 		"Post.Title", "Post.Text", "Post.Fields[].Name", "Post.Fields[].Value", "Post.Choices[].Label", "Post.ThreadName", "Query",

@@ -89,6 +89,9 @@ type Ticket struct {
 	// SuggestedPriority is a model's suggestion more urgent than Priority: never applied by itself, it
 	// is shown on the card for a technician to accept ("!priority accept").
 	SuggestedPriority string `json:"suggested_priority,omitempty" redact:"-"`
+	// Suggestions are the actions the model suggested under its answers, with the values it proposed:
+	// an answer's button asks for exactly these (see actionsuggest.go).
+	Suggestions []ActionSuggestion `json:"suggestions,omitempty"`
 	// CategorySource says who set Category: "model" when it is a model's suggestion.
 	CategorySource string `json:"category_source,omitempty" redact:"-"`
 	// SLA holds the ticket's service-level clocks; nil for tickets from before SLAs were configured.
