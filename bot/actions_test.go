@@ -641,3 +641,44 @@ func TestExpandTemplateIsOnePass(t *testing.T) {
 		t.Fatal("IsWholePlaceholder")
 	}
 }
+
+// TestQuorumWithPreview: an action that needs two approvals and has a preview: the preview (a dry run,
+// its output redacted) is on the approval card before anyone decides; one approval is noted and runs
+// nothing, the same approver twice counts once, and the second approver's approval runs it, once.
+func TestQuorumWithPreview(t *testing.T) {
+	group := bottest.Succeeding("added")
+	preview := bottest.Succeeding("would add alice to finance (token ghp_abcdefghijklmnopqrstuvwxyz0123456789)")
+	cfg := actionsConfig(bottest.Succeeding(""), group, bottest.Succeeding(""))
+	cfg.Actions[1].Approval.Quorum = 2
+	cfg.Actions[1].Preview = preview
+	d := bottest.NewDesk(t, cfg, openStore(t, ""), actionsLibrary())
+	card := askForGroup(t, d, alice, "finance")
+	if calls := preview.Calls(); len(calls) != 1 || !calls[0].Preview || calls[0].Params["group"] != "finance" {
+		t.Fatalf("preview calls = %+v", calls)
+	}
+	mustContain(t, "card", card.Text(), "Preview (succeeded", "would add alice to finance")
+	if strings.Contains(card.Text(), "ghp_") {
+		t.Fatalf("the preview's secret is on the card:\n%s", card.Text())
+	}
+	if got := card.Field("Approvals"); got != "0 of 2" {
+		t.Fatalf("approvals field = %q", got)
+	}
+	d.Click(tom, card, "Approve")
+	mustContain(t, "first approval", d.Chat.Last("approvals").Text(), "tom approved A-000001; it needs 1 more")
+	d.Click(tom, card, "Approve")
+	mustContain(t, "second press by tom", d.Chat.Last("approvals").Text(), "You already approved A-000001")
+	if len(group.Calls()) != 0 {
+		t.Fatal("it ran with one approval of two")
+	}
+	d.Click(ada, card, "Approve")
+	if calls := group.Calls(); len(calls) != 1 || calls[0].Preview {
+		t.Fatalf("calls after the quorum = %+v", calls)
+	}
+	if len(preview.Calls()) != 1 {
+		t.Fatalf("the preview ran %d times", len(preview.Calls()))
+	}
+	card = d.Chat.Messages("approvals")[0]
+	if got := card.Field("Approvals"); got != "2 of 2" || len(card.Post.Choices) != 0 {
+		t.Fatalf("card after the quorum: approvals %q, buttons %s", got, choiceLabels(card))
+	}
+}

@@ -1,7 +1,9 @@
 package main
 
 import (
+	"bytes"
 	"encoding/json"
+	"os"
 	"log/slog"
 	"path/filepath"
 	"strings"
@@ -320,5 +322,85 @@ command = [`+tomlString(script)+`, "--host", "{{host}}"]
 	out := runCLIWithEnv(t, "-config", cfg, "actions", "test", "-preview", "restart-spooler", "host=PRN-3")
 	if !strings.Contains(out, "Preview: succeeded (exit status 0)\nWould restart the print spooler on PRN-3 (run A-000000).") {
 		t.Fatalf("preview:\n%s", out)
+	}
+}
+
+// TestConsoleActionsSafety, through the console: shell metacharacters in a value of an exec action reach
+// the program as one inert argument (nothing is run by a shell, and the file the value would touch is
+// never made); a value that fails its pattern is refused before anything runs; a denial is told to the
+// requester and runs nothing; a secret in a target's answer is redacted on the ticket and absent from the
+// data file; and with actions turned off by an admin nothing runs.
+func TestConsoleActionsSafety(t *testing.T) {
+	target := fakewebhook.New(actionsSecret)
+	defer target.Close()
+	const secret = "ghp_abcdefghijklmnopqrstuvwxyz0123456789"
+	target.Answer(func(fakewebhook.Call) fakewebhook.Answer {
+		return fakewebhook.Answer{Body: `{"status":"ACTIVE","recovery":"` + secret + `"}`}
+	})
+	dir := t.TempDir()
+	pwned := filepath.Join(dir, "PWNED")
+	cfg, data := actionsConfigFile(t, actionsKB(t), target.URL, `
+[[actions]]
+id = "note-printer"
+title = "Leave a note on the printer"
+runner = "exec"
+command = ["/bin/echo", "note:", "{{note}}"]
+requesters = ["tier2"]
+[[actions.params]]
+name = "note"
+type = "string"
+required = true
+
+[[actions]]
+id = "restart-spooler"
+title = "Restart the print spooler"
+runner = "exec"
+command = ["/bin/echo", "restarting", "{{host}}"]
+requesters = ["tier2"]
+[[actions.params]]
+name = "host"
+type = "string"
+pattern = "PRN-[0-9]+"
+required = true
+`), filepath.Join(dir, "data")
+	evil := `$(touch ` + pwned + `); touch ` + pwned + ` | cat ` + "`touch " + pwned + "`"
+	out := runActionsDesk(t, cfg, data, "/as tom\n/in @firstline\n!run note-printer note=\""+evil+"\"\n"+
+		"!run restart-spooler host=\"PRN-3; touch "+pwned+"\"\n"+
+		"/as alice\n/in @firstline\n!run add-to-group group=hr\n/as tina\n/click m7 Deny\n"+
+		"/as alice\n/in @firstline\n!run unlock-account\n"+
+		"/as ada\n/in @firstline\n!actions off\n/as alice\n/in @firstline\n!run unlock-account\n")
+	for _, want := range []string{
+		"note: " + evil,                       // the program's output: the value as one argument, verbatim
+		"I can't run Restart the print spooler", // the pattern
+		"tina denied your request to run Add me to a group (A-000002)",
+		"Actions are off", "Actions are turned off right now",
+	} {
+		if !strings.Contains(out, want) {
+			t.Fatalf("the console does not show %q:\n%s", want, out)
+		}
+	}
+	if _, err := os.Stat(pwned); !os.IsNotExist(err) {
+		t.Fatalf("a shell ran the value: %s exists (%v)", pwned, err)
+	}
+	if strings.Contains(out, "restarting") {
+		t.Fatalf("the refused host ran:\n%s", out)
+	}
+	if n := len(target.Calls()); n != 1 {
+		t.Fatalf("%d calls to the target, want 1 (unlock-account, before actions were turned off):\n%s", n, out)
+	}
+	if strings.Contains(out, secret) {
+		t.Fatalf("the secret was posted:\n%s", out)
+	}
+	// alice's unlock is recorded on her ticket in that DM, the denied request's
+	show := runCLIWithEnv(t, "-config", cfg, "-data", data, "tickets", "show", "T-000002")
+	if !strings.Contains(show, "A-000003 unlock-account: succeeded") || strings.Contains(show, secret) {
+		t.Fatalf("tickets show:\n%s", show)
+	}
+	raw, err := os.ReadFile(filepath.Join(data, "firstline.db"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if bytes.Contains(raw, []byte(secret)) || bytes.Contains(raw, []byte("ghp_abcdefghij")) {
+		t.Fatal("the secret is in the data file")
 	}
 }
