@@ -3,8 +3,8 @@ package main
 import (
 	"bytes"
 	"encoding/json"
-	"os"
 	"log/slog"
+	"os"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -370,7 +370,7 @@ required = true
 		"/as alice\n/in @firstline\n!run unlock-account\n"+
 		"/as ada\n/in @firstline\n!actions off\n/as alice\n/in @firstline\n!run unlock-account\n")
 	for _, want := range []string{
-		"note: " + evil,                       // the program's output: the value as one argument, verbatim
+		"note: " + evil,                         // the program's output: the value as one argument, verbatim
 		"I can't run Restart the print spooler", // the pattern
 		"tina denied your request to run Add me to a group (A-000002)",
 		"Actions are off", "Actions are turned off right now",
