@@ -87,9 +87,10 @@ copy, over its control socket; otherwise it opens the file itself.`,
 			help: `Puts a verified backup in place of the data file; the file it replaces is kept beside it. Stop the desk
 first.`,
 			run: (*Main).restore},
-		{name: "check", synopsis: "", summary: "check the data file: bbolt's pages and Firstline's indexes",
+		{name: "check", synopsis: "", summary: "check the data file (or PostgreSQL database): Firstline's indexes and links",
 			help: `Checks the data file: bbolt's pages and Firstline's own indexes and links, one line per problem; exit
-status 1 if there is any. While the desk runs it asks the desk, over its control socket.`,
+status 1 if there is any. While the desk runs it asks the desk, over its control socket. On PostgreSQL
+([storage] in -config) it checks the database's records in one snapshot, while the desks run.`,
 			run: (*Main).check},
 		{name: "erase-user", synopsis: "[-dry-run] PLATFORM:ID", summary: "delete a person's tickets and erase them from all others",
 			help: `Deletes the tickets a person requested and erases them from every other record. Stop the desk first,

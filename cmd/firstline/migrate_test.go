@@ -12,6 +12,7 @@ import (
 	"github.com/firstline-desk/firstline/storage"
 	"github.com/firstline-desk/firstline/storage/dump"
 	"github.com/firstline-desk/firstline/storage/postgres/pgtest"
+	"github.com/jackc/pgx/v5"
 )
 
 // runWith runs the program in this process with env as its environment, and returns what it printed
@@ -101,6 +102,24 @@ func TestMigrateThereAndBack(t *testing.T) {
 	_, errOut, code = runWith(t, env, "migrate", "-to", "bbolt", "-dsn", dsn, "-data", back)
 	if code != 1 || !strings.Contains(errOut, "exists") {
 		t.Fatalf("migrate -to bbolt over a data file: exit %d, %s", code, errOut)
+	}
+
+	// check reads the database itself, and says what is wrong in it.
+	out, errOut, code = runWith(t, env, "check", "-config", cfg)
+	if code != 0 || !strings.Contains(out, "1 ticket, schema") || !strings.Contains(out, "no problems found") {
+		t.Fatalf("check on PostgreSQL: exit %d\n%s%s", code, out, errOut)
+	}
+	conn, err := pgx.Connect(context.Background(), dsn)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn.Close(context.Background())
+	if _, err := conn.Exec(context.Background(), "DELETE FROM conversations WHERE ticket = 'T-000001'"); err != nil {
+		t.Fatal(err)
+	}
+	out, errOut, code = runWith(t, env, "check", "-config", cfg)
+	if code != 1 || !strings.Contains(out, "T-000001: its conversation") || !strings.Contains(errOut, "1 problem in PostgreSQL at") {
+		t.Fatalf("check of a broken database: exit %d\n%s%s", code, out, errOut)
 	}
 
 	// A running desk holds the source: stop it first.

@@ -31,7 +31,7 @@ max_conns = 4
 
 // TestDeskOnPostgres runs the binary on PostgreSQL against fakeslack (HTTP mode): a question is answered
 // in its thread; tickets list, show, report, audit and kb export read the database while the desk runs
-// (from a folder with no data file, as on another machine); backup says it is pg_dump's job; no data
+// (from a folder with no data file, as on another machine), and check finds it sound; backup says it is pg_dump's job; no data
 // file is written; after a restart the ticket is still there and the next question gets the next number.
 func TestDeskOnPostgres(t *testing.T) {
 	t.Setenv("FIRSTLINE_PG_DSN", pgtest.DSN(t))
@@ -97,6 +97,9 @@ func TestDeskOnPostgres(t *testing.T) {
 	}
 	if out := read("audit", "-since", "1d"); !strings.Contains(out, "T-000001") {
 		t.Fatalf("audit:\n%s", out)
+	}
+	if out := read("check"); !strings.Contains(out, "no problems found") || !strings.Contains(out, "PostgreSQL at") {
+		t.Fatalf("check while the desk runs:\n%s", out)
 	}
 	kbOut := filepath.Join(t.TempDir(), "kb")
 	read("kb", "export", kbOut)
