@@ -105,7 +105,7 @@ func New(cfg Config, store Store, library Library, clock Clock, logger *slog.Log
 	}
 	e.disp = newDispatcher(store, clock, e.log, e.write, e.runJob)
 	e.disp.forms, e.disp.maxFileBytes = cfg.Forms, cfg.Files.MaxBytes
-	e.disp.idle = e.publishHomes
+	e.disp.idle = e.idleHomes
 	if l, ok := store.(Leaser); ok {
 		e.leases = newLeases(l, newOwnerID(), DefaultLeaseTTL)
 		e.disp.leases = e.leases
@@ -128,6 +128,8 @@ func (e *Engine) Run(ctx context.Context) error {
 	if err := e.recoverRuns(ctx); err != nil {
 		return err
 	}
+	homesDone := e.runHomes(ctx)
+	defer homesDone()
 	return e.disp.run(ctx)
 }
 

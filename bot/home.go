@@ -11,8 +11,9 @@ import (
 	"time"
 )
 
-// HomePublisher is a Chat that shows each person a page of their own (Slack's App Home). The dispatcher
-// calls it from one goroutine at a time; errors are logged and the home is published again later.
+// HomePublisher is a Chat that shows each person a page of their own (Slack's App Home). The engine
+// calls it from one goroutine at a time, never the dispatcher's (homes.go); errors are logged and the
+// home is published again later; a *RateLimitError holds back the platform's homes for its RetryAfter.
 type HomePublisher interface {
 	PublishHome(ctx context.Context, v HomeView) error
 }
@@ -135,6 +136,9 @@ func (e *Engine) homeTicket(t *Ticket, user string, roles []string) HomeTicket {
 // event is recorded, and kept fresh from then on.
 func (w *work) home() error {
 	user, roles, now := w.ev.User, slices.Clone(w.ev.Roles), w.now
-	w.tx.afterCommit(func() { w.e.homes.seen(user, roles, now) })
+	w.tx.afterCommit(func() {
+		w.e.homes.seen(user, roles, now)
+		w.e.kickHomes()
+	})
 	return nil
 }

@@ -1,7 +1,9 @@
 package bot_test
 
 import (
+	"context"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -144,5 +146,107 @@ func TestHomeFollowsATicketOutOfItsTier(t *testing.T) {
 	}
 	if hs := d.Chat.Homes(tom); len(hs) != tomHomes+1 || len(hs[len(hs)-1].Claimed) != 0 {
 		t.Fatalf("tom's homes: %d after %d, the last %+v", len(hs), tomHomes, hs[len(hs)-1])
+	}
+}
+
+// TestHomeWaitsOutARateLimit: a platform that answers a publish with a rate limit is asked for no home
+// before its Retry-After has passed, neither that home nor anyone else's; then both are published.
+func TestHomeWaitsOutARateLimit(t *testing.T) {
+	cfg := formConfig()
+	cfg.HomeEvery = time.Second
+	db := openStore(t, "")
+	d := bottest.NewDesk(t, cfg, db, testLibrary())
+	var mu sync.Mutex
+	calls, limited := 0, true
+	d.Chat.Fail = func(op string, _ bot.Post) error {
+		if op != "home" {
+			return nil
+		}
+		mu.Lock()
+		defer mu.Unlock()
+		calls++
+		if limited {
+			return &bot.RateLimitError{RetryAfter: 30 * time.Second}
+		}
+		return nil
+	}
+	count := func() int {
+		mu.Lock()
+		defer mu.Unlock()
+		return calls
+	}
+	flush := func() {
+		if err := d.Engine.Flush(t.Context()); err != nil {
+			t.Fatal(err)
+		}
+	}
+	d.OpenHome(alice)
+	if n := count(); n != 1 {
+		t.Fatalf("%d publishes of alice's home", n)
+	}
+	d.OpenHome(tom)
+	d.Clock.Advance(29 * time.Second)
+	d.Say(alice, "help", "the printer on floor 3 is on fire")
+	flush()
+	if n := count(); n != 1 {
+		t.Fatalf("%d publishes within the rate limit's 30 s, want only the first", n)
+	}
+	mu.Lock()
+	limited = false
+	mu.Unlock()
+	d.Clock.Advance(time.Second)
+	flush()
+	if n := count(); n != 3 || len(d.Chat.Homes(alice)) != 1 || len(d.Chat.Homes(tom)) != 1 {
+		t.Fatalf("%d publishes after the rate limit, %d homes for alice and %d for tom, want 3, 1 and 1", n, len(d.Chat.Homes(alice)), len(d.Chat.Homes(tom)))
+	}
+}
+
+// TestHomesHoldUpNoReply: while the desk runs, a platform slow to take a home (every member of a tier
+// gets one when a ticket in it changes) holds up no reply: homes are published by a loop of their own.
+func TestHomesHoldUpNoReply(t *testing.T) {
+	cfg := formConfig()
+	db := openStore(t, "")
+	d := bottest.NewDesk(t, cfg, db, testLibrary())
+	entered, gate := make(chan struct{}, 1), make(chan struct{})
+	d.Chat.Fail = func(op string, _ bot.Post) error {
+		if op == "home" {
+			select {
+			case entered <- struct{}{}:
+			default:
+			}
+			<-gate
+		}
+		return nil
+	}
+	ctx, cancel := context.WithCancel(t.Context())
+	ran := make(chan error, 1)
+	go func() { ran <- d.Engine.Run(ctx) }()
+	defer func() {
+		close(gate)
+		cancel()
+		if err := <-ran; err != nil {
+			t.Error(err)
+		}
+	}()
+	handle := func(ev bot.Event) {
+		ev.Platform, ev.Time = "test", d.Clock.Now()
+		if err := d.Engine.Handle(ctx, ev); err != nil {
+			t.Fatal(err)
+		}
+	}
+	handle(bot.Event{Kind: bot.EventHome, ID: "home-tom", User: tom})
+	select {
+	case <-entered:
+	case <-time.After(10 * time.Second):
+		t.Fatal("tom's home was not published")
+	}
+	// Tom's home is being published, slowly: alice's question is answered all the same.
+	handle(bot.Event{Kind: bot.EventMessage, ID: "q1", Channel: "help", Message: "q1", User: alice, UserName: "alice", Text: "my vpn will not connect"})
+	deadline := time.Now().Add(10 * time.Second)
+	for len(d.Chat.Messages("help")) == 0 {
+		if time.Now().After(deadline) {
+			t.Fatal("no answer to alice while a home was being published")
+		}
+		time.Sleep(5 * time.Millisecond)
 	}
 }

@@ -3,9 +3,16 @@ package bot
 // Keeping homes fresh: who is looking at their home, which of them a committed ticket change concerns,
 // and publishing each at most once per Config.HomeEvery. A home is a view of the tickets, never a record:
 // it is kept in memory, and after a restart a person's home is published again when they next open it.
+//
+// While the engine runs (Run), homes are published by a loop of their own (runHomes), never by the
+// dispatcher: a ticket change in a busy tier makes a publish for each of its members, and a platform's
+// answers to those (or its rate limit) must hold up no reply. Flush, which runs effects to their end
+// for tests and the console, publishes the homes due at the end of its pass instead. A platform that
+// answers with a rate limit is asked for no home before its Retry-After.
 
 import (
 	"context"
+	"errors"
 	"sync"
 	"time"
 )
@@ -14,6 +21,10 @@ import (
 type homes struct {
 	mu      sync.Mutex
 	viewers map[string]*viewer // by "platform:id"
+	// paused are the platforms that answered a publish with a rate limit, until when.
+	paused map[string]time.Time
+	// wake wakes runHomes; nil when it does not run.
+	wake chan struct{}
 }
 
 type viewer struct {
@@ -138,15 +149,77 @@ func (s *trackedTx) noteTicket(t *Ticket, by []string, before storedTicket) {
 	}
 	s.afterCommit(func() {
 		if e.homes.changed(&e.cfg, seen) {
-			e.disp.kick()
+			e.kickHomes()
 		}
 	})
 }
 
-// publishHomes publishes the homes that are due, each on its platform. A failure is logged and the home
-// published again at its next turn.
+// kickHomes has the homes that are due published soon: by runHomes when it runs, else at the end of the
+// dispatcher's next pass.
+func (e *Engine) kickHomes() {
+	e.homes.mu.Lock()
+	wake := e.homes.wake
+	e.homes.mu.Unlock()
+	if wake == nil {
+		e.disp.kick()
+		return
+	}
+	select {
+	case wake <- struct{}{}:
+	default:
+	}
+}
+
+// homeTick is how often runHomes looks for homes that became due (HomeEvery or a rate limit passed).
+const homeTick = time.Second
+
+// runHomes starts the loop that publishes homes while the engine runs, until ctx ends; wait returns once
+// it has ended.
+func (e *Engine) runHomes(ctx context.Context) (wait func()) {
+	wake := make(chan struct{}, 1)
+	e.homes.mu.Lock()
+	e.homes.wake = wake
+	e.homes.mu.Unlock()
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		defer func() {
+			e.homes.mu.Lock()
+			e.homes.wake = nil
+			e.homes.mu.Unlock()
+		}()
+		tick := time.NewTicker(homeTick)
+		defer tick.Stop()
+		for {
+			e.publishHomes(ctx)
+			select {
+			case <-ctx.Done():
+				return
+			case <-wake:
+			case <-tick.C:
+			}
+		}
+	}()
+	return func() { <-done }
+}
+
+// idleHomes is the dispatcher's end of a pass: the homes that are due are published there when no loop
+// of their own does (Flush).
+func (e *Engine) idleHomes(ctx context.Context) {
+	e.homes.mu.Lock()
+	looping := e.homes.wake != nil
+	e.homes.mu.Unlock()
+	if !looping {
+		e.publishHomes(ctx)
+	}
+}
+
+// publishHomes publishes the homes that are due, each on its platform, one at a time. A failure is
+// logged and the home published again at its next turn; a rate limit holds back every home of its
+// platform until its Retry-After has passed.
 func (e *Engine) publishHomes(ctx context.Context) {
-	users, _ := e.homes.due(e.clock.Now(), e.cfg.HomeEvery)
+	now := e.clock.Now()
+	users, _ := e.homes.due(now, e.cfg.HomeEvery)
 	for user, roles := range users {
 		platform, _ := SplitID(user)
 		chat, ok := e.chat(platform)
@@ -154,15 +227,48 @@ func (e *Engine) publishHomes(ctx context.Context) {
 		if !ok || !can {
 			continue
 		}
+		if e.homes.pausedFor(platform, now) {
+			e.homes.again(user)
+			continue
+		}
 		v, err := e.Home(ctx, user, roles)
 		if err == nil {
 			err = pub.PublishHome(ctx, v)
 		}
-		if err != nil {
+		var limited *RateLimitError
+		switch {
+		case err == nil:
+		case errors.As(err, &limited):
+			e.log.Info("homes held back by a rate limit", "platform", platform, "retry_after", limited.RetryAfter)
+			e.homes.pause(platform, now.Add(limited.RetryAfter))
+			e.homes.again(user)
+		default:
 			if ctx.Err() == nil {
 				e.log.Warn("home not published", "user", user, "err", err)
 			}
 			e.homes.again(user)
 		}
 	}
+}
+
+// pause holds back the homes of platform until until.
+func (h *homes) pause(platform string, until time.Time) {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	if h.paused == nil {
+		h.paused = map[string]time.Time{}
+	}
+	h.paused[platform] = until
+}
+
+// pausedFor reports whether platform's homes are held back at now.
+func (h *homes) pausedFor(platform string, now time.Time) bool {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	until, ok := h.paused[platform]
+	if ok && !now.Before(until) {
+		delete(h.paused, platform)
+		return false
+	}
+	return ok
 }

@@ -3,6 +3,7 @@ package slack_test
 import (
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/firstline-desk/firstline/adapters/slack/fakeslack"
 	"github.com/firstline-desk/firstline/bot"
@@ -76,5 +77,24 @@ func TestHomeTab(t *testing.T) {
 	d.flush()
 	if m := d.fake.WaitModals(t, 1)[0]; m.Title != "Access request" || m.User != "UALICE" {
 		t.Fatalf("modal from home: %+v", m)
+	}
+}
+
+// TestHomeRateLimited: Slack's 429 to views.publish holds back every home for its Retry-After: the
+// desk does not ask again for that home, or another, within it.
+func TestHomeRateLimited(t *testing.T) {
+	d := newIntakeDesk(t)
+	d.fake.RateLimit("views.publish", time.Hour, 1)
+	d.openHome("UALICE")
+	d.flush()
+	d.fake.WaitCalls(t, "views.publish", 1)
+	d.openHome("UTOM")
+	d.escalate() // a ticket both homes show changes
+	d.flush()
+	if n := len(d.fake.Calls("views.publish")); n != 1 {
+		t.Fatalf("%d calls of views.publish within Slack's Retry-After, want the first alone", n)
+	}
+	if hs := d.fake.Homes("UALICE"); len(hs) != 0 {
+		t.Fatalf("homes published through a rate limit: %+v", hs)
 	}
 }
