@@ -46,7 +46,8 @@ func (m *Main) eraseUser(ctx context.Context, args []string) error {
 		return storeError(err)
 	}
 	w := m.Stdout
-	if e.DeletedTickets == nil && e.ChangedTickets == nil && e.AuditEntries+e.ArticleVersions+e.AdapterRecords+e.Effects == 0 {
+	if e.DeletedTickets == nil && e.ChangedTickets == nil &&
+		e.AuditEntries+e.ArticleVersions+e.AdapterRecords+e.WebRecords+e.ActionRuns+e.Effects+e.Links == 0 {
 		fmt.Fprintf(w, "Found nothing of %s in %s: check the id (it is written as in tickets list, like slack:U0123ABCD).\n", user, data)
 		return nil
 	}
@@ -63,8 +64,10 @@ func (m *Main) eraseUser(ctx context.Context, args []string) error {
 	fmt.Fprintf(w, "  %s of their name, id or words replaced in other text\n", plural.Count(e.Mentions, "mention", "mentions"))
 	fmt.Fprintf(w, "  %s, %s, %s rewritten\n", plural.Count(e.AuditEntries, "audit entry", "audit entries"),
 		plural.Count(e.ArticleVersions, "article version", "article versions"), plural.Count(e.AdapterRecords, "adapter record", "adapter records"))
+	fmt.Fprintf(w, "  %s on other tickets rewritten\n", plural.Count(e.ActionRuns, "action run", "action runs"))
 	fmt.Fprintf(w, "  %s dropped or scrubbed, %s removed\n", plural.Count(e.Effects, "pending message", "pending messages"),
 		plural.Count(e.Links, "conversation and message link", "conversation and message links"))
+	fmt.Fprintf(w, "  %s deleted\n", plural.Count(e.WebRecords, "web console session or sign-in link", "web console sessions and sign-in links"))
 	if !*dryRun {
 		fmt.Fprintln(w, "The erased bytes stay in the file's free pages until you run `firstline compact`; backups made before still hold them.")
 	}

@@ -2,10 +2,15 @@ package main
 
 import (
 	"bytes"
+	"context"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
+
+	"github.com/firstline-desk/firstline/bot"
+	"github.com/firstline-desk/firstline/storage"
 )
 
 // TestEraseLeavesNoWordOfThePersonInTheFile walks a ticket through the real desk (the console): alice
@@ -69,5 +74,37 @@ func TestEraseLeavesNoWordOfThePersonInTheFile(t *testing.T) {
 	}
 	if out, err := runCLI(t, "check", "-data", data); err != nil {
 		t.Fatalf("check after the erasure: %v\n%s", err, out)
+	}
+}
+
+// TestEraseUserCountsWebSessions checks that erase-user says how many of the person's web console
+// sessions and sign-in links it deleted, and that a person with nothing else in the file is not "found
+// nothing" when they had sessions.
+func TestEraseUserCountsWebSessions(t *testing.T) {
+	data := t.TempDir()
+	db, err := storage.Open(filepath.Join(data, "firstline.db"), storage.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx := context.Background()
+	for _, key := range []string{"s1", "s2"} {
+		if err := db.PutWebRecord(ctx, "session", key, "slack:UALICE", time.Time{}, []byte(`{}`), bot.AuditEntry{}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := db.Close(); err != nil {
+		t.Fatal(err)
+	}
+	out, errOut, code := runMain(t, "erase-user", "-dry-run", "slack:UALICE", "-data", data)
+	if code != 0 || !strings.Contains(out, "2 web console sessions and sign-in links deleted") {
+		t.Fatalf("erase-user -dry-run: exit %d\n%s%s", code, out, errOut)
+	}
+	out, errOut, code = runMain(t, "erase-user", "slack:UALICE", "-data", data)
+	if code != 0 || !strings.Contains(out, "Erased slack:UALICE") || !strings.Contains(out, "2 web console sessions and sign-in links deleted") {
+		t.Fatalf("erase-user: exit %d\n%s%s", code, out, errOut)
+	}
+	out, _, _ = runMain(t, "erase-user", "slack:UALICE", "-data", data)
+	if !strings.Contains(out, "Found nothing of slack:UALICE") {
+		t.Fatalf("erase-user again:\n%s", out)
 	}
 }
