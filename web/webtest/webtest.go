@@ -23,7 +23,41 @@ import (
 	"github.com/firstline-desk/firstline/web"
 )
 
-var _ web.SessionStore = (*storage.DB)(nil)
+var _ Store = (*storage.DB)(nil)
+
+// Store is what a console runs on: the desk's store, which keeps the console's records too, and whose
+// audit log a test reads. storage.DB (bbolt) is the default; storage/postgres.DB is the other.
+type Store interface {
+	bot.Store
+	web.SessionStore
+	AuditEntries(ctx context.Context, since time.Time, limit int) ([]bot.AuditEntry, error)
+	// TicketsActiveOrUpdatedSince is what a report is built from.
+	TicketsActiveOrUpdatedSince(ctx context.Context, since time.Time) ([]*bot.Ticket, error)
+}
+
+// openStore opens the store New runs a console on, when Options.Store is nil: a bbolt data file in a
+// temporary folder, checked when the test ends. UseStore replaces it for a test.
+var openStore = func(t testing.TB) Store {
+	db, err := storage.Open(filepath.Join(t.TempDir(), "firstline.db"), storage.Options{NoSync: true})
+	if err != nil {
+		t.Fatalf("open data file: %v", err)
+	}
+	t.Cleanup(func() {
+		if err := db.Check(); err != nil {
+			t.Errorf("data file check: %v", err)
+		}
+		db.Close()
+	})
+	return db
+}
+
+// UseStore makes every console New runs until t ends use the store open returns (which closes it when
+// its test ends), so a test can run other tests' stories on another store. Not for parallel tests.
+func UseStore(t testing.TB, open func(testing.TB) Store) {
+	before := openStore
+	openStore = open
+	t.Cleanup(func() { openStore = before })
+}
 
 // The people of Config, one of each role the permission matrix tests.
 var (
@@ -65,13 +99,16 @@ type Options struct {
 	TLS bool
 	// Configure changes the console's config before it is made (People, OIDC, durations).
 	Configure func(*web.Config)
+	// Store opens the store the console runs on, closed when the test ends; nil is a bbolt data file
+	// (or what UseStore chose).
+	Store func(testing.TB) Store
 }
 
 // Console is a running console.
 type Console struct {
 	T      testing.TB
 	Desk   *bottest.Desk
-	DB     *storage.DB
+	DB     Store
 	Server *web.Server
 	HTTP   *httptest.Server
 	URL    string // the console's address, "http://127.0.0.1:PORT"
@@ -80,16 +117,11 @@ type Console struct {
 // New runs a console; it stops when the test ends.
 func New(t testing.TB, opts Options) *Console {
 	t.Helper()
-	db, err := storage.Open(filepath.Join(t.TempDir(), "firstline.db"), storage.Options{NoSync: true})
-	if err != nil {
-		t.Fatalf("open data file: %v", err)
+	open := opts.Store
+	if open == nil {
+		open = openStore
 	}
-	t.Cleanup(func() {
-		if err := db.Check(); err != nil {
-			t.Errorf("data file check: %v", err)
-		}
-		db.Close()
-	})
+	db := open(t)
 	cfg := Config()
 	if opts.Desk != nil {
 		cfg = *opts.Desk
@@ -283,7 +315,7 @@ func (c *Console) Audit(action string) []bot.AuditEntry {
 
 // reports builds the report from the data file, as cmd/firstline does.
 type reports struct {
-	db   *storage.DB
+	db   Store
 	desk bot.Config
 }
 
