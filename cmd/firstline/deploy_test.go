@@ -162,12 +162,19 @@ func TestDockerfile(t *testing.T) {
 	}
 }
 
-// TestSystemdUnit checks deploy/firstline.service for the mistakes that kept the README's old unit from
-// starting: a comment after a value (systemd keeps it in the value), a ReadWritePaths= folder that may
-// not exist (the service fails to start), no WorkingDirectory= (relative writes land in /); and that its
-// ExecStart is a command the program takes.
+// TestSystemdUnit checks deploy/firstline.service, and the replicas' template deploy/firstline@.service,
+// for the mistakes that kept the README's old unit from starting: a comment after a value (systemd keeps
+// it in the value), a ReadWritePaths= folder that may not exist (the service fails to start), no
+// WorkingDirectory= (relative writes land in /); and that its ExecStart is a command the program takes,
+// with the state directory as -data (each replica's own, in the template).
 func TestSystemdUnit(t *testing.T) {
-	b, err := os.ReadFile("../../deploy/firstline.service")
+	for _, name := range []string{"firstline.service", "firstline@.service"} {
+		t.Run(name, func(t *testing.T) { checkSystemdUnit(t, "../../deploy/"+name) })
+	}
+}
+
+func checkSystemdUnit(t *testing.T, path string) {
+	b, err := os.ReadFile(path)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -194,8 +201,11 @@ func TestSystemdUnit(t *testing.T) {
 			}
 		}
 	}
-	if len(keys["WorkingDirectory"]) != 1 || len(keys["EnvironmentFile"]) != 1 || len(keys["ExecStart"]) != 1 {
-		t.Fatalf("want one WorkingDirectory=, EnvironmentFile= and ExecStart=: %v", keys)
+	if len(keys["WorkingDirectory"]) != 1 || !slices.Contains(keys["EnvironmentFile"], "/etc/firstline/secrets.env") || len(keys["ExecStart"]) != 1 {
+		t.Fatalf("want one WorkingDirectory= and ExecStart=, and EnvironmentFile=/etc/firstline/secrets.env: %v", keys)
+	}
+	if strings.Contains(path, "@") && !strings.Contains(state, "%i") {
+		t.Fatalf("StateDirectory=%s: each replica needs a data folder of its own (%%i)", strings.Join(keys["StateDirectory"], ""))
 	}
 	exec1 := strings.Fields(keys["ExecStart"][0])
 	if exec1[0] != "/usr/local/bin/firstline" || !slices.Contains(exec1, "-config") || !slices.Contains(exec1, "-data") ||
