@@ -81,7 +81,7 @@ func (m *Main) runDesk(ctx context.Context, args []string) error {
 	if desk.Actions, err = cfg.actionDefs(logger); err != nil {
 		return err
 	}
-	engine, err := bot.New(desk, db, dm.library, m.clock(), logger)
+	engine, err := bot.New(desk, db.engineStore(), dm.library, m.clock(), logger)
 	if err != nil {
 		return err
 	}

@@ -174,6 +174,11 @@ type store struct {
 	pg *postgres.DB
 }
 
+// engineStore is the store as the engine takes it: the driver's own value, so that the engine finds the
+// capabilities it looks for by type assertion (bot.Leaser and bot.Watcher on PostgreSQL: outbox lanes
+// and the SLA loop leased across replicas), which *store, holding only deskStore's methods, hides.
+func (s *store) engineStore() bot.Store { return s.deskStore }
+
 // where names the store for messages: the data file's path, or host:port/database (never a password).
 func (s *store) where() string {
 	if s.pg != nil {

@@ -1,8 +1,12 @@
 package main
 
 import (
+	"context"
 	"strings"
 	"testing"
+
+	"github.com/firstline-desk/firstline/bot"
+	"github.com/firstline-desk/firstline/storage/postgres/pgtest"
 )
 
 // TestStorageConfig checks [storage]: each wrong value is named by its key with what to do, a password
@@ -58,5 +62,26 @@ members = ["console:tom"]
 				t.Errorf("the password is in the message:\n%v", err)
 			}
 		})
+	}
+}
+
+// TestEngineStoreKeepsCapabilities checks that the engine gets the store the driver opened, with the
+// capabilities it finds by type assertion: on PostgreSQL, leases and notifications, without which every
+// replica would perform every outbox lane and run the SLA loop.
+func TestEngineStoreKeepsCapabilities(t *testing.T) {
+	dsn := pgtest.DSN(t)
+	cfg := DefaultConfig()
+	cfg.Storage.Driver, cfg.Storage.Postgres.DSN = driverPostgres, dsn
+	m := &Main{dataDir: t.TempDir()}
+	st, err := m.openStore(context.Background(), cfg, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer st.Close()
+	if _, ok := st.engineStore().(bot.Leaser); !ok {
+		t.Error("the engine's store on PostgreSQL is no bot.Leaser")
+	}
+	if _, ok := st.engineStore().(bot.Watcher); !ok {
+		t.Error("the engine's store on PostgreSQL is no bot.Watcher")
 	}
 }
