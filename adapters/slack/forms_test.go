@@ -152,3 +152,28 @@ func mustJSON(t *testing.T, v any) string {
 	}
 	return string(b)
 }
+
+// TestNewListsFormsWithButtons: "/firstline new" lists the forms the person may use, privately, each a
+// button; pressing one on that ephemeral message opens its form in a modal.
+func TestNewListsFormsWithButtons(t *testing.T) {
+	d := newIntakeDesk(t)
+	d.slashTrigger("UALICE", "CRANDOM", "new")
+	d.flush()
+	resp := d.fake.WaitResponses(t, 1)[0]
+	if resp.ResponseType != "ephemeral" || !strings.Contains(string(resp.Blocks), `"value":"form:laptop"`) || strings.Contains(string(resp.Blocks), "form:payroll") {
+		t.Fatalf("the list of forms: %+v\n%s", resp, resp.Blocks)
+	}
+	d.ts++
+	payload := map[string]any{
+		"type": "block_actions", "trigger_id": d.fake.TriggerID("UALICE"), "response_url": d.fake.ResponseURL(),
+		"user":      map[string]any{"id": "UALICE", "name": "alice"},
+		"channel":   map[string]any{"id": "CRANDOM"},
+		"container": map[string]any{"type": "message", "channel_id": "CRANDOM", "message_ts": tsOf(d.ts), "is_ephemeral": true},
+		"actions":   []any{map[string]any{"action_id": "form_laptop", "block_id": "firstline_choices", "value": "form:laptop", "type": "button", "action_ts": tsOf(d.ts)}},
+	}
+	d.fake.WaitAck(t, d.fake.SendEnvelope(t, fakeslack.Interactive(payload)))
+	d.flush()
+	if m := d.fake.WaitModals(t, 1)[0]; m.Title != "Laptop problem" || m.User != "UALICE" {
+		t.Fatalf("modal: %+v", m)
+	}
+}
