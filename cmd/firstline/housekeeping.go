@@ -18,12 +18,19 @@ func (m *Main) housekeeping(ctx context.Context, engine *bot.Engine, db *store, 
 		t := time.NewTicker(time.Hour)
 		defer t.Stop()
 		for {
-			if n, err := db.PruneDedupKeys(ctx, time.Now().Add(-dedupRetention)); err != nil && ctx.Err() == nil {
-				logger.Warn("prune dedup keys", "err", err)
-			} else if n > 0 {
-				logger.Debug("pruned dedup keys", "count", n)
+			// Replicas sharing a database take turns: one of them prunes and purges each hour (the lease
+			// loop:retention), the others' ticks find it held.
+			if _, err := engine.Exclusive(ctx, "retention", func(ctx context.Context) error {
+				if n, err := db.PruneDedupKeys(ctx, time.Now().Add(-dedupRetention)); err != nil && ctx.Err() == nil {
+					logger.Warn("prune dedup keys", "err", err)
+				} else if n > 0 {
+					logger.Debug("pruned dedup keys", "count", n)
+				}
+				m.purgeResolved(ctx, db, logger) // [retention]
+				return nil
+			}); err != nil && ctx.Err() == nil {
+				logger.Warn("retention", "err", err)
 			}
-			m.purgeResolved(ctx, db, logger) // [retention]
 			select {
 			case <-ctx.Done():
 				return
