@@ -130,6 +130,10 @@ func (e *Engine) Run(ctx context.Context) error {
 	}
 	homesDone := e.runHomes(ctx)
 	defer homesDone()
+	if w, ok := e.store.(Watcher); ok && e.leases != nil {
+		// Other replicas edit the knowledge base too: their articles reach this library.
+		go e.followKB(ctx, w)
+	}
 	return e.disp.run(ctx)
 }
 

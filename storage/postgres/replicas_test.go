@@ -365,3 +365,83 @@ func TestSLACheckOnOneReplicaAtATime(t *testing.T) {
 		t.Fatalf("%d breach notices, want 1", breaches)
 	}
 }
+
+// watchedLibrary tells of every article put in a library.
+type watchedLibrary struct {
+	*bottest.Library
+	put chan kb.Article
+}
+
+func (w *watchedLibrary) Put(a kb.Article) {
+	w.Library.Put(a)
+	w.put <- a
+}
+
+// putArticle writes an article as a KB edit through a replica would.
+func putArticle(t *testing.T, db *postgres.DB, a kb.Article) {
+	t.Helper()
+	err := db.Update(context.Background(), func(tx bot.Tx) error {
+		base := 0
+		if cur, err := tx.KBArticle(a.ID); err == nil {
+			base = cur.Version
+		}
+		_, err := tx.PutKBArticle(a, false, "test:ada", time.Now(), base)
+		return err
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+}
+
+// waitPut waits for the library to take the article id; the timeout only keeps a failing test from
+// hanging.
+func waitPut(t *testing.T, lib *watchedLibrary, id, title string) {
+	t.Helper()
+	timeout := time.After(30 * time.Second)
+	for {
+		select {
+		case a := <-lib.put:
+			if a.ID == id && a.Title == title {
+				return
+			}
+		case <-timeout:
+			t.Fatalf("the replica's library never took %s %q", id, title)
+		}
+	}
+}
+
+// TestKBEditReachesEveryReplica: an article written through one replica reaches another's library by a
+// notification; one written while that replica was not listening (its connection cut, the notification
+// not sent) reaches it when it listens again, by reloading the knowledge base. Without the reload on
+// Missed the second article never arrives.
+func TestKBEditReachesEveryReplica(t *testing.T) {
+	dsn := pgtest.DSN(t)
+	clock := bottest.NewClock(time.Date(2026, 11, 2, 9, 0, 0, 0, time.UTC))
+	a := newReplica(t, dsn, newOnceChat(), replicaLibrary(), clock)
+	libB := &watchedLibrary{Library: replicaLibrary(), put: make(chan kb.Article, 100)}
+	b := newReplica(t, dsn, newOnceChat(), libB, clock)
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan struct{})
+	go func() { defer close(done); b.engine.Run(ctx) }()
+	t.Cleanup(func() { cancel(); <-done })
+
+	// B listens once it has reloaded the knowledge base (a first article written before makes that seen).
+	putArticle(t, a.db, kb.Article{ID: "printer", Title: "Printers", Body: "Turn it off and on."})
+	waitPut(t, libB, "printer", "Printers")
+	putArticle(t, a.db, kb.Article{ID: "printer", Title: "Printers, again", Body: "Turn it off and on, twice."})
+	waitPut(t, libB, "printer", "Printers, again")
+
+	// An edit B is not told of: the trigger off, then B's listening connection cut.
+	if _, err := a.db.Pool().Exec(context.Background(), "ALTER TABLE articles DISABLE TRIGGER articles_notify"); err != nil {
+		t.Fatal(err)
+	}
+	putArticle(t, a.db, kb.Article{ID: "scanner", Title: "Scanners", Body: "Scan to email."})
+	if _, err := a.db.Pool().Exec(context.Background(), "ALTER TABLE articles ENABLE TRIGGER articles_notify"); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := a.db.Pool().Exec(context.Background(),
+		"SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE query LIKE 'LISTEN %' AND pid <> pg_backend_pid()"); err != nil {
+		t.Fatal(err)
+	}
+	waitPut(t, libB, "scanner", "Scanners")
+}
