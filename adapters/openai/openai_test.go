@@ -404,17 +404,17 @@ func TestEmptyReplyIsAnError(t *testing.T) {
 // a short backoff and a second request the endpoint asked not to get.
 func TestRetryAfterPastTheDeadline(t *testing.T) {
 	e := newEnv(t, nil)
-	e.fake.Fail(fakeopenai.RateLimited(60 * time.Second))
-	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	e.fake.Fail(fakeopenai.RateLimited(10 * time.Minute))
+	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
 	defer cancel()
-	start := time.Now()
 	_, err := e.client.Complete(ctx, ask("hello"))
 	wantCode(t, err, bot.EUNAVAILABLE)
 	if n := len(e.fake.Requests()); n != 1 {
 		t.Fatalf("%d requests sent, want 1", n)
 	}
-	if d := time.Since(start); d > 5*time.Second {
-		t.Fatalf("took %s, waited for the deadline", d)
+	// Whether it waited is told by the deadline itself, not by a time the machine may not keep.
+	if ctx.Err() != nil {
+		t.Fatalf("the call ended with the caller's deadline: it waited for it (%v)", err)
 	}
 }
 

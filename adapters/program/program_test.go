@@ -5,6 +5,7 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -81,10 +82,20 @@ func TestOutcomesAndLimits(t *testing.T) {
 func TestTimeoutStopsTheProgramAndItsChildren(t *testing.T) {
 	dir := t.TempDir()
 	pidFile := filepath.Join(dir, "child.pid")
-	hang := script(t, dir, "sleep 60 &\necho $! > "+pidFile+"\nwait\n")
+	// The child's pid is written to a file under another name and then renamed, so the file is whole
+	// once it is there; the deadline passes once it is: a deadline of a set time could pass before the
+	// shell has even started on a loaded machine.
+	hang := script(t, dir, "sleep 60 &\necho $! > "+pidFile+".new\nmv "+pidFile+".new "+pidFile+"\nwait\n")
 	r, _ := program.New(program.Config{Command: []string{hang}}, nil)
-	ctx, cancel := context.WithTimeout(context.Background(), 300*time.Millisecond)
-	defer cancel()
+	ctx := newExpiring()
+	go func() {
+		for deadline := time.Now().Add(20 * time.Second); time.Now().Before(deadline); time.Sleep(10 * time.Millisecond) {
+			if _, err := os.Stat(pidFile); err == nil {
+				break
+			}
+		}
+		ctx.expire()
+	}()
 	if res := r.Run(ctx, call(nil)); res.Outcome != bot.OutcomeTimedOut {
 		t.Fatalf("result %+v", res)
 	}
@@ -105,6 +116,29 @@ func TestTimeoutStopsTheProgramAndItsChildren(t *testing.T) {
 			t.Fatalf("the program's child is still running: %s", stat)
 		}
 		time.Sleep(10 * time.Millisecond)
+	}
+}
+
+// expiring is a context whose deadline passes when expire is called, so that a test decides when.
+type expiring struct {
+	context.Context
+	done chan struct{}
+	once sync.Once
+}
+
+func newExpiring() *expiring {
+	return &expiring{Context: context.Background(), done: make(chan struct{})}
+}
+
+func (e *expiring) expire()               { e.once.Do(func() { close(e.done) }) }
+func (e *expiring) Done() <-chan struct{} { return e.done }
+
+func (e *expiring) Err() error {
+	select {
+	case <-e.done:
+		return context.DeadlineExceeded
+	default:
+		return nil
 	}
 }
 

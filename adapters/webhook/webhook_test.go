@@ -6,6 +6,7 @@ import (
 	"net"
 	"net/http"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -117,13 +118,37 @@ func TestOutcomes(t *testing.T) {
 func TestHangingTargetTimesOut(t *testing.T) {
 	target := fakewebhook.New("")
 	defer target.Close()
-	target.Answer(func(fakewebhook.Call) fakewebhook.Answer { return fakewebhook.Answer{Hang: true} })
+	// The deadline passes once the call has reached the target: a deadline of a set time could pass
+	// before the request is even written on a loaded machine, and the target would see no call.
+	ctx := newExpiring()
+	target.Answer(func(fakewebhook.Call) fakewebhook.Answer { ctx.expire(); return fakewebhook.Answer{Hang: true} })
 	r := newRunner(t, webhook.Config{URL: target.URL + "/x"})
-	ctx, cancel := context.WithTimeout(context.Background(), 200*time.Millisecond)
-	defer cancel()
 	res := r.Run(ctx, call(nil))
 	if res.Outcome != bot.OutcomeTimedOut || len(target.Calls()) != 1 {
 		t.Fatalf("result %+v, %d calls", res, len(target.Calls()))
+	}
+}
+
+// expiring is a context whose deadline passes when expire is called, so that a test decides when.
+type expiring struct {
+	context.Context
+	done chan struct{}
+	once sync.Once
+}
+
+func newExpiring() *expiring {
+	return &expiring{Context: context.Background(), done: make(chan struct{})}
+}
+
+func (e *expiring) expire()               { e.once.Do(func() { close(e.done) }) }
+func (e *expiring) Done() <-chan struct{} { return e.done }
+
+func (e *expiring) Err() error {
+	select {
+	case <-e.done:
+		return context.DeadlineExceeded
+	default:
+		return nil
 	}
 }
 

@@ -313,7 +313,9 @@ func TestSecondProcessFailsFast(t *testing.T) {
 	if err == nil || !strings.Contains(out, "in use by another Firstline process") {
 		t.Fatalf("a second process on the same data: %v\n%s", err, out)
 	}
-	if d := time.Since(start); d > 10*time.Second {
+	// The lock is waited for 1 s; the bound is far above it and a loaded machine's slowest start, so
+	// only a process that waits for the desk to stop (a lock without a timeout) fails it.
+	if d := time.Since(start); d > time.Minute {
 		t.Fatalf("the second process took %v to give up", d)
 	}
 }
