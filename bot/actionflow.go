@@ -295,7 +295,17 @@ func (w *work) decideRun(t *Ticket, r *ActionRun, approve bool) error {
 		r.Decision = &d
 		r.step(w.now, RunDenied, w.ev.User, "denied by "+who)
 		t.transition(w.now, TransitionActionDenied, "", w.ev.User, runDetail(r, ""))
-		if err := w.toRequester(t, "", fmt.Sprintf("**%s** denied your request to run **%s** (%s). Write here if you need more help.", who, r.Title, r.ID)); err != nil {
+		if err := w.tx.PutActionRun(r); err != nil {
+			return err
+		}
+		closed, err := w.closeOpenedTicket(t, r, "the action "+r.Action+" was denied")
+		if err != nil {
+			return err
+		}
+		if closed == "" {
+			closed = " Write here if you need more help."
+		}
+		if err := w.toRequester(t, "", fmt.Sprintf("**%s** denied your request to run **%s** (%s).%s", who, r.Title, r.ID, closed)); err != nil {
 			return err
 		}
 	case len(r.Approvals) >= def.Approval.quorum():
@@ -339,7 +349,11 @@ func (w *work) cancelRun(t *Ticket, r *ActionRun, why string) error {
 			return err
 		}
 	}
-	if err := w.toRequester(t, "", fmt.Sprintf("**%s** (%s) was %s; nothing was run.", r.Title, r.ID, why)); err != nil {
+	closed, err := w.closeOpenedTicket(t, r, "the action "+r.Action+" was "+why)
+	if err != nil {
+		return err
+	}
+	if err := w.toRequester(t, "", fmt.Sprintf("**%s** (%s) was %s; nothing was run.%s", r.Title, r.ID, why, closed)); err != nil {
 		return err
 	}
 	return w.tx.PutTicket(t)
@@ -364,10 +378,48 @@ func (w *work) expireRun(t *Ticket, r *ActionRun) error {
 			return err
 		}
 	}
-	if err := w.toRequester(t, "", fmt.Sprintf("Your request to run **%s** (%s) expired: it waited for %s, and nothing was run. Ask again if you still need it.", r.Title, r.ID, waited)); err != nil {
+	closed, err := w.closeOpenedTicket(t, r, "the request for the action "+r.Action+" expired")
+	if err != nil {
+		return err
+	}
+	if err := w.toRequester(t, "", fmt.Sprintf("Your request to run **%s** (%s) expired: it waited for %s, and nothing was run. Ask again if you still need it.%s", r.Title, r.ID, waited, closed)); err != nil {
 		return err
 	}
 	return w.tx.PutTicket(t)
+}
+
+// closeOpenedTicket resolves a ticket the desk opened for a run once r, its last run under way, has ended (succeeded; or denied,
+// expired or cancelled, so nothing was run): nothing is left to do on it, and an open ticket nobody
+// works would wait in Level 1 for ever. A ticket with another run still under way, or that has become
+// a technician's (escalated, claimed), stays as it is. It returns the sentence that tells the requester,
+// "" when it left the ticket open. r is stored already.
+func (w *work) closeOpenedTicket(t *Ticket, r *ActionRun, why string) (string, error) {
+	if t.Status != StatusOpen || t.Tier != LevelOne {
+		return "", nil
+	}
+	runs, err := w.tx.FindActionRuns(ActionRunFilter{Ticket: t.ID})
+	if err != nil {
+		return "", err
+	}
+	// The ticket was opened for a run if any of its runs says so: the later ones asked in the same
+	// conversation were recorded on it.
+	opened := r.OpenedTicket
+	for _, o := range runs {
+		if o.ID == r.ID {
+			continue
+		}
+		if !o.State.Done() {
+			return "", nil
+		}
+		opened = opened || o.OpenedTicket
+	}
+	if !opened {
+		return "", nil
+	}
+	at := w.now
+	t.ResolvedAt, t.ResolvedBy = &at, ""
+	t.transition(w.now, TransitionResolved, StatusResolved, "", why)
+	return fmt.Sprintf(" I've closed **%s**; write here if you need more help.", t.ID), nil
 }
 
 // runDetail is a ticket transition's detail for a step of r: "A-000003 unlock-account: why".

@@ -219,11 +219,12 @@ func (w *work) finishRun(t *Ticket, r *ActionRun, def *ActionDef, res ActionResu
 	default:
 		msg = fmt.Sprintf("I can't tell whether **%s** (%s) worked%s. A technician will check; it will not be run again without them.", r.Title, r.ID, colon(res.Detail))
 	}
-	if state == RunSucceeded && r.OpenedTicket && t.Status == StatusOpen {
-		at := now
-		t.ResolvedAt, t.ResolvedBy = &at, ""
-		t.transition(now, TransitionResolved, StatusResolved, "", "the action "+r.Action+" succeeded")
-		msg += fmt.Sprintf(" I've closed **%s**; write here if you need more help.", t.ID)
+	if state == RunSucceeded {
+		closed, err := w.closeOpenedTicket(t, r, "the action "+r.Action+" succeeded")
+		if err != nil {
+			return err
+		}
+		msg += closed
 	}
 	if err := w.toRequester(t, "", msg+shown); err != nil {
 		return err

@@ -682,3 +682,52 @@ func TestQuorumWithPreview(t *testing.T) {
 		t.Fatalf("card after the quorum: approvals %q, buttons %s", got, choiceLabels(card))
 	}
 }
+
+// TestTicketOpenedForARunIsClosedWhenItEnds: a ticket the desk opened for a request is resolved once
+// the run has ended, whatever the end (denied, expired, cancelled, as when it succeeds), so it does not
+// wait in Level 1 with nobody to work it; while another run on it is still under way, it stays open.
+func TestTicketOpenedForARunIsClosedWhenItEnds(t *testing.T) {
+	ctx := context.Background()
+	end := map[string]func(d *bottest.Desk, card *bottest.Message){
+		"denied": func(d *bottest.Desk, card *bottest.Message) { d.Click(tina, card, "Deny") },
+		"expired": func(d *bottest.Desk, _ *bottest.Message) {
+			d.Clock.Advance(5 * time.Hour)
+			if _, err := d.Engine.CheckSLAs(ctx, d.Clock.Now()); err != nil {
+				t.Fatal(err)
+			}
+			if err := d.Engine.Flush(ctx); err != nil {
+				t.Fatal(err)
+			}
+		},
+		"cancelled": func(d *bottest.Desk, _ *bottest.Message) { d.Say(alice, "@alice", "!actions cancel A-000001") },
+	}
+	for name, finish := range end {
+		t.Run(name, func(t *testing.T) {
+			d, db := newActionsDesk(t, bottest.Succeeding(""), bottest.Succeeding("added"), bottest.Succeeding(""))
+			card := askForGroup(t, d, alice, "hr")
+			finish(d, card)
+			tk := ticket(t, db, "T-000001")
+			if tk.Status != bot.StatusResolved || runOf(t, db, "A-000001").State != bot.RunState(name) {
+				t.Fatalf("ticket %s, run %s", tk.Status, runOf(t, db, "A-000001").State)
+			}
+			mustContain(t, "alice is told", d.Chat.Last("@alice").Text(), "I've closed **T-000001**")
+		})
+	}
+
+	// Another run still waits on the ticket: the one that ends leaves it open; the last one closes it.
+	group := bottest.Succeeding("added")
+	d, db := newActionsDesk(t, bottest.Succeeding(""), group, bottest.Succeeding(""))
+	first := askForGroup(t, d, alice, "hr")
+	second := askForGroup(t, d, alice, "finance")
+	if r := runOf(t, db, "A-000002"); r.Ticket != "T-000001" || r.OpenedTicket {
+		t.Fatalf("the second request: %+v", r)
+	}
+	d.Click(tina, first, "Deny")
+	if tk := ticket(t, db, "T-000001"); tk.Status != bot.StatusOpen {
+		t.Fatalf("closed with a request still waiting for approval: %s", tk.Status)
+	}
+	d.Click(tina, second, "Approve")
+	if tk := ticket(t, db, "T-000001"); tk.Status != bot.StatusResolved || len(group.Calls()) != 1 {
+		t.Fatalf("once every run ended: %s, %d calls", tk.Status, len(group.Calls()))
+	}
+}
