@@ -391,8 +391,8 @@ required = true
 	if strings.Contains(out, secret) {
 		t.Fatalf("the secret was posted:\n%s", out)
 	}
-	// alice's unlock is recorded on her ticket in that DM, the denied request's
-	show := runCLIWithEnv(t, "-config", cfg, "-data", data, "tickets", "show", "T-000002")
+	// the denied request's ticket was closed with it: alice's unlock opened another
+	show := runCLIWithEnv(t, "-config", cfg, "-data", data, "tickets", "show", "T-000003")
 	if !strings.Contains(show, "A-000003 unlock-account: succeeded") || strings.Contains(show, secret) {
 		t.Fatalf("tickets show:\n%s", show)
 	}
