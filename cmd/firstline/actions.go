@@ -7,7 +7,6 @@ import (
 	"encoding/json"
 	"fmt"
 	"log/slog"
-	"os"
 	"strings"
 	"text/tabwriter"
 
@@ -139,7 +138,7 @@ func (m *Main) actionsTest(ctx context.Context, args []string) error {
 	}
 	who := *as
 	if who == "" {
-		who = "cli:" + os.Getenv("USER")
+		who = "cli:" + currentUser()
 	}
 	values["requester"], values["ticket"], values["run"] = who, "T-000000", "A-000000"
 	for _, p := range def.Params {

@@ -3,6 +3,7 @@ package main
 import (
 	"context"
 	"encoding/json"
+	"os/user"
 	"path/filepath"
 	"slices"
 	"strings"
@@ -136,5 +137,19 @@ func TestKBImportIsAudited(t *testing.T) {
 	slices.Sort(lines[:2])
 	if !slices.Equal(lines, want) {
 		t.Fatalf("audit after two imports:\n%s\nwant:\n%s", strings.Join(lines, "\n"), strings.Join(want, "\n"))
+	}
+}
+
+// TestCLIActorWithoutUSER: a command run where $USER is not set (cron, a systemd unit, docker exec) is
+// audited as the account that ran it, not as "unknown" or nobody.
+func TestCLIActorWithoutUSER(t *testing.T) {
+	want, err := user.Current()
+	if err != nil || want.Username == "" {
+		t.Fatalf("this system cannot say who runs the test: %v", err)
+	}
+	t.Setenv("USER", "")
+	t.Setenv("USERNAME", "")
+	if got := currentUser(); got != want.Username {
+		t.Fatalf("currentUser() = %q without $USER, want the account's name %q", got, want.Username)
 	}
 }

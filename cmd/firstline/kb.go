@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"os"
+	"os/user"
 	"strings"
 	"time"
 
@@ -181,11 +182,17 @@ const maxSearchResults = 1000
 // snippetRunes is how much of an article a search result shows: two or three lines of a terminal.
 const snippetRunes = 200
 
+// currentUser is who runs the command, as the audit log names them ("cli:" and this): $USER ($USERNAME on
+// Windows), or else the account of the process, since cron, systemd units and docker exec often set
+// neither; "unknown" only when the system cannot say.
 func currentUser() string {
 	for _, k := range []string{"USER", "USERNAME"} {
 		if u := os.Getenv(k); u != "" {
 			return u
 		}
+	}
+	if u, err := user.Current(); err == nil && u.Username != "" {
+		return u.Username
 	}
 	return "unknown"
 }
