@@ -153,6 +153,8 @@ func TestDocsConfigExamplesLoad(t *testing.T) {
 			return "xoxb-1-2-docs", true
 		case strings.Contains(name, "SLACK_APP"):
 			return "xapp-1-A1-2-docs", true
+		case strings.Contains(name, "PG_DSN"):
+			return "postgres://firstline@db.example.com:5432/firstline", true
 		case strings.Contains(name, "DISCORD"):
 			return "MTIzNDU2Nzg5MDEyMzQ1Njc4.docs.example-token-for-the-docs-test", true
 		}
