@@ -137,7 +137,7 @@ func (e *Engine) homeTicket(t *Ticket, user string, roles []string) HomeTicket {
 func (w *work) home() error {
 	user, roles, now := w.ev.User, slices.Clone(w.ev.Roles), w.now
 	w.tx.afterCommit(func() {
-		w.e.homes.seen(user, roles, now)
+		w.e.homes.seen(user, roles, now, w.e.cfg.HomeEvery)
 		w.e.kickHomes()
 	})
 	return nil

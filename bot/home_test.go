@@ -250,3 +250,37 @@ func TestHomesHoldUpNoReply(t *testing.T) {
 		time.Sleep(5 * time.Millisecond)
 	}
 }
+
+// TestHomeOpenedAgainIsBounded: opening Home again and again (Slack says so on every visit to the tab)
+// publishes it at most once per HomeEvery; a visit after that publishes it again (its SLA deadlines and
+// recent tickets move with time), and a change in between is published once that time has passed.
+func TestHomeOpenedAgainIsBounded(t *testing.T) {
+	cfg := formConfig()
+	cfg.HomeEvery = 5 * time.Second
+	db := openStore(t, "")
+	d := bottest.NewDesk(t, cfg, db, testLibrary())
+	d.OpenHome(alice)
+	d.OpenHome(alice)
+	d.Clock.Advance(time.Second)
+	d.OpenHome(alice)
+	if n := len(d.Chat.Homes(alice)); n != 1 {
+		t.Fatalf("%d homes published for three visits within HomeEvery, want 1", n)
+	}
+	d.Clock.Advance(5 * time.Second)
+	d.OpenHome(alice)
+	if n := len(d.Chat.Homes(alice)); n != 2 {
+		t.Fatalf("%d homes published after a visit past HomeEvery, want 2", n)
+	}
+	d.Say(alice, "help", "the printer on floor 3 is on fire")
+	d.OpenHome(alice)
+	if n := len(d.Chat.Homes(alice)); n != 2 {
+		t.Fatalf("%d homes published for a change and a visit within HomeEvery, want 2", n)
+	}
+	d.Clock.Advance(5 * time.Second)
+	if err := d.Engine.Flush(t.Context()); err != nil {
+		t.Fatal(err)
+	}
+	if hs := d.Chat.Homes(alice); len(hs) != 3 || homeIDs(hs[2].Mine) != "T-000001" {
+		t.Fatalf("%d homes published once HomeEvery passed, want 3 with the new ticket", len(hs))
+	}
+}

@@ -34,8 +34,10 @@ type viewer struct {
 	last, seen time.Time
 }
 
-// seen notes that a person opened their home: it is published at the next chance, and kept fresh.
-func (h *homes) seen(user string, roles []string, now time.Time) {
+// seen notes that a person opened their home: it is published at the next chance, and kept fresh. Slack
+// says so on every visit to the tab, so a home published less than every ago, with nothing changed
+// since, is not published again: what it shows is what they see.
+func (h *homes) seen(user string, roles []string, now time.Time, every time.Duration) {
 	h.mu.Lock()
 	defer h.mu.Unlock()
 	if h.viewers == nil {
@@ -49,8 +51,11 @@ func (h *homes) seen(user string, roles []string, now time.Time) {
 		v = &viewer{}
 		h.viewers[user] = v
 	}
-	v.roles, v.seen, v.dirty = roles, now, true
-	v.last = time.Time{} // opening it is asking for it now
+	fresh := !v.dirty && !v.last.IsZero() && now.Sub(v.last) < every
+	v.roles, v.seen = roles, now
+	if !fresh {
+		v.dirty = true // published now, or once every has passed since the last publish
+	}
 }
 
 func (h *homes) forgetOldestLocked() {
