@@ -151,6 +151,8 @@ var pageFuncs = template.FuncMap{
 		return "?"
 	},
 	"list": func(s ...string) []string { return s },
+	// plain is what a person wrote, Markdown and all, as one line of plain words: a quote in a list.
+	"plain": oneLine,
 	// count writes a count with its noun: "1 ticket", "2 tickets".
 	"count": plural.Count[int],
 	// pct is a share (0..1) as a percentage, for printf.

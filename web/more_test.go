@@ -151,3 +151,14 @@ func TestHealthPageShowsTheDesk(t *testing.T) {
 	h.r.StoreWritable, h.r.StoreError = false, "disk full"
 	mustContain(t, tom.Get("/health"), "h-down\">down<", "not writable: disk full")
 }
+
+// TestReportQuotesPlainWords: a knowledge gap is quoted as the words people read, not the Markdown they
+// typed (the report's page showed "**blank pages**").
+func TestReportQuotesPlainWords(t *testing.T) {
+	c := webtest.New(t, webtest.Options{})
+	c.Desk.Say(webtest.Employee, "help", "The printer prints **blank pages** since `update 42`")
+	c.Desk.Clock.Advance(time.Hour)
+	r := c.SignIn(webtest.Tech2).Get("/reports")
+	mustContain(t, r, "“The printer prints blank pages since update 42”")
+	mustNotContain(t, r, "**blank pages**")
+}
