@@ -319,20 +319,65 @@ func (e *Engine) runPreview(ctx context.Context, eff Effect) error {
 
 // recoverRuns marks "outcome unknown" every run another process left running: it stopped during the
 // call, and whether the call happened only the target knows. Run and Flush call it once, first.
+//
+// With replicas sharing the store, another process's run may still be under way there: the replica that
+// makes a call holds its lane's lease (the job's) until the result is committed, so a run is cut off
+// only when that lease can be taken here (its holder died, or let it expire). One whose holder dies
+// later is found by checkRuns once its timeout has passed.
 func (e *Engine) recoverRuns(ctx context.Context) error {
 	e.recoverMu.Lock()
 	defer e.recoverMu.Unlock()
 	if e.recovered {
 		return nil
 	}
-	err := e.write(ctx, func(tx *trackedTx) error {
+	var others []string
+	if err := e.store.View(ctx, func(tx Tx) error {
 		runs, err := tx.FindActionRuns(ActionRunFilter{States: []RunState{RunRunning}})
-		if err != nil {
-			return err
-		}
 		for _, r := range runs {
-			if r.Instance == e.instance {
-				continue
+			if r.Instance != e.instance {
+				others = append(others, r.ID)
+			}
+		}
+		return err
+	}); err != nil {
+		return fmt.Errorf("recover action runs: %w", err)
+	}
+	if e.leases != nil && len(others) > 0 {
+		names := make([]string, len(others))
+		for i, id := range others {
+			names[i] = laneLease(runLane(id))
+		}
+		grants, err := e.leases.take(ctx, names)
+		if err != nil {
+			return fmt.Errorf("recover action runs: %w", err)
+		}
+		held := make(map[string]bool, len(grants))
+		var taken []string
+		for _, g := range grants {
+			held[g.Name] = true
+			taken = append(taken, g.Name)
+		}
+		defer func() {
+			if err := e.leases.release(ctx, taken); err != nil {
+				e.log.Warn("release the leases of recovered action runs", "err", err)
+			}
+		}()
+		orphans := others[:0]
+		for _, id := range others {
+			if held[laneLease(runLane(id))] {
+				orphans = append(orphans, id)
+			}
+		}
+		others = orphans
+	}
+	err := e.write(ctx, func(tx *trackedTx) error {
+		for _, id := range others {
+			r, err := tx.ActionRun(id)
+			if err != nil {
+				return err
+			}
+			if r.State != RunRunning || r.Instance == e.instance {
+				continue // its result came in meanwhile
 			}
 			if err := e.markUnknown(tx, r, "the desk stopped during the call"); err != nil {
 				return err
