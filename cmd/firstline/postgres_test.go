@@ -32,7 +32,8 @@ max_conns = 4
 // TestDeskOnPostgres runs the binary on PostgreSQL against fakeslack (HTTP mode): a question is answered
 // in its thread; tickets list, show, report, audit and kb export read the database while the desk runs
 // (from a folder with no data file, as on another machine), and check finds it sound; backup says it is pg_dump's job; no data
-// file is written; after a restart the ticket is still there and the next question gets the next number.
+// file is written; kb import writes into the database; web link reaches the desk's console through the
+// control socket in its data folder; after a restart the ticket is still there and the next question gets the next number.
 func TestDeskOnPostgres(t *testing.T) {
 	t.Setenv("FIRSTLINE_PG_DSN", pgtest.DSN(t))
 	bin := firstlineBinary(t)
@@ -41,7 +42,8 @@ func TestDeskOnPostgres(t *testing.T) {
 	fake.AddUser(loadTechUser, "Tom Tech", "tom")
 	dir := t.TempDir()
 	addr := freeAddr(t)
-	cfg := writeLoadConfig(t, dir, fake.APIURL(), addr, pgStorage)
+	webAddr := freeAddr(t)
+	cfg := writeLoadConfig(t, dir, fake.APIURL(), addr, pgStorage+"\n[web]\nlisten = \""+webAddr+"\"\nbase_url = \"http://"+webAddr+"\"\n")
 	data := filepath.Join(dir, "data")
 	d := newDeskProcess(t, bin, data, cfg, addr, filepath.Join(dir, "desk.log"))
 	d.start()
@@ -105,6 +107,19 @@ func TestDeskOnPostgres(t *testing.T) {
 	read("kb", "export", kbOut)
 	if _, err := os.Stat(filepath.Join(kbOut, "vpn-connect.md")); err != nil {
 		t.Fatalf("kb export wrote no vpn-connect.md: %v", err)
+	}
+	// kb import writes into the database the desk runs on.
+	kbIn := t.TempDir()
+	if err := os.WriteFile(filepath.Join(kbIn, "badge-reader.md"), []byte("+++\nid = \"badge-reader\"\ntitle = \"Badge reader beeps red\"\ntags = [\"badge\"]\n+++\nHold the badge flat on the reader for two seconds.\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	read("kb", "import", kbIn)
+	if out := read("kb", "search", "badge reader beeps"); !strings.Contains(out, "badge-reader") {
+		t.Fatalf("kb search after kb import:\n%s", out)
+	}
+	// web link reaches this replica's console over the control socket in its own data folder.
+	if out, err := runCLI(t, "web", "link", "slack:"+loadTechUser, "-config", cfg, "-data", data); err != nil || !strings.HasPrefix(out, "http://"+webAddr+"/") {
+		t.Fatalf("web link on PostgreSQL: %v\n%s", err, out)
 	}
 	out, err := runCLI(t, "backup", "-config", cfg, "-data", data, filepath.Join(t.TempDir(), "b.db"))
 	if err == nil || !strings.Contains(out, "pg_dump") {

@@ -224,7 +224,7 @@ func (m *Main) webCall(ctx context.Context, name, op string, args []string) erro
 	}
 	resp, err := control.Call(ctx, control.Path(m.dataFile()), control.Request{Op: op, User: user})
 	if errors.Is(err, control.ErrNotRunning) {
-		return &exitError{code: 1, msg: fmt.Sprintf("no Firstline is running on %s: the web console runs with the desk, so start it first", m.dataFile())}
+		return &exitError{code: 1, msg: fmt.Sprintf("no Firstline is running with -data %s: the web console runs with the desk, so start it first (or give the -data of the running desk, of one replica on PostgreSQL)", m.dataDir)}
 	}
 	if err != nil {
 		return err
