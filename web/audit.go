@@ -56,10 +56,7 @@ func (s *Server) audit(w http.ResponseWriter, r *http.Request, v *Viewer) {
 		return
 	}
 	for _, e := range page.Entries {
-		it := auditItem{At: s.when(e.At), Actor: personName("", e.Actor), ActorID: e.Actor, Action: e.Action, Detail: e.Detail, Target: e.Target}
-		if it.Actor == "" {
-			it.Actor = "the desk"
-		}
+		it := auditItem{At: s.when(e.At), Actor: actorName(e.Actor), ActorID: e.Actor, Action: e.Action, Detail: e.Detail, Target: e.Target}
 		switch {
 		case strings.HasPrefix(e.Target, "T-"):
 			it.TargetLink = "/tickets/" + e.Target

@@ -140,6 +140,15 @@ func personName(name, id string) string {
 	return short
 }
 
+// actorName is who did something the log or a version records: the person, or "the desk" when it was
+// the desk itself (no actor).
+func actorName(id string) string {
+	if n := personName("", id); n != "" {
+		return n
+	}
+	return "the desk"
+}
+
 // pageFuncs are the helpers templates call: small, and about placing strings, never about the desk.
 var pageFuncs = template.FuncMap{
 	"hasPrefix": strings.HasPrefix,

@@ -91,7 +91,7 @@ func (s *Server) kbArticle(w http.ResponseWriter, r *http.Request, v *Viewer) {
 	p := articlePage{
 		ID: id, Title: shown.Article.Title, HTML: renderMarkdown(shown.Article.Body, 1), Tags: shown.Article.Tags, Aliases: shown.Article.Aliases,
 		Version: shown.Version, Current: cur.Version, Old: shown.Version != cur.Version, Deleted: shown.Deleted,
-		By: personName("", shown.Author), At: s.when(shown.At), Feedback: fb, Staff: v.Staff(), Admin: v.Admin, Event: NewEventID(),
+		By: actorName(shown.Author), At: s.when(shown.At), Feedback: fb, Staff: v.Staff(), Admin: v.Admin, Event: NewEventID(),
 	}
 	if v.Staff() {
 		p.Versions = versionItems(s, all)
@@ -113,7 +113,7 @@ func versionItems(s *Server, all []bot.KBArticle) []versionItem {
 		if a.Deleted {
 			what = "deleted"
 		}
-		out = append(out, versionItem{Version: a.Version, By: personName("", a.Author), What: what, At: s.when(a.At), Deleted: a.Deleted, Current: i == len(all)-1})
+		out = append(out, versionItem{Version: a.Version, By: actorName(a.Author), What: what, At: s.when(a.At), Deleted: a.Deleted, Current: i == len(all)-1})
 	}
 	for i, j := 0, len(out)-1; i < j; i, j = i+1, j-1 {
 		out[i], out[j] = out[j], out[i]

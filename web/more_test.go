@@ -162,3 +162,19 @@ func TestReportQuotesPlainWords(t *testing.T) {
 	mustContain(t, r, "“The printer prints blank pages since update 42”")
 	mustNotContain(t, r, "**blank pages**")
 }
+
+// TestKBArticleSaysWhoWroteIt: a version the desk wrote itself (no author) is "by the desk", never
+// "by ,"; an article of one version offers nothing to compare.
+func TestKBArticleSaysWhoWroteIt(t *testing.T) {
+	c := webtest.New(t, webtest.Options{}) // its article was imported with no author
+	ada := c.SignIn(webtest.Admin)
+	one := ada.Get("/kb/vpn-connect")
+	mustContain(t, one, "by the desk,")
+	mustNotContain(t, one, "by ,", `name="a"`, "Compare versions")
+	if r := ada.Post("/kb/vpn-connect/edit", form("title", "Connect to the VPN", "body", "Version two.", "base", "1", "event", "w1")); r.Status != http.StatusSeeOther {
+		t.Fatalf("edit: %d", r.Status)
+	}
+	two := ada.Get("/kb/vpn-connect")
+	mustContain(t, two, "by ada,", `name="a" value="1"`, "Compare versions", "the desk, <time")
+	mustContain(t, ada.Get("/audit?target=vpn-connect"), "the desk")
+}
