@@ -342,3 +342,17 @@ func TestDesignImportTable(t *testing.T) {
 		t.Fatalf("found %d packages: the walk is broken", seen)
 	}
 }
+
+// TestCommandLineDocsEveryCommand: docs/command-line.md's table has a row for every command the program
+// has, so a new command is documented where an operator looks for it.
+func TestCommandLineDocsEveryCommand(t *testing.T) {
+	b, err := os.ReadFile("../../docs/command-line.md")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, c := range commands {
+		if !regexp.MustCompile("(?m)^\\| [^|]*`firstline " + regexp.QuoteMeta(c.name) + "[ `]").Match(b) {
+			t.Errorf("docs/command-line.md has no row for firstline %s", c.name)
+		}
+	}
+}
