@@ -403,4 +403,17 @@ required = true
 	if bytes.Contains(raw, []byte(secret)) || bytes.Contains(raw, []byte("ghp_abcdefghij")) {
 		t.Fatal("the secret is in the data file")
 	}
+	// The log says which runs were made and how they ended, never what was sent or answered.
+	logged, err := os.ReadFile(filepath.Join(data, "firstline.log"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !bytes.Contains(logged, []byte("action call ended")) {
+		t.Fatalf("the log does not record the calls:\n%s", logged)
+	}
+	for _, never := range []string{"recovery", "ACTIVE", "note:", "touch", pwned} {
+		if bytes.Contains(logged, []byte(never)) {
+			t.Fatalf("the log holds %q, from a value, a request or an output:\n%s", never, logged)
+		}
+	}
 }
