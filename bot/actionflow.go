@@ -121,9 +121,12 @@ func (w *work) afterRequest(t *Ticket, r *ActionRun, def *ActionDef) error {
 	switch r.State {
 	case RunConfirming:
 		t.offerChoices(confirmKey(r.ID))
-		return w.toRequester(t, confirmKey(r.ID), fmt.Sprintf("Shall I run **%s** for you%s? (%s)", def.Title, paramsClause(r.Params), r.ID),
-			Choice{ID: choiceConfirm, Label: "Run it", Style: StylePrimary, Reaction: reactionApprove},
-			Choice{ID: choiceCancel, Label: "Cancel", Reaction: reactionDeny})
+		choices := []Choice{{ID: choiceConfirm, Label: "Run it", Style: StylePrimary, Reaction: reactionApprove},
+			{ID: choiceCancel, Label: "Cancel", Reaction: reactionDeny}}
+		if card := confirmCard(t, r); card != nil {
+			return w.confirmOnCard(t, card, r, fmt.Sprintf("Shall I run **%s** for %s%s? (%s)", def.Title, r.ForName, paramsClause(r.Params), r.ID), choices)
+		}
+		return w.toRequester(t, confirmKey(r.ID), fmt.Sprintf("Shall I run **%s** for you%s? (%s)", def.Title, paramsClause(r.Params), r.ID), choices...)
 	case RunPending:
 		if err := w.askApproval(t, r, def); err != nil {
 			return err
@@ -238,7 +241,7 @@ func (w *work) confirmRun(t *Ticket, r *ActionRun, yes bool) error {
 		}
 		return w.reply(t.ID, actionsOffText)
 	}
-	if err := w.withdraw(t, confirmKey(r.ID), "_You confirmed this._"); err != nil {
+	if err := w.withdrawConfirm(t, r, "_You confirmed this._"); err != nil {
 		return err
 	}
 	if def.Approval != nil {
@@ -338,7 +341,7 @@ func (w *work) decideRun(t *Ticket, r *ActionRun, approve bool) error {
 func (w *work) cancelRun(t *Ticket, r *ActionRun, why string) error {
 	r.step(w.now, RunCancelled, w.ev.User, why)
 	t.transition(w.now, TransitionActionCancelled, "", w.ev.User, runDetail(r, why))
-	if err := w.withdraw(t, confirmKey(r.ID), "_Cancelled._"); err != nil {
+	if err := w.withdrawConfirm(t, r, "_Cancelled._"); err != nil {
 		return err
 	}
 	if err := w.tx.PutActionRun(r); err != nil {
@@ -367,7 +370,7 @@ func (w *work) expireRun(t *Ticket, r *ActionRun) error {
 	}
 	r.step(w.now, RunExpired, "", "no decision in time")
 	t.transition(w.now, TransitionActionExpired, "", "", runDetail(r, ""))
-	if err := w.withdraw(t, confirmKey(r.ID), "_This request expired._"); err != nil {
+	if err := w.withdrawConfirm(t, r, "_This request expired._"); err != nil {
 		return err
 	}
 	if err := w.tx.PutActionRun(r); err != nil {
