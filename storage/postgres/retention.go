@@ -1,7 +1,7 @@
 package postgres
 
 // Deleting tickets: the retention purge, and the clean-up erasure shares (the ticket with its words,
-// where its messages went and their links, its conversation's link, its effects).
+// where its messages went and their links, its conversation's link, its effects, its action runs).
 
 import (
 	"context"
@@ -32,7 +32,8 @@ type doomed struct {
 
 // deleteTickets deletes tickets with their words, where their messages went, the links to them (a
 // conversation's link moves to the newest remaining ticket of the same requester in it, for a DM, which
-// holds one ticket after another) and their pending effects. It returns the links and effects removed.
+// holds one ticket after another), their pending effects and their action runs. It returns the links
+// and effects removed.
 func (t *tx) deleteTickets(gone []doomed) (links, effects int, err error) {
 	if len(gone) == 0 {
 		return 0, 0, nil
@@ -50,6 +51,10 @@ func (t *tx) deleteTickets(gone []doomed) (links, effects int, err error) {
 		if _, err := t.exec(stmt, seqs); err != nil {
 			return 0, 0, fmt.Errorf("delete tickets: %w", err)
 		}
+	}
+	// The action runs recorded on them go with them: a run names who it was for and what they asked.
+	if _, err := t.exec("DELETE FROM action_runs WHERE ticket = ANY($1)", ids); err != nil {
+		return 0, 0, fmt.Errorf("delete the action runs of deleted tickets: %w", err)
 	}
 	tag, err := t.exec("DELETE FROM messages WHERE ticket = ANY($1)", ids)
 	if err != nil {

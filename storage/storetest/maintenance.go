@@ -283,6 +283,10 @@ func testPurgeResolved(t *testing.T, h Harness) {
 			if err := tx.Enqueue(&bot.Effect{Kind: bot.EffectPost, Lane: "l", Ticket: id, CreatedAt: base}); err != nil {
 				return err
 			}
+			// An action run on each: it goes with its ticket (it names the person it was for).
+			if err := tx.CreateActionRun(&bot.ActionRun{Action: "unlock", State: bot.RunSucceeded, Ticket: id, For: "slack:UCAROL", CreatedAt: old}); err != nil {
+				return err
+			}
 		}
 		return nil
 	})
@@ -322,6 +326,12 @@ func testPurgeResolved(t *testing.T, h Harness) {
 		effs, err := tx.Effects(0, 0)
 		if err != nil || len(effs) != 1 || effs[0].Ticket != kept {
 			t.Errorf("effects left: %+v, %v", effs, err)
+		}
+		if runs, err := tx.FindActionRuns(bot.ActionRunFilter{}); err != nil || len(runs) != 1 || runs[0].Ticket != kept {
+			t.Errorf("action runs left: %+v, %v", runs, err)
+		}
+		if runs, err := tx.FindActionRuns(bot.ActionRunFilter{For: "slack:UCAROL"}); err != nil || len(runs) != 1 {
+			t.Errorf("action runs found by the person they were for: %d, %v", len(runs), err)
 		}
 		if tks, err := tx.FindTickets(bot.TicketFilter{Text: "printer"}); err != nil || len(tks) != 2 {
 			t.Errorf("the text search after the purge: %v, %v", ids(tks), err)
