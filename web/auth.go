@@ -87,8 +87,7 @@ func (s *Server) useLink(w http.ResponseWriter, r *http.Request, _ *Viewer) {
 		s.fail(w, r, nil, fmt.Errorf("spend sign-in link: %w", err))
 		return
 	}
-	name := s.viewerFor(lk.User, "").Name
-	if err := s.startSession(ctx, w, r, lk.User, name, "link"); err != nil {
+	if err := s.startSession(ctx, w, r, lk.User, s.platformName(lk.User), "link"); err != nil {
 		s.fail(w, r, nil, err)
 		return
 	}

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"net/http"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -177,4 +178,39 @@ func TestKBArticleSaysWhoWroteIt(t *testing.T) {
 	two := ada.Get("/kb/vpn-connect")
 	mustContain(t, two, "by ada,", `name="a" value="1"`, "Compare versions", "the desk, <time")
 	mustContain(t, ada.Get("/audit?target=vpn-connect"), "the desk")
+}
+
+// laterPeople is a platform's directory that learns a name after its person signed in, as Discord's
+// fetches a member who never wrote there.
+type laterPeople struct {
+	mu    sync.Mutex
+	names map[string]string
+}
+
+func (p *laterPeople) Platform() string { return "test" }
+func (p *laterPeople) UserName(user string) string {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	return p.names[user]
+}
+func (p *laterPeople) UserRoles(string) ([]string, bool) { return nil, true }
+
+// TestNameLearnedAfterSignIn: a technician whose name the platform did not know when they signed in is
+// named by it once it does, in the console and in what reaches the requester; the id that stood in for
+// the name is not kept for the session (their replies were signed with a number for seven days).
+func TestNameLearnedAfterSignIn(t *testing.T) {
+	people := &laterPeople{names: map[string]string{}}
+	c := webtest.New(t, webtest.Options{Configure: func(cfg *web.Config) { cfg.People = []web.People{people} }})
+	c.Desk.Say(webtest.Employee, "help", "the printer on floor 3 is on fire")
+	tom := c.SignIn(webtest.Tech2) // the platform does not know tom's name yet
+	people.mu.Lock()
+	people.names[webtest.Tech2] = "Tom Jones"
+	people.mu.Unlock()
+	mustContain(t, tom.Get("/"), "Tom Jones")
+	if r := tom.Post("/tickets/T-000001/reply", form("event", "n1", "text", "On my way.")); r.Status != http.StatusSeeOther {
+		t.Fatalf("reply: %d %s", r.Status, clipBody(r.Body))
+	}
+	if last := c.Desk.Chat.Last("help").Text(); !strings.Contains(last, "Tom Jones") {
+		t.Fatalf("the reply reached the requester as %q", last)
+	}
 }

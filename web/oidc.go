@@ -239,7 +239,7 @@ func (s *Server) oidcIdentity(r *http.Request) (user, name, next string, err err
 		}
 	}
 	if name == "" {
-		name = s.viewerFor(user, "").Name
+		name = s.platformName(user)
 	}
 	return user, name, f.Next, nil
 }

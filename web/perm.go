@@ -148,8 +148,14 @@ const Platform = "web"
 // config and their platform's roles. name is their display name, "" to take the platform's.
 func (s *Server) Viewer(user, name string) *Viewer { return s.viewerFor(user, name) }
 
-// viewerFor is the person user as the desk's config and their platform's roles make them.
+// viewerFor is the person user as the desk's config and their platform's roles make them. name is the
+// name their session keeps, "" when it keeps none: the platform's is asked for then, on every request, so
+// a name the platform learns after the sign-in is used from the next one.
 func (s *Server) viewerFor(user, name string) *Viewer {
+	if _, short := bot.SplitID(user); name == short {
+		// A session from before the platform knew the name kept the id in its place: not a name.
+		name = ""
+	}
 	v := &Viewer{User: user, Name: name}
 	platform, _ := bot.SplitID(user)
 	v.RolesKnown = true
@@ -169,9 +175,23 @@ func (s *Server) viewerFor(user, name string) *Viewer {
 	}
 	v.Tiers, v.Admin = s.cfg.Desk.Standing(user, v.Roles)
 	if v.Name == "" {
+		// Shown, never kept: a session keeps only a name someone gave (platformName).
 		_, v.Name = bot.SplitID(user)
 	}
 	return v
+}
+
+// platformName is user's name as their chat platform knows it now, "" when it does not (yet): what a
+// new session keeps. The id that stands in for an unknown name is not kept, or it would stand in for the
+// whole session, signing the person's replies in chat with a number.
+func (s *Server) platformName(user string) string {
+	platform, _ := bot.SplitID(user)
+	for _, p := range s.cfg.People {
+		if p.Platform() == platform {
+			return p.UserName(user)
+		}
+	}
+	return ""
 }
 
 // guard finds the request's session and lets it through to h when its person may reach access: a
