@@ -232,6 +232,9 @@ func TestActionConfigIsChecked(t *testing.T) {
 		"bad default":     {"[[actions]]\nid = \"a\"\ntitle = \"A\"\nrunner = \"exec\"\ncommand = [\"/bin/true\"]\n[[actions.params]]\nname = \"n\"\ntype = \"int\"\nmax = 3\ndefault = \"9\"\n", "default"},
 		"preview alone":   {"[[actions]]\nid = \"a\"\ntitle = \"A\"\nrunner = \"exec\"\ncommand = [\"/bin/true\"]\n[actions.preview]\nrunner = \"exec\"\ncommand = [\"/bin/true\"]\n", "only an action with [actions.approval]"},
 		"approvals chan":  {"[desk]\napprovals_channel = \"approvals\"\n", "desk.approvals_channel"},
+		"literal secret":  {"[[actions]]\nid = \"a\"\ntitle = \"A\"\nrunner = \"http\"\nurl = \"https://x.example/\"\nsecret = \"whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw\"\n", "actions[0] (a).secret: write it as \"${NAME}\""},
+		"literal token":   {"[[actions]]\nid = \"a\"\ntitle = \"A\"\nrunner = \"http\"\nurl = \"https://x.example/\"\nheaders = { Authorization = \"SSWS 00abc\" }\n", "actions[0] (a).headers.Authorization: carries a credential"},
+		"literal api key": {"[[actions]]\nid = \"a\"\ntitle = \"A\"\nrunner = \"exec\"\ncommand = [\"/bin/true\"]\n[actions.approval]\napprovers = [\"tier2\"]\n[actions.preview]\nrunner = \"http\"\nurl = \"https://x.example/\"\nheaders = { X-Api-Key = \"k\" }\n", "(a).preview.headers.X-Api-Key: carries a credential"},
 	} {
 		_, err := ParseConfig(name+".toml", []byte(base+c.toml), noEnv)
 		if err == nil || !strings.Contains(err.Error(), c.want) {

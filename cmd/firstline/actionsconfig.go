@@ -7,6 +7,7 @@ package main
 import (
 	"fmt"
 	"log/slog"
+	"maps"
 	"regexp"
 	"slices"
 	"strings"
@@ -234,6 +235,44 @@ func (a ActionConfig) paramProblems(key string, add func(string, ...any)) []stri
 		add("%s.params: at most one parameter is of type requester", key)
 	}
 	return names
+}
+
+// literalSecrets lists the secrets of actions written into the config itself instead of taken from the
+// environment: a signing secret, and a header that carries credentials (Authorization, or a name with
+// token, key, secret, password, auth or cookie in it). It is checked before ${ENV} references are
+// expanded, the only time the two can be told apart.
+func (c Config) literalSecrets() []string {
+	var out []string
+	check := func(key string, r *RunnerConfig) {
+		if r.Secret != "" && !envRef.MatchString(r.Secret) {
+			out = append(out, fmt.Sprintf("%s.secret: write it as \"${NAME}\", with the secret in the environment variable NAME: a secret is never written in the config", key))
+		}
+		for _, h := range slices.Sorted(maps.Keys(r.Headers)) {
+			if credentialHeader(h) && !envRef.MatchString(r.Headers[h]) {
+				out = append(out, fmt.Sprintf("%s.headers.%s: carries a credential: write it with \"${NAME}\" (like \"Bearer ${IDP_TOKEN}\"), with the credential in the environment variable NAME", key, h))
+			}
+		}
+	}
+	for i := range c.Actions {
+		a := &c.Actions[i]
+		key := fmt.Sprintf("actions[%d] (%s)", i, a.ID)
+		check(key, &a.RunnerConfig)
+		if a.Preview != nil {
+			check(key+".preview", a.Preview)
+		}
+	}
+	return out
+}
+
+// credentialHeader reports whether an HTTP header's name says it carries a credential.
+func credentialHeader(name string) bool {
+	n := strings.ToLower(name)
+	for _, w := range []string{"authorization", "token", "key", "secret", "password", "auth", "cookie"} {
+		if strings.Contains(n, w) {
+			return true
+		}
+	}
+	return false
 }
 
 // problems checks a runner's settings; names are the placeholders its templates may use.

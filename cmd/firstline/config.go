@@ -298,7 +298,7 @@ func parseConfig(name, base string, data []byte, lookup func(string) (string, bo
 	if err := dec.Decode(&cfg); err != nil {
 		return Config{}, configError(name, err)
 	}
-	var problems []string
+	problems := cfg.literalSecrets()
 	expandEnv(reflect.ValueOf(&cfg).Elem(), "", lookup, &problems)
 	cfg.resolvePaths(base)
 	if err := cfg.Validate(); err != nil {

@@ -22,6 +22,7 @@ func TestCrashDuringActionCall(t *testing.T) {
 	if testing.Short() {
 		t.Skip("the crash test runs the binary and kills it; skipped with -short")
 	}
+	t.Setenv("FL_CRASH_WEBHOOK_SECRET", actionsSecret) // the desk's process inherits it: a secret is never in the config
 	target := fakewebhook.New(actionsSecret)
 	defer target.Close()
 	target.Answer(func(fakewebhook.Call) fakewebhook.Answer { return fakewebhook.Answer{Hang: true} })
@@ -38,7 +39,7 @@ id = "unlock-account"
 title = "Unlock my account"
 runner = "http"
 url = "`+target.URL+`/api/v1/users/{{requester}}/lifecycle/unlock"
-secret = "`+actionsSecret+`"
+secret = "${FL_CRASH_WEBHOOK_SECRET}"
 timeout = "10m"
 `)
 	desk := newDeskProcess(t, firstlineBinary(t), data, cfg, addr, filepath.Join(dir, "desk.log"))
