@@ -5,7 +5,9 @@ import (
 	"context"
 	"os"
 	"path/filepath"
+	"regexp"
 	"slices"
+	"strconv"
 	"strings"
 	"testing"
 
@@ -26,15 +28,15 @@ func runWith(t *testing.T, env map[string]string, args ...string) (stdout, stder
 	return out.String(), errOut.String(), code
 }
 
-// pgConfig writes a config of the demo desk kept in PostgreSQL ([storage] as pgStorage).
-func pgConfig(t *testing.T) string {
+// pgConfig writes a config of the demo desk kept in the PostgreSQL database dsn.
+func pgConfig(t *testing.T, dsn string) string {
 	t.Helper()
 	demo, err := demoFS.ReadFile("demo/firstline.toml")
 	if err != nil {
 		t.Fatal(err)
 	}
 	name := filepath.Join(t.TempDir(), "firstline.toml")
-	if err := os.WriteFile(name, append(demo, pgStorage...), 0o600); err != nil {
+	if err := os.WriteFile(name, append(demo, strings.ReplaceAll(pgStorage, "${FIRSTLINE_PG_DSN}", dsn)...), 0o600); err != nil {
 		t.Fatal(err)
 	}
 	return name
@@ -66,14 +68,14 @@ func TestMigrateThereAndBack(t *testing.T) {
 	dsn := pgtest.DSN(t)
 	env := map[string]string{"FIRSTLINE_PG_DSN": dsn}
 	data := t.TempDir()
-	runConsoleDesk(t, "", data, "My VPN will not connect from home\nThe printer on floor 3 jams\n")
+	before := runConsoleDesk(t, "", data, "My VPN will not connect from home\nThe printer on floor 3 jams\n")
 	want := canonicalFile(t, data)
 
 	out, errOut, code := runWith(t, env, "migrate", "-to", "postgres", "-dsn", dsn, "-data", data)
 	if code != 0 || !strings.Contains(out, "verified") || !strings.Contains(out, "ticket ") {
 		t.Fatalf("migrate -to postgres: exit %d\n%s%s", code, out, errOut)
 	}
-	cfg := pgConfig(t)
+	cfg := pgConfig(t, dsn)
 	for _, args := range [][]string{{"tickets", "list"}, {"tickets", "show", "T-000001", "-json"}, {"audit", "-since", "30d"}, {"kb", "search", "vpn"}} {
 		fromFile, errOut, code := runWith(t, env, append(args, "-data", data)...)
 		if code != 0 {
@@ -128,6 +130,18 @@ func TestMigrateThereAndBack(t *testing.T) {
 	if code != 1 || !strings.Contains(errOut, "in use by a running Firstline: stop it first") {
 		t.Fatalf("migrate from a running desk: exit %d, %s", code, errOut)
 	}
+
+	// The console desk goes on on PostgreSQL where it stopped on the data file: its message numbers
+	// (the adapter's sequence, copied) go on after the last one, and the next question is T-000002.
+	last := regexp.MustCompile(`\bm(\d+)\b`).FindAllStringSubmatch(before, -1)
+	out = runConsoleDesk(t, cfg, t.TempDir(), "My laptop fan is very loud\n")
+	ids := regexp.MustCompile(`\[#help\] m(\d+) alice: My laptop fan`).FindStringSubmatch(out)
+	if ids == nil || len(last) == 0 || atoi(t, ids[1]) <= atoi(t, last[len(last)-1][1]) {
+		t.Fatalf("the console on PostgreSQL numbered the new message %v after %v:\n%s", ids, last[len(last)-1:], out)
+	}
+	if out, _, _ := runWith(t, nil, "tickets", "list", "-config", cfg); !strings.Contains(out, "T-000002") {
+		t.Fatalf("no T-000002 after a question on PostgreSQL:\n%s", out)
+	}
 }
 
 // TestMigrateUsage checks what migrate says when it is not told enough.
@@ -148,6 +162,15 @@ func TestMigrateUsage(t *testing.T) {
 			t.Errorf("%q: exit %d, %q; want exit %d with %q", c.args, code, errOut, c.code, c.want)
 		}
 	}
+}
+
+func atoi(t *testing.T, s string) int {
+	t.Helper()
+	n, err := strconv.Atoi(s)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return n
 }
 
 // firstDiff is the first line where got and want differ.
