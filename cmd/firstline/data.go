@@ -31,9 +31,8 @@ func (m *Main) openData() (*storage.DB, error) {
 // reader opens what the read commands read: the running desk, over its control socket (it holds the data
 // file's lock, so nothing else can open the file), or, when no desk runs, the data file itself,
 // read-only. Both give the same values, so a read command prints the same while the desk runs as after
-// it stops. close releases what was opened.
-// On PostgreSQL ([storage] driver = "postgres" in -config) they read the database itself, whatever desks
-// run on it: one snapshot, the schema left as it is.
+// it stops. On PostgreSQL ([storage] driver = "postgres" in -config) they read the database itself,
+// whatever desks run on it: one snapshot, the schema left as it is. close releases what was opened.
 func (m *Main) reader(ctx context.Context) (r control.Reader, close func(), err error) {
 	cfg, err := m.config()
 	if err != nil {
