@@ -105,8 +105,9 @@ outbox, the knowledge base with every version, feedback, the audit log, adapters
 sessions, dedup keys) from one store into the other, then reads the copy back and compares it:
   -to postgres  from the data file in -data into the empty PostgreSQL database -dsn (its schema made);
   -to bbolt     from the database -dsn into a new data file in -data.
-A target that holds anything is refused, and so is a data file a running desk holds: stop the desk (every
-replica) first. The source is left as it was. -dsn defaults to [storage.postgres] dsn of -config.`,
+-data names the desk's folder (DIR/firstline.db), or, ending in .db, the data file itself. A target that
+holds anything is refused, and so is a data file a running desk holds: stop the desk (every replica)
+first. The source is left as it was. -dsn defaults to [storage.postgres] dsn of -config.`,
 			run: (*Main).migrate},
 		{name: "bench tickets", synopsis: "[-n N] [-data DIR] [-json]", summary: "fill a fresh data file with N tickets; time the SLA loop and a report",
 			help: `Fills a fresh data file with N realistic tickets and times what grows with it: the SLA loop's tick and

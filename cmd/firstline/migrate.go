@@ -15,6 +15,7 @@ import (
 	"io"
 	"io/fs"
 	"os"
+	"path/filepath"
 	"strings"
 
 	"github.com/firstline-desk/firstline/bot"
@@ -26,7 +27,7 @@ import (
 // migrate is `firstline migrate -to postgres|bbolt`.
 func (m *Main) migrate(ctx context.Context, args []string) error {
 	fs := m.flagSet("migrate")
-	to := fs.String("to", "", "where to copy the desk: `postgres` (from the data file in -data) or bbolt (into a new data file in -data)")
+	to := fs.String("to", "", "where to copy the desk: `postgres` (from the data file in -data) or bbolt (into a new data file in -data; a -data ending in .db names the file itself)")
 	dsnFlag := fs.String("dsn", "", "the PostgreSQL connection `DSN` (default: [storage.postgres] dsn of -config)")
 	rest, err := parseFlags(fs, args, false)
 	if err != nil {
@@ -64,9 +65,9 @@ func (m *Main) migrate(ctx context.Context, args []string) error {
 
 // migrateToPostgres copies the data file into the empty database of opts, migrating its schema first.
 func (m *Main) migrateToPostgres(ctx context.Context, opts postgres.Options) error {
-	data, err := m.existingData()
-	if err != nil {
-		return err
+	data := m.migrateFile()
+	if _, err := os.Stat(data); errors.Is(err, fs.ErrNotExist) {
+		return &exitError{code: 1, msg: fmt.Sprintf("there is no data file at %s: point -data at the desk's data folder (or its firstline.db)", data)}
 	}
 	pg, err := postgres.Open(ctx, opts)
 	if err != nil {
@@ -110,7 +111,7 @@ func (m *Main) migrateToPostgres(ctx context.Context, opts postgres.Options) err
 
 // migrateToBolt copies the database of opts into a new data file in -data.
 func (m *Main) migrateToBolt(ctx context.Context, opts postgres.Options) error {
-	path := m.dataFile()
+	path := m.migrateFile()
 	if _, err := os.Stat(path); err == nil {
 		return &exitError{code: 1, msg: fmt.Sprintf("%s exists: migrate -to bbolt writes a new data file only; point -data at an empty folder, or move the file away", path)}
 	} else if !errors.Is(err, fs.ErrNotExist) {
@@ -121,7 +122,7 @@ func (m *Main) migrateToBolt(ctx context.Context, opts postgres.Options) error {
 		return storeError(err)
 	}
 	defer pg.Close()
-	if err := os.MkdirAll(m.dataDir, 0o700); err != nil {
+	if err := os.MkdirAll(filepath.Dir(path), 0o700); err != nil {
 		return fmt.Errorf("data folder: %w", err)
 	}
 	im, err := storage.NewImporter(path)
@@ -153,6 +154,17 @@ func (m *Main) migrateToBolt(ctx context.Context, opts postgres.Options) error {
 	sent.print(m.Stdout)
 	fmt.Fprintln(m.Stdout, `Next: set [storage] driver = "bbolt" (or remove [storage]) in the config, and start one desk with this -data. The database is left as it was.`)
 	return nil
+}
+
+// migrateFile is the data file migrate reads or writes: -data names the desk's folder, which holds
+// firstline.db, as for every command; or, ending in .db and no folder, the data file itself.
+func (m *Main) migrateFile() string {
+	if strings.HasSuffix(m.dataDir, ".db") {
+		if fi, err := os.Stat(m.dataDir); err != nil || !fi.IsDir() {
+			return m.dataDir
+		}
+	}
+	return m.dataFile()
 }
 
 // tally counts the records of a dump by kind and digests them: the sum of the SHA-256 of each record's

@@ -105,6 +105,14 @@ func TestMigrateThereAndBack(t *testing.T) {
 	if code != 1 || !strings.Contains(errOut, "exists") {
 		t.Fatalf("migrate -to bbolt over a data file: exit %d, %s", code, errOut)
 	}
+	// -data may name the data file itself, either way.
+	file := filepath.Join(t.TempDir(), "copy", "desk.db")
+	if out, errOut, code := runWith(t, env, "migrate", "-to", "bbolt", "-dsn", dsn, "-data", file); code != 0 || !strings.Contains(out, file) {
+		t.Fatalf("migrate -to bbolt -data FILE: exit %d\n%s%s", code, out, errOut)
+	}
+	if out, errOut, code := runWith(t, env, "migrate", "-to", "postgres", "-dsn", pgtest.DSN(t), "-data", file); code != 0 || !strings.Contains(out, "verified") {
+		t.Fatalf("migrate -to postgres -data FILE: exit %d\n%s%s", code, out, errOut)
+	}
 
 	// check reads the database itself, and says what is wrong in it.
 	out, errOut, code = runWith(t, env, "check", "-config", cfg)
