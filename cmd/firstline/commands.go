@@ -94,7 +94,8 @@ status 1 if there is any. While the desk runs it asks the desk, over its control
 			run: (*Main).check},
 		{name: "erase-user", synopsis: "[-dry-run] PLATFORM:ID", summary: "delete a person's tickets and erase them from all others",
 			help: `Deletes the tickets a person requested and erases them from every other record. Stop the desk first,
-and run compact after it so the erased bytes leave the disk.`,
+and run compact after it so the erased bytes leave the disk. On PostgreSQL ([storage] in -config) it
+erases in the database while the replicas run (they wait for it).`,
 			run: (*Main).eraseUser},
 		{name: "compact", synopsis: "", summary: "rewrite the data file so deleted data leaves the disk",
 			help: `Rewrites the data file so deleted and erased data leaves the disk. Stop the desk first.`,

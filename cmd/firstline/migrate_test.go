@@ -10,6 +10,7 @@ import (
 	"strconv"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/firstline-desk/firstline/storage"
 	"github.com/firstline-desk/firstline/storage/dump"
@@ -189,4 +190,56 @@ func firstDiff(got, want []string) string {
 		}
 	}
 	return "one is a prefix of the other"
+}
+
+// TestEraseUserOnPostgres erases a person from a desk in PostgreSQL with the command, and from the same
+// desk in a data file: both leave the same records, record for record (the database's erasure is the data
+// file's, through a copy, written back in one transaction). A dry run changes nothing, and no word of the
+// person is left in the database.
+func TestEraseUserOnPostgres(t *testing.T) {
+	dsn := pgtest.DSN(t)
+	data := mustStoreData(t, storeTickets(time.Now())...)
+	if _, errOut, code := runWith(t, nil, "migrate", "-to", "postgres", "-dsn", dsn, "-data", data); code != 0 {
+		t.Fatalf("migrate: %s", errOut)
+	}
+	cfg := pgConfig(t, dsn)
+	pgDump := func() []string {
+		t.Helper()
+		dir := t.TempDir()
+		if _, errOut, code := runWith(t, nil, "migrate", "-to", "bbolt", "-dsn", dsn, "-data", dir); code != 0 {
+			t.Fatalf("migrate -to bbolt: %s", errOut)
+		}
+		return canonicalFile(t, dir)
+	}
+	before := pgDump()
+	if !strings.Contains(strings.Join(before, "\n"), erasedPhrase) {
+		t.Fatalf("%s is not in the database before the erasure: the test would prove nothing", erasedPhrase)
+	}
+
+	out, errOut, code := runWith(t, nil, "erase-user", "-dry-run", "console:bob", "-config", cfg)
+	if code != 0 || !strings.Contains(out, "A dry run, nothing changed") || !strings.Contains(out, "PostgreSQL at") {
+		t.Fatalf("erase-user -dry-run on PostgreSQL: exit %d\n%s%s", code, out, errOut)
+	}
+	if got := pgDump(); !slices.Equal(got, before) {
+		t.Fatalf("a dry run changed the database: %s", firstDiff(got, before))
+	}
+
+	fromFile, errOut, code := runWith(t, nil, "erase-user", "console:bob", "-data", data)
+	if code != 0 {
+		t.Fatalf("erase-user on the data file: %s", errOut)
+	}
+	fromPG, errOut, code := runWith(t, nil, "erase-user", "console:bob", "-config", cfg)
+	if code != 0 || !strings.Contains(fromPG, "Erased console:bob from PostgreSQL at") {
+		t.Fatalf("erase-user on PostgreSQL: exit %d\n%s%s", code, fromPG, errOut)
+	}
+	cut := func(s string) string { _, rest, _ := strings.Cut(s, ":\n"); return rest }
+	if !strings.HasPrefix(cut(fromPG), strings.TrimSuffix(cut(fromFile), "The erased bytes stay in the file's free pages until you run `firstline compact`; backups made before still hold them.\n")) {
+		t.Fatalf("the erasures differ:\nPostgreSQL:\n%s\ndata file:\n%s", fromPG, fromFile)
+	}
+	if got, want := pgDump(), canonicalFile(t, data); !slices.Equal(got, want) {
+		t.Fatalf("PostgreSQL after erase-user is not the data file after it: %s", firstDiff(got, want))
+	}
+	if strings.Contains(strings.Join(pgDump(), "\n"), erasedPhrase) {
+		t.Fatalf("%s is still in the database", erasedPhrase)
+	}
 }

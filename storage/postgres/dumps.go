@@ -61,36 +61,38 @@ var sequences = map[string]string{dump.SeqTickets: "ticket_seq", dump.SeqOutbox:
 // snapshot (REPEATABLE READ): a consistent copy even while desks write (though what they write after is
 // not in it).
 func (db *DB) Export(ctx context.Context, fn func(dump.Record) error) error {
-	return db.View(ctx, func(btx bot.Tx) error {
-		t := btx.(*tx)
-		if err := t.knownTables(); err != nil {
+	return db.View(ctx, func(btx bot.Tx) error { return btx.(*tx).export(fn) })
+}
+
+// export is Export in t.
+func (t *tx) export(fn func(dump.Record) error) error {
+	if err := t.knownTables(); err != nil {
+		return err
+	}
+	for _, kind := range dump.Kinds {
+		if kind == dump.Sequence {
+			for _, name := range slices.Sorted(mapKeysOf(sequences)) {
+				var n int64
+				if _, err := t.scanOne("SELECT CASE WHEN is_called THEN last_value ELSE 0 END FROM "+sequences[name], nil, &n); err != nil {
+					return err
+				}
+				if err := fn(dump.Record{Kind: dump.Sequence, Name: name, Seq: uint64(n)}); err != nil {
+					return err
+				}
+			}
+			continue
+		}
+		if err := t.each(exportQueries[kind], nil, func(r pgx.Rows) error {
+			rec, err := scanRecord(kind, r)
+			if err != nil {
+				return fmt.Errorf("export %s: %w", kind, err)
+			}
+			return fn(rec)
+		}); err != nil {
 			return err
 		}
-		for _, kind := range dump.Kinds {
-			if kind == dump.Sequence {
-				for _, name := range slices.Sorted(mapKeysOf(sequences)) {
-					var n int64
-					if _, err := t.scanOne("SELECT CASE WHEN is_called THEN last_value ELSE 0 END FROM "+sequences[name], nil, &n); err != nil {
-						return err
-					}
-					if err := fn(dump.Record{Kind: dump.Sequence, Name: name, Seq: uint64(n)}); err != nil {
-						return err
-					}
-				}
-				continue
-			}
-			if err := t.each(exportQueries[kind], nil, func(r pgx.Rows) error {
-				rec, err := scanRecord(kind, r)
-				if err != nil {
-					return fmt.Errorf("export %s: %w", kind, err)
-				}
-				return fn(rec)
-			}); err != nil {
-				return err
-			}
-		}
-		return nil
-	})
+	}
+	return nil
 }
 
 // knownTables refuses a schema with a table this build does not know of: it may hold records a copy
