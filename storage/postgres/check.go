@@ -14,6 +14,7 @@ import (
 	"github.com/jackc/pgx/v5"
 
 	"github.com/firstline-desk/firstline/bot"
+	"github.com/firstline-desk/firstline/internal/plural"
 	"github.com/firstline-desk/firstline/storage/ticketindex"
 )
 
@@ -206,7 +207,7 @@ func (c *checker) terms() error {
 		}
 		for _, tk := range batch {
 			if got := have[tk.seq]; !slices.Equal(got, tk.want) {
-				c.r.add("%s: the text index holds %d words of it, the ticket %d: the search finds it wrongly", bot.TicketID(uint64(tk.seq)), len(got), len(tk.want))
+				c.r.add("%s: the text index holds %s of it, the ticket %d: the search finds it wrongly", bot.TicketID(uint64(tk.seq)), plural.Count(len(got), "word", "words"), len(tk.want))
 			}
 		}
 	}
