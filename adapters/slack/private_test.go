@@ -202,3 +202,20 @@ func TestPrivateReplyRetriedPrivately(t *testing.T) {
 }
 
 func quietLogger() *slog.Logger { return slog.New(slog.DiscardHandler) }
+
+// TestSlashHelpIsPrivate: "/firstline help", and "/firstline" alone, are answered through the command's
+// response_url as ephemeral messages, with nothing posted in the channel.
+func TestSlashHelpIsPrivate(t *testing.T) {
+	d := newDesk(t)
+	urls := []string{d.slash("UBOB", "CRANDOM", "help"), d.slash("UBOB", "CRANDOM", "")}
+	d.flush()
+	got := d.fake.WaitResponses(t, 2)
+	for i, r := range got {
+		if r.URL != urls[i] || r.ResponseType != "ephemeral" || !strings.Contains(r.Text+string(r.Blocks), "status") {
+			t.Fatalf("answer %d: %+v", i, r)
+		}
+	}
+	if n := len(d.postedIn("CRANDOM")); n != 0 {
+		t.Fatalf("%d messages posted in the channel:\n%s", n, dump(d.postedIn("CRANDOM")))
+	}
+}
