@@ -208,6 +208,16 @@ func TestBrowserStory(t *testing.T) {
 	run("the morning's queue", chromedp.WaitVisible(chromedp.CSS(`#results a[href="/tickets/T-000006"]`)),
 		until("the list as of "+asOf, `document.querySelector("#live time").textContent === `+strconv.Quote(asOf)), shot.take("tickets"), a11y(t, "tickets"))
 
+	// The keyboard: j chooses the first ticket (the nearest deadline), Enter opens it, r goes to the reply
+	// with its focus drawn; Escape leaves the reply, and the browser's back button returns to the list.
+	run("keys", chromedp.KeyEvent("j"),
+		until("j to choose the first row", `(() => { const r = document.querySelector("#results tr.sel a"); return !!r && document.activeElement === r; })()`),
+		chromedp.KeyEvent("\r"), heading("T-000003 Outlook keeps asking for my password"),
+		until("the page's script", `document.readyState === "complete"`), chromedp.KeyEvent("r"),
+		until("r to focus the reply", `document.activeElement && document.activeElement.id === "reply-text"`),
+		until("the focus to show", `getComputedStyle(document.activeElement).outlineStyle === "solid"`),
+		chromedp.KeyEvent("\x1b"), chromedp.NavigateBack(), chromedp.WaitVisible(chromedp.CSS(`#results a[href="/tickets/T-000001"]`)))
+
 	// Open it, claim it, reply, resolve it.
 	run("open", chromedp.Click(chromedp.CSS(`#results td.id a[href="/tickets/T-000001"]`)), chromedp.WaitVisible(chromedp.CSS(`button[data-key=c]`)), shot.take("ticket-new"), a11y(t, "ticket-new"))
 	run("claim", chromedp.Click(chromedp.CSS(`button[data-key=c]`)), notice("You claimed it"))
