@@ -214,3 +214,24 @@ func TestNameLearnedAfterSignIn(t *testing.T) {
 		t.Fatalf("the reply reached the requester as %q", last)
 	}
 }
+
+// TestTicketPageOffersAndClocks: a ticket's page lists the articles the desk offered with how sure it was
+// and what the requester said, and its SLA clocks: running, then met by the claim.
+func TestTicketPageOffersAndClocks(t *testing.T) {
+	cfg := webtest.Config()
+	cfg.SLA = map[string]bot.SLATarget{"P3": {Response: 4 * time.Hour, Resolution: 24 * time.Hour}}
+	c := webtest.New(t, webtest.Options{Desk: &cfg})
+	c.Desk.Say(webtest.Employee2, "help", "how do I connect to the vpn")
+	tom := c.SignIn(webtest.Tech2)
+	mustContain(t, tom.Get("/tickets/T-000001"), "Articles offered", `href="/kb/vpn-connect">Connect to the VPN</a>`, "90%", "No answer")
+	if err := c.Desk.Act(webtest.Employee2, "T-000001", bot.ActionEscalate, ""); err != nil {
+		t.Fatal(err)
+	}
+	mustContain(t, tom.Get("/tickets/T-000001"), "<strong>Response</strong> <span>Due in 4 h</span>", "<strong>Resolution</strong>")
+	c.Desk.Clock.Advance(time.Hour)
+	if err := c.Desk.Act(webtest.Tech2, "T-000001", bot.ActionClaim, ""); err != nil {
+		t.Fatal(err)
+	}
+	tom = c.SignIn(webtest.Tech2)
+	mustContain(t, tom.Get("/tickets/T-000001"), `class="clock c-met"><strong>Response</strong> <span>Met `, "c-running\"><strong>Resolution</strong> <span>Due in 23 h")
+}
