@@ -235,3 +235,24 @@ func TestTicketPageOffersAndClocks(t *testing.T) {
 	tom = c.SignIn(webtest.Tech2)
 	mustContain(t, tom.Get("/tickets/T-000001"), `class="clock c-met"><strong>Response</strong> <span>Met `, "c-running\"><strong>Resolution</strong> <span>Due in 23 h")
 }
+
+// TestTicketPageShowsItsForm: a ticket opened with a request form shows its answers, to the desk and to
+// the requester; a person the form named without their name is named as the console names people (it
+// showed test:tom).
+func TestTicketPageShowsItsForm(t *testing.T) {
+	cfg := webtest.Config()
+	cfg.Forms = []bot.Form{{ID: "access", Title: "Access request", Tier: "tier2", Fields: []bot.FormField{
+		{ID: "system", Label: "Which system?", Type: bot.FieldSelect, Options: []string{"VPN", "Jira"}, Required: true},
+		{ID: "by", Label: "Needed by", Type: bot.FieldDate},
+		{ID: "approver", Label: "Who approves?", Type: bot.FieldUser},
+	}}}
+	people := &laterPeople{names: map[string]string{webtest.Tech2: "Tom Jones"}}
+	c := webtest.New(t, webtest.Options{Desk: &cfg, Configure: func(w *web.Config) { w.People = []web.People{people} }})
+	if err := c.Desk.Submit(webtest.Employee, nil, "access", map[string]string{"system": "Jira", "by": "2026-11-20", "approver": webtest.Tech2}); err != nil {
+		t.Fatal(err)
+	}
+	for _, who := range []string{webtest.Tech2, webtest.Employee} {
+		r := c.SignIn(who).Get("/tickets/T-000001")
+		mustContain(t, r, "Request form", "<dt>Which system?</dt><dd>Jira</dd>", "<dt>Needed by</dt><dd>2026-11-20</dd>", "<dt>Who approves?</dt><dd>Tom Jones (test:tom)</dd>")
+	}
+}

@@ -207,8 +207,15 @@ func (s *Server) ticketView(t *bot.Ticket, v *Viewer) ticketView {
 	if f := t.Form; f != nil {
 		for _, a := range f.Answers {
 			v := a.Value
-			if a.Display != "" {
+			switch {
+			case a.Display != "":
 				v = a.Display // a person's name, rather than their id
+			case a.Type == bot.FieldUser:
+				// Named when the form was sent without the person's name: their platform's, as the
+				// console names anyone, with the id beside it.
+				if n := s.platformName(a.Value); n != "" {
+					v = n + " (" + a.Value + ")"
+				}
 			}
 			tv.Form = append(tv.Form, formLine{Label: a.Label, Value: v})
 		}
