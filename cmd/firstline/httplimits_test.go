@@ -3,6 +3,7 @@ package main
 import (
 	"bufio"
 	"context"
+	"encoding/json"
 	"errors"
 	"io"
 	"net"
@@ -14,6 +15,7 @@ import (
 	"time"
 
 	"github.com/firstline-desk/firstline/adapters/slack/fakeslack"
+	"github.com/firstline-desk/firstline/internal/health"
 )
 
 // startHTTPDesk runs the desk with Slack in HTTP mode and [http] listen set, with the listener's limits
@@ -58,7 +60,18 @@ members = ["slack:UTOM"]
 			t.Error("the desk did not stop")
 		}
 	})
-	return listenAddr(t, &out)
+	addr := listenAddr(t, &out)
+	// The listener is up before Slack is (auth.test): wait for the desk to be whole, so that a test sees
+	// it ok, and its stop does not cut its start short (which exits 1).
+	for deadline := time.Now().Add(10 * time.Second); ; time.Sleep(10 * time.Millisecond) {
+		var rep health.Report
+		if code, body := httpGet(t, "http://"+addr+"/healthz"); code == http.StatusOK && json.Unmarshal([]byte(body), &rep) == nil && rep.Status == "ok" {
+			break
+		} else if time.Now().After(deadline) {
+			t.Fatalf("the desk was not ok within 10 s: /healthz %d %s\n%s", code, body, errOut.String())
+		}
+	}
+	return addr
 }
 
 // endsWithin reads conn until the server closes it and fails if it is still open after limit: a bound
