@@ -59,6 +59,9 @@ func TestAlertTicketPage(t *testing.T) {
 		"is a monitor and reads nothing", `action="/tickets/T-000001/note"`)
 	mustNotContain(t, r, `action="/tickets/T-000001/reply"`, "Reply to Alertmanager", "alerts:alertmanager</span>")
 	mustContain(t, tom.Get("/tickets"), "Alertmanager (monitor)")
+	// The list finds the monitors' tickets by their platform, a choice of its own.
+	byPlatform := tom.Get("/tickets?status=all&platform=alerts")
+	mustContain(t, byPlatform, "<option selected>alerts</option>", "T-000001")
 
 	// The monitor says one alert stopped, then the group is resolved: the history says so in words.
 	c.Desk.Clock.Advance(5 * time.Minute)

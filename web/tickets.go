@@ -12,6 +12,7 @@ import (
 	"fmt"
 	"net/http"
 	"net/url"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -218,7 +219,7 @@ func (s *Server) ticketsList(w http.ResponseWriter, r *http.Request, v *Viewer) 
 		return
 	}
 	p := ticketsPage{Query: tq, Problems: problems, Page: tq.Page, Self: tq.link(tq.Page), Tiers: s.cfg.Desk.Tiers,
-		Platforms: []string{"slack", "discord", "console"}, Staff: v.Staff(), AsOf: s.when(s.now()), PollMS: s.cfg.PollEvery.Milliseconds()}
+		Platforms: s.platforms(), Staff: v.Staff(), AsOf: s.when(s.now()), PollMS: s.cfg.PollEvery.Milliseconds()}
 	p.Statuses = []option{{"active", "Active"}, {"all", "All"}}
 	for _, st := range append(append([]bot.Status{}, activeStatuses...), bot.StatusResolved) {
 		p.Statuses = append(p.Statuses, option{string(st), statusName(st)})
@@ -267,4 +268,20 @@ func (s *Server) renderBlock(w http.ResponseWriter, r *http.Request, v *Viewer, 
 	}
 	w.Header().Set("Content-Type", "text/html; charset=utf-8")
 	w.Write(buf.Bytes())
+}
+
+// platforms are the list's choices of platform: the chat platforms, "alerts" for monitors' tickets, and
+// any other the desk's channels are on.
+func (s *Server) platforms() []string {
+	out := []string{"slack", "discord", "console", bot.AlertPlatform}
+	channels := slices.Clone(s.cfg.Desk.HelpChannels)
+	for _, t := range s.cfg.Desk.Tiers {
+		channels = append(channels, t.Channel)
+	}
+	for _, ch := range channels {
+		if p, _ := bot.SplitID(ch); p != "" && !slices.Contains(out, p) {
+			out = append(out, p)
+		}
+	}
+	return out
 }
