@@ -214,3 +214,90 @@ func (e *Engine) Exclusive(ctx context.Context, name string, fn func(context.Con
 	}()
 	return true, fn(ctx)
 }
+
+// standbyRetry is how often a replica standing by for a lease (Lead) tries to take it, besides when a
+// lease is released (TopicLeases): with DefaultLeaseTTL, a dead leader's work resumes elsewhere within
+// DefaultLeaseTTL + standbyRetry.
+const standbyRetry = 2 * time.Second
+
+// Lead runs fn while this replica holds the lease name, for work only one replica may do at all
+// (Discord's one gateway session): the replicas sharing the store elect one through the lease, the others
+// stand by and try again every standbyRetry (and when a lease is released), and take over once the
+// leader's lease is released (it stopped) or expired (it died). The leader renews the lease every ttl/3;
+// when a renewal fails (the database unreachable, or another replica took the lease after a stall) fn's
+// context is cancelled, and once fn has returned the replica stands by again. fn returning nil while
+// ctx lasts gives the lease up and stands by; an error from fn ends Lead with it. With a store of one
+// process Lead is fn(ctx).
+//
+// Two leaders at once are not excluded: a leader stalled longer than the lease (or cut off from the
+// database, and so unable to renew) keeps going until it notices, about ttl/10 after its own deadline,
+// which comes before the database's. Work under Lead must bear that (Discord's dispatches are handled
+// once by their dedup keys).
+func (e *Engine) Lead(ctx context.Context, name string, fn func(context.Context) error) error {
+	if e.leases == nil {
+		return fn(ctx)
+	}
+	lease := "lead:" + name
+	wake := make(chan struct{}, 1)
+	if w, ok := e.store.(Watcher); ok {
+		watchCtx, stop := context.WithCancel(ctx)
+		defer stop()
+		go w.Watch(watchCtx, TopicLeases, func(Notification) {
+			select {
+			case wake <- struct{}{}:
+			default:
+			}
+		})
+	}
+	for {
+		grants, err := e.leases.take(ctx, []string{lease})
+		if err != nil && ctx.Err() == nil {
+			e.log.Warn("take the lead", "lease", lease, "err", err)
+		}
+		if len(grants) == 1 {
+			e.log.Info("leading", "lease", lease, "token", grants[0].Token, "taken_over", grants[0].TakenOver)
+			if err := e.leadWhileHeld(ctx, lease, fn); err != nil {
+				return err
+			}
+			e.log.Info("standing by", "lease", lease)
+		}
+		select {
+		case <-ctx.Done():
+			return nil
+		case <-wake:
+		case <-time.After(standbyRetry):
+		}
+	}
+}
+
+// leadWhileHeld runs fn until it returns, ctx ends or the lease is lost, then releases the lease.
+func (e *Engine) leadWhileHeld(ctx context.Context, lease string, fn func(context.Context) error) error {
+	runCtx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	done := make(chan error, 1)
+	go func() { done <- fn(runCtx) }()
+	// Renewed often, so that a leader cut off from the database stops within about a tenth of the
+	// lease's life after it could have been taken over.
+	tick := time.NewTicker(e.leases.ttl / 10)
+	defer tick.Stop()
+	for {
+		select {
+		case err := <-done:
+			if rerr := e.leases.release(ctx, []string{lease}); rerr != nil {
+				e.log.Warn("release the lead", "lease", lease, "err", rerr)
+			}
+			if ctx.Err() != nil {
+				return nil
+			}
+			return err
+		case <-tick.C:
+			grants, err := e.leases.take(ctx, []string{lease})
+			if err != nil || len(grants) == 0 {
+				if !e.leases.valid(lease) {
+					e.log.Warn("lost the lead", "lease", lease, "err", err)
+					cancel()
+				}
+			}
+		}
+	}
+}

@@ -138,7 +138,12 @@ func (m *Main) discordFront(cfg Config, db *store, logger *slog.Logger) (*front,
 	return &front{platform: discord.Platform, conn: dc, people: dc, start: func(r *runner, engine *bot.Engine) (<-chan struct{}, error) {
 		engine.AddChat(dc)
 		dc.SetForms(engine) // /ticket's modals are built from the engine's forms, within Discord's 3 s
-		r.Go(func(ctx context.Context) error { return dc.Run(ctx, engine) })
+		// Discord allows one gateway session per bot (unsharded): replicas sharing a database elect the
+		// one that holds it (Engine.Lead); the others stand by, post over REST, and take over, catching up
+		// the gap over REST, once the leader stops or dies.
+		r.Go(func(ctx context.Context) error {
+			return engine.Lead(ctx, "discord-gateway", func(ctx context.Context) error { return dc.Run(ctx, engine) })
+		})
 		fmt.Fprintln(m.Stdout, "Firstline is serving Discord.")
 		return started, nil
 	}}, nil

@@ -445,3 +445,75 @@ func TestKBEditReachesEveryReplica(t *testing.T) {
 	}
 	waitPut(t, libB, "scanner", "Scanners")
 }
+
+// TestOneReplicaLeads: of two replicas asking to lead (Discord's gateway session), one leads and the
+// other stands by until the leader stops (its lease released); when that one dies (its lease expires
+// without being released) a third takes over, and the dead one, unable to renew, stops leading. Without
+// the election B leads as soon as it asks, beside A.
+func TestOneReplicaLeads(t *testing.T) {
+	dsn := pgtest.DSN(t)
+	clock := bottest.NewClock(time.Date(2026, 11, 2, 9, 0, 0, 0, time.UTC))
+	type change struct {
+		who     string
+		leading bool
+	}
+	changes := make(chan change, 10)
+	lead := func(who string) (stop func(), r *replica) {
+		r = newReplica(t, dsn, newOnceChat(), replicaLibrary(), clock)
+		ctx, cancel := context.WithCancel(context.Background())
+		done := make(chan error, 1)
+		go func() {
+			done <- r.engine.Lead(ctx, "gateway", func(ctx context.Context) error {
+				changes <- change{who, true}
+				<-ctx.Done()
+				changes <- change{who, false}
+				return nil
+			})
+		}()
+		t.Cleanup(func() {
+			cancel()
+			if err := <-done; err != nil {
+				t.Errorf("%s: %v", who, err)
+			}
+		})
+		return cancel, r
+	}
+	next := func() change {
+		t.Helper()
+		select {
+		case c := <-changes:
+			return c
+		case <-time.After(60 * time.Second):
+			t.Fatal("no replica started or stopped leading")
+		}
+		return change{}
+	}
+	expect := func(want ...change) {
+		t.Helper()
+		got := map[change]bool{}
+		for range want {
+			got[next()] = true
+		}
+		for _, w := range want {
+			if !got[w] {
+				t.Fatalf("got %v, want %v", got, want)
+			}
+		}
+	}
+
+	stopA, _ := lead("a")
+	expect(change{"a", true})
+	_, b := lead("b")
+	stopA() // A stops: it gives the lease up, and only then may B lead
+	if c := next(); c != (change{"a", false}) {
+		t.Fatalf("%+v while a was leading", c)
+	}
+	expect(change{"b", true})
+
+	// B dies: its connections close, its lease stays until it expires. C takes over; B, unable to renew,
+	// stops leading on its side.
+	lead("c")
+	b.db.Close()
+	expireLeases(t, mustOpen(t, dsn))
+	expect(change{"c", true}, change{"b", false})
+}
