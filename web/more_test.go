@@ -256,3 +256,26 @@ func TestTicketPageShowsItsForm(t *testing.T) {
 		mustContain(t, r, "Request form", "<dt>Which system?</dt><dd>Jira</dd>", "<dt>Needed by</dt><dd>2026-11-20</dd>", "<dt>Who approves?</dt><dd>Tom Jones (test:tom)</dd>")
 	}
 }
+
+// TestWebTextIsRedacted: what a technician types on the web is redacted like what anyone types in chat,
+// before it is stored, shown or sent.
+func TestWebTextIsRedacted(t *testing.T) {
+	c := escalatedDesk(t)
+	tom := c.SignIn(webtest.Tech2)
+	for _, step := range []struct{ action, text string }{
+		{"reply", "Your new password: Hunter2-Sunshine, change it today."},
+		{"note", "temporary password: Hunter2-Sunshine"},
+	} {
+		if r := tom.Post("/tickets/T-000001/"+step.action, form("event", web.NewEventID(), "text", step.text)); r.Status != http.StatusSeeOther {
+			t.Fatalf("%s: %d %s", step.action, r.Status, clipBody(r.Body))
+		}
+	}
+	mustNotContain(t, tom.Get("/tickets/T-000001"), "Hunter2-Sunshine")
+	mustContain(t, tom.Get("/tickets/T-000001"), "[redacted password]")
+	for _, m := range c.Desk.Chat.Messages("") {
+		if strings.Contains(m.Text(), "Hunter2-Sunshine") {
+			t.Fatalf("sent to chat unredacted: %q", m.Text())
+		}
+	}
+	mustNotContain(t, tom.Get("/tickets?status=all&q=Hunter2-Sunshine"), "T-000001<")
+}
