@@ -356,3 +356,35 @@ func TestCommandLineDocsEveryCommand(t *testing.T) {
 		}
 	}
 }
+
+// TestDocsIndexEveryPage: every page of docs/ is listed in the manual's index (docs/README.md) and under
+// "Where to go next" in the README, so a new page is found from the front door.
+func TestDocsIndexEveryPage(t *testing.T) {
+	pages, err := filepath.Glob("../../docs/*.md")
+	if err != nil {
+		t.Fatal(err)
+	}
+	index, err := os.ReadFile("../../docs/README.md")
+	if err != nil {
+		t.Fatal(err)
+	}
+	readme, err := os.ReadFile("../../README.md")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, p := range pages {
+		name := filepath.Base(p)
+		if name == "README.md" {
+			continue
+		}
+		if !strings.Contains(string(index), "]("+name+")") {
+			t.Errorf("docs/README.md does not list %s", name)
+		}
+		if !strings.Contains(string(readme), "](docs/"+name+")") {
+			t.Errorf("README.md does not point to docs/%s", name)
+		}
+	}
+	if len(pages) < 10 {
+		t.Fatalf("found %d pages in docs/", len(pages))
+	}
+}
