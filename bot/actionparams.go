@@ -105,7 +105,11 @@ func (p ActionParam) check(v string) (string, string) {
 	if len(v) > maxParamValue {
 		return "", fmt.Sprintf("`%s` is too long (at most %d characters).", p.Name, maxParamValue)
 	}
-	if strings.ContainsFunc(v, func(r rune) bool { return unicode.IsControl(r) || r == unicode.ReplacementChar }) {
+	// Control characters, and format characters (a bidi override, a zero-width space) that would make a
+	// value read otherwise than it is on the approval card and in the runner's call.
+	if strings.ContainsFunc(v, func(r rune) bool {
+		return unicode.IsControl(r) || unicode.Is(unicode.Cf, r) || r == unicode.ReplacementChar
+	}) {
 		return "", fmt.Sprintf("`%s` holds a character that cannot be passed on.", p.Name)
 	}
 	switch p.Type {

@@ -731,3 +731,18 @@ func TestTicketOpenedForARunIsClosedWhenItEnds(t *testing.T) {
 		t.Fatalf("once every run ended: %s, %d calls", tk.Status, len(group.Calls()))
 	}
 }
+
+// TestValuesThatReadOtherwiseAreRefused: a value with a control character or a format character (a
+// bidi override, a zero-width space) would read otherwise on the approval card than what the runner
+// gets; it is refused like any value that does not check, whatever the parameter's type.
+func TestValuesThatReadOtherwiseAreRefused(t *testing.T) {
+	def := bot.ActionDef{ID: "note", Params: []bot.ActionParam{{Name: "note", Type: bot.ParamString}}}
+	for _, v := range []string{"fin\u202Eecnan", "fin\u200Bance", "a\x1b[31mb", "line\nbreak", "fin\u2066ance\u2069"} {
+		if got, err := def.CheckParams(map[string]string{"note": v}); err == nil {
+			t.Errorf("%q was taken: %v", v, got)
+		}
+	}
+	if _, err := def.CheckParams(map[string]string{"note": "Grüße, finance team"}); err != nil {
+		t.Errorf("plain text refused: %v", err)
+	}
+}
