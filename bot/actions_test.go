@@ -746,3 +746,16 @@ func TestValuesThatReadOtherwiseAreRefused(t *testing.T) {
 		t.Errorf("plain text refused: %v", err)
 	}
 }
+
+// TestHelpNamesActionsOnlyWhereThereAreSome: help tells of !run and !actions on a desk that defines
+// actions, and not on one that has none to offer.
+func TestHelpNamesActionsOnlyWhereThereAreSome(t *testing.T) {
+	d, _ := newActionsDesk(t, bottest.Succeeding(""), bottest.Succeeding(""), bottest.Succeeding(""))
+	d.Say(alice, "@alice", "!help")
+	mustContain(t, "help with actions", d.Chat.Last("@alice").Text(), "`!run ACTION name=value…`", "`!actions` lists")
+	plain := bottest.NewDesk(t, testConfig(), openStore(t, ""), testLibrary())
+	plain.Say(alice, "@alice", "!help")
+	if h := plain.Chat.Last("@alice").Text(); strings.Contains(h, "!run") || !strings.Contains(h, "`!status T-000123`") {
+		t.Fatalf("help without actions:\n%s", h)
+	}
+}

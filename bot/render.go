@@ -302,14 +302,22 @@ Commands:
 - `+"`%sescalate`"+`: talk to a human (in your ticket's thread); technicians: move the ticket to the next tier
 - `+"`%sresolve`"+`: resolve the ticket of the thread you are in
 - `+"`%spriority P1`"+` (technicians): change the ticket's priority (`+"`accept`"+` takes the AI's suggestion); `+"`%swaiting`"+`: pause its SLA clocks until the requester writes; `+"`%ssummary`"+`: a fresh handoff summary
-- `+"`%srun ACTION name=value…`"+`: have the desk run an action for you (unlock an account, join a group); `+"`%sactions`"+` lists the ones you can ask for
-- outside a ticket's threads, name the ticket first: `+"`%sstatus T-000123`"+`
+%s- outside a ticket's threads, name the ticket first: `+"`%sstatus T-000123`"+`
 Technicians react on a ticket card: :%s: claim, :%s: escalate, :%s: resolve. Replies in a card's thread reach the requester; start one with `+"`note:`"+` to keep it internal.`,
-		e.cfg.Name, p, p, p, p, p, p, p, p, p, p, r.Claim, r.Escalate, r.Resolve)
+		e.cfg.Name, p, p, p, p, p, p, p, e.actionsHelp(), p, r.Claim, r.Escalate, r.Resolve)
 	if e.signIn != nil {
 		text += fmt.Sprintf("\n`%sweb`: a link to the web console, sent to you in a direct message.", p)
 	}
 	return text
+}
+
+// actionsHelp is help's line on actions, on a desk that defines some.
+func (e *Engine) actionsHelp() string {
+	if len(e.cfg.Actions) == 0 {
+		return ""
+	}
+	p := e.cfg.CommandPrefix
+	return fmt.Sprintf("- `%srun ACTION name=value…`: have the desk run an action for you (unlock an account, join a group); `%sactions` lists the ones you can ask for\n", p, p)
 }
 
 func nameOf(display, id string) string {
