@@ -10,6 +10,8 @@ import (
 	"encoding/hex"
 	"fmt"
 	"strings"
+
+	"github.com/firstline-desk/firstline/internal/plural"
 )
 
 // actionsOff reports whether actions are turned off: in the config, or by an admin ("!actions off").
@@ -74,8 +76,8 @@ func (w *work) requestAction(req actionRequest) error {
 		if err != nil {
 			return err
 		}
-		return w.reply(ticketID(t), fmt.Sprintf("**%s** was asked for %d times in the last %s, its limit: try again later, or ask here for a technician.",
-			def.Title, def.Rate.Count, humanDuration(def.Rate.Per)))
+		return w.reply(ticketID(t), fmt.Sprintf("**%s** was asked for %s in the last %s, its limit: try again later, or ask here for a technician.",
+			def.Title, plural.Count(def.Rate.Count, "time", "times"), humanDuration(def.Rate.Per)))
 	}
 	opened := false
 	if t == nil || (t.Status == StatusResolved && t.Requester == user) {

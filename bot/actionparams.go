@@ -11,6 +11,8 @@ import (
 	"strconv"
 	"strings"
 	"unicode"
+
+	"github.com/firstline-desk/firstline/internal/plural"
 )
 
 // maxParamValue bounds a parameter's value, in bytes: a group, a host, a person.
@@ -103,7 +105,7 @@ func (d *ActionDef) CheckParams(given map[string]string) (map[string]string, err
 // check checks one value and returns it normalized, or a sentence saying what is wrong.
 func (p ActionParam) check(v string) (string, string) {
 	if len(v) > maxParamValue {
-		return "", fmt.Sprintf("`%s` is too long (at most %d characters).", p.Name, maxParamValue)
+		return "", fmt.Sprintf("`%s` is too long (at most %s).", p.Name, plural.Count(maxParamValue, "character", "characters"))
 	}
 	// Control characters, and format characters (a bidi override, a zero-width space) that would make a
 	// value read otherwise than it is on the approval card and in the runner's call.

@@ -13,6 +13,8 @@ import (
 	"strings"
 	"time"
 
+	"github.com/firstline-desk/firstline/internal/plural"
+
 	"github.com/firstline-desk/firstline/adapters/program"
 	"github.com/firstline-desk/firstline/adapters/webhook"
 	"github.com/firstline-desk/firstline/bot"
@@ -128,7 +130,7 @@ func (c Config) actionProblems(add func(string, ...any)) {
 			add("%s.timeout: must not be negative", key)
 		}
 		if a.MaxOutput < 0 || a.MaxOutput > maxActionOutput {
-			add("%s.max_output: %d must be between 0 (the default, %d bytes) and %d", key, a.MaxOutput, bot.DefaultMaxOutput, maxActionOutput)
+			add("%s.max_output: %d must be between 0 (the default, %s) and %d", key, a.MaxOutput, plural.Count(bot.DefaultMaxOutput, "byte", "bytes"), maxActionOutput)
 		}
 		if (a.Rate.Count != 0 || a.Rate.Per != 0) && (a.Rate.Count <= 0 || a.Rate.Per <= 0) {
 			add("%s.rate: give both count (at least 1) and per (a duration like \"1h\")", key)
