@@ -135,18 +135,60 @@ func (m *Main) discordFront(cfg Config, db *store, logger *slog.Logger) (*front,
 	if err != nil {
 		return nil, err
 	}
-	return &front{platform: discord.Platform, conn: dc, people: dc, start: func(r *runner, engine *bot.Engine) (<-chan struct{}, error) {
+	conn := newLeadConn(dc)
+	return &front{platform: discord.Platform, conn: conn, people: dc, start: func(r *runner, engine *bot.Engine) (<-chan struct{}, error) {
 		engine.AddChat(dc)
 		dc.SetForms(engine) // /ticket's modals are built from the engine's forms, within Discord's 3 s
 		// Discord allows one gateway session per bot (unsharded): replicas sharing a database elect the
 		// one that holds it (Engine.Lead); the others stand by, post over REST, and take over, catching up
 		// the gap over REST, once the leader stops or dies.
 		r.Go(func(ctx context.Context) error {
-			return engine.Lead(ctx, "discord-gateway", func(ctx context.Context) error { return dc.Run(ctx, engine) })
+			return engine.Lead(ctx, "discord-gateway", func(ctx context.Context) error {
+				conn.lead(true)
+				defer conn.lead(false)
+				return dc.Run(ctx, engine)
+			})
 		})
 		fmt.Fprintln(m.Stdout, "Firstline is serving Discord.")
 		return started, nil
 	}}, nil
+}
+
+// leadConn is the Discord adapter's connection as /healthz and the metrics see it on a replica that may
+// stand by. One replica holds the gateway session (Engine.Lead); one standing by has no session to be
+// connected, yet serves Discord (it posts over REST, and takes the session over when the leader goes), so
+// it is up: without this every standby said "degraded", then "down" (503) 2 minutes after it started, and a
+// load balancer or a container's HEALTHCHECK took it out. While it leads, its session counts, and the grace of a reconnect runs from
+// when it took the lead, not from a connection it never had.
+type leadConn struct {
+	conn    health.Connection
+	mu      sync.Mutex
+	leading bool
+	since   time.Time // when it began to lead, or to stand by
+}
+
+func newLeadConn(c health.Connection) *leadConn { return &leadConn{conn: c, since: time.Now()} }
+
+// lead records that the replica leads (on) or stands by again.
+func (l *leadConn) lead(on bool) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	l.leading, l.since = on, time.Now()
+}
+
+// Connection is the session's state while leading; connected while standing by.
+func (l *leadConn) Connection() (connected bool, since time.Time) {
+	l.mu.Lock()
+	leading, began := l.leading, l.since
+	l.mu.Unlock()
+	if !leading {
+		return true, began
+	}
+	up, at := l.conn.Connection()
+	if !up && at.Before(began) {
+		at = began
+	}
+	return up, at
 }
 
 // slackEventsPath is where Slack's HTTP mode posts events, interactions and slash commands.

@@ -15,7 +15,9 @@ import (
 	"testing"
 	"time"
 
+	"github.com/firstline-desk/firstline/adapters/discord/fakediscord"
 	"github.com/firstline-desk/firstline/adapters/slack/fakeslack"
+	"github.com/firstline-desk/firstline/storage/postgres"
 	"github.com/firstline-desk/firstline/storage/postgres/pgtest"
 )
 
@@ -144,4 +146,111 @@ func TestDeskOnPostgres(t *testing.T) {
 	if list[0].ID == list[1].ID {
 		t.Fatalf("two tickets with one id: %+v", list)
 	}
+}
+
+// TestStandbyReplicaIsHealthy runs a desk on PostgreSQL with Discord while another replica holds the
+// gateway session (its lease taken here): the desk stands by without opening a session, and /healthz says
+// it is up, so a load balancer or a container's HEALTHCHECK keeps it; once the other replica lets go, it
+// takes the session over and /healthz follows the session. Without leadConn a standby said "degraded"
+// (Discord not connected), and "down" (503) once the 2 minutes of a reconnect's grace had passed.
+func TestStandbyReplicaIsHealthy(t *testing.T) {
+	ctx := context.Background()
+	dsn := pgtest.DSN(t)
+	pg, err := postgres.Open(ctx, postgres.Options{DSN: dsn})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer pg.Close()
+	lease := []string{"lead:discord-gateway"}
+	if grants, err := pg.Lease(ctx, "replica-a", lease, time.Hour); err != nil || len(grants) != 1 {
+		t.Fatalf("take the gateway's lease as another replica: %v, %v", grants, err)
+	}
+	fake := fakediscord.New(t)
+	addr := freeAddr(t)
+	name := filepath.Join(t.TempDir(), "firstline.toml")
+	writeFile(t, name, `
+[discord]
+enabled = true
+token = "test-token"
+api_url = "`+fake.URL()+`"
+help_channels = ["100000000000000001"]
+
+[http]
+listen = "`+addr+`"
+
+[[tiers]]
+id = "tier2"
+name = "Tier 2"
+channel = "discord:100000000000000002"
+members = ["discord:role:300000000000000001"]
+
+[storage]
+driver = "postgres"
+
+[storage.postgres]
+dsn = "`+dsn+`"
+`)
+	var out, errOut syncBuffer
+	m := &Main{Stdin: strings.NewReader(""), Stdout: &out, Stderr: &errOut, Getenv: noEnv}
+	runCtx, cancel := context.WithCancel(ctx)
+	code := make(chan int, 1)
+	go func() { code <- m.Run(runCtx, []string{"-data", t.TempDir(), "-config", name}) }()
+	defer func() {
+		cancel()
+		if c := <-code; c != 0 {
+			t.Errorf("exit %d\n%s", c, errOut.String())
+		}
+	}()
+
+	type report struct {
+		Status   string `json:"status"`
+		Adapters map[string]struct {
+			Connected bool `json:"connected"`
+		} `json:"adapters"`
+	}
+	healthz := func() (int, report) {
+		resp, err := http.Get("http://" + addr + "/healthz")
+		if err != nil {
+			return 0, report{}
+		}
+		defer resp.Body.Close()
+		var r report
+		json.NewDecoder(resp.Body).Decode(&r)
+		return resp.StatusCode, r
+	}
+	// until: poll /healthz until ok says yes, or fail with what it last said.
+	until := func(what string, ok func(int, report) bool) {
+		t.Helper()
+		deadline := time.Now().Add(30 * time.Second)
+		for {
+			status, r := healthz()
+			if ok(status, r) {
+				return
+			}
+			if time.Now().After(deadline) {
+				t.Fatalf("%s: /healthz %d %+v\n%s", what, status, r, errOut.String())
+			}
+			time.Sleep(10 * time.Millisecond)
+		}
+	}
+	until("the standby's first answer", func(status int, r report) bool {
+		if status == 0 {
+			return false // not listening yet
+		}
+		if status != http.StatusOK || r.Status != "ok" || !r.Adapters["discord"].Connected {
+			t.Fatalf("a replica standing by: /healthz %d %+v", status, r)
+		}
+		return true
+	})
+	if n := fake.Identifies(); n != 0 {
+		t.Fatalf("a replica standing by opened %d gateway sessions", n)
+	}
+
+	if err := pg.Release(ctx, "replica-a", lease); err != nil {
+		t.Fatal(err)
+	}
+	fake.WaitIdentifies(t, 1)
+	until("after taking the session over", func(status int, r report) bool {
+		return status == http.StatusOK && r.Status == "ok" && r.Adapters["discord"].Connected
+	})
 }
