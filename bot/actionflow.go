@@ -249,6 +249,10 @@ func (w *work) confirmRun(t *Ticket, r *ActionRun, yes bool) error {
 	if def.Approval != nil {
 		r.ExpiresAt = w.now.Add(def.Approval.expires())
 		r.step(w.now, RunPending, w.ev.User, "confirmed")
+		// A step with no transition of the ticket's own: the audit log records it all the same.
+		if err := w.tx.Audit(AuditEntry{At: w.now, Actor: w.ev.User, Action: "ticket.action_confirmed", Target: t.ID, Detail: runDetail(r, "waiting for approval")}); err != nil {
+			return err
+		}
 	} else {
 		r.step(w.now, RunApproved, w.ev.User, "confirmed; it needs no approval")
 		t.transition(w.now, TransitionActionApproved, "", w.ev.User, runDetail(r, "confirmed"))
@@ -325,6 +329,10 @@ func (w *work) decideRun(t *Ticket, r *ActionRun, approve bool) error {
 		}
 	default:
 		r.History = append(r.History, RunStep{At: w.now, State: RunPending, By: w.ev.User, Detail: "approved by " + who})
+		if err := w.tx.Audit(AuditEntry{At: w.now, Actor: w.ev.User, Action: "ticket.action_approval", Target: t.ID,
+			Detail: runDetail(r, fmt.Sprintf("approved by %s, %d of %d", who, len(r.Approvals), def.Approval.quorum()))}); err != nil {
+			return err
+		}
 		if err := w.reply(t.ID, fmt.Sprintf("Noted: %s approved %s; it needs %d more.", who, r.ID, def.Approval.quorum()-len(r.Approvals))); err != nil {
 			return err
 		}

@@ -651,7 +651,8 @@ func TestQuorumWithPreview(t *testing.T) {
 	cfg := actionsConfig(bottest.Succeeding(""), group, bottest.Succeeding(""))
 	cfg.Actions[1].Approval.Quorum = 2
 	cfg.Actions[1].Preview = preview
-	d := bottest.NewDesk(t, cfg, openStore(t, ""), actionsLibrary())
+	db := openStore(t, "")
+	d := bottest.NewDesk(t, cfg, db, actionsLibrary())
 	card := askForGroup(t, d, alice, "finance")
 	if calls := preview.Calls(); len(calls) != 1 || !calls[0].Preview || calls[0].Params["group"] != "finance" {
 		t.Fatalf("preview calls = %+v", calls)
@@ -681,6 +682,21 @@ func TestQuorumWithPreview(t *testing.T) {
 	if got := card.Field("Approvals"); got != "2 of 2" || len(card.Post.Choices) != 0 {
 		t.Fatalf("card after the quorum: approvals %q, buttons %s", got, choiceLabels(card))
 	}
+	// Every step is in the audit log, the first approval too, which changes nothing on the ticket.
+	var audit bot.AuditPage
+	if err := db.View(context.Background(), func(tx bot.Tx) error {
+		var err error
+		audit, err = tx.FindAudit(bot.AuditFilter{Action: "ticket.", Target: "T-000001"})
+		return err
+	}); err != nil {
+		t.Fatal(err)
+	}
+	var steps []string
+	for _, e := range audit.Entries {
+		steps = append(steps, e.Action+" "+e.Actor+" "+e.Detail)
+	}
+	mustContain(t, "audit", strings.Join(steps, "\n"), "ticket.action_approval "+tom+" A-000001 add-to-group: approved by tom, 1 of 2",
+		"ticket.action_approved "+ada)
 }
 
 // TestTicketOpenedForARunIsClosedWhenItEnds: a ticket the desk opened for a request is resolved once

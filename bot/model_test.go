@@ -822,6 +822,14 @@ func TestModelSuggestsAnAction(t *testing.T) {
 	if len(group.Calls()) != 0 {
 		t.Fatal("it ran before it was approved")
 	}
+	var audit bot.AuditPage
+	if err := db.View(context.Background(), func(tx bot.Tx) error {
+		var err error
+		audit, err = tx.FindAudit(bot.AuditFilter{Action: "ticket.action_confirmed"})
+		return err
+	}); err != nil || len(audit.Entries) != 1 || audit.Entries[0].Actor != alice {
+		t.Fatalf("the confirmation in the audit log: %+v, %v", audit.Entries, err)
+	}
 	card := d.Chat.Messages("approvals")[0]
 	d.Click(tom, card, "Approve")
 	calls := group.Calls()
