@@ -3,6 +3,7 @@
 #
 #   eval "$(scripts/pgcluster.sh start /tmp/fl-pg)"   # prints: export FIRSTLINE_TEST_PG_DSN=...
 #   go test ./storage/postgres/
+#   scripts/pgcluster.sh restart /tmp/fl-pg           # restarts it as after a crash (scripts/replicatest.sh)
 #   scripts/pgcluster.sh stop /tmp/fl-pg              # stops it and removes the folder
 #
 # It installs the Debian package postgresql-15 when initdb is missing. As root, initdb and pg_ctl refuse
@@ -66,6 +67,10 @@ start)
   }
   echo "export FIRSTLINE_TEST_PG_DSN='postgres://postgres@127.0.0.1:$port/postgres?sslmode=disable'"
   ;;
+restart)
+  # As a crash would (immediate: no checkpoint, connections cut), then up again with the same options.
+  as_owner "$(find_bin pg_ctl)" -D "$dir/data" -l "$dir/server.log" -m immediate -w -t 60 restart >&2
+  ;;
 stop)
   if [ -d "$dir/data" ]; then
     as_owner "$(find_bin pg_ctl)" -D "$dir/data" -m immediate -w stop >&2 || true
@@ -73,7 +78,7 @@ stop)
   rm -rf "$dir"
   ;;
 *)
-  echo "usage: $0 start|stop DIR" >&2
+  echo "usage: $0 start|restart|stop DIR" >&2
   exit 2
   ;;
 esac

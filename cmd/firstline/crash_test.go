@@ -449,6 +449,13 @@ func (r *crashRun) verify(t *testing.T, path string) *crashReport {
 		t.Fatal(err)
 	}
 	defer db.Close()
+	return r.verifyStore(t, db)
+}
+
+// verifyStore is verify on any store (the replicas' PostgreSQL too).
+func (r *crashRun) verifyStore(t *testing.T, db bot.Store) *crashReport {
+	t.Helper()
+	var err error
 	var tickets []*bot.Ticket
 	posted := map[string]map[string]bot.MessageRef{} // ticket id -> where its messages went, by key
 	if err := db.View(context.Background(), func(tx bot.Tx) error {
