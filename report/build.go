@@ -6,10 +6,12 @@ import (
 	"maps"
 	"slices"
 	"sort"
+	"strings"
 	"time"
 
 	"github.com/firstline-desk/firstline/bot"
 	"github.com/firstline-desk/firstline/kb"
+	"github.com/firstline-desk/firstline/markdown"
 )
 
 // The builder: the figures of the report, ticket by ticket, then summed up.
@@ -312,7 +314,7 @@ func (b *builder) gap(t *bot.Ticket) {
 		}
 	}
 	b.gaps = append(b.gaps, &gapGroup{seed: terms, order: len(b.gaps),
-		gap: Gap{Example: t.Subject, Count: 1, Tickets: []string{t.ID}}})
+		gap: Gap{Example: quote(t.Subject), Count: 1, Tickets: []string{t.ID}}})
 }
 
 // jaccard is |a ∩ b| ÷ |a ∪ b|, and 0 for two empty sets: a subject without searchable words is like
@@ -548,4 +550,11 @@ func (b *builder) series() {
 		}
 		day = day.AddDate(0, 0, 1)
 	}
+}
+
+// quote is a question as people read it, for a report that quotes it: its words without the Markdown
+// they were typed in ("**blank pages**" reads "blank pages"), on one line. Every rendering of the report
+// (text, HTML, JSON, the web console) shows it as plain text, so the markup would show as typed.
+func quote(subject string) string {
+	return strings.Join(strings.Fields(markdown.Plain(subject)), " ")
 }

@@ -398,6 +398,30 @@ func TestKnowledgeGapGrouping(t *testing.T) {
 	}
 }
 
+// TestKnowledgeGapsQuotePlainWords: a gap is quoted as the words people read, in every rendering of the
+// report, never the Markdown it was typed in (the HTML page and the text showed "**blank pages**").
+func TestKnowledgeGapsQuotePlainWords(t *testing.T) {
+	tk := &bot.Ticket{ID: bot.TicketID(1), Subject: "The printer prints **blank pages** since `update 42`, see [the log](https://x.example/l)", CreatedAt: since.Add(time.Hour), Status: bot.StatusOpen}
+	r := report.Build([]*bot.Ticket{tk}, report.Options{Since: since, Until: until})
+	const want = "The printer prints blank pages since update 42, see the log"
+	if len(r.KnowledgeGaps) != 1 || r.KnowledgeGaps[0].Example != want {
+		t.Fatalf("gaps %+v, want one quoting %q", r.KnowledgeGaps, want)
+	}
+	var text, html bytes.Buffer
+	if err := r.Text(&text); err != nil {
+		t.Fatal(err)
+	}
+	if err := r.HTML(&html); err != nil {
+		t.Fatal(err)
+	}
+	for name, out := range map[string]string{"text": text.String(), "html": html.String(), "summary": r.Summary()} {
+		// The summary is Markdown for chat (its figures are bold): only the quote's own markup counts.
+		if strings.Contains(out, "**blank") || strings.Contains(out, "`update") || strings.Contains(out, "](https://x.example") {
+			t.Errorf("the %s report quotes Markdown:\n%s", name, out)
+		}
+	}
+}
+
 // TestEmpty: no tickets give zeros, no NaN, and every rendering still works.
 func TestEmpty(t *testing.T) {
 	r := report.Build(nil, report.Options{Since: since, Until: until, Tiers: tiers})
