@@ -174,6 +174,9 @@ func (w *work) actWrite(t *Ticket, note bool) error {
 		return Errorf(EINVALID, "Write something first.")
 	}
 	card, tier := cardTier(t)
+	if !note && t.fromMonitor() {
+		return Errorf(ECONFLICT, "**%s** was opened by a monitor, which reads nothing: add a note instead.", t.ID)
+	}
 	if !note && card == nil {
 		return Errorf(ECONFLICT, "**%s** is still with Level 1: escalate it before you reply to the requester.", t.ID)
 	}

@@ -420,3 +420,43 @@ func TestAlertTicketWaitsOnNobody(t *testing.T) {
 	}
 	outboxEmpty(t, db)
 }
+
+// TestAlertTicketTakesNoReply: a monitor reads nothing, so a reply to it is refused where it is asked
+// for (the web console's Reply), and what technicians write in its card's thread is kept as their note,
+// never recorded as said to the requester (the console copied "replied to the requester" to the card).
+func TestAlertTicketTakesNoReply(t *testing.T) {
+	d, db := newAlertDesk(t, alertConfig())
+	mustAlert(t, d, notice("g", firing("prn-3", spooler, d.Clock.Now())))
+	err := d.Act(sara, "T-000001", bot.ActionReply, "on it")
+	if bot.ErrorCode(err) != bot.ECONFLICT || !strings.Contains(err.Error(), "monitor") {
+		t.Fatalf("a reply to a monitor: %v, want a conflict naming the monitor", err)
+	}
+	if err := d.Act(sara, "T-000001", bot.ActionNote, "restarting the spooler"); err != nil {
+		t.Fatalf("a note on a monitor's ticket: %v", err)
+	}
+	card := cardsIn(d, "tier3")[0]
+	d.SayIn(sara, "tier3", card.Ref.ID, "the queue is draining now")
+	tk := ticket(t, db, "T-000001")
+	notes := 0
+	for _, m := range tk.Transcript {
+		if m.Role == bot.RoleTechnician {
+			if !m.Internal {
+				t.Errorf("%q is recorded as said to the monitor", m.Text)
+			}
+			notes++
+		}
+	}
+	if notes != 2 {
+		t.Fatalf("%d technicians' notes on the ticket, want 2", notes)
+	}
+	// A monitor reads nothing: the technicians' first word on its ticket is its first response.
+	if at, ok := bot.FirstResponse(tk, tk.CreatedAt); !ok || !at.Equal(tk.Transcript[len(tk.Transcript)-2].At) {
+		t.Fatalf("first response %v %v, want the first note's time", at, ok)
+	}
+	for _, m := range d.Chat.Messages("tier3") {
+		if strings.Contains(m.Text(), "replied to the requester") {
+			t.Fatalf("the card says a technician replied to a monitor: %q", m.Text())
+		}
+	}
+	outboxEmpty(t, db)
+}

@@ -279,7 +279,12 @@ func (w *work) inCardThread(t *Ticket, card *Card) error {
 	if !w.canWork(card.Tier, ev.User) {
 		return w.reply(t.ID, fmt.Sprintf("Only members of %s can reply to the requester from here.", w.cfg().tierName(card.Tier)))
 	}
-	if note, ok := internalNote(text); ok {
+	note, ok := internalNote(text)
+	if !ok && t.fromMonitor() {
+		// A monitor reads nothing: what technicians write on its ticket is among themselves.
+		note, ok = text, true
+	}
+	if ok {
 		if note != "" {
 			t.say(w.now, ev.User, name, RoleTechnician, note, true)
 		}

@@ -180,7 +180,8 @@ func FirstEscalation(t *Ticket) (at time.Time, ok bool) {
 }
 
 // FirstResponse returns when a technician first answered the requester at or after since (the first
-// escalation): the earliest claim, or message to the requester (an internal note is not an answer). It
+// escalation): the earliest claim, or message to the requester (an internal note is not an answer; on a
+// monitor's ticket, which reads nothing, a technician's note is the answer there is). It
 // stops the response clock, and reports measure the first response time with it. ok is false while
 // nobody has answered.
 func FirstResponse(t *Ticket, since time.Time) (at time.Time, ok bool) {
@@ -195,7 +196,7 @@ func FirstResponse(t *Ticket, since time.Time) (at time.Time, ok bool) {
 		}
 	}
 	for _, en := range t.Transcript {
-		if en.Role == RoleTechnician && !en.Internal {
+		if en.Role == RoleTechnician && (!en.Internal || t.fromMonitor()) {
 			consider(en.At)
 		}
 	}
