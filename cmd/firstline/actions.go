@@ -23,7 +23,7 @@ func (m *Main) actionsList(_ context.Context, args []string) error {
 	} else if len(rest) > 0 {
 		return usageError("actions list takes no arguments, got %q", rest)
 	}
-	cfg, err := m.config()
+	cfg, err := m.offlineConfig()
 	if err != nil {
 		return err
 	}

@@ -20,7 +20,7 @@ func (m *Main) check(ctx context.Context, args []string) error {
 	if len(rest) > 0 {
 		return usageError("check takes no arguments, got %q", rest)
 	}
-	cfg, err := m.config()
+	cfg, err := m.offlineConfig()
 	if err != nil {
 		return err
 	}

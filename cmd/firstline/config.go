@@ -280,19 +280,20 @@ func LoadConfig(name string) (Config, error) {
 	if err != nil {
 		return Config{}, err
 	}
-	return parseConfig(name, base, data, os.LookupEnv)
+	return parseConfig(name, base, data, os.LookupEnv, false)
 }
 
 // ParseConfig is LoadConfig on bytes; lookup resolves ${ENV} references. Relative paths in it (kb.dir,
 // log.file) are resolved against name's folder, so a config means the same whatever the working directory
 // of the process (under systemd, /).
 func ParseConfig(name string, data []byte, lookup func(string) (string, bool)) (Config, error) {
-	return parseConfig(name, filepath.Dir(name), data, lookup)
+	return parseConfig(name, filepath.Dir(name), data, lookup, false)
 }
 
 // parseConfig is ParseConfig with relative paths resolved against base; with base "" they stay relative
-// to the working directory.
-func parseConfig(name, base string, data []byte, lookup func(string) (string, bool)) (Config, error) {
+// to the working directory. With offline, the config is read for a command that opens no connection
+// (see connectionKey): a connection's credential whose variable is unset is left empty, not a problem.
+func parseConfig(name, base string, data []byte, lookup func(string) (string, bool), offline bool) (Config, error) {
 	cfg := DefaultConfig()
 	dec := toml.NewDecoder(bytes.NewReader(data)).DisallowUnknownFields()
 	if err := dec.Decode(&cfg); err != nil {
@@ -301,8 +302,12 @@ func parseConfig(name, base string, data []byte, lookup func(string) (string, bo
 	problems := cfg.literalSecrets()
 	expandEnv(reflect.ValueOf(&cfg).Elem(), "", lookup, &problems)
 	cfg.resolvePaths(base)
+	var unset []string
+	if offline {
+		problems, unset = unsetCredentials(problems)
+	}
 	if err := cfg.Validate(); err != nil {
-		problems = append(problems, err.(*ConfigError).Problems...)
+		problems = append(problems, withoutKeys(err.(*ConfigError).Problems, unset)...)
 	}
 	if len(problems) > 0 {
 		return Config{}, fmt.Errorf("%s: %w", name, &ConfigError{Problems: problems})
@@ -468,7 +473,10 @@ type FloodConfig struct {
 }
 
 // config loads the config file, or the embedded demo config when none is given.
-func (m *Main) config() (Config, error) {
+func (m *Main) config() (Config, error) { return m.loadConfig(false) }
+
+// loadConfig is config; with offline, for a command that opens no connection (offlineConfig).
+func (m *Main) loadConfig(offline bool) (Config, error) {
 	if m.configFile == "" {
 		data, err := demoFS.ReadFile("demo/firstline.toml")
 		if err != nil {
@@ -480,7 +488,7 @@ func (m *Main) config() (Config, error) {
 	if err != nil {
 		return Config{}, err
 	}
-	return parseConfig(m.configFile, base, data, m.Getenv)
+	return parseConfig(m.configFile, base, data, m.Getenv, offline)
 }
 
 // maxConfigSize bounds what is read of a config file: a real one is a few kilobytes.

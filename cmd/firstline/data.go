@@ -34,7 +34,7 @@ func (m *Main) openData() (*storage.DB, error) {
 // it stops. On PostgreSQL ([storage] driver = "postgres" in -config) they read the database itself,
 // whatever desks run on it: one snapshot, the schema left as it is. close releases what was opened.
 func (m *Main) reader(ctx context.Context) (r control.Reader, close func(), err error) {
-	cfg, err := m.config()
+	cfg, err := m.offlineConfig()
 	if err != nil {
 		return nil, nil, err
 	}
@@ -79,7 +79,7 @@ func (m *Main) where(cfg Config) string {
 // boltOnly refuses command, which works on the data file alone, when the config keeps the desk in
 // PostgreSQL, saying what to use instead.
 func (m *Main) boltOnly(command, instead string) error {
-	cfg, err := m.config()
+	cfg, err := m.offlineConfig()
 	if err != nil {
 		return err
 	}

@@ -31,7 +31,7 @@ func (m *Main) eraseUser(ctx context.Context, args []string) error {
 	if p, id := bot.SplitID(user); p == "" || id == "" {
 		return usageError("%q is not platform:id (like slack:U0123ABCD or console:bob): use the id shown in tickets list", user)
 	}
-	cfg, err := m.config()
+	cfg, err := m.offlineConfig()
 	if err != nil {
 		return err
 	}

@@ -29,7 +29,7 @@ func (m *Main) health(ctx context.Context, args []string) error {
 		return usageError("health takes no arguments, got %q", rest)
 	}
 	if *url == "" {
-		cfg, err := m.config()
+		cfg, err := m.offlineConfig()
 		if err != nil {
 			return err
 		}

@@ -43,7 +43,7 @@ func (m *Main) kbImport(ctx context.Context, args []string) error {
 	if len(articles) == 0 {
 		return &exitError{code: 1, msg: fmt.Sprintf("no .md articles in %s", dir)}
 	}
-	cfg, err := m.config()
+	cfg, err := m.offlineConfig()
 	if err != nil {
 		return err
 	}
@@ -121,7 +121,7 @@ func (m *Main) kbSearch(ctx context.Context, args []string) error {
 	if *n < 1 || *n > maxSearchResults {
 		return usageError("-n is %d; it must be between 1 and %d results", *n, maxSearchResults)
 	}
-	cfg, err := m.config()
+	cfg, err := m.offlineConfig()
 	if err != nil {
 		return err
 	}

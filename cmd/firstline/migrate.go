@@ -41,7 +41,7 @@ func (m *Main) migrate(ctx context.Context, args []string) error {
 	}
 	cfg := DefaultConfig() // the pool settings, when no -config gives its own
 	if m.configFile != "" {
-		if cfg, err = m.config(); err != nil {
+		if cfg, err = m.offlineConfig(); err != nil {
 			return err
 		}
 	}

@@ -40,7 +40,7 @@ func (m *Main) report(ctx context.Context, args []string) error {
 	if !since.Before(until) {
 		return usageError("-since %s is not before -until %s", since.Format(time.DateOnly), until.Format(time.DateOnly))
 	}
-	cfg, err := m.config()
+	cfg, err := m.offlineConfig()
 	if err != nil {
 		return err
 	}

@@ -32,7 +32,7 @@ func (m *Main) ticketsList(ctx context.Context, args []string) error {
 		}
 		filter.Status = []bot.Status{st}
 	}
-	cfg, err := m.config()
+	cfg, err := m.offlineConfig()
 	if err != nil {
 		return err
 	}
@@ -76,7 +76,7 @@ func (m *Main) ticketsShow(ctx context.Context, args []string) error {
 	if len(rest) != 1 {
 		return usageError("tickets show needs one ticket id, like T-000001")
 	}
-	cfg, err := m.config()
+	cfg, err := m.offlineConfig()
 	if err != nil {
 		return err
 	}
