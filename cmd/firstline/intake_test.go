@@ -91,3 +91,16 @@ func TestTicketShowsIntake(t *testing.T) {
 		}
 	}
 }
+
+// TestTicketShowSaysTheDeskResolvedIt: a ticket the desk resolved on its own (a monitor's "resolved", an
+// action request that ended) reads "by the desk", not "by " and nothing.
+func TestTicketShowSaysTheDeskResolvedIt(t *testing.T) {
+	at := time.Date(2026, 11, 2, 9, 0, 0, 0, time.UTC)
+	tk := &bot.Ticket{ID: "T-000009", Subject: "Print spooler down", Status: bot.StatusResolved, Tier: "tier2", Priority: "P2",
+		Requester: "alerts:alertmanager", RequesterName: "Alertmanager", CreatedAt: at, ResolvedAt: &at}
+	var b bytes.Buffer
+	showTicket(&b, tk, nil)
+	if !strings.Contains(b.String(), "Resolved:   2026-11-02 09:00:00 by the desk\n") {
+		t.Fatalf("tickets show:\n%s", b.String())
+	}
+}

@@ -106,7 +106,11 @@ func showTicket(w io.Writer, t *bot.Ticket, tiers []bot.Tier) {
 	fmt.Fprintf(w, "Status:     %s\nTier:       %s\nPriority:   %s\nRequester:  %s (%s)\nAssignee:   %s\nOpened:     %s\n",
 		t.Status, bot.TierName(tiers, t.Tier), t.Priority, t.RequesterName, t.Requester, dash(t.Assignee), ts(t.CreatedAt))
 	if t.ResolvedAt != nil {
-		fmt.Fprintf(w, "Resolved:   %s by %s\n", ts(*t.ResolvedAt), t.ResolvedBy)
+		by := t.ResolvedBy
+		if by == "" {
+			by = "the desk" // resolved on its own (its retention, an action's end, a monitor's "resolved")
+		}
+		fmt.Fprintf(w, "Resolved:   %s by %s\n", ts(*t.ResolvedAt), by)
 	}
 	if t.CSAT != nil {
 		fmt.Fprintf(w, "CSAT:       %d/5\n", t.CSAT.Score)
