@@ -104,13 +104,13 @@ func (s *Server) due(st bot.SLAState) dueView {
 // statusNames are the statuses in words.
 var statusNames = map[bot.Status]string{
 	bot.StatusOpen:          "Open",
-	bot.StatusEscalated:     "Waiting",
+	bot.StatusEscalated:     "In queue",
 	bot.StatusClaimed:       "Claimed",
 	bot.StatusPendingVendor: "With vendor",
 	bot.StatusResolved:      "Resolved",
 }
 
-// statusName says a status in words: "Waiting" for escalated (waiting in a tier's queue).
+// statusName says a status in words: "In queue" for escalated (in a tier's queue, nobody has claimed it; "Waiting" would read as waiting on the requester, which is a paused clock, not a status).
 func statusName(st bot.Status) string {
 	if n, ok := statusNames[st]; ok {
 		return n

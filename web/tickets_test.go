@@ -87,6 +87,9 @@ func TestTicketPage(t *testing.T) {
 		t.Fatalf("%d: %s", r.Status, clipBody(r.Body))
 	}
 	mustContain(t, r, "the printer on floor 3 is on fire", "Claim", "History", "Escalated to Tier 2")
+	// An escalated ticket is in its tier's queue: "Waiting" would read as waiting on the requester.
+	mustContain(t, r, ">In queue<")
+	mustNotContain(t, r, ">Waiting<")
 	if err := c.Desk.Act(webtest.Tech2, "T-000001", bot.ActionNote, "the toner is the culprit"); err != nil {
 		t.Fatal(err)
 	}
