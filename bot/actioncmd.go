@@ -31,7 +31,7 @@ func (w *work) cmdRun(cmd Command) error {
 	if card != nil && !card.Current {
 		return w.reply(t.ID, w.staleCardText(t))
 	}
-	params, err := ParseParams(strings.TrimSpace(strings.TrimPrefix(cmd.Rest, cmd.Args[0])))
+	params, err := parseParams(strings.TrimSpace(strings.TrimPrefix(cmd.Rest, cmd.Args[0])), w.ev.Mentions)
 	if err != nil {
 		return w.reply(ticketID(t), fmt.Sprintf("%s Write it as %s.", userMessage(err), def.usage(p)))
 	}

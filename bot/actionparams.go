@@ -22,6 +22,13 @@ const maxParamValue = 256
 // spaces) into a map. A word without "=" or a key given twice is an EINVALID error whose message is for
 // the person.
 func ParseParams(args string) (map[string]string, error) {
+	return parseParams(args, nil)
+}
+
+// parseParams is ParseParams for a message that mentions people: a value that is a mention ("@Ann Lee",
+// spaces and all, quoted or not) is the identity of the person mentioned ("slack:U0123"), so that a user
+// parameter knows who is meant. A value naming two people mentioned by one name is refused.
+func parseParams(args string, mentions []Mention) (map[string]string, error) {
 	out := map[string]string{}
 	rest := strings.TrimSpace(args)
 	for rest != "" {
@@ -31,13 +38,25 @@ func ParseParams(args string) (map[string]string, error) {
 			return nil, Errorf(EINVALID, "`%s` is not a parameter: write each one as `name=value`.", clip(word, 40))
 		}
 		var value string
-		if strings.HasPrefix(after, `"`) {
+		switch user, n, ambiguous, mentioned := mentionAt(after, mentions); {
+		case mentioned && ambiguous:
+			return nil, ambiguousMention(after[:n])
+		case mentioned:
+			// A name may hold spaces: the mention takes what it names.
+			value, rest = user, after[n:]
+		case strings.HasPrefix(after, `"`):
 			end := strings.Index(after[1:], `"`)
 			if end < 0 {
 				return nil, Errorf(EINVALID, "The value of `%s` opens a quote that never closes.", clip(key, 40))
 			}
 			value, rest = after[1:1+end], after[2+end:]
-		} else {
+			if user, n, ambiguous, ok := mentionAt(value, mentions); ok && n == len(value) {
+				if ambiguous {
+					return nil, ambiguousMention(value)
+				}
+				value = user
+			}
+		default:
 			value, rest, _ = strings.Cut(after, " ")
 		}
 		key = strings.ToLower(key)
@@ -48,6 +67,11 @@ func ParseParams(args string) (map[string]string, error) {
 		rest = strings.TrimSpace(rest)
 	}
 	return out, nil
+}
+
+// ambiguousMention refuses a value that names two of the people a message mentions.
+func ambiguousMention(name string) error {
+	return Errorf(EINVALID, "%s could be more than one of the people mentioned by that name: give their id on the platform (slack:U0123…) or their email address.", clip(name, 60))
 }
 
 var (
@@ -142,6 +166,10 @@ func (p ActionParam) check(v string) (string, string) {
 			return v, ""
 		case platformIdentity.MatchString(v):
 			return v, ""
+		case strings.HasPrefix(v, "@"):
+			// A name typed, or a mention the platform could not tell the person of: who is meant is
+			// not known, and a guess could act on someone else.
+			return "", fmt.Sprintf("`%s`: I can't tell who %s is. Mention them (type @ and pick the person, so that your chat shows them as a mention), or give their id on the platform (slack:U0123…)%s.", p.Name, clip(v, 60), map[bool]string{true: " or their email address"}[p.Resolve == "email"])
 		}
 		return "", fmt.Sprintf("`%s` must be a person: %s.", p.Name, p.hint())
 	}
@@ -170,9 +198,9 @@ func (p ActionParam) hint() string {
 		return "true or false"
 	case ParamUser:
 		if p.Resolve == "email" {
-			return "their email address, or their id on the platform (slack:U0123…)"
+			return "a mention of them, their email address, or their id on the platform (slack:U0123…)"
 		}
-		return "their id on the platform (slack:U0123…)"
+		return "a mention of them, or their id on the platform (slack:U0123…)"
 	}
 	if p.Description != "" {
 		return p.Description

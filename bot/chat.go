@@ -58,9 +58,12 @@ type Event struct {
 	DM    bool     // the event is in a direct conversation with the bot
 	// Group says the direct conversation has other people in it too (Slack's group DMs): it is one
 	// ticket like a DM, but not private, so what is for one person alone goes to their own DM.
-	Group    bool
-	Mention  bool   // the message mentions the bot
-	Text     string // the message, in Markdown
+	Group   bool
+	Mention bool   // the message mentions the bot
+	Text    string // the message, in Markdown
+	// Mentions are the people the message mentions (other than the bot), as the platform identified
+	// them: Text shows each only as @name, which is for reading, not for knowing who (mention.go).
+	Mentions []Mention
 	Reaction string `redact:"-"` // a normalized reaction name: "raising_hand", "+1", ...
 	Choice   string `redact:"-"` // the ID of the Choice clicked
 	Time     time.Time

@@ -38,7 +38,7 @@ var textFields = map[string][]string{
 	"KBArticle": {
 		"Article.Title", "Article.Tags[]", "Article.Category", "Article.Aliases[]", "Article.Owner", "Article.Body",
 	},
-	"Event": {"UserName", "Text", "Files[].Name", "Form.Values{}", "Form.Names{}", "KB.Title", "KB.Body", "KB.Tags[]", "KB.Aliases[]",
+	"Event": {"UserName", "Text", "Mentions[].Name", "Files[].Name", "Form.Values{}", "Form.Names{}", "KB.Title", "KB.Body", "KB.Tags[]", "KB.Aliases[]",
 		"Alert.GroupKey", "Alert.Monitor", "Alert.Receiver", "Alert.GroupLabels{}", "Alert.CommonLabels{}",
 		"Alert.CommonAnnotations{}", "Alert.ExternalURL", "Alert.Alerts[].Labels{}", "Alert.Alerts[].Annotations{}", "Alert.Alerts[].GeneratorURL"},
 	"ActionRun": {

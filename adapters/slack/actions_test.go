@@ -22,8 +22,8 @@ import (
 const actionsSecret = "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw"
 
 // newActionsDesk is newDeskWith for actions: an article that offers unlock-account, and two http
-// actions against target, one of them approved by Tier 2 in CAPPROVALS.
-func newActionsDesk(t *testing.T, target *fakewebhook.Target) *desk {
+// actions against target, one of them approved by Tier 2 in CAPPROVALS; and the extra ones.
+func newActionsDesk(t *testing.T, target *fakewebhook.Target, extra ...bot.ActionDef) *desk {
 	t.Helper()
 	unlock, err := webhook.New(webhook.Config{URL: target.URL + "/api/v1/users/{{login}}/lifecycle/unlock", Secret: actionsSecret}, nil)
 	if err != nil {
@@ -41,6 +41,7 @@ func newActionsDesk(t *testing.T, target *fakewebhook.Target) *desk {
 		{ID: "add-to-group", Title: "Add me to a group", Runner: group, Approval: &bot.ActionApproval{Approvers: []string{"tier2"}},
 			Params: []bot.ActionParam{{Name: "group", Type: bot.ParamEnum, Choices: []string{"finance", "hr"}, Required: true}}},
 	}
+	cfg.Actions = append(cfg.Actions, extra...)
 	fake := fakeslack.New(t)
 	fake.AddUser("UALICE", "Alice Smith", "alice")
 	fake.SetUserEmail("UALICE", "alice@example.com")

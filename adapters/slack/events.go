@@ -65,6 +65,7 @@ func (a *Adapter) message(user, botID, subtype, channel, channelType, ts, thread
 	// A group DM with the bot (mpim) is a DM: one ticket, its requester who wrote first; but not a
 	// private one.
 	dm, group := a.conversationKind(channel, channelType)
+	md, mentions := fromSlackMentions(text, a.resolver())
 	return bot.Event{
 		Kind:     bot.EventMessage,
 		ID:       "msg:" + channel + ":" + ts,
@@ -78,7 +79,8 @@ func (a *Adapter) message(user, botID, subtype, channel, channelType, ts, thread
 		DM:       dm,
 		Group:    group,
 		Mention:  mention,
-		Text:     fromSlack(text, a.resolver()),
+		Text:     md,
+		Mentions: mentions,
 		Files:    files(fs),
 		Time:     tsTime(ts),
 	}, true, nil
@@ -192,6 +194,7 @@ func (a *Adapter) slashCommand(cmd slackapi.SlashCommand) (bot.Event, bool, erro
 	}
 	a.rememberResponseURL(cmd.ResponseURL)
 	dm, group := a.conversationKind(cmd.ChannelID, "")
+	md, mentions := fromSlackMentions(text, a.resolver())
 	return bot.Event{
 		Kind:     bot.EventMessage,
 		ID:       "cmd:" + id,
@@ -203,11 +206,12 @@ func (a *Adapter) slashCommand(cmd slackapi.SlashCommand) (bot.Event, bool, erro
 		DM:       dm,
 		Group:    group,
 		// A command's text is mrkdwn like a message's (entities, and <@U…> when the command escapes them).
-		Text:    a.cfg.CommandPrefix + fromSlack(text, a.resolver()),
-		Time:    time.Now(),
-		Private: true, // a slash command is seen by its author alone, and so are the answers to it
-		ReplyTo: cmd.ResponseURL,
-		Trigger: cmd.TriggerID, // "/firstline new access" opens the form
+		Text:     a.cfg.CommandPrefix + md,
+		Mentions: mentions,
+		Time:     time.Now(),
+		Private:  true, // a slash command is seen by its author alone, and so are the answers to it
+		ReplyTo:  cmd.ResponseURL,
+		Trigger:  cmd.TriggerID, // "/firstline new access" opens the form
 	}, true, nil
 }
 

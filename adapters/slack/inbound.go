@@ -4,6 +4,8 @@ import (
 	"strings"
 	"unicode"
 	"unicode/utf8"
+
+	"github.com/firstline-desk/firstline/bot"
 )
 
 // This file reads what people write in Slack. Slack sends a message's text as mrkdwn, its own markup:
@@ -18,6 +20,11 @@ type names struct {
 	bot     string // the bot's own user id: its mention addresses the bot and is dropped
 	user    func(id string) string
 	channel func(id string) string
+	// mentions collects the people the text mentions, when not nil: the text shows them as @name, and
+	// the engine needs to know who they are (an action's user parameter). A <@U…> is Slack's own
+	// reference (what people type is escaped, &lt;), so its id is collected even while the directory
+	// does not know the name yet (it is looked up in the background): the text then shows the id.
+	mentions *[]bot.Mention
 }
 
 // fromSlack turns the text of an inbound Slack message (mrkdwn) into the engine's Markdown:
@@ -32,6 +39,19 @@ type names struct {
 //
 // The result is trimmed. The time taken is linear in the input, bar nested emphasis.
 func fromSlack(text string, n names) string {
+	n.mentions = nil
+	return n.convert(text)
+}
+
+// fromSlackMentions is fromSlack, with the people the text mentions (other than the bot) for
+// bot.Event.Mentions, in order, each once.
+func fromSlackMentions(text string, n names) (string, []bot.Mention) {
+	var seen []bot.Mention
+	n.mentions = &seen
+	return n.convert(text), seen
+}
+
+func (n names) convert(text string) string {
 	text = strings.ToValidUTF8(text, "\uFFFD")
 	text = strings.ReplaceAll(text, "\r\n", "\n")
 	var parts []string // converted text and code blocks, in order
@@ -331,7 +351,11 @@ func (n names) refText(ref string) string {
 		if n.user != nil && id != "" {
 			who = n.user(id)
 		}
-		return "@" + firstOf(who, strings.TrimPrefix(label, "@"), id)
+		name := firstOf(who, strings.TrimPrefix(label, "@"), id)
+		if n.mentions != nil && id != "" && id != n.bot {
+			n.mention(bot.Mention{User: bot.JoinID(Platform, id), Name: name})
+		}
+		return "@" + name
 	case strings.HasPrefix(target, "#"):
 		id, name := target[1:], label
 		if name == "" && n.channel != nil && id != "" {
@@ -356,6 +380,16 @@ func (n names) refText(ref string) string {
 		return addr
 	}
 	return firstOf(label, url)
+}
+
+// mention collects m, once.
+func (n names) mention(m bot.Mention) {
+	for _, seen := range *n.mentions {
+		if seen == m {
+			return
+		}
+	}
+	*n.mentions = append(*n.mentions, m)
 }
 
 // writePieces writes a line's pieces, escaping the literal ones where Markdown would read them as
