@@ -153,6 +153,7 @@ func (a *Adapter) handleMessage(ctx context.Context, m *discordgo.Message, dm, f
 		}
 	}
 	a.noteMember(m.GuildID, m.Author, m.Member)
+	text, mentions := fromDiscordMentions(m.Content, botID, a.userName(m), func(string) string { return "" }, a.channelName)
 	ev := bot.Event{
 		Kind:     bot.EventMessage,
 		ID:       "msg:" + m.ID,
@@ -165,7 +166,8 @@ func (a *Adapter) handleMessage(ctx context.Context, m *discordgo.Message, dm, f
 		Roles:    roles(m.Member),
 		DM:       dm,
 		Mention:  mention,
-		Text:     fromDiscord(m.Content, botID, a.userName(m), func(string) string { return "" }, a.channelName),
+		Text:     text,
+		Mentions: mentions,
 		Files:    files(m),
 		Time:     m.Timestamp,
 	}

@@ -1,9 +1,12 @@
 package discord
 
 import (
+	"slices"
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/firstline-desk/firstline/bot"
 )
 
 // fromDiscord turns the content of an inbound Discord message into the Markdown the engine stores. Discord
@@ -14,6 +17,16 @@ import (
 // ping. Anything else in <…> is left as it is. name, roleName and channelName look up names; any may be
 // nil or return "".
 func fromDiscord(content, botID string, name func(userID string) string, roleName func(roleID string) string, channelName func(channelID string) string) string {
+	text, _ := fromDiscordMentions(content, botID, name, roleName, channelName)
+	return text
+}
+
+// fromDiscordMentions is fromDiscord, with the people the content mentions (other than the bot) for
+// bot.Event.Mentions, in order, each once: the text shows them as @name, and the engine needs to know
+// who they are (an action's user parameter). Only a person name knows is one: a <@id> Discord did not
+// resolve (not in the message's mentions) names nobody the desk can vouch for.
+func fromDiscordMentions(content, botID string, name func(userID string) string, roleName func(roleID string) string, channelName func(channelID string) string) (string, []bot.Mention) {
+	var mentions []bot.Mention
 	// Discord's tokens are short (ids have at most 20 digits, emoji names 32 characters): looking no
 	// further for the closing > keeps a message full of stray < linear.
 	const maxToken = 100
@@ -56,6 +69,9 @@ func fromDiscord(content, botID string, name func(userID string) string, roleNam
 				who = name(id)
 			}
 			b.WriteString("@" + escapeName(firstOf(who, id)))
+			if m := (bot.Mention{User: bot.JoinID(Platform, id), Name: who}); who != "" && !slices.Contains(mentions, m) {
+				mentions = append(mentions, m)
+			}
 		case strings.HasPrefix(token, "#") && isDigits(token[1:]):
 			channel := ""
 			if channelName != nil {
@@ -74,7 +90,7 @@ func fromDiscord(content, botID string, name func(userID string) string, roleNam
 		content = after
 	}
 	b.WriteString(content)
-	return strings.TrimSpace(b.String())
+	return strings.TrimSpace(b.String()), mentions
 }
 
 // escapeName escapes the characters of a name that Markdown would read as syntax.
