@@ -72,7 +72,7 @@ func question(f bot.FormField) string {
 	case bot.FieldPriority:
 		hint = append(hint, "P1 to P4")
 	case bot.FieldUser:
-		hint = append(hint, "a user name")
+		hint = append(hint, "a user name or @name")
 	case bot.FieldLongText:
 		hint = append(hint, "end a line with \\ to go on")
 	}
@@ -106,6 +106,9 @@ func (s *session) formLine(ctx context.Context, line string) bool {
 	}
 	field := f.ask[0]
 	value := strings.TrimSpace(line)
+	if field.Type == bot.FieldUser {
+		value = strings.TrimPrefix(value, "@") // "@tom", as a message mentions him, is tom
+	}
 	if field.Type == bot.FieldUser && validName(value) {
 		f.names[bot.JoinID(platform, value)] = value
 		value = bot.JoinID(platform, value) // a person is "console:name"

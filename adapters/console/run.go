@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -240,7 +241,7 @@ func (s *session) say(ctx context.Context, text string) {
 	}
 	// A typed message is an event on itself; its id is unique in the data file, so it is the dedup key.
 	s.send(ctx, s.eventOn(m, bot.EventMessage, func(ev *bot.Event) {
-		ev.ID, ev.Text, ev.Mention = m.ID, text, mentions(text, a.cfg.BotName)
+		ev.ID, ev.Text, ev.Mention, ev.Mentions = m.ID, text, mentions(text, a.cfg.BotName), people(text, a.cfg.BotName)
 	}), "message")
 }
 
@@ -452,6 +453,29 @@ func mentions(text, botName string) bool {
 		}
 		i = end
 	}
+}
+
+// people are the people text mentions, each once, other than the bot: in the console a person is
+// their name, so "@tom" is console:tom, and an action's user parameter given as @tom knows who is meant.
+func people(text, botName string) []bot.Mention {
+	var out []bot.Mention
+	for i := 0; i < len(text); i++ {
+		if text[i] != '@' || (i > 0 && validName(text[i-1:i])) {
+			continue // not a mention: an email address, a word@word
+		}
+		j := i + 1
+		for j < len(text) && validName(text[j:j+1]) {
+			j++
+		}
+		name := strings.TrimRight(text[i+1:j], ".-") // "ask @tom." names tom
+		if name == "" || strings.EqualFold(name, botName) {
+			continue
+		}
+		if m := (bot.Mention{User: bot.JoinID(platform, name), Name: name}); !slices.Contains(out, m) {
+			out = append(out, m)
+		}
+	}
+	return out
 }
 
 // who writes a user with their role when the config knows it: "tom (Tier 2)".
