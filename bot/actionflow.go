@@ -3,7 +3,7 @@ package bot
 // The flow of an action run, up to its start: asked for (a command, an article's button, a technician
 // on a ticket), confirmed, approved, denied, expired or cancelled. Each step is one transaction with its
 // outbox effects: the run is written, the step recorded on its ticket (a transition, so in the audit
-// log too), and the requester told. The run itself is a job (actionjob.go).
+// log too), and those it concerns told (tellRun, actiontell.go). The run itself is a job (actionjob.go).
 
 import (
 	"crypto/rand"
@@ -76,6 +76,10 @@ func (w *work) requestAction(req actionRequest) error {
 		if err != nil {
 			return err
 		}
+		if forUser != user {
+			return w.reply(ticketID(t), fmt.Sprintf("**%s** was asked for %s %s in the last %s, its limit: try again later.",
+				def.Title, forName, plural.Count(def.Rate.Count, "time", "times"), humanDuration(def.Rate.Per)))
+		}
 		return w.reply(ticketID(t), fmt.Sprintf("**%s** was asked for %s in the last %s, its limit: try again later, or ask here for a technician.",
 			def.Title, plural.Count(def.Rate.Count, "time", "times"), humanDuration(def.Rate.Per)))
 	}
@@ -116,39 +120,30 @@ func (w *work) requestAction(req actionRequest) error {
 	return w.tx.PutTicket(t)
 }
 
-// afterRequest posts what a new run's state calls for: the requester's confirmation, the approval card
-// (after the preview, when there is one), or the run itself.
+// afterRequest posts what a new run's state calls for: the asker's confirmation, the approval card
+// (after the preview, when there is one), or the run itself; and tells those it concerns (tellRun).
 func (w *work) afterRequest(t *Ticket, r *ActionRun, def *ActionDef) error {
-	onBehalf := r.For != r.RequestedBy
 	switch r.State {
 	case RunConfirming:
-		t.offerChoices(confirmKey(r.ID))
 		choices := []Choice{{ID: choiceConfirm, Label: "Run it", Style: StylePrimary, Reaction: reactionApprove},
 			{ID: choiceCancel, Label: "Cancel", Reaction: reactionDeny}}
-		if card := confirmCard(t, r); card != nil {
-			return w.confirmOnCard(t, card, r, fmt.Sprintf("Shall I run **%s** for %s%s? (%s)", def.Title, r.ForName, paramsClause(r.Params), r.ID), choices)
+		whom := "you"
+		if r.onBehalf() {
+			whom = r.ForName
 		}
-		return w.toRequester(t, confirmKey(r.ID), fmt.Sprintf("Shall I run **%s** for you%s? (%s)", def.Title, paramsClause(r.Params), r.ID), choices...)
+		text := fmt.Sprintf("Shall I run **%s** for %s%s? (%s)", def.Title, whom, paramsClause(r.Params), r.ID)
+		return w.toAsker(t, r, runAudienceOf(t, r), confirmKey(r.ID), text, choices...)
 	case RunPending:
 		if err := w.askApproval(t, r, def); err != nil {
 			return err
 		}
-		msg := fmt.Sprintf("I've asked for approval to run **%s**%s (%s). I'll tell you here when it is decided; the request expires in %s.",
-			def.Title, paramsClause(r.Params), r.ID, humanDuration(def.Approval.expires()))
-		if onBehalf {
-			msg = fmt.Sprintf("**%s** asked to run **%s** for you%s (%s); it is waiting for approval, and I'll tell you here when it is decided.",
-				r.RequestedByName, def.Title, paramsClause(r.Params), r.ID)
-			if err := w.reply(t.ID, fmt.Sprintf("**%s** (%s) for %s is waiting for approval.", def.Title, r.ID, r.ForName)); err != nil {
-				return err
-			}
-		}
-		return w.toRequester(t, "", msg)
+		return w.tellRun(t, r, runNews{
+			asker: fmt.Sprintf("I've asked for approval to run **%s**%s%s (%s). I'll tell you here when it is decided; the request expires in %s.",
+				def.Title, forWhom(r), paramsClause(r.Params), r.ID, humanDuration(def.Approval.expires())),
+			requester: fmt.Sprintf("**%s** asked to run **%s** for you%s (%s); it is waiting for approval, and I'll tell you here when it is decided.",
+				r.RequestedByName, def.Title, paramsClause(r.Params), r.ID),
+		})
 	default:
-		if onBehalf {
-			if err := w.reply(t.ID, fmt.Sprintf("Running **%s** (%s) for %s.", def.Title, r.ID, r.ForName)); err != nil {
-				return err
-			}
-		}
 		return w.startRun(t, r)
 	}
 }
@@ -314,14 +309,22 @@ func (w *work) decideRun(t *Ticket, r *ActionRun, approve bool) error {
 		if closed == "" {
 			closed = " Write here if you need more help."
 		}
-		if err := w.toRequester(t, "", fmt.Sprintf("**%s** denied your request to run **%s** (%s).%s", who, r.Title, r.ID, closed)); err != nil {
+		news := runNews{
+			asker:     fmt.Sprintf("**%s** denied your request to run **%s**%s (%s).", who, r.Title, forWhom(r), r.ID),
+			requester: fmt.Sprintf("**%s** denied the request of **%s** to run **%s** for you (%s).%s", who, r.RequestedByName, r.Title, r.ID, closed),
+		}
+		if !r.onBehalf() {
+			news.asker += closed
+		}
+		if err := w.tellRun(t, r, news); err != nil {
 			return err
 		}
 	case len(r.Approvals) >= def.Approval.quorum():
 		r.Decision = &d
 		r.step(w.now, RunApproved, w.ev.User, "approved by "+approvers(r))
 		t.transition(w.now, TransitionActionApproved, "", w.ev.User, runDetail(r, "approved by "+approvers(r)))
-		if err := w.toRequester(t, "", fmt.Sprintf("**%s** approved **%s** (%s): running it now.", approvers(r), r.Title, r.ID)); err != nil {
+		approved := fmt.Sprintf("**%s** approved **%s** (%s): running it now.", approvers(r), r.Title, r.ID)
+		if err := w.tellRun(t, r, runNews{asker: approved, requester: approved}); err != nil {
 			return err
 		}
 		if err := w.startRun(t, r); err != nil {
@@ -366,13 +369,18 @@ func (w *work) cancelRun(t *Ticket, r *ActionRun, why string) error {
 	if err != nil {
 		return err
 	}
-	if err := w.toRequester(t, "", fmt.Sprintf("**%s** (%s) was %s; nothing was run.%s", r.Title, r.ID, why, closed)); err != nil {
+	said := fmt.Sprintf("**%s** (%s) was %s; nothing was run.", r.Title, r.ID, why)
+	news := runNews{asker: said, requester: said + closed}
+	if !r.onBehalf() {
+		news.asker += closed
+	}
+	if err := w.tellRun(t, r, news); err != nil {
 		return err
 	}
 	return w.tx.PutTicket(t)
 }
 
-// expireRun ends a run nobody confirmed or approved in time, and tells the requester.
+// expireRun ends a run nobody confirmed or approved in time, and tells who asked, and whom it was for.
 func (w *work) expireRun(t *Ticket, r *ActionRun) error {
 	waited := "your confirmation"
 	if r.State == RunPending {
@@ -395,7 +403,16 @@ func (w *work) expireRun(t *Ticket, r *ActionRun) error {
 	if err != nil {
 		return err
 	}
-	if err := w.toRequester(t, "", fmt.Sprintf("Your request to run **%s** (%s) expired: it waited for %s, and nothing was run. Ask again if you still need it.%s", r.Title, r.ID, waited, closed)); err != nil {
+	news := runNews{
+		asker: fmt.Sprintf("Your request to run **%s**%s (%s) expired: it waited for %s, and nothing was run. Ask again if it is still needed.",
+			r.Title, forWhom(r), r.ID, waited),
+		requester: fmt.Sprintf("The request of **%s** to run **%s** for you (%s) expired: it waited for an approval, and nothing was run. Write here if you still need it.%s",
+			r.RequestedByName, r.Title, r.ID, closed),
+	}
+	if !r.onBehalf() {
+		news.asker = fmt.Sprintf("Your request to run **%s** (%s) expired: it waited for %s, and nothing was run. Ask again if you still need it.%s", r.Title, r.ID, waited, closed)
+	}
+	if err := w.tellRun(t, r, news); err != nil {
 		return err
 	}
 	return w.tx.PutTicket(t)

@@ -88,7 +88,8 @@ func (e *Engine) runAction(ctx context.Context, eff Effect) error {
 		r.StartedAt, r.FinishedAt, r.Result = &now, nil, nil
 		r.step(now, RunRunning, "", "attempt "+strconv.Itoa(r.Attempts))
 		t.transition(now, TransitionActionStarted, "", "", runDetail(r, fmt.Sprintf("attempt %d, idempotency key %s", r.Attempts, r.IdempotencyKey)))
-		if err := w.toRequester(t, "", fmt.Sprintf("Running **%s** (%s)…", r.Title, r.ID)); err != nil {
+		if err := w.tellRun(t, r, runNews{asker: fmt.Sprintf("Running **%s**%s (%s)…", r.Title, forWhom(r), r.ID),
+			requester: fmt.Sprintf("Running **%s** (%s), asked for you by **%s**…", r.Title, r.ID, r.RequestedByName)}); err != nil {
 			return err
 		}
 		if err := tx.PutActionRun(r); err != nil {
@@ -178,7 +179,7 @@ func (e *Engine) resolveUser(ctx context.Context, user, resolve string) (string,
 }
 
 // finishRun records how a started run ended (def is nil when the action is no longer defined): the
-// result, redacted and cut to max_output, on the run; the outcome on the ticket, told to the requester
+// result, redacted and cut to max_output, on the run; the outcome on the ticket, told to whom it concerns (tellRun)
 // and the technicians; a ticket the desk opened for the run resolved when it succeeded, and a Level 1
 // ticket escalated when it did not.
 func (w *work) finishRun(t *Ticket, r *ActionRun, def *ActionDef, res ActionResult) error {
@@ -226,16 +227,24 @@ func (w *work) finishRun(t *Ticket, r *ActionRun, def *ActionDef, res ActionResu
 		}
 		msg += closed
 	}
-	if err := w.toRequester(t, "", msg+shown); err != nil {
+	// The asker on someone's behalf, a technician, reads the technicians' report; the requester, what it
+	// means for them.
+	report := w.runReport(r, state, res.Detail, shown)
+	news := runNews{asker: msg + shown, requester: msg + shown}
+	if r.onBehalf() {
+		news.asker = report
+	}
+	if err := w.tellRun(t, r, news); err != nil {
 		return err
 	}
+	reported := runAudienceOf(t, r).asker == placeCard // the asker's report is the technicians'
 	if state != RunSucceeded && t.Status == StatusOpen && t.Tier == LevelOne {
 		if err := w.escalate(t, fmt.Sprintf("the action %s (%s) %s", r.Action, r.ID, stateText(state))); err != nil {
 			return err
 		}
 	}
-	if card := t.currentCard(); card != nil {
-		if err := w.toCard(t, card, w.runReport(r, state, res.Detail, shown)); err != nil {
+	if card := t.currentCard(); card != nil && !reported {
+		if err := w.toCard(t, card, report); err != nil {
 			return err
 		}
 	}

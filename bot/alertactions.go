@@ -62,33 +62,3 @@ func (w *work) pressCardAction(t *Ticket, key, id string) error {
 	// A press is easily made by mistake: as under an answer, the one who pressed confirms first.
 	return w.requestAction(actionRequest{def: def, params: params, via: "card", confirm: true, ticket: t})
 }
-
-// confirmCard is the card in whose thread a run asked for from a card is confirmed; nil for a run asked
-// for elsewhere, confirmed in the requester's conversation.
-func confirmCard(t *Ticket, r *ActionRun) *Card {
-	if r.Via != "card" {
-		return nil
-	}
-	return t.currentCard()
-}
-
-// confirmOnCard asks the technician who pressed a card's action button to confirm, in the card's thread.
-func (w *work) confirmOnCard(t *Ticket, card *Card, r *ActionRun, text string, choices []Choice) error {
-	platform, channel := w.tierChannel(card.Tier)
-	return w.enqueue(Effect{Kind: EffectPost, Platform: platform, Lane: lane(platform, channel), Ticket: t.ID, ThreadKey: card.Key,
-		Key: confirmKey(r.ID), Post: Post{Channel: channel, ThreadName: threadName(t), Text: text, Choices: choices}})
-}
-
-// withdrawConfirm takes the buttons off a run's confirmation, with note under it, where it was posted.
-func (w *work) withdrawConfirm(t *Ticket, r *ActionRun, note string) error {
-	card := confirmCard(t, r)
-	if card == nil {
-		return w.withdraw(t, confirmKey(r.ID), note)
-	}
-	if !t.dropLive(confirmKey(r.ID)) {
-		return nil
-	}
-	platform, channel := w.tierChannel(card.Tier)
-	return w.enqueue(Effect{Kind: EffectUpdate, Platform: platform, Lane: lane(platform, channel), Ticket: t.ID, Key: confirmKey(r.ID),
-		DropChoices: true, Post: Post{Text: note}})
-}
