@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"testing"
 
+	"github.com/firstline-desk/firstline/adapters/slack/fakeslack"
 	"github.com/firstline-desk/firstline/adapters/webhook"
 	"github.com/firstline-desk/firstline/adapters/webhook/fakewebhook"
 	"github.com/firstline-desk/firstline/bot"
@@ -46,6 +47,24 @@ func TestSlackMentionFillsUserParameter(t *testing.T) {
 				t.Fatalf("body %s (%v), want user %s", calls[0].Body, err, c.want)
 			}
 		})
+	}
+}
+
+// TestSlackSlashCommandMention: "/firstline run add-member user=@tom", which Slack sends as <@UTOM|tom>
+// because the manifest asks for escaped commands (should_escape), runs for tom too.
+func TestSlackSlashCommandMention(t *testing.T) {
+	target := fakewebhook.New(actionsSecret)
+	defer target.Close()
+	d := newActionsDesk(t, target, addMember(t, target))
+	d.fake.SetUserEmail("UTOM", "tom@example.com")
+	env := fakeslack.SlashCommand(map[string]string{"command": "/firstline", "text": "run add-member user=<@UTOM|tom> group=hr",
+		"user_id": "UALICE", "user_name": "alice", "channel_id": "CRANDOM", "trigger_id": "trigS1", "team_id": "T1"})
+	d.fake.WaitAck(t, d.fake.SendEnvelope(t, env))
+	d.flush()
+	calls := waitCalls(t, target, 1)
+	var body map[string]string
+	if err := json.Unmarshal(calls[0].Body, &body); err != nil || body["user"] != "tom@example.com" {
+		t.Fatalf("body %s (%v)", calls[0].Body, err)
 	}
 }
 
