@@ -1,8 +1,10 @@
 #!/usr/bin/env bash
 # The long replica crash test: three replicas of the real binary on one PostgreSQL, one SIGKILLed at
-# random 20 times under load (1,000 events) and PostgreSQL restarted once as after a crash; then 0
-# acknowledged events lost, 0 duplicate tickets, 0 replies posted twice, the outbox empty. See
-# TestReplicaCrash in cmd/firstline/replicacrash_test.go.
+# random 20 times under load (1,000 events, two technicians racing to claim every escalated ticket on two
+# replicas, first responses due in 3 s) and PostgreSQL restarted once as after a crash; then 0
+# acknowledged events lost, 0 duplicate tickets, 0 replies posted twice, the outbox empty, every claimed
+# ticket with one owner (the other technician told once), every SLA notice posted once, and
+# `firstline check` clean. See TestReplicaCrash in cmd/firstline/replicacrash_test.go.
 #
 #   scripts/replicatest.sh
 #   ROUNDS=40 EVENTS=2000 SEED=42 scripts/replicatest.sh
