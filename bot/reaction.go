@@ -28,6 +28,9 @@ func (w *work) reaction() error {
 		// Not a message of a ticket: someone's own, most often, and none of our business, except in a
 		// tier channel, where a card's reaction on the wrong message deserves a word.
 		if _, ok := w.cfg().tierByChannel(w.ev.Platform, w.ev.Channel); ok {
+			if pending, err := w.cardPostPending(); err != nil || pending {
+				return err
+			}
 			return w.misplacedReaction(nil)
 		}
 		return nil
@@ -91,6 +94,33 @@ func (w *work) reaction() error {
 	}
 	return nil
 }
+
+// cardPostPending refuses, for now, a reaction in a tier channel on a message the desk does not know
+// while a card for that channel is still in the outbox: Slack may have taken the card already and the
+// desk not yet recorded where it went (the replica posting it died, and the lane waits for its lease to
+// expire), so the reaction may well be a claim on that card. Refused, the event is not acknowledged and
+// Slack delivers it again, by when the card is known; answered "not a card", the claim would be lost.
+func (w *work) cardPostPending() (bool, error) {
+	r := w.cfg().Reactions
+	if name := w.ev.Reaction; name != r.Claim && name != r.Escalate && name != r.Resolve && (r.Urgent == "" || name != r.Urgent) {
+		return false, nil
+	}
+	effects, err := w.tx.Effects(0, maxPendingCardScan)
+	if err != nil {
+		return false, err
+	}
+	here := lane(w.ev.Platform, w.ev.Channel)
+	for _, e := range effects {
+		if e.Kind == EffectPost && e.Lane == here && isCardKey(e.Key) {
+			return true, Errorf(EUNAVAILABLE, "a card is being posted in %s: the reaction may be on it; deliver it again", w.ev.Channel)
+		}
+	}
+	return false, nil
+}
+
+// maxPendingCardScan bounds the outbox cardPostPending reads: the oldest effects, where a card whose
+// replica died waits.
+const maxPendingCardScan = 1000
 
 // isStaff reports whether the event's user is a technician or an admin.
 func (w *work) isStaff() bool {

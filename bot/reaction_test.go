@@ -1,7 +1,11 @@
 package bot_test
 
 import (
+	"context"
+	"errors"
+	"fmt"
 	"testing"
+	"time"
 
 	"github.com/firstline-desk/firstline/bot"
 	"github.com/firstline-desk/firstline/bot/bottest"
@@ -94,5 +98,52 @@ func TestCardReactionsInATierChannelAlwaysGetAReply(t *testing.T) {
 	}
 	if tk := ticket(t, db, "T-000001"); tk.Assignee != "" {
 		t.Fatalf("a misplaced claim claimed: %s", tk.Assignee)
+	}
+}
+
+// TestClaimOnACardNotYetRecorded: a claim in a tier channel on a message the desk does not know, while a
+// card for that channel is still in the outbox (Slack took it, but the replica posting it died before
+// recording where it went), is refused unacknowledged, not answered "not a card": delivered again once
+// the card is recorded, it claims the ticket.
+func TestClaimOnACardNotYetRecorded(t *testing.T) {
+	cfg := testConfig()
+	cfg.Reactions.Claim = "hand"
+	db := openStore(t, "")
+	d := bottest.NewDesk(t, cfg, db, testLibrary())
+	q := d.Say(alice, "help", "my vpn won't connect")
+	answer := d.Chat.Thread("help", q)[0]
+	d.Chat.Fail = func(op string, p bot.Post) error {
+		if op == "post" && p.Channel == "tier2" {
+			return errors.New("connection reset") // as far as the desk knows, the card is not posted yet
+		}
+		return nil
+	}
+	d.Click(alice, answer, "Talk to a human")
+	if n := len(d.Chat.Messages("tier2")); n != 0 {
+		t.Fatalf("%d messages in tier2 while its posts fail", n)
+	}
+	// The card as Slack has it, and the desk does not yet: the next message id.
+	claim := bot.Event{Kind: bot.EventReactionAdded, ID: "ev-claim", Platform: d.Chat.Platform(), Channel: "tier2",
+		Message: fmt.Sprintf("b%d", d.Chat.Count()+1), User: tom, UserName: "tom", Reaction: "hand"}
+	if err := d.Handle(claim); bot.ErrorCode(err) != bot.EUNAVAILABLE {
+		t.Fatalf("a claim on an unrecorded message while a card is pending: %v, want %s (delivered again)", err, bot.EUNAVAILABLE)
+	}
+	if n := len(d.Chat.Messages("tier2")); n != 0 {
+		t.Fatalf("the refused claim was answered: %q", d.Chat.Last("tier2").Text())
+	}
+	d.Chat.Fail = nil
+	d.Clock.Advance(time.Minute)
+	if err := d.Engine.Flush(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	card := d.Chat.Last("tier2")
+	if card == nil || card.Ref.ID != claim.Message {
+		t.Fatalf("the card was posted as %+v, want id %s", card, claim.Message)
+	}
+	if err := d.Handle(claim); err != nil {
+		t.Fatal(err)
+	}
+	if tk := ticket(t, db, "T-000001"); tk.Assignee != tom || tk.Status != bot.StatusClaimed {
+		t.Fatalf("the claim delivered again left the ticket %s, owner %q", tk.Status, tk.Assignee)
 	}
 }
