@@ -8,7 +8,10 @@
 #
 # It installs the Debian package postgresql-15 when initdb is missing. As root, initdb and pg_ctl refuse
 # to run: they run as the postgres user (runuser), which owns the folder. The cluster trades durability
-# for speed (fsync off): it is for tests, never for data.
+# for speed (fsync off): it is for tests, never for data. SYNC_COMMIT=on starts it with
+# synchronous_commit on (the default here is off): a commit is then in the WAL, written to the kernel,
+# before it is acknowledged, so it survives "restart" (a crash of the server, not of the machine), as the
+# desk's promise needs; with it off, the last commits acknowledged before the restart can vanish.
 set -euo pipefail
 
 cmd=${1:-}
@@ -60,7 +63,7 @@ start)
     exit 1
   }
   as_owner "$pg_ctl" -D "$dir/data" -l "$dir/server.log" -w -t 60 \
-    -o "-c listen_addresses=127.0.0.1 -c port=$port -k $dir -c fsync=off -c synchronous_commit=off -c full_page_writes=off -c max_connections=300" \
+    -o "-c listen_addresses=127.0.0.1 -c port=$port -k $dir -c fsync=off -c synchronous_commit=${SYNC_COMMIT:-off} -c full_page_writes=off -c max_connections=300" \
     start >&2 || {
     cat "$dir/server.log" >&2
     exit 1

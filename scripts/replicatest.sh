@@ -16,7 +16,9 @@ cd "$(dirname "$0")/.."
 pgdir=$(mktemp -d /tmp/fl-replicatest.XXXXXX)
 chmod 755 "$pgdir"
 trap 'scripts/pgcluster.sh stop "$pgdir/pg" >/dev/null 2>&1 || true; rm -rf "$pgdir"' EXIT
-eval "$(scripts/pgcluster.sh start "$pgdir/pg")"
+# synchronous_commit on: the restart is a crash of the server, and with it off PostgreSQL itself forgets
+# the last commits it acknowledged, events the desk acknowledged after them.
+eval "$(SYNC_COMMIT=on scripts/pgcluster.sh start "$pgdir/pg")"
 export FIRSTLINE_TEST_PG_DSN
 export FIRSTLINE_REPLICA_PG_RESTART="$PWD/scripts/pgcluster.sh restart $pgdir/pg"
 export FIRSTLINE_CRASH_ROUNDS="${ROUNDS:-20}"

@@ -37,7 +37,8 @@ import (
 // The default is short (6 kills, 90 events); scripts/replicatest.sh runs the long one (20 kills, 1,000
 // events, PostgreSQL restarted once). FIRSTLINE_CRASH_ROUNDS, FIRSTLINE_CRASH_EVENTS and
 // FIRSTLINE_CRASH_SEED size it as for TestCrash; FIRSTLINE_REPLICA_PG_RESTART is a shell command that
-// restarts PostgreSQL, run once halfway through the kills.
+// restarts PostgreSQL, run once halfway through the kills; FIRSTLINE_CRASH_KEEP_LOGS is a folder where a
+// failed run leaves the replicas' logs.
 func TestReplicaCrash(t *testing.T) {
 	if testing.Short() {
 		t.Skip("the replica crash test runs three binaries and kills them; skipped with -short")
@@ -90,6 +91,19 @@ func TestReplicaCrash(t *testing.T) {
 		logPath := filepath.Join(rdir, "desk.log")
 		logs = append(logs, logPath)
 		desks = append(desks, newDeskProcess(t, firstlineBinary(t), filepath.Join(rdir, "data"), cfg, addr, logPath))
+	}
+	if keep := os.Getenv("FIRSTLINE_CRASH_KEEP_LOGS"); keep != "" {
+		// Runs before the temporary folder goes: a failed long run's logs are worth reading.
+		t.Cleanup(func() {
+			if !t.Failed() {
+				return
+			}
+			for i, l := range logs {
+				if b, err := os.ReadFile(l); err == nil {
+					_ = os.WriteFile(filepath.Join(keep, fmt.Sprintf("replica%d.log", i+1)), b, 0o600)
+				}
+			}
+		})
 	}
 	for _, d := range desks {
 		d.start()
@@ -194,8 +208,10 @@ func TestReplicaCrash(t *testing.T) {
 	if len(cr.problems) > 0 {
 		t.Errorf("%d problems with claims and SLA notices:\n  %s", len(cr.problems), strings.Join(clipList(cr.problems, 40), "\n  "))
 	}
-	if cr.claimed == 0 || cr.breaches == 0 {
-		t.Errorf("the run tested little: %d tickets claimed, %d SLA breaches announced (want some of each)", cr.claimed, cr.breaches)
+	// The SLA loop ticks when a replica is ready and every 30 s: a run whose replicas all die young
+	// announces little, but some notice is due in any run.
+	if cr.claimed == 0 || cr.warnings+cr.breaches == 0 {
+		t.Errorf("the run tested little: %d tickets claimed, %d SLA notices announced (want some of each)", cr.claimed, cr.warnings+cr.breaches)
 	}
 	if r.checkErr != nil {
 		t.Errorf("firstline check: %v\n%s", r.checkErr, r.checkOutput)
