@@ -80,6 +80,9 @@ type claimers struct {
 	sent    atomic.Int64
 	// redelivered counts deliveries after the first of a reaction (refused, unanswered, or duplicated).
 	redelivered int
+	// late are the races held back until the end: their tickets breach whatever the SLA loop's timing
+	// during the kills (lateRaces).
+	late []*claimRace
 }
 
 func newClaimers(ctx context.Context, fake *fakeslack.Server, endpoints []string, seed uint64) *claimers {
@@ -114,6 +117,10 @@ func (c *claimers) scan() {
 		}
 		race := &claimRace{ticket: id, card: p.TS, again: [2]bool{c.rng.IntN(3) == 0, c.rng.IntN(3) == 0}}
 		c.races[id] = race
+		if c.rng.IntN(5) == 0 {
+			c.late = append(c.late, race)
+			continue
+		}
 		delay := time.Duration(c.rng.Int64N(int64(claimMaxDelay)))
 		first := c.rng.IntN(len(c.endpoints))
 		c.pending.Add(1)
@@ -164,10 +171,41 @@ func (c *claimers) race(ctx context.Context, race *claimRace, first int) {
 	both.Wait()
 }
 
-// finish schedules the cards posted since the last look and waits for every race to be answered.
+// finish schedules the cards posted since the last look and waits for every race but the late ones to
+// be answered.
 func (c *claimers) finish() {
 	c.scan()
 	c.pending.Wait()
+}
+
+// lateRaces waits, up to limit, until the fake shows a breach notice for every late race's ticket (a
+// replica's SLA loop runs as it becomes ready), then runs those races and waits for them. It returns the
+// tickets whose breach was not announced in time.
+func (c *claimers) lateRaces(limit time.Duration) []string {
+	c.mu.Lock()
+	late := slices.Clone(c.late)
+	c.mu.Unlock()
+	var missing []string
+	for deadline := time.Now().Add(limit); ; time.Sleep(200 * time.Millisecond) {
+		missing = missing[:0]
+		posts := c.fake.Posted()
+		for _, r := range late {
+			if !slices.ContainsFunc(posts, func(p fakeslack.Message) bool {
+				return p.Channel == loadTier2 && p.ThreadTS == "" && strings.Contains(p.Text, r.ticket) && strings.Contains(p.Text, "breached its")
+			}) {
+				missing = append(missing, r.ticket)
+			}
+		}
+		if len(missing) == 0 || time.Now().After(deadline) {
+			break
+		}
+	}
+	var all sync.WaitGroup
+	for i, r := range late {
+		all.Go(func() { c.race(c.ctx, r, i) })
+	}
+	all.Wait()
+	return missing
 }
 
 // reactionBody is the event_callback JSON of a reaction_added on a message.
@@ -190,7 +228,7 @@ func reactionBody(eventID, user, reaction, channel, ts string) []byte {
 // claimReport holds the figures of the claims and SLA notices.
 type claimReport struct {
 	races, claimed, refusals, deliveries int
-	redelivered                          int
+	redelivered, late                    int
 	warnings, breaches                   int // notices the tickets record
 	breachedBeforeClaim                  int
 	problems                             []string
@@ -200,7 +238,7 @@ type claimReport struct {
 func (c *claimers) verify(tickets []*bot.Ticket) *claimReport {
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	rep := &claimReport{races: len(c.races), deliveries: int(c.sent.Load()), redelivered: c.redelivered}
+	rep := &claimReport{races: len(c.races), late: len(c.late), deliveries: int(c.sent.Load()), redelivered: c.redelivered}
 	problem := func(format string, args ...any) { rep.problems = append(rep.problems, fmt.Sprintf(format, args...)) }
 	posts, updates := c.fake.Posted(), c.fake.Updated()
 	byID := map[string]*bot.Ticket{}
