@@ -25,7 +25,8 @@ import (
 // emoji on every escalation card at the same moment, each reaction sent to a different replica (again to
 // the next one until answered 2xx, and a third of them once more after their 2xx, as Slack does when an
 // answer is late), and first responses are due 3 s after the escalation (replicaSLA), so tickets warn and
-// breach while replicas die. At the end every replica stops cleanly and the test checks, from the
+// breach while replicas die. A fifth of the cards are raced for only at the end, once every replica has
+// been restarted and its SLA check, run as it becomes ready, has announced their breaches. At the end every replica stops cleanly and the test checks, from the
 // database and the fake Slack, what TestCrash checks: every acknowledged event stored once, no question
 // with two tickets, every reply due posted and none twice (the outbox lanes are leased: each effect is
 // performed by one replica, and one taken over from a killed replica is looked up by its key before it is
