@@ -3,9 +3,10 @@
 # version and the commit stamped into `firstline version`, and a SHA256SUMS file beside them.
 #
 #   scripts/release.sh [-o DIR] VERSION      VERSION like v1.2.0; DIR is dist/VERSION unless given
+#   TARGETS="linux/amd64 windows/amd64" scripts/release.sh VERSION     only these targets
 #
 # The binaries are static (CGO_ENABLED=0: Firstline needs no C), reproducible (-trimpath, no build
-# paths in them) and stripped. .ci/run builds all six into a temporary folder, so this cannot rot.
+# paths in them) and stripped. .ci/run builds one target of each system with it, so this cannot rot.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -29,7 +30,7 @@ fi
 out=${out:-dist/$version}
 mkdir -p "$out"
 
-for target in linux/amd64 linux/arm64 darwin/amd64 darwin/arm64 windows/amd64 windows/arm64; do
+for target in ${TARGETS:-linux/amd64 linux/arm64 darwin/amd64 darwin/arm64 windows/amd64 windows/arm64}; do
   os=${target%/*} arch=${target#*/}
   name="firstline-$version-$os-$arch"
   [ "$os" = windows ] && name="$name.exe"
